@@ -1,0 +1,892 @@
+"""The safe model language: expression text to sympy, and back.
+
+Model text is parsed by Python's :mod:`ast` and walked against a whitelist; the sympy expression is
+built node by node. Nothing is ever passed to ``eval``, ``exec`` or ``sympify``, so model text
+cannot run code. The language has
+
+* numbers (integer and decimal literals, which become exact rationals: ``0.1`` is ``1/10``),
+* declared names (states and parameters) and the constants ``pi`` and ``E``,
+* ``+ - * / **``, unary minus and plus, parentheses,
+* calls of the functions in :data:`FUNCTIONS` (``exp``, ``log``, ``sqrt``, ``sin``, ``Abs``,
+  ``Min``, ``Max``, ...),
+* conditionals ``a if x > 0 else b`` (built as ``Piecewise``), whose conditions use comparisons
+  ``< <= > >= == !=`` joined by ``and``, ``or``, ``not``.
+
+Parsing is bounded (:class:`ParserLimits`): text length, bracket depth, node count, nesting depth,
+literal size and numeric powers, so hostile text such as ``9**9**9`` fails at once with a
+:class:`~incentive_geometry.errors.ModelError` instead of hanging.
+
+Examples
+--------
+>>> import sympy
+>>> from incentive_geometry.language import parse_expression, to_text
+>>> x, a = sympy.symbols("x a", real=True)
+>>> e = parse_expression("a*x*(1 - x) + 0.5", {"x": x, "a": a}, where="equation for `x`")
+>>> e
+a*x*(1 - x) + 1/2
+>>> to_text(e)
+'a*x*(1 - x) + 1/2'
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import keyword
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+from .errors import ModelError
+
+__all__ = [
+    "CONSTANTS",
+    "DEFAULT_LIMITS",
+    "FUNCTIONS",
+    "RESERVED_NAMES",
+    "ParserLimits",
+    "check_expression",
+    "exact_number",
+    "parse_condition",
+    "parse_expression",
+    "to_text",
+    "validate_name",
+]
+
+#: Functions callable in model text: name -> (sympy function, minimum arity, maximum arity).
+FUNCTIONS: Mapping[str, tuple[Callable[..., Any], int, int]] = {
+    "exp": (sympy.exp, 1, 1),
+    "log": (sympy.log, 1, 1),
+    "sqrt": (sympy.sqrt, 1, 1),
+    "sin": (sympy.sin, 1, 1),
+    "cos": (sympy.cos, 1, 1),
+    "tan": (sympy.tan, 1, 1),
+    "asin": (sympy.asin, 1, 1),
+    "acos": (sympy.acos, 1, 1),
+    "atan": (sympy.atan, 1, 1),
+    "sinh": (sympy.sinh, 1, 1),
+    "cosh": (sympy.cosh, 1, 1),
+    "tanh": (sympy.tanh, 1, 1),
+    "Abs": (sympy.Abs, 1, 1),
+    "sign": (sympy.sign, 1, 1),
+    "Min": (sympy.Min, 2, 16),
+    "Max": (sympy.Max, 2, 16),
+}
+
+#: Named constants of the language.
+CONSTANTS: Mapping[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
+
+#: Names a model may not declare: they would shadow a function or constant of the language
+#: or of sympy's printed output (``I``, ``oo``, ``nan``, ``zoo``).
+RESERVED_NAMES: frozenset[str] = frozenset(
+    {*FUNCTIONS, *CONSTANTS, "I", "oo", "nan", "zoo", "inf", "Piecewise", "True", "False", "None"}
+)
+
+# The sympy classes a model expression may contain (user-built sympy input is checked too, so that
+# every model prints back to text the parser reads).
+_ALLOWED_FUNCTION_CLASSES: tuple[type, ...] = (
+    sympy.exp,
+    sympy.log,
+    sympy.sin,
+    sympy.cos,
+    sympy.tan,
+    sympy.asin,
+    sympy.acos,
+    sympy.atan,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.tanh,
+    sympy.Abs,
+    sympy.sign,
+    sympy.Min,
+    sympy.Max,
+    sympy.Piecewise,
+)
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_MAX_NAME_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class ParserLimits:
+    """Bounds that keep parsing fast whatever the text.
+
+    Parameters
+    ----------
+    max_length : int
+        Longest expression text, in characters.
+    max_nodes : int
+        Most syntax-tree nodes in one expression.
+    max_depth : int
+        Deepest nesting of brackets and of the syntax tree.
+    max_literal_digits : int
+        Most significant digits in a numeric literal; decimal exponents are bounded by 300.
+    max_power : int
+        Largest absolute numeric exponent in ``a**n``.
+    max_number_bits : int
+        Largest numerator or denominator (in bits) of any exact number built while parsing.
+
+    Examples
+    --------
+    >>> from incentive_geometry.language import ParserLimits
+    >>> ParserLimits(max_length=100).max_length
+    100
+    """
+
+    max_length: int = 20_000
+    max_nodes: int = 5_000
+    max_depth: int = 64
+    max_literal_digits: int = 40
+    max_power: int = 128
+    max_number_bits: int = 2_048
+
+    def __post_init__(self) -> None:
+        for field, value in vars(self).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ModelError(
+                    f"ParserLimits: `{field}` must be a positive int, got {value!r} "
+                    f"({type(value).__name__})"
+                )
+
+
+DEFAULT_LIMITS = ParserLimits()
+
+
+# --------------------------------------------------------------------------------------------
+# Names
+
+
+def validate_name(name: object, *, what: str) -> str:
+    """Check that `name` can be declared as a state, parameter or observable.
+
+    A name is ASCII, starts with a letter, holds letters, digits and underscores, has at most 64
+    characters, is not a Python keyword and does not shadow a function or constant of the language.
+
+    Parameters
+    ----------
+    name : object
+        The candidate name.
+    what : str
+        What is being declared, for the message (e.g. "parameter").
+
+    Returns
+    -------
+    str
+        The name, unchanged.
+
+    Raises
+    ------
+    ModelError
+        When the name is not allowed; the message says why and how to fix it.
+
+    Examples
+    --------
+    >>> from incentive_geometry.language import validate_name
+    >>> validate_name("theta", what="parameter")
+    'theta'
+    >>> validate_name("exp", what="parameter")
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: parameter name `exp` shadows the function exp() of the model language; choose another name (e.g. `exp_`)
+    """
+    if not isinstance(name, str):
+        raise ModelError(
+            f"{what} name must be a str, got {name!r} ({type(name).__name__})"
+        )
+    if not name:
+        raise ModelError(f"{what} name is empty; give it a name such as `x`")
+    if len(name) > _MAX_NAME_LENGTH:
+        raise ModelError(
+            f"{what} name `{name[:20]}...` has {len(name)} characters; at most "
+            f"{_MAX_NAME_LENGTH} are allowed"
+        )
+    if not _NAME_RE.match(name):
+        raise ModelError(
+            f"{what} name `{name}` is not allowed: names are ASCII, start with a letter and hold "
+            "only letters, digits and underscores (e.g. `theta`, `x_1`)"
+        )
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise ModelError(f"{what} name `{name}` is a Python keyword; choose another name")
+    if name in FUNCTIONS:
+        raise ModelError(
+            f"{what} name `{name}` shadows the function {name}() of the model language; "
+            f"choose another name (e.g. `{name}_`)"
+        )
+    if name in RESERVED_NAMES:
+        raise ModelError(
+            f"{what} name `{name}` is reserved by the model language; choose another name "
+            f"(e.g. `{name}_`)"
+        )
+    return name
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers
+
+
+def exact_number(value: object, *, what: str) -> sympy.Rational:
+    """Turn a finite int, float or sympy rational into an exact sympy Rational.
+
+    Floats are read through their shortest decimal representation, so ``0.1`` becomes ``1/10``
+    rather than the binary fraction nearest to it.
+
+    Parameters
+    ----------
+    value : int, float or sympy.Rational
+        The number.
+    what : str
+        What the number is, for the message.
+
+    Returns
+    -------
+    sympy.Rational
+
+    Raises
+    ------
+    ModelError
+        For NaN, infinities, booleans, strings and other non-numbers.
+
+    Examples
+    --------
+    >>> from incentive_geometry.language import exact_number
+    >>> exact_number(0.1, what="default of `a`")
+    1/10
+    >>> exact_number(float("nan"), what="default of `a`")
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: default of `a` must be a finite number, got nan (float)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | sympy.Rational | Fraction):
+        if isinstance(value, sympy.Float):
+            value = float(value)
+        else:
+            raise ModelError(
+                f"{what} must be a finite number, got {value!r} ({type(value).__name__})"
+            )
+    if isinstance(value, sympy.Rational):
+        return value
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ModelError(f"{what} must be a finite number, got {value!r} (float)")
+        frac = Fraction(repr(value))
+        return sympy.Rational(frac.numerator, frac.denominator)
+    return sympy.Integer(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+class _Reject(Exception):
+    """Internal: a node is rejected; carries the node (for its position) and the reason."""
+
+    def __init__(self, node: ast.AST | None, reason: str) -> None:
+        super().__init__(reason)
+        self.node = node
+        self.reason = reason
+
+
+_BINOPS: Mapping[type, Callable[[Any, Any], Any]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+
+_FORBIDDEN_BINOPS: Mapping[type, str] = {
+    ast.BitXor: "`^` is not a power in the model language; write `**` (e.g. `x**2`)",
+    ast.FloorDiv: "floor division `//` is not part of the model language; write `/`",
+    ast.Mod: "the modulo operator `%` is not part of the model language",
+    ast.MatMult: "the matrix product `@` is not part of the model language",
+    ast.LShift: "the shift operator `<<` is not part of the model language",
+    ast.RShift: "the shift operator `>>` is not part of the model language",
+    ast.BitAnd: "`&` is not part of the model language; in a condition write `and`",
+    ast.BitOr: "`|` is not part of the model language; in a condition write `or`",
+}
+
+_COMPARE: Mapping[type, Callable[[Any, Any], Any]] = {
+    ast.Lt: sympy.Lt,
+    ast.LtE: sympy.Le,
+    ast.Gt: sympy.Gt,
+    ast.GtE: sympy.Ge,
+    ast.Eq: sympy.Eq,
+    ast.NotEq: sympy.Ne,
+}
+
+# Constructs that are not part of the language, with the words a message uses for them.
+_CONSTRUCT_NAMES: Mapping[type, str] = {
+    ast.Attribute: "attribute access (`.`)",
+    ast.Subscript: "subscripts (`[...]`)",
+    ast.Lambda: "lambda expressions",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions",
+    ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings",
+    ast.NamedExpr: "assignment expressions (`:=`)",
+    ast.Starred: "starred arguments (`*`)",
+    ast.Await: "`await`",
+    ast.Yield: "`yield`",
+    ast.YieldFrom: "`yield`",
+    ast.Tuple: "tuples",
+    ast.List: "lists",
+    ast.Set: "sets",
+    ast.Dict: "dicts",
+    ast.Slice: "slices",
+}
+
+
+def _construct_name(node: ast.AST) -> str:
+    return _CONSTRUCT_NAMES.get(type(node), f"`{type(node).__name__}` syntax")
+
+
+def _caret(text: str, line: int, col: int) -> str:
+    """The offending line of `text` with a caret under column `col` (0-based)."""
+    lines = text.splitlines() or [""]
+    line = min(max(line, 1), len(lines))
+    shown = lines[line - 1]
+    # Long lines are cut to a window around the column so the caret stays readable.
+    start = max(0, col - 60)
+    snippet = shown[start : start + 120]
+    prefix = "..." if start > 0 else ""
+    return f"  {prefix}{snippet}\n  {' ' * (len(prefix) + col - start)}^"
+
+
+def _fail(text: str, where: str, line: int, col: int, reason: str) -> ModelError:
+    return ModelError(
+        f"{where}, line {line}, column {col + 1}: {reason}", context=_caret(text, line, col)
+    )
+
+
+class _Builder:
+    """Walks a parsed (and already size-checked) tree and builds the sympy expression."""
+
+    def __init__(self, text: str, names: Mapping[str, sympy.Symbol], limits: ParserLimits) -> None:
+        self.text = text
+        self.names = names
+        self.limits = limits
+
+    # -- numbers -------------------------------------------------------------------------
+    def _checked(self, node: ast.AST, value: Any) -> Any:
+        """Refuse exact numbers whose numerator or denominator grew too large."""
+        if isinstance(value, sympy.Rational):
+            bits = max(int(value.p).bit_length(), int(value.q).bit_length())
+            if bits > self.limits.max_number_bits:
+                raise _Reject(
+                    node,
+                    f"this number has about {int(bits * 0.30103)} digits; numbers are limited to "
+                    f"{self.limits.max_number_bits} bits",
+                )
+        return value
+
+    def constant(self, node: ast.Constant) -> Any:
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            raise _Reject(node, f"`{value!r}` is not a number; the model language has no {value!r}")
+        if isinstance(value, int):
+            if len(str(abs(value))) > self.limits.max_literal_digits:
+                raise _Reject(
+                    node,
+                    f"integer literal with {len(str(abs(value)))} digits; at most "
+                    f"{self.limits.max_literal_digits} are allowed",
+                )
+            return sympy.Integer(value)
+        if isinstance(value, float):
+            segment = ast.get_source_segment(self.text, node) or repr(value)
+            try:
+                dec = Decimal(segment.replace("_", ""))
+            except InvalidOperation:
+                raise _Reject(node, f"cannot read the number `{segment}`") from None
+            digits = len(dec.as_tuple().digits)
+            if not dec.is_finite() or abs(dec.adjusted()) > 300:
+                raise _Reject(node, f"the number `{segment}` is out of range (|exponent| > 300)")
+            if digits > self.limits.max_literal_digits:
+                raise _Reject(
+                    node,
+                    f"decimal literal with {digits} digits; at most "
+                    f"{self.limits.max_literal_digits} are allowed",
+                )
+            frac = Fraction(dec)
+            return self._checked(node, sympy.Rational(frac.numerator, frac.denominator))
+        if isinstance(value, complex):
+            raise _Reject(node, "complex literals are not part of the model language")
+        raise _Reject(node, f"{type(value).__name__} literals are not part of the model language")
+
+    # -- expressions ---------------------------------------------------------------------
+    def expr(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                return self._checked(node, -self.expr(node.operand))
+            if isinstance(node.op, ast.UAdd):
+                return self.expr(node.operand)
+            if isinstance(node.op, ast.Not):
+                raise _Reject(node, "`not` belongs in the condition of `a if condition else b`")
+            raise _Reject(node, "the operator `~` is not part of the model language")
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.IfExp):
+            cond = self.condition(node.test)
+            body, orelse = self.expr(node.body), self.expr(node.orelse)
+            return sympy.Piecewise((body, cond), (orelse, True))
+        if isinstance(node, ast.Compare | ast.BoolOp):
+            raise _Reject(
+                node,
+                "a comparison is not a value; use it as the condition of `a if condition else b`",
+            )
+        raise _Reject(node, f"{_construct_name(node)} are not part of the model language")
+
+    def name(self, node: ast.Name) -> Any:
+        ident = node.id
+        if ident in self.names:
+            return self.names[ident]
+        if ident in CONSTANTS:
+            return CONSTANTS[ident]
+        if ident in FUNCTIONS:
+            raise _Reject(node, f"`{ident}` is a function; call it, e.g. `{ident}(x)`")
+        if ident.startswith("_"):
+            raise _Reject(node, f"names starting with `_` (here `{ident}`) are not allowed")
+        close = difflib.get_close_matches(ident, list(self.names), n=3, cutoff=0.5)
+        hint = (
+            "closest declared names: " + ", ".join(f"`{c}`" for c in close)
+            if close
+            else "declared names: " + (", ".join(f"`{n}`" for n in sorted(self.names)[:12]) or "none")
+        )
+        raise _Reject(
+            node,
+            f"unknown name `{ident}`; {hint}. Declare it as a state or parameter, or fix the typo",
+        )
+
+    def binop(self, node: ast.BinOp) -> Any:
+        op = type(node.op)
+        if op in _FORBIDDEN_BINOPS:
+            raise _Reject(node, _FORBIDDEN_BINOPS[op])
+        left = self.expr(node.left)
+        right = self.expr(node.right)
+        if op is ast.Pow:
+            return self.power(node, left, right)
+        if op is ast.Div and right == 0:
+            raise _Reject(node, "division by zero")
+        return self._checked(node, _BINOPS[op](left, right))
+
+    def power(self, node: ast.BinOp, base: Any, exponent: Any) -> Any:
+        # Numeric exponents are bounded so `9**9**9` or `x**10**6` fail instead of hanging.
+        if isinstance(exponent, sympy.Number):
+            if abs(exponent) > self.limits.max_power:
+                raise _Reject(
+                    node,
+                    f"the exponent {exponent} is too large; numeric exponents are limited to "
+                    f"|n| <= {self.limits.max_power}",
+                )
+            if base == 0 and exponent.is_negative:
+                raise _Reject(node, "division by zero (zero to a negative power)")
+        if isinstance(base, sympy.Rational) and isinstance(exponent, sympy.Integer):
+            bits = max(int(base.p).bit_length(), int(base.q).bit_length()) * abs(int(exponent))
+            if bits > self.limits.max_number_bits:
+                raise _Reject(
+                    node,
+                    f"this power has about {int(bits * 0.30103)} digits; numbers are limited to "
+                    f"{self.limits.max_number_bits} bits",
+                )
+        return self._checked(node, sympy.Pow(base, exponent))
+
+    def call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, ast.Name):
+            raise _Reject(
+                node.func,
+                f"only the functions {', '.join(sorted(FUNCTIONS))} can be called, by name",
+            )
+        fname = node.func.id
+        if fname not in FUNCTIONS:
+            close = difflib.get_close_matches(fname, list(FUNCTIONS), n=2, cutoff=0.6)
+            hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else ""
+            raise _Reject(
+                node.func,
+                f"`{fname}` is not a function of the model language{hint}; the functions are "
+                f"{', '.join(sorted(FUNCTIONS))}",
+            )
+        if node.keywords:
+            raise _Reject(node, f"keyword arguments are not allowed in `{fname}(...)`")
+        func, lo, hi = FUNCTIONS[fname]
+        if not lo <= len(node.args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            raise _Reject(node, f"`{fname}` takes {want} argument(s), got {len(node.args)}")
+        args = [self.expr(arg) for arg in node.args]
+        if fname == "log" and args[0] == 0:
+            raise _Reject(node, "log(0) is undefined")
+        return func(*args)
+
+    # -- conditions ----------------------------------------------------------------------
+    def condition(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Compare):
+            terms = [self.expr(node.left), *(self.expr(c) for c in node.comparators)]
+            # A chain a < b < c means (a < b) and (b < c), as in Python.
+            parts = [
+                _COMPARE[type(op)](terms[i], terms[i + 1])
+                for i, op in enumerate(node.ops)
+                if type(op) in _COMPARE or self._bad_compare(node, op)
+            ]
+            return sympy.And(*parts)
+        if isinstance(node, ast.BoolOp):
+            parts = [self.condition(v) for v in node.values]
+            return sympy.And(*parts) if isinstance(node.op, ast.And) else sympy.Or(*parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return sympy.Not(self.condition(node.operand))
+        raise _Reject(
+            node,
+            "a condition must be a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`) or such "
+            "comparisons joined by `and`, `or`, `not`",
+        )
+
+    @staticmethod
+    def _bad_compare(node: ast.AST, op: ast.cmpop) -> bool:
+        raise _Reject(node, f"the comparison `{type(op).__name__}` is not part of the language")
+
+
+def _prescan(text: str, where: str, limits: ParserLimits) -> None:
+    """Checks that need no parsing: type, size, characters, bracket depth."""
+    if len(text) > limits.max_length:
+        raise ModelError(
+            f"{where}: the text has {len(text)} characters; at most {limits.max_length} are "
+            "allowed (raise `ParserLimits.max_length` if the model really needs it)"
+        )
+    if not text.strip():
+        raise ModelError(f"{where}: the expression is empty; write a right-hand side such as `-x`")
+    depth = 0
+    line, col = 1, 0
+    for ch in text:
+        if ch == "\n":
+            line, col = line + 1, 0
+            continue
+        if not (ch.isascii() and (ch.isprintable() or ch in "\t\r")):
+            raise _fail(
+                text,
+                where,
+                line,
+                col,
+                f"character {ch!r} is not allowed; model text is ASCII (write Greek letters as "
+                "names, e.g. `theta`)",
+            )
+        if ch in "([{":
+            depth += 1
+            if depth > limits.max_depth:
+                raise _fail(
+                    text, where, line, col, f"brackets nested deeper than {limits.max_depth} levels"
+                )
+        elif ch in ")]}":
+            depth -= 1
+        col += 1
+
+
+def _parse_tree(text: str, where: str, limits: ParserLimits) -> ast.expr:
+    _prescan(text, where, limits)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        line, col = err.lineno or 1, max((err.offset or 1) - 1, 0)
+        reason = (err.msg or "invalid syntax").split(" (")[0]
+        raise _fail(text.strip(), where, line, col, f"syntax error: {reason}") from None
+    except (MemoryError, RecursionError, ValueError) as err:
+        raise ModelError(
+            f"{where}: the expression is too deeply nested or too large to parse "
+            f"({type(err).__name__}); simplify it"
+        ) from None
+    # Size and depth of the tree, both computed without recursion.
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > limits.max_nodes:
+            raise ModelError(
+                f"{where}: the expression has more than {limits.max_nodes} syntax nodes; "
+                "split it with observables or simplify it"
+            )
+        if depth > limits.max_depth:
+            line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+            raise _fail(
+                text.strip(),
+                where,
+                line,
+                col,
+                f"the expression is nested deeper than {limits.max_depth} levels",
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree.body
+
+
+def _build(
+    text: object,
+    names: Mapping[str, sympy.Symbol],
+    where: str,
+    limits: ParserLimits,
+    as_condition: bool,
+) -> Any:
+    if not isinstance(text, str):
+        raise ModelError(
+            f"{where}: expected expression text (str), got {text!r:.60} ({type(text).__name__})"
+        )
+    tree = _parse_tree(text, where, limits)
+    builder = _Builder(text.strip(), names, limits)
+    try:
+        result = builder.condition(tree) if as_condition else builder.expr(tree)
+    except _Reject as rej:
+        line = getattr(rej.node, "lineno", 1)
+        col = getattr(rej.node, "col_offset", 0)
+        raise _fail(text.strip(), where, line, col, rej.reason) from None
+    return result
+
+
+def parse_expression(
+    text: str,
+    names: Mapping[str, sympy.Symbol],
+    *,
+    where: str = "expression",
+    limits: ParserLimits = DEFAULT_LIMITS,
+) -> sympy.Expr:
+    """Parse model text into a sympy expression, safely.
+
+    Parameters
+    ----------
+    text : str
+        The expression, e.g. ``"a - (b + 1)*x + x**2*y"``.
+    names : mapping of str to sympy.Symbol
+        The declared names and the symbols they stand for.
+    where : str
+        What the text is, for messages (e.g. "equation for `x`").
+    limits : ParserLimits
+        Size bounds.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ModelError
+        For anything outside the language, with line, column and a caret.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.language import parse_expression
+    >>> x = sympy.Symbol("x", real=True)
+    >>> parse_expression("x**2 if x > 0 else -x", {"x": x})
+    Piecewise((x**2, x > 0), (-x, True))
+    >>> parse_expression("x.__class__", {"x": x}, where="equation for `x`")
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: equation for `x`, line 1, column 1: attribute access (`.`) are not part of the model language
+      x.__class__
+      ^
+    """
+    expr = _build(text, names, where, limits, as_condition=False)
+    return check_expression(expr, names, where=where)
+
+
+def parse_condition(
+    text: str,
+    names: Mapping[str, sympy.Symbol],
+    *,
+    where: str = "condition",
+    limits: ParserLimits = DEFAULT_LIMITS,
+) -> sympy.logic.boolalg.Boolean:
+    """Parse a condition (comparisons joined by ``and``, ``or``, ``not``) into a sympy Boolean.
+
+    Parameters
+    ----------
+    text : str
+        The condition, e.g. ``"alpha*(1 - theta)*b < theta*c"``.
+    names : mapping of str to sympy.Symbol
+        The declared names.
+    where : str
+        What the text is, for messages.
+    limits : ParserLimits
+        Size bounds.
+
+    Returns
+    -------
+    sympy.logic.boolalg.Boolean
+
+    Raises
+    ------
+    ModelError
+        For anything outside the language.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.language import parse_condition
+    >>> a, b = sympy.symbols("a b", positive=True)
+    >>> parse_condition("a < b and not b > 2", {"a": a, "b": b})
+    (a < b) & (b <= 2)
+    """
+    cond = _build(text, names, where, limits, as_condition=True)
+    _check_tree(cond, names, where)
+    return cond
+
+
+# --------------------------------------------------------------------------------------------
+# Checking sympy input and printing back
+
+
+def _rationalize_floats(expr: Any) -> Any:
+    floats = expr.atoms(sympy.Float)
+    if not floats:
+        return expr
+    return expr.xreplace({f: exact_number(float(f), what="a float") for f in floats})
+
+
+def _check_tree(expr: Any, names: Mapping[str, sympy.Symbol], where: str) -> None:
+    if expr.has(sympy.zoo, sympy.nan):
+        raise ModelError(f"{where}: the expression is undefined (division by zero or 0/0)")
+    if expr.has(sympy.oo, -sympy.oo):
+        raise ModelError(f"{where}: the expression contains infinity; use finite values")
+    if expr.has(sympy.I):
+        raise ModelError(f"{where}: the expression is complex (contains I); models are real")
+    known = {sym: name for name, sym in names.items()}
+    for sym in expr.free_symbols:
+        if sym not in known:
+            same_name = [s for s in known if s.name == sym.name]
+            hint = (
+                " (a symbol of that name is declared with other assumptions; use the model's "
+                "symbols, e.g. `model.symbol(name)`)"
+                if same_name
+                else ""
+            )
+            raise ModelError(f"{where}: unknown symbol `{sym}`{hint}; declare it first")
+    for func in expr.atoms(sympy.Function):
+        if not isinstance(func, _ALLOWED_FUNCTION_CLASSES):
+            raise ModelError(
+                f"{where}: the function `{type(func).__name__}` is not part of the model language "
+                f"(allowed: {', '.join(sorted(FUNCTIONS))})"
+            )
+    for pw in expr.atoms(sympy.Piecewise):
+        if pw.args[-1].cond is not sympy.true:
+            raise ModelError(f"{where}: a Piecewise needs an `otherwise` (True) branch")
+
+
+def check_expression(
+    expr: object, names: Mapping[str, sympy.Symbol], *, where: str = "expression"
+) -> sympy.Expr:
+    """Validate a sympy expression given directly (not as text) and normalize it.
+
+    The expression may only use declared symbols and the functions of the language; it must be
+    finite and real. Floats become exact rationals (``0.1`` -> ``1/10``), as in model text, so
+    that every model prints back to text that parses to the same expression.
+
+    Parameters
+    ----------
+    expr : sympy.Expr or number
+        The expression.
+    names : mapping of str to sympy.Symbol
+        The declared names.
+    where : str
+        What the expression is, for messages.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ModelError
+        For undeclared symbols, unknown functions, complex or infinite values.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.language import check_expression
+    >>> x = sympy.Symbol("x", real=True)
+    >>> check_expression(0.5*x, {"x": x})
+    x/2
+    >>> check_expression(sympy.gamma(x), {"x": x})
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: expression: the function `gamma` is not part of the model language (allowed: Abs, Max, Min, acos, asin, atan, cos, cosh, exp, log, sign, sin, sinh, sqrt, tan, tanh)
+    """
+    if isinstance(expr, bool):
+        raise ModelError(f"{where}: expected an expression, got {expr!r} (bool)")
+    if isinstance(expr, int | float):
+        expr = exact_number(expr, what=where)
+    if not isinstance(expr, sympy.Expr):
+        raise ModelError(
+            f"{where}: expected a sympy expression or text, got {expr!r:.60} ({type(expr).__name__})"
+        )
+    expr = _rationalize_floats(expr)
+    _check_tree(expr, names, where)
+    return expr
+
+
+class _ModelPrinter(StrPrinter):
+    """sympy's str printer, adjusted so that the output is model-language text."""
+
+    def _print_Piecewise(self, expr: Any) -> str:
+        *pieces, (last, _) = expr.args
+        out = self._print(last)
+        for value, cond in reversed(pieces):
+            out = f"({self._print(value)} if {self._print(cond)} else {out})"
+        return out
+
+    def _print_And(self, expr: Any) -> str:
+        return " and ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Or(self, expr: Any) -> str:
+        return " or ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Not(self, expr: Any) -> str:
+        return f"not ({self._print(expr.args[0])})"
+
+    def _print_Equality(self, expr: Any) -> str:
+        return f"{self._print(expr.lhs)} == {self._print(expr.rhs)}"
+
+    def _print_Unequality(self, expr: Any) -> str:
+        return f"{self._print(expr.lhs)} != {self._print(expr.rhs)}"
+
+    def _print_BooleanTrue(self, expr: Any) -> str:
+        return "0 == 0"
+
+    def _print_BooleanFalse(self, expr: Any) -> str:
+        return "0 == 1"
+
+
+_PRINTER = _ModelPrinter({"order": None})
+
+
+def to_text(expr: Any) -> str:
+    """Print a model expression or condition as text that :func:`parse_expression` reads back.
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy Boolean
+        An expression built by the parser or accepted by :func:`check_expression`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.language import to_text
+    >>> x = sympy.Symbol("x", real=True)
+    >>> to_text(sympy.Piecewise((x, x > 0), (0, True)))
+    '(x if x > 0 else 0)'
+    """
+    return str(_PRINTER.doprint(expr))
+

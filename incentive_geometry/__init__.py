@@ -14,6 +14,9 @@ Examples
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from .errors import ConvergenceError as ConvergenceError
 from .errors import IncentiveGeometryError as IncentiveGeometryError
 from .errors import ModelError as ModelError
@@ -27,6 +30,28 @@ from .model import Parameter as Parameter
 
 __version__ = "0.1.0"
 
+# The solver and claim layers sit on top of the core (DESIGN.md: proofs -> solvers -> core), so
+# the facade reaches them lazily (PEP 562): `import incentive_geometry` stays light, and the core
+# modules never import a solver. Public name -> module that defines it.
+_LAZY: dict[str, str] = {
+    # solvers/symbolic (lazy entries)
+    # solvers/numeric (lazy entries)
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'incentive_geometry' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "ConvergenceError",
     "Domain",
@@ -39,4 +64,5 @@ __all__ = [
     "SymbolicTimeout",
     "__version__",
     "load_model",
+    *_LAZY,
 ]

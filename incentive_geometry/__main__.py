@@ -1,0 +1,5 @@
+"""``python -m incentive_geometry`` runs ``incgeo``."""
+
+from incentive_geometry.cli import main
+
+main()

@@ -1,0 +1,122 @@
+"""What the commands share: finding a model by file or name, reading ``--set`` values."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+from incentive_geometry.errors import ModelError
+from incentive_geometry.io import load_model
+from incentive_geometry.model import Model
+
+__all__ = ["library", "parse_assignments", "resolve_model"]
+
+
+def library() -> dict[str, object]:
+    """The model library's registry (name -> factory), empty if it holds nothing yet.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from incentive_geometry.cli._common import library
+    >>> isinstance(library(), dict)
+    True
+    """
+    from incentive_geometry.theory import MODELS
+
+    return dict(MODELS)
+
+
+def resolve_model(spec: str) -> Model:
+    """A model from a file path or a library name.
+
+    Parameters
+    ----------
+    spec : str
+        A path to a ``.toml`` model file, or the name of a model of the library.
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ModelError
+        When `spec` is neither, with the closest library names.
+
+    Examples
+    --------
+    >>> from incentive_geometry.cli._common import resolve_model
+    >>> resolve_model("no-such-model")
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: `no-such-model` is neither a model file nor a model of the library; run `incgeo models` to list the library
+    """
+    if spec.endswith(".toml") or Path(spec).exists() or "/" in spec:
+        return load_model(spec)
+    models = library()
+    if spec in models:
+        factory = models[spec]
+        model = factory()  # type: ignore[operator]
+        if not isinstance(model, Model):
+            raise ModelError(f"library entry `{spec}` did not return a Model")
+        return model
+    close = difflib.get_close_matches(spec, list(models), n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else ""
+    raise ModelError(
+        f"`{spec}` is neither a model file nor a model of the library{hint}; run `incgeo models` "
+        "to list the library"
+    )
+
+
+def parse_assignments(values: Iterable[str], model: Model) -> dict[str, float]:
+    """Read ``name=value`` pairs (``--set``) for the parameters of `model`.
+
+    Parameters
+    ----------
+    values : iterable of str
+        Items such as ``"theta=0.4"``.
+    model : Model
+        The model whose parameters are set.
+
+    Returns
+    -------
+    dict of str to float
+
+    Raises
+    ------
+    ModelError
+        For a malformed item, an unknown parameter or a non-finite value.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.cli._common import parse_assignments
+    >>> m = ig.Model.from_equations({"x": "-k*x"}, parameters={"k": 1})
+    >>> parse_assignments(["k=2.5"], m)
+    {'k': 2.5}
+    >>> parse_assignments(["k=nan"], m)
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: --set k=nan: the value must be a finite number
+    """
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name or not text:
+            raise ModelError(f"--set {item}: expected name=value, e.g. --set theta=0.4")
+        model.parameter(name)  # raises with the closest names
+        try:
+            value = float(text)
+        except ValueError:
+            raise ModelError(f"--set {item}: `{text}` is not a number") from None
+        if not math.isfinite(value):
+            raise ModelError(f"--set {item}: the value must be a finite number")
+        out[name] = value
+    return out

@@ -734,7 +734,7 @@ def parse_condition(
     >>> from incentive_geometry.language import parse_condition
     >>> a, b = sympy.symbols("a b", positive=True)
     >>> parse_condition("a < b and not b > 2", {"a": a, "b": b})
-    (a < b) & (b <= 2)
+    (b <= 2) & (a < b)
     """
     cond = _build(text, names, where, limits, as_condition=True)
     _check_tree(cond, names, where)

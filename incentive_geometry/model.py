@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -419,6 +419,12 @@ class Model:
         A paragraph about the model.
     references : tuple of str
         Where the model and its results come from.
+    stochastic_step : callable, optional
+        For stochastic processes that are not written as equations (urns, adoption processes):
+        ``stochastic_step(x, params, rng) -> x_next`` with ``x`` a float array of the states,
+        ``params`` a dict name -> float and ``rng`` a :class:`numpy.random.Generator` (seeded by
+        the caller). The equations then give the mean dynamics. It takes no part in equality or
+        hashing, and a model file cannot hold it (:meth:`to_toml` refuses such a model).
 
     Examples
     --------
@@ -441,6 +447,7 @@ class Model:
     constraints: tuple[Any, ...] = ()
     description: str = ""
     references: tuple[str, ...] = ()
+    stochastic_step: Callable[..., Any] | None = field(default=None, compare=False)
 
     # -- validation ------------------------------------------------------------------------
     def __post_init__(self) -> None:
@@ -524,6 +531,11 @@ class Model:
         for c in self.constraints:
             if not isinstance(c, sympy.logic.boolalg.Boolean) or isinstance(c, sympy.Symbol):
                 raise ModelError(f"model `{self.name}`: constraint {c!r} is not a condition")
+        if self.stochastic_step is not None and not callable(self.stochastic_step):
+            raise ModelError(
+                f"model `{self.name}`: `stochastic_step` must be callable, got "
+                f"{self.stochastic_step!r:.60}"
+            )
         if self.simplex:
             self._check_simplex_invariance()
 
@@ -1088,6 +1100,11 @@ class Model:
         """
         import tomli_w
 
+        if self.stochastic_step is not None:
+            raise ModelError(
+                f"model `{self.name}` has a Python `stochastic_step`, which a model file cannot "
+                "hold; save the equations with `dataclasses.replace(model, stochastic_step=None)`"
+            )
         return str(tomli_w.dumps(self.to_dict()))
 
     @classmethod

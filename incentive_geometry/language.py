@@ -295,12 +295,7 @@ class _Reject(Exception):
         self.reason = reason
 
 
-_BINOPS: Mapping[type, Callable[[Any, Any], Any]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-}
+_ADDITIVE, _MULTIPLICATIVE = 1, 2
 
 _FORBIDDEN_BINOPS: Mapping[type, str] = {
     ast.BitXor: "`^` is not a power in the model language; write `**` (e.g. `x**2`)",
@@ -325,29 +320,29 @@ _COMPARE: Mapping[type, Callable[[Any, Any], Any]] = {
 # Constructs that are not part of the language, with the words a message uses for them.
 _CONSTRUCT_NAMES: Mapping[type, str] = {
     ast.Attribute: "attribute access (`.`)",
-    ast.Subscript: "subscripts (`[...]`)",
-    ast.Lambda: "lambda expressions",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "generator expressions",
-    ast.JoinedStr: "f-strings",
-    ast.FormattedValue: "f-strings",
-    ast.NamedExpr: "assignment expressions (`:=`)",
-    ast.Starred: "starred arguments (`*`)",
+    ast.Subscript: "a subscript (`[...]`)",
+    ast.Lambda: "a lambda expression",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.JoinedStr: "an f-string",
+    ast.FormattedValue: "an f-string",
+    ast.NamedExpr: "an assignment expression (`:=`)",
+    ast.Starred: "a starred argument (`*`)",
     ast.Await: "`await`",
     ast.Yield: "`yield`",
     ast.YieldFrom: "`yield`",
-    ast.Tuple: "tuples",
-    ast.List: "lists",
-    ast.Set: "sets",
-    ast.Dict: "dicts",
-    ast.Slice: "slices",
+    ast.Tuple: "a tuple",
+    ast.List: "a list",
+    ast.Set: "a set",
+    ast.Dict: "a dict",
+    ast.Slice: "a slice",
 }
 
 
 def _construct_name(node: ast.AST) -> str:
-    return _CONSTRUCT_NAMES.get(type(node), f"`{type(node).__name__}` syntax")
+    return _CONSTRUCT_NAMES.get(type(node), f"the syntax `{type(node).__name__}`")
 
 
 def _caret(text: str, line: int, col: int) -> str:
@@ -449,7 +444,7 @@ class _Builder:
                 node,
                 "a comparison is not a value; use it as the condition of `a if condition else b`",
             )
-        raise _Reject(node, f"{_construct_name(node)} are not part of the model language")
+        raise _Reject(node, f"{_construct_name(node)} is not part of the model language")
 
     def name(self, node: ast.Name) -> Any:
         ident = node.id
@@ -476,13 +471,30 @@ class _Builder:
         op = type(node.op)
         if op in _FORBIDDEN_BINOPS:
             raise _Reject(node, _FORBIDDEN_BINOPS[op])
-        left = self.expr(node.left)
-        right = self.expr(node.right)
         if op is ast.Pow:
-            return self.power(node, left, right)
-        if op is ast.Div and right == 0:
-            raise _Reject(node, "division by zero")
-        return self._checked(node, _BINOPS[op](left, right))
+            return self.power(node, self.expr(node.left), self.expr(node.right))
+        # A left-deep chain `a + b - c + ...` (or `a*b/c*...`) is walked iteratively and built in
+        # one sympy call: long sums neither recurse deeply nor cost quadratic time.
+        group = _chain_group(node.op)
+        chain: list[ast.BinOp] = []
+        head: ast.expr = node
+        while isinstance(head, ast.BinOp) and _chain_group(head.op) == group:
+            if type(head.op) in _FORBIDDEN_BINOPS:
+                raise _Reject(head, _FORBIDDEN_BINOPS[type(head.op)])
+            chain.append(head)
+            head = head.left
+        terms = [self.expr(head)]
+        for link in reversed(chain):
+            right = self.expr(link.right)
+            if isinstance(link.op, ast.Sub):
+                right = -right
+            elif isinstance(link.op, ast.Div):
+                if right == 0:
+                    raise _Reject(link, "division by zero")
+                right = sympy.Pow(right, -1)
+            terms.append(right)
+        combine = sympy.Add if group == _ADDITIVE else sympy.Mul
+        return self._checked(node, combine(*terms))
 
     def power(self, node: ast.BinOp, base: Any, exponent: Any) -> Any:
         # Numeric exponents are bounded so `9**9**9` or `x**10**6` fail instead of hanging.
@@ -520,6 +532,9 @@ class _Builder:
                 f"`{fname}` is not a function of the model language{hint}; the functions are "
                 f"{', '.join(sorted(FUNCTIONS))}",
             )
+        starred = [arg for arg in node.args if isinstance(arg, ast.Starred)]
+        if starred:
+            raise _Reject(starred[0], f"{_construct_name(starred[0])} is not part of the model language")
         if node.keywords:
             raise _Reject(node, f"keyword arguments are not allowed in `{fname}(...)`")
         func, lo, hi = FUNCTIONS[fname]
@@ -626,8 +641,26 @@ def _parse_tree(text: str, where: str, limits: ParserLimits) -> ast.expr:
                 col,
                 f"the expression is nested deeper than {limits.max_depth} levels",
             )
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        for child in ast.iter_child_nodes(node):
+            # A chain `a + b - c + ...` or `a*b/c*...` is one level, however long: sums of many
+            # terms are common in models (a replicator's mean payoff), nesting is what we bound.
+            chained = (
+                isinstance(node, ast.BinOp)
+                and isinstance(child, ast.BinOp)
+                and child is node.left
+                and _chain_group(node.op) == _chain_group(child.op)
+            )
+            stack.append((child, depth if chained else depth + 1))
     return tree.body
+
+
+def _chain_group(op: ast.operator) -> int:
+    """Operators that chain into one sum (1) or one product (2); others stand alone."""
+    if isinstance(op, ast.Add | ast.Sub):
+        return _ADDITIVE
+    if isinstance(op, ast.Mult | ast.Div):
+        return _MULTIPLICATIVE
+    return -1 - id(op) % 1000
 
 
 def _build(
@@ -691,7 +724,7 @@ def parse_expression(
     >>> parse_expression("x.__class__", {"x": x}, where="equation for `x`")
     Traceback (most recent call last):
     ...
-    incentive_geometry.errors.ModelError: equation for `x`, line 1, column 1: attribute access (`.`) are not part of the model language
+    incentive_geometry.errors.ModelError: equation for `x`, line 1, column 1: attribute access (`.`) is not part of the model language
       x.__class__
       ^
     """
@@ -865,7 +898,7 @@ class _ModelPrinter(StrPrinter):
         return "0 == 1"
 
 
-_PRINTER = _ModelPrinter({"order": None})
+_PRINTER = _ModelPrinter()
 
 
 def to_text(expr: Any) -> str:

@@ -16,7 +16,7 @@ Examples
 <Model 'brusselator': continuous, states (x, y), parameters (a=1.0, b=2.5)>
 >>> print(m)
 brusselator (continuous time)
-  dx/dt = a - x*(b + 1) + x**2*y
+  dx/dt = a + x**2*y - x*(b + 1)
   dy/dt = b*x - x**2*y
 parameters:
   a = 1.0  real
@@ -477,7 +477,11 @@ class Model:
                 if kind == "observable":
                     validate_name(nm, what="observable")
                 if nm in seen:
-                    both = "twice" if seen[nm] == kind else f"both as a {seen[nm]} and as a {kind}"
+                    both = (
+                        "twice"
+                        if seen[nm] == kind
+                        else f"both as {_article(seen[nm])} and as {_article(kind)}"
+                    )
                     raise ModelError(
                         f"model `{self.name}`: the name `{nm}` is declared {both}; "
                         "every state, parameter and observable needs its own name"
@@ -633,7 +637,7 @@ class Model:
         >>> ig.Model.from_equations({"x": "a*y"}, parameters={"a": 1})
         Traceback (most recent call last):
         ...
-        incentive_geometry.errors.ModelError: model `model`: equation for `x`, line 1, column 3: unknown name `y`; closest declared names: `a`. Declare it as a state or parameter, or fix the typo
+        incentive_geometry.errors.ModelError: model `model`: equation for `x`, line 1, column 3: unknown name `y`; declared names: `a`, `x`. Declare it as a state or parameter, or fix the typo
           a*y
             ^
         """
@@ -679,7 +683,8 @@ class Model:
             extra = set(noise) - set(equations)
             if extra:
                 raise ModelError(
-                    f"`noise` names {', '.join(sorted(extra))}, which are not states of `{name}`"
+                    f"`noise` names {', '.join(f'`{e}`' for e in sorted(extra))}, which are not "
+                    f"states of `{name}`; noise terms are keyed by state name"
                 )
             noise_terms = tuple(
                 parse(noise[s], f"model `{name}`: noise for `{s}`")
@@ -1239,6 +1244,10 @@ class Model:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 def _unknown(name: object, table: Mapping[str, Any], where: str, what: str) -> str:

@@ -141,7 +141,7 @@ class ParserLimits:
     """
 
     max_length: int = 20_000
-    max_nodes: int = 5_000
+    max_nodes: int = 20_000
     max_depth: int = 64
     max_literal_digits: int = 40
     max_power: int = 128

@@ -36,6 +36,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     # solvers/symbolic (lazy entries)
     # solvers/numeric (lazy entries)
+    "find_equilibria": "incentive_geometry.solvers.numeric.equilibria",
+    "NumericEquilibrium": "incentive_geometry.solvers.numeric.equilibria",
 }
 
 

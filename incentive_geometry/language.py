@@ -562,6 +562,11 @@ class _Builder:
             return sympy.And(*parts) if isinstance(node.op, ast.And) else sympy.Or(*parts)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return sympy.Not(self.condition(node.operand))
+        if isinstance(node, ast.IfExp):
+            # `p if c else q` between conditions is sympy's ITE (c and p) or (not c and q).
+            return sympy.ITE(
+                self.condition(node.test), self.condition(node.body), self.condition(node.orelse)
+            )
         raise _Reject(
             node,
             "a condition must be a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`) or such "
@@ -884,6 +889,10 @@ class _ModelPrinter(StrPrinter):
 
     def _print_Not(self, expr: Any) -> str:
         return f"not ({self._print(expr.args[0])})"
+
+    def _print_ITE(self, expr: Any) -> str:
+        cond, then, otherwise = (self._print(a) for a in expr.args)
+        return f"(({then}) if ({cond}) else ({otherwise}))"
 
     def _print_Equality(self, expr: Any) -> str:
         return f"{self._print(expr.lhs)} == {self._print(expr.rhs)}"

@@ -1,0 +1,438 @@
+"""Numerical equilibria: multi-start Newton with the analytic Jacobian, de-duplication, deflation.
+
+For a flow ``dx/dt = f(x)`` an equilibrium solves ``f(x) = 0``; for a map ``x_{t+1} = f(x_t)`` a
+fixed point solves ``f(x) - x = 0`` and a period-k point is a fixed point of ``f^k`` that is not a
+fixed point of any ``f^j`` with ``j`` a proper divisor of ``k``. Starts are a scrambled Sobol
+sample of the search box (``scipy.stats.qmc``); Newton runs on all starts at once (batched
+linear solves). Once some roots are known, further roots are sought by *deflation*
+(Farrell, Birkisson and Funke 2015): Newton on ``M(x) F(x)`` with
+``M(x) = prod_k (1/|x - r_k|^2 + 1)``, which removes the known roots ``r_k`` without changing the
+others.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from incentive_geometry.errors import ConvergenceError, ModelError
+from incentive_geometry.model import Model
+
+from .compile import CompiledModel, FloatArray, compile_model, resolve_params
+
+__all__ = ["NumericEquilibrium", "find_equilibria", "is_stable", "multipliers_or_eigenvalues"]
+
+_DEFAULT_HALF_WIDTH = 10.0
+
+
+@dataclass(frozen=True)
+class NumericEquilibrium:
+    """An equilibrium (flow), fixed point or periodic point (map) found numerically.
+
+    Attributes
+    ----------
+    x : numpy.ndarray of shape (n,)
+        The point, in the order of ``model.states``.
+    eigenvalues : numpy.ndarray of shape (n,), complex
+        Eigenvalues of ``D_x f`` (flow) or multipliers of ``D_x f^k`` (map), by decreasing real
+        part (flow) or modulus (map).
+    stable : bool
+        Flow: every eigenvalue has negative real part. Map: every multiplier has modulus < 1.
+    residual : float
+        ``max |F(x)|`` at the point.
+    period : int
+        1 for equilibria and fixed points, k for a point of minimal period k of a map.
+    orbit : numpy.ndarray of shape (period, n)
+        The periodic orbit through `x` (one row for an equilibrium).
+    state_names : tuple of str
+    params : dict of str to float
+        The parameter values used.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x*(1 - x)"}, parameters={})
+    >>> [(round(float(e.x[0]), 6) + 0.0, e.stable) for e in ig.find_equilibria(m, bounds={"x": (-1, 2)})]
+    [(0.0, False), (1.0, True)]
+    """
+
+    x: FloatArray
+    eigenvalues: np.ndarray[Any, np.dtype[np.complex128]]
+    stable: bool
+    residual: float
+    period: int = 1
+    orbit: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    state_names: tuple[str, ...] = ()
+    params: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready record.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "1 - x"}, parameters={})
+        >>> ig.find_equilibria(m)[0].as_dict()["x"]
+        {'x': 1.0}
+        """
+        return {
+            "x": {k: float(v) for k, v in zip(self.state_names, self.x, strict=True)},
+            "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues],
+            "stable": self.stable,
+            "residual": self.residual,
+            "period": self.period,
+        }
+
+
+def multipliers_or_eigenvalues(
+    cm: CompiledModel, x: FloatArray, p: FloatArray
+) -> np.ndarray[Any, np.dtype[np.complex128]]:
+    """Eigenvalues of ``D_x f`` at ``(x, p)``, sorted by decreasing real part (flow) or modulus (map).
+
+    Parameters
+    ----------
+    cm : CompiledModel
+    x : array of shape (..., n)
+    p : array of shape (..., m)
+
+    Returns
+    -------
+    complex array of shape (..., n)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.compile import compile_model
+    >>> m = ig.Model.from_equations({"x": "y", "y": "-x"}, parameters={})
+    >>> multipliers_or_eigenvalues(compile_model(m), np.zeros(2), np.zeros(0))
+    array([0.+1.j, 0.-1.j])
+    """
+    lam = np.linalg.eigvals(cm.jac(x, p))
+    key = np.abs(lam) if cm.model.time == "discrete" else lam.real
+    # Ties (complex pairs) ordered by decreasing imaginary part.
+    order = np.lexsort((-lam.imag, -key), axis=-1)
+    return np.take_along_axis(lam, order, axis=-1)
+
+
+def is_stable(time: str, eigenvalues: Any, *, tol: float = 0.0) -> Any:
+    """Linear stability from eigenvalues (flow: max Re < -tol) or multipliers (map: max |mu| < 1 - tol).
+
+    Parameters
+    ----------
+    time : {"continuous", "discrete"}
+    eigenvalues : complex array of shape (..., n)
+    tol : float
+        Margin; points within it of the boundary are called not stable.
+
+    Returns
+    -------
+    bool or boolean array of shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_stable("continuous", np.array([-1 + 2j, -1 - 2j])), is_stable("discrete", np.array([1.5]))
+    (True, False)
+    """
+    lam = np.asarray(eigenvalues)
+    if time == "discrete":
+        out = np.max(np.abs(lam), axis=-1) < 1.0 - tol
+    else:
+        out = np.max(lam.real, axis=-1) < -tol
+    return bool(out) if np.ndim(out) == 0 else out
+
+
+def _residual_system(cm: CompiledModel) -> tuple[Any, Any]:
+    """``F`` and ``D_x F``: ``F = f`` for flows, ``F = f - x`` for maps (fixed points)."""
+    if cm.model.time == "discrete":
+        eye = np.eye(cm.n)
+
+        def F(x: FloatArray, p: FloatArray) -> FloatArray:
+            return cm.rhs(x, p) - x
+
+        def DF(x: FloatArray, p: FloatArray) -> FloatArray:
+            return cm.jac(x, p) - eye
+
+        return F, DF
+    return cm.rhs, cm.jac
+
+
+def _batched_newton(
+    F: Any,
+    DF: Any,
+    x: FloatArray,
+    p: FloatArray,
+    known: list[FloatArray],
+    *,
+    tol: float,
+    max_iter: int,
+    box_lo: FloatArray,
+    box_hi: FloatArray,
+) -> tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Damped Newton on all rows of `x` at once; deflated by the `known` roots when given.
+
+    Returns the final points and a mask of rows that converged (``|F| < tol`` and a last step
+    below ``tol`` in the scaled norm).
+    """
+    x = x.copy()
+    done = np.zeros(len(x), dtype=bool)
+    alive = np.ones(len(x), dtype=bool)
+    width = np.maximum(box_hi - box_lo, 1.0)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(alive & ~done)
+        if idx.size == 0:
+            break
+        xi = x[idx]
+        Fi = F(xi, p)
+        Ji = DF(xi, p)
+        if known:
+            # Deflation: G = M F with M = prod_k (1/|x - r_k|^2 + 1);
+            # D G = M D F + F (grad M)^T, grad M = M * sum_k (-2 (x - r_k)/|x - r_k|^4) / (1/|x - r_k|^2 + 1).
+            M = np.ones(len(idx))
+            gradlogM = np.zeros_like(xi)
+            for r in known:
+                d = xi - r
+                d2 = np.maximum(np.sum(d * d, axis=1), 1e-300)
+                factor = 1.0 / d2 + 1.0
+                M *= factor
+                gradlogM += (-2.0 * d / d2[:, None] ** 2) / factor[:, None]
+            Ji = M[:, None, None] * Ji + M[:, None, None] * Fi[:, :, None] * gradlogM[:, None, :]
+            Fi = M[:, None] * Fi
+        finite = np.all(np.isfinite(Fi), axis=1) & np.all(np.isfinite(Ji), axis=(1, 2))
+        step = np.zeros_like(xi)
+        ok = finite.copy()
+        if ok.any():
+            try:
+                step[ok] = np.linalg.solve(Ji[ok], -Fi[ok][..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                # Some Jacobian is exactly singular: solve row by row, least squares where needed.
+                for k in np.flatnonzero(ok):
+                    step[k] = np.linalg.lstsq(Ji[k], -Fi[k], rcond=None)[0]
+        ok &= np.all(np.isfinite(step), axis=1)
+        # Damping: no step longer than half the box, so starts do not jump far away.
+        length = np.max(np.abs(step) / width, axis=1)
+        scale = np.minimum(1.0, 0.5 / np.maximum(length, 1e-300))
+        xi = xi + scale[:, None] * step
+        x[idx] = xi
+        alive[idx[~ok]] = False
+        small_step = np.max(np.abs(scale[:, None] * step) / (1.0 + np.abs(xi)), axis=1) < tol
+        resid = np.max(np.abs(F(xi, p)), axis=1)
+        done[idx] = ok & small_step & (resid < np.sqrt(tol))
+        # Leave rows that wander far out of the box.
+        far = np.any((xi < box_lo - 10 * width) | (xi > box_hi + 10 * width), axis=1)
+        alive[idx[far]] = False
+    return x, done & alive
+
+
+def _bounds(model: Model, bounds: Mapping[str, tuple[float, float]] | None) -> tuple[FloatArray, FloatArray]:
+    given = dict(bounds or {})
+    for key in given:
+        if key not in model.state_names:
+            raise ModelError(
+                f"`bounds` names `{key}`, which is not a state of model `{model.name}` "
+                f"(states: {', '.join(model.state_names)})"
+            )
+    lo, hi = [], []
+    for name, dom in zip(model.state_names, model.state_domains, strict=True):
+        if name in given:
+            try:
+                a, b = (float(v) for v in given[name])
+            except (TypeError, ValueError):
+                raise ModelError(
+                    f"`bounds['{name}']` = {given[name]!r:.60} must be a pair (lo, hi) of numbers"
+                ) from None
+            if not (np.isfinite(a) and np.isfinite(b) and a < b):
+                raise ModelError(f"`bounds['{name}']` = ({a}, {b}) must be finite with lo < hi")
+        elif dom.kind == "interval":
+            a, b = float(dom.lo), float(dom.hi)  # type: ignore[arg-type]
+        elif dom.kind in ("positive", "nonnegative"):
+            a, b = 0.0, _DEFAULT_HALF_WIDTH
+        else:
+            a, b = -_DEFAULT_HALF_WIDTH, _DEFAULT_HALF_WIDTH
+        lo.append(a)
+        hi.append(b)
+    return np.array(lo), np.array(hi)
+
+
+def _unique(points: list[FloatArray], tol: float) -> list[FloatArray]:
+    out: list[FloatArray] = []
+    for q in points:
+        if all(np.max(np.abs(q - r) / (1.0 + np.abs(r))) > tol for r in out):
+            out.append(q)
+    return out
+
+
+def find_equilibria(
+    model: Model,
+    *,
+    params: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    period: int = 1,
+    n_starts: int = 64,
+    deflation_rounds: int = 3,
+    tol: float = 1e-10,
+    max_iter: int = 60,
+    seed: int = 0,
+    raise_on_failure: bool = False,
+) -> list[NumericEquilibrium]:
+    """Equilibria (flows), fixed points or period-k points (maps) inside a box of states.
+
+    Parameters
+    ----------
+    model : Model
+    params : mapping of str to float, optional
+        Parameter values (defaults otherwise); NaN/inf or out-of-domain values are refused.
+    bounds : mapping of state name to (lo, hi), optional
+        The search box. Defaults: interval domains as declared, ``[0, 10]`` for positive and
+        nonnegative states, ``[-10, 10]`` otherwise. Only points inside the box are returned.
+    period : int
+        Maps only: find points of minimal period `period` (fixed points of ``f^period``).
+    n_starts : int
+        Number of Sobol starting points (rounded up to a power of two).
+    deflation_rounds : int
+        Rounds of deflated Newton from the same starts after the first round.
+    tol : float
+        Convergence tolerance (scaled Newton step) and de-duplication distance (its square root).
+    max_iter : int
+        Newton iterations per round.
+    seed : int
+        Seed of the scrambled Sobol sequence.
+    raise_on_failure : bool
+        Raise :class:`ConvergenceError` when no point is found (default: return an empty list).
+
+    Returns
+    -------
+    list of NumericEquilibrium
+        Sorted by the states (lexicographically). For ``period > 1`` one entry per orbit.
+
+    Raises
+    ------
+    ModelError
+        For invalid parameters, bounds or period.
+    ConvergenceError
+        When `raise_on_failure` and nothing converged; the message says what was tried.
+
+    References
+    ----------
+    .. [1] P. E. Farrell, A. Birkisson and S. W. Funke, "Deflation techniques for finding
+       distinct solutions of nonlinear partial differential equations", SIAM J. Sci. Comput. 37
+       (2015), A2026-A2045.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 3.2}, time="discrete")
+    >>> [round(float(e.x[0]), 6) for e in ig.find_equilibria(m)]
+    [0.0, 0.6875]
+    >>> orbit = ig.find_equilibria(m, period=2)[0]
+    >>> orbit.period, orbit.stable, sorted(round(float(v), 6) for v in orbit.orbit[:, 0])
+    (2, True, [0.513045, 0.799455])
+    """
+    if isinstance(period, bool) or not isinstance(period, int) or period < 1:
+        raise ModelError(f"`period` must be an int >= 1, got {period!r}")
+    if period > 1 and model.time != "discrete":
+        raise ModelError(
+            f"`period` = {period} asks for periodic points, which only maps have; model "
+            f"`{model.name}` is continuous (use period=1)"
+        )
+    if not isinstance(n_starts, int) or n_starts < 1:
+        raise ModelError(f"`n_starts` must be a positive int, got {n_starts!r}")
+    values = resolve_params(model, params)
+    lo, hi = _bounds(model, bounds)
+    target = model.iterate(period) if period > 1 else model
+    cm = compile_model(target)
+    p = cm.param_vector(values)
+    F, DF = _residual_system(cm)
+
+    sampler = qmc.Sobol(d=cm.n, scramble=True, seed=seed)
+    m_exp = int(np.ceil(np.log2(max(n_starts, 2))))
+    starts = qmc.scale(sampler.random_base2(m_exp), lo, hi) if cm.n > 0 else np.zeros((1, 0))
+    dedup = np.sqrt(tol)
+    slack = 1e-9 * (hi - lo)
+
+    def inside(q: FloatArray) -> bool:
+        return bool(np.all(q >= lo - slack) & np.all(q <= hi + slack))
+
+    found: list[FloatArray] = []
+    for round_ in range(deflation_rounds + 1):
+        x, ok = _batched_newton(
+            F, DF, starts, p, found if round_ else [], tol=tol, max_iter=max_iter, box_lo=lo, box_hi=hi
+        )
+        new = [q for q in x[ok] if inside(q)]
+        before = len(found)
+        found = _unique(found + new, dedup)
+        if round_ and len(found) == before:
+            break  # deflation found nothing new
+
+    if not found:
+        if raise_on_failure:
+            raise ConvergenceError(
+                f"find_equilibria: Newton did not converge to any point of model `{target.name}` "
+                f"inside the box {dict(zip(model.state_names, zip(lo, hi, strict=True), strict=True))}"
+                f"; tried {len(starts)} Sobol starts (seed {seed}), {max_iter} iterations each, "
+                f"and {deflation_rounds} deflation rounds, tol {tol:g}. Widen `bounds`, raise "
+                "`n_starts`, or check the parameters"
+            )
+        return []
+
+    base = compile_model(model)
+    results: list[NumericEquilibrium] = []
+    seen_orbits: list[FloatArray] = []
+    for q in sorted(found, key=lambda r: tuple(r)):
+        orbit = [q]
+        if period > 1:
+            for _ in range(period - 1):
+                orbit.append(base.rhs(orbit[-1], p))
+            minimal = next(
+                k for k in range(1, period + 1)
+                if period % k == 0 and np.max(np.abs(_power(base, q, p, k) - q)) < 1e3 * dedup
+            )
+            if minimal != period:
+                continue  # a point of smaller period
+            if any(min(np.max(np.abs(o - r)) for o in orbit) < 1e3 * dedup for r in seen_orbits):
+                continue  # another point of an orbit already reported
+            seen_orbits.append(q)
+        cond = np.linalg.cond(DF(q, p))
+        if not np.isfinite(cond) or cond > 1e12:
+            warnings.warn(
+                f"find_equilibria: the Jacobian of model `{target.name}` is singular or "
+                f"ill-conditioned (condition number {cond:.3g}) at the point "
+                f"{_fmt_point(model, q)}; the point may be non-hyperbolic (a bifurcation point) and "
+                "its stability is not decided by the linearization",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        lam = multipliers_or_eigenvalues(cm, q, p)
+        results.append(
+            NumericEquilibrium(
+                x=q,
+                eigenvalues=lam,
+                stable=is_stable(model.time, lam),
+                residual=float(np.max(np.abs(F(q, p)))) if cm.n else 0.0,
+                period=period,
+                orbit=np.array(orbit),
+                state_names=model.state_names,
+                params=dict(values),
+            )
+        )
+    return results
+
+
+def _power(cm: CompiledModel, x: FloatArray, p: FloatArray, k: int) -> FloatArray:
+    for _ in range(k):
+        x = cm.rhs(x, p)
+    return x
+
+
+def _fmt_point(model: Model, x: FloatArray) -> str:
+    return "(" + ", ".join(f"{s}={v:.6g}" for s, v in zip(model.state_names, x, strict=True)) + ")"

@@ -66,5 +66,5 @@ __all__ = [
     "SymbolicTimeout",
     "__version__",
     "load_model",
-    *_LAZY,
+    *_LAZY,  # the lazily imported names are public too
 ]

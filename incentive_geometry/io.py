@@ -58,7 +58,9 @@ def load_model(path: str | os.PathLike[str]) -> Model:
     p = Path(path)
     shown = os.fspath(path)
     if not p.exists():
-        raise ModelError(f"model file `{shown}` does not exist; give the path of a .toml model file")
+        raise ModelError(
+            f"model file `{shown}` does not exist; give the path of a .toml model file"
+        )
     if not p.is_file():
         raise ModelError(f"model file `{shown}` is not a regular file")
     size = p.stat().st_size

@@ -197,9 +197,7 @@ def validate_name(name: object, *, what: str) -> str:
     incentive_geometry.errors.ModelError: parameter name `exp` shadows the function exp() of the model language; choose another name (e.g. `exp_`)
     """
     if not isinstance(name, str):
-        raise ModelError(
-            f"{what} name must be a str, got {name!r} ({type(name).__name__})"
-        )
+        raise ModelError(f"{what} name must be a str, got {name!r} ({type(name).__name__})")
     if not name:
         raise ModelError(f"{what} name is empty; give it a name such as `x`")
     if len(name) > _MAX_NAME_LENGTH:
@@ -460,7 +458,8 @@ class _Builder:
         hint = (
             "closest declared names: " + ", ".join(f"`{c}`" for c in close)
             if close
-            else "declared names: " + (", ".join(f"`{n}`" for n in sorted(self.names)[:12]) or "none")
+            else "declared names: "
+            + (", ".join(f"`{n}`" for n in sorted(self.names)[:12]) or "none")
         )
         raise _Reject(
             node,
@@ -534,7 +533,9 @@ class _Builder:
             )
         starred = [arg for arg in node.args if isinstance(arg, ast.Starred)]
         if starred:
-            raise _Reject(starred[0], f"{_construct_name(starred[0])} is not part of the model language")
+            raise _Reject(
+                starred[0], f"{_construct_name(starred[0])} is not part of the model language"
+            )
         if node.keywords:
             raise _Reject(node, f"keyword arguments are not allowed in `{fname}(...)`")
         func, lo, hi = FUNCTIONS[fname]
@@ -931,4 +932,3 @@ def to_text(expr: Any) -> str:
     '(x if x > 0 else 0)'
     """
     return str(_PRINTER.doprint(expr))
-

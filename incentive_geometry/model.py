@@ -86,14 +86,10 @@ class Domain:
 
     def __post_init__(self) -> None:
         if self.kind not in _DOMAIN_KINDS:
-            raise ModelError(
-                f"domain kind {self.kind!r} is not one of {', '.join(_DOMAIN_KINDS)}"
-            )
+            raise ModelError(f"domain kind {self.kind!r} is not one of {', '.join(_DOMAIN_KINDS)}")
         if self.kind == "interval":
             if self.lo is None or self.hi is None or not self.lo < self.hi:
-                raise ModelError(
-                    f"interval domain needs lo < hi, got [{self.lo}, {self.hi}]"
-                )
+                raise ModelError(f"interval domain needs lo < hi, got [{self.lo}, {self.hi}]")
         elif self.lo is not None or self.hi is not None:
             raise ModelError(f"domain {self.kind!r} takes no bounds; use [lo, hi] for an interval")
 
@@ -138,7 +134,7 @@ class Domain:
                 raise ModelError(f"{what}: interval [{spec[0]}, {spec[1]}] needs lo < hi")
             return cls("interval", lo, hi)
         raise ModelError(
-            f"{what}: {spec!r:.60} is not a domain; use \"real\", \"positive\", \"nonnegative\" "
+            f'{what}: {spec!r:.60} is not a domain; use "real", "positive", "nonnegative" '
             "or [lo, hi]"
         )
 
@@ -156,7 +152,9 @@ class Domain:
         {'real': True, 'positive': True}
         """
         out = {"real": True}
-        if self.kind == "positive" or (self.kind == "interval" and self.lo is not None and self.lo > 0):
+        if self.kind == "positive" or (
+            self.kind == "interval" and self.lo is not None and self.lo > 0
+        ):
             out["positive"] = True
         elif self.kind == "nonnegative" or (self.kind == "interval" and self.lo == 0):
             out["nonnegative"] = True
@@ -231,14 +229,14 @@ class Domain:
         """
         if self.kind != "interval":
             return self.kind
-        return [_plain_number(self.lo), _plain_number(self.hi)]  # type: ignore[arg-type]
+        return [_plain_number(self.lo), _plain_number(self.hi)]
 
 
 def _plain_number(value: sympy.Rational) -> int | float:
     return int(value) if value.q == 1 else float(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Parameter:
     """A model parameter: name, default value, domain and a one-line meaning.
 
@@ -266,15 +264,28 @@ class Parameter:
     """
 
     name: str
-    default: float | None = None
-    domain: Domain = field(default_factory=Domain)
-    meaning: str = ""
+    default: float | None
+    domain: Domain
+    meaning: str
 
-    def __post_init__(self) -> None:
-        validate_name(self.name, what="parameter")
+    def __init__(
+        self,
+        name: str,
+        default: float | None = None,
+        domain: Domain | str | Sequence[float] = "real",
+        meaning: str = "",
+    ) -> None:
+        # A hand-written __init__ so that `domain` accepts a spec ("positive", [0, 1]) while the
+        # attribute is always a Domain.
+        object.__setattr__(self, "name", validate_name(name, what="parameter"))
+        object.__setattr__(self, "default", default)
         object.__setattr__(
-            self, "domain", Domain.parse(self.domain, what=f"domain of parameter `{self.name}`")
+            self, "domain", Domain.parse(domain, what=f"domain of parameter `{name}`")
         )
+        object.__setattr__(self, "meaning", meaning)
+        self._validate()
+
+    def _validate(self) -> None:
         if self.default is not None:
             exact_number(self.default, what=f"default of parameter `{self.name}`")
             value = float(self.default)
@@ -326,7 +337,9 @@ class Parameter:
         prefix = f"{where}: " if where else ""
         if isinstance(spec, Parameter):
             if spec.name != name:
-                raise ModelError(f"{prefix}parameter `{name}` is given a Parameter named `{spec.name}`")
+                raise ModelError(
+                    f"{prefix}parameter `{name}` is given a Parameter named `{spec.name}`"
+                )
             return spec
         if isinstance(spec, Mapping):
             unknown = set(spec) - {"default", "domain", "meaning"}
@@ -452,28 +465,30 @@ class Model:
     # -- validation ------------------------------------------------------------------------
     def __post_init__(self) -> None:
         if self.time not in _TIMES:
-            raise ModelError(
-                f"`time` must be 'continuous' or 'discrete', got {self.time!r}"
-            )
+            raise ModelError(f"`time` must be 'continuous' or 'discrete', got {self.time!r}")
         if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 100:
-            raise ModelError(f"model `name` must be 1 to 100 characters of text, got {self.name!r:.60}")
+            raise ModelError(
+                f"model `name` must be 1 to 100 characters of text, got {self.name!r:.60}"
+            )
         if not self.states:
             raise ModelError(f"model `{self.name}` has no states; give at least one equation")
         n = len(self.states)
         for sym in self.states:
             if not isinstance(sym, sympy.Symbol):
-                raise ModelError(f"states must be sympy Symbols, got {sym!r} ({type(sym).__name__})")
+                raise ModelError(
+                    f"states must be sympy Symbols, got {sym!r} ({type(sym).__name__})"
+                )
             validate_name(sym.name, what="state")
         for p in self.parameters:
             if not isinstance(p, Parameter):
                 raise ModelError(f"parameters must be Parameter objects, got {p!r:.60}")
         seen: dict[str, str] = {}
-        for kind, names in (
+        for kind, declared in (
             ("state", [s.name for s in self.states]),
             ("parameter", [p.name for p in self.parameters]),
             ("observable", [name for name, _ in self.observables]),
         ):
-            for nm in names:
+            for nm in declared:
                 if kind == "observable":
                     validate_name(nm, what="observable")
                 if nm in seen:
@@ -488,7 +503,9 @@ class Model:
                     )
                 seen[nm] = kind
         if len(self.rhs) != n:
-            raise ModelError(f"model `{self.name}`: {n} states but {len(self.rhs)} right-hand sides")
+            raise ModelError(
+                f"model `{self.name}`: {n} states but {len(self.rhs)} right-hand sides"
+            )
         if self.noise is not None and len(self.noise) != n:
             raise ModelError(f"model `{self.name}`: {n} states but {len(self.noise)} noise terms")
         domains = self.state_domains or tuple(
@@ -498,7 +515,9 @@ class Model:
         object.__setattr__(self, "state_domains", domains)
         object.__setattr__(self, "state_meanings", self.state_meanings or ("",) * n)
         if len(self.state_domains) != n or len(self.state_meanings) != n:
-            raise ModelError(f"model `{self.name}`: one domain and one meaning per state are needed")
+            raise ModelError(
+                f"model `{self.name}`: one domain and one meaning per state are needed"
+            )
         if self.simplex and n < 2:
             raise ModelError(f"model `{self.name}`: a simplex needs at least two states")
         if not isinstance(self.description, str):
@@ -556,7 +575,8 @@ class Model:
         for _ in range(12):
             weights = [rng.randint(1, 9) for _ in self.states]
             point: dict[Any, Any] = {
-                s: sympy.Rational(w, sum(weights)) for s, w in zip(self.states, weights, strict=True)
+                s: sympy.Rational(w, sum(weights))
+                for s, w in zip(self.states, weights, strict=True)
             }
             for p in self.parameters:
                 point[p.symbol] = _sample_in(p, rng)
@@ -662,7 +682,9 @@ class Model:
                     f"`states[{s!r}]` must be a dict with keys domain and/or meaning, got {spec!r:.60}"
                 )
             default_domain: Any = [0, 1] if simplex else "real"
-            domains.append(Domain.parse(spec.get("domain", default_domain), what=f"domain of state `{s}`"))
+            domains.append(
+                Domain.parse(spec.get("domain", default_domain), what=f"domain of state `{s}`")
+            )
             meanings.append(spec.get("meaning", ""))
         names = _name_table(state_syms, params, name)
 
@@ -813,7 +835,9 @@ class Model:
             if p.name == name:
                 return p
         raise ModelError(
-            _unknown(name, {p.name: p for p in self.parameters}, f"model `{self.name}`", "parameter")
+            _unknown(
+                name, {p.name: p for p in self.parameters}, f"model `{self.name}`", "parameter"
+            )
         )
 
     # -- transformations -------------------------------------------------------------------
@@ -1006,7 +1030,9 @@ class Model:
             )
         target = self.state_names[-1] if eliminate is None else eliminate
         if target not in self.state_names:
-            raise ModelError(_unknown(target, dict.fromkeys(self.state_names), f"model `{self.name}`", "state"))
+            raise ModelError(
+                _unknown(target, dict.fromkeys(self.state_names), f"model `{self.name}`", "state")
+            )
         idx = self.state_names.index(target)
         gone = self.states[idx]
         keep = [i for i in range(len(self.states)) if i != idx]
@@ -1073,7 +1099,9 @@ class Model:
         if self.observables:
             out["observables"] = {k: to_text(v) for k, v in self.observables}
         if self.noise is not None:
-            terms = {s.name: to_text(g) for s, g in zip(self.states, self.noise, strict=True) if g != 0}
+            terms = {
+                s.name: to_text(g) for s, g in zip(self.states, self.noise, strict=True) if g != 0
+            }
             if terms:
                 out["noise"] = terms
         return out
@@ -1209,7 +1237,9 @@ class Model:
         if self.is_stochastic and self.noise is not None:
             lines.append("noise:")
             lines.extend(
-                f"  {s}: {to_text(g)}" for s, g in zip(self.states, self.noise, strict=True) if g != 0
+                f"  {s}: {to_text(g)}"
+                for s, g in zip(self.states, self.noise, strict=True)
+                if g != 0
             )
         if self.constraints:
             lines.append("constraints:")
@@ -1254,8 +1284,10 @@ def _unknown(name: object, table: Mapping[str, Any], where: str, what: str) -> s
     import difflib
 
     close = difflib.get_close_matches(str(name), list(table), n=3, cutoff=0.5)
-    hint = ("closest: " + ", ".join(f"`{c}`" for c in close)) if close else (
-        "declared: " + (", ".join(f"`{c}`" for c in table) or "none")
+    hint = (
+        ("closest: " + ", ".join(f"`{c}`" for c in close))
+        if close
+        else ("declared: " + (", ".join(f"`{c}`" for c in table) or "none"))
     )
     return f"{where}: unknown {what} `{name}`; {hint}"
 
@@ -1275,7 +1307,9 @@ def _sample_in(p: Parameter, rng: random.Random) -> sympy.Rational:
     return sympy.Rational(rng.randint(1, 99), 37)
 
 
-def _parameters_from(parameters: Mapping[str, Any] | Sequence[Parameter] | None) -> tuple[Parameter, ...]:
+def _parameters_from(
+    parameters: Mapping[str, Any] | Sequence[Parameter] | None,
+) -> tuple[Parameter, ...]:
     if parameters is None:
         return ()
     if isinstance(parameters, Mapping):
@@ -1301,7 +1335,11 @@ def _name_table(
     for kind, syms in (("state", list(states)), ("parameter", [p.symbol for p in params])):
         for sym in syms:
             if sym.name in table:
-                both = "twice" if kinds[sym.name] == kind else f"both as a {kinds[sym.name]} and as a {kind}"
+                both = (
+                    "twice"
+                    if kinds[sym.name] == kind
+                    else f"both as a {kinds[sym.name]} and as a {kind}"
+                )
                 raise ModelError(
                     f"model `{model}`: the name `{sym.name}` is declared {both}; every state and "
                     "parameter needs its own name"
@@ -1353,9 +1391,9 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
             )
         return value
 
-    equations = typed("equations", dict, None, "a table of state = \"right-hand side\"")
+    equations = typed("equations", dict, None, 'a table of state = "right-hand side"')
     if not equations:
-        raise ModelError(f"{source}: [equations] is empty; add a line such as x = \"-x\"")
+        raise ModelError(f'{source}: [equations] is empty; add a line such as x = "-x"')
     for key, text in equations.items():
         if not isinstance(text, str):
             raise ModelError(
@@ -1363,7 +1401,7 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
                 f"{text!r:.60} ({type(text).__name__})"
             )
     name = typed("name", str, "model", "text")
-    time = typed("time", str, "continuous", "\"continuous\" or \"discrete\"")
+    time = typed("time", str, "continuous", '"continuous" or "discrete"')
     parameters = typed("parameters", dict, {}, "a table")
     params = []
     for key, spec in parameters.items():

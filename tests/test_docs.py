@@ -59,9 +59,7 @@ def _public_objects(module: ModuleType) -> list[tuple[str, object]]:
 def test_public_names_have_doctested_examples(name: str) -> None:
     module = importlib.import_module(name)
     missing = [
-        attr
-        for attr, obj in _public_objects(module)
-        if ">>>" not in (inspect.getdoc(obj) or "")
+        attr for attr, obj in _public_objects(module) if ">>>" not in (inspect.getdoc(obj) or "")
     ]
     assert not missing, f"{name}: public names without a doctested example: {missing}"
 

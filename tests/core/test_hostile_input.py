@@ -196,12 +196,18 @@ CASES: list[Case] = [
     ("infinite default in TOML", toml('[equations]\nx = "-a*x"\n[parameters]\na = inf\n')),
     ("unknown top-level key", toml('colour = "red"\n' + GOOD_TOML)),
     ("equation given as a number", toml("[equations]\nx = 3\n")),
-    ("payload in a model file", toml('[equations]\nx = "__import__(\'os\').system(\'touch {canary}\')"\n')),
+    (
+        "payload in a model file",
+        toml("[equations]\nx = \"__import__('os').system('touch {canary}')\"\n"),
+    ),
     ("empty equations table", toml("[equations]\n")),
     ("missing equations table", toml("[parameters]\na = 1.0\n")),
-    ("stochastic step written to TOML", lambda _: dataclasses.replace(
-        ig.Model.from_equations({"x": "-x"}, parameters={}), stochastic_step=lambda *a: a[0]
-    ).to_toml()),
+    (
+        "stochastic step written to TOML",
+        lambda _: dataclasses.replace(
+            ig.Model.from_equations({"x": "-x"}, parameters={}), stochastic_step=lambda *a: a[0]
+        ).to_toml(),
+    ),
 ]
 
 
@@ -224,4 +230,3 @@ def test_hostile_input_is_refused_fast_and_runs_nothing(
     message = str(info.value)
     assert message.strip(), "the error must say something"
     assert "Traceback" not in message
-

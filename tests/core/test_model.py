@@ -77,7 +77,10 @@ def test_simplex_states_default_to_shares() -> None:
 def test_parameter_domains_become_assumptions() -> None:
     m = ig.Model.from_equations(
         {"x": "-c*x"},
-        parameters={"c": {"default": 1, "domain": "positive"}, "t": {"default": 0.5, "domain": [0, 1]}},
+        parameters={
+            "c": {"default": 1, "domain": "positive"},
+            "t": {"default": 0.5, "domain": [0, 1]},
+        },
     )
     assert m.symbol("c").is_positive is True
     assert m.symbol("t").is_nonnegative is True
@@ -133,7 +136,9 @@ def test_discretize_gives_the_euler_map() -> None:
     # Same fixed points: (a, b/a) is fixed by the map too.
     a, b = m.symbol("a"), m.symbol("b")
     point = {m.states[0]: a, m.states[1]: b / a}
-    assert [sympy.simplify(g.subs(point) - s.subs(point)) for s, g in zip(d.states, d.rhs, strict=True)] == [0, 0]
+    assert [
+        sympy.simplify(g.subs(point) - s.subs(point)) for s, g in zip(d.states, d.rhs, strict=True)
+    ] == [0, 0]
 
 
 def test_reduce_simplex_eliminates_one_share() -> None:
@@ -229,7 +234,11 @@ def test_text_to_model_to_toml_to_model_keeps_everything(tmp_path: Path) -> None
 
 def test_transformed_models_round_trip() -> None:
     m = replicator3()
-    for derived in (m.reduce_simplex(), brusselator().discretize(0.5).iterate(2), brusselator().with_parameters(a=2)):
+    for derived in (
+        m.reduce_simplex(),
+        brusselator().discretize(0.5).iterate(2),
+        brusselator().with_parameters(a=2),
+    ):
         assert ig.Model.from_toml(derived.to_toml()) == derived
 
 

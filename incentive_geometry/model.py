@@ -717,7 +717,7 @@ class Model:
         if isinstance(constraints, str):
             constraints = [constraints]
         cons = tuple(
-            parse_condition(c, names, where=f"model `{name}`: constraint {i + 1}")
+            parse_condition(c, names, where=f"model `{name}`: constraint `{i + 1}`")
             if isinstance(c, str)
             else _rebind(c, names)
             for i, c in enumerate(constraints)
@@ -1412,6 +1412,23 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
         params.append(Parameter.from_spec(key, spec, where=f"{source}: [parameters] {key}"))
     for table in ("states", "observables", "noise"):
         typed(table, dict, {}, "a table")
+    for key, spec in data.get("states", {}).items():
+        where = f"{source}: [states] {key}"
+        if key not in equations:
+            raise ModelError(f"{where}: `{key}` has no equation in [equations]")
+        if not isinstance(spec, dict) or set(spec) - {"domain", "meaning"}:
+            raise ModelError(
+                f"{where}: expected a table with keys domain and/or meaning, got {spec!r:.60}"
+            )
+        if "domain" in spec:
+            Domain.parse(spec["domain"], what=f"{where}: domain")
+        if not isinstance(spec.get("meaning", ""), str):
+            raise ModelError(f"{where}: meaning must be text")
+    for i, cond in enumerate(data.get("constraints", [])):
+        if not isinstance(cond, str):
+            raise ModelError(
+                f"{source}: constraints[{i}]: expected a condition in quotes, got {cond!r:.60}"
+            )
     try:
         return cls.from_equations(
             equations,
@@ -1433,6 +1450,7 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
             ("equation for `", "equations"),
             ("observable `", "observables"),
             ("noise for `", "noise"),
+            ("constraint `", "constraints"),
         ):
             marker = f"model `{name}`: {prefix}"
             if summary.startswith(marker):

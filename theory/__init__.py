@@ -2,13 +2,18 @@
 
 Every entry is a factory returning a :class:`~incentive_geometry.Model`; nothing here calls a
 solver. :data:`MODELS` maps the name used on the command line (``incgeo show NAME``) to its
-factory; each factory can be called with no arguments.
+factory; each factory can be called with no arguments, and its first docstring line is the
+summary ``incgeo models`` prints.
+
+Modules: :mod:`.entrenchment` (the paper's models), :mod:`.ingredients` (the four ingredients
+and ablation), :mod:`.geometry` (the gradient-angle measure), and the classical analogues in
+:mod:`.economics`, :mod:`.biology`, :mod:`.organizations`, :mod:`.lockin`, :mod:`.learning`.
 
 Examples
 --------
 >>> from incentive_geometry.theory import MODELS
->>> isinstance(MODELS, dict)
-True
+>>> MODELS["entrenchment"]().name
+'entrenchment'
 """
 
 from __future__ import annotations
@@ -17,7 +22,121 @@ from collections.abc import Callable
 
 from incentive_geometry.model import Model
 
-__all__ = ["MODELS"]
+from .biology import PriceTerms as PriceTerms
+from .biology import moran_fixation_probability as moran_fixation_probability
+from .biology import multilevel_selection as multilevel_selection
+from .biology import price_decomposition as price_decomposition
+from .biology import price_selection as price_selection
+from .biology import replicator as replicator
+from .biology import rock_paper_scissors as rock_paper_scissors
+from .biology import traulsen_nowak_fixation as traulsen_nowak_fixation
+from .biology import traulsen_nowak_threshold as traulsen_nowak_threshold
+from .economics import baker_distortion as baker_distortion
+from .economics import baker_optimal_weight as baker_optimal_weight
+from .economics import baker_surplus as baker_surplus
+from .economics import hm_incentive_intensity as hm_incentive_intensity
+from .economics import holmstrom_milgrom as holmstrom_milgrom
+from .economics import multitask_agency as multitask_agency
+from .economics import multitask_commissions as multitask_commissions
+from .entrenchment import entrenchment as entrenchment
+from .entrenchment import entrenchment_n as entrenchment_n
+from .entrenchment import nested_alignment_sample as nested_alignment_sample
+from .entrenchment import nested_objectives as nested_objectives
+from .geometry import gradient_angle as gradient_angle
+from .geometry import gradient_angle_along as gradient_angle_along
+from .geometry import gradient_cosine as gradient_cosine
+from .ingredients import INGREDIENTS as INGREDIENTS
+from .ingredients import Ingredient as Ingredient
+from .ingredients import ablate as ablate
+from .ingredients import ingredients as ingredients
+from .learning import deep_linear_network as deep_linear_network
+from .learning import multiplicative_weights as multiplicative_weights
+from .learning import mw_flip_threshold as mw_flip_threshold
+from .learning import saxe_learning_time as saxe_learning_time
+from .learning import saxe_mode_trajectory as saxe_mode_trajectory
+from .lockin import UrnPoint as UrnPoint
+from .lockin import arthur_adoption as arthur_adoption
+from .lockin import arthur_barriers as arthur_barriers
+from .lockin import arthur_lockin_probability as arthur_lockin_probability
+from .lockin import polya_urn as polya_urn
+from .lockin import power_urn_limits as power_urn_limits
+from .organizations import CANONICAL_NAMES as CANONICAL_NAMES
+from .organizations import goodhart_conditional_mean as goodhart_conditional_mean
+from .organizations import goodhart_truncated_mean as goodhart_truncated_mean
+from .organizations import managerial_entrenchment as managerial_entrenchment
+from .organizations import regressional_goodhart as regressional_goodhart
+from .organizations import selection_intensity as selection_intensity
 
-#: Name -> factory of every model in the library (filled by the modules of this package).
-MODELS: dict[str, Callable[[], Model]] = {}
+#: Name -> factory of every model in the library; each factory works with no arguments.
+MODELS: dict[str, Callable[..., Model]] = {
+    # the paper's models
+    "entrenchment": entrenchment,
+    "entrenchment_n": entrenchment_n,
+    "nested_objectives": nested_objectives,
+    # economics
+    "holmstrom_milgrom": holmstrom_milgrom,
+    "multitask_agency": multitask_agency,
+    "baker_distortion": baker_distortion,
+    # biology
+    "replicator": replicator,
+    "rock_paper_scissors": rock_paper_scissors,
+    "price_selection": price_selection,
+    "multilevel_selection": multilevel_selection,
+    # organizations and measurement
+    "regressional_goodhart": regressional_goodhart,
+    "managerial_entrenchment": managerial_entrenchment,
+    # technology lock-in
+    "arthur_adoption": arthur_adoption,
+    "polya_urn": polya_urn,
+    # learning dynamics
+    "multiplicative_weights": multiplicative_weights,
+    "deep_linear_network": deep_linear_network,
+}
+
+__all__ = [
+    "CANONICAL_NAMES",
+    "INGREDIENTS",
+    "MODELS",
+    "Ingredient",
+    "PriceTerms",
+    "UrnPoint",
+    "ablate",
+    "arthur_adoption",
+    "arthur_barriers",
+    "arthur_lockin_probability",
+    "baker_distortion",
+    "baker_optimal_weight",
+    "baker_surplus",
+    "deep_linear_network",
+    "entrenchment",
+    "entrenchment_n",
+    "goodhart_conditional_mean",
+    "goodhart_truncated_mean",
+    "gradient_angle",
+    "gradient_angle_along",
+    "gradient_cosine",
+    "hm_incentive_intensity",
+    "holmstrom_milgrom",
+    "ingredients",
+    "managerial_entrenchment",
+    "moran_fixation_probability",
+    "multilevel_selection",
+    "multiplicative_weights",
+    "multitask_agency",
+    "multitask_commissions",
+    "mw_flip_threshold",
+    "nested_alignment_sample",
+    "nested_objectives",
+    "polya_urn",
+    "power_urn_limits",
+    "price_decomposition",
+    "price_selection",
+    "regressional_goodhart",
+    "replicator",
+    "rock_paper_scissors",
+    "saxe_learning_time",
+    "saxe_mode_trajectory",
+    "selection_intensity",
+    "traulsen_nowak_fixation",
+    "traulsen_nowak_threshold",
+]

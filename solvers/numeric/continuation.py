@@ -481,7 +481,7 @@ _TESTS: tuple[type[_TestFunction], ...] = (
 )
 
 
-def _polish_branch_point(sys: _System, z: FloatArray) -> FloatArray:
+def _polish_branch_point(sys: _System, z: FloatArray, radius: float) -> FloatArray | None:
     """Refine a branch point by Newton on Moore's regular extended system.
 
     Unknowns ``(z, psi, beta)``; equations ``F(z) + beta psi = 0``, ``F_z(z)^T psi = 0``,
@@ -503,10 +503,10 @@ def _polish_branch_point(sys: _System, z: FloatArray) -> FloatArray:
         np.all(np.isfinite(u))
         and np.max(np.abs(G(u))) < 1e-12
         and abs(u[-1]) < 1e-10
-        and np.linalg.norm(u[: n + 1] - z) < 1e-4
+        and np.linalg.norm(u[: n + 1] - z) < radius
     ):
         return u[: n + 1]
-    return z
+    return None
 
 
 def _classify_branch_point(
@@ -576,7 +576,7 @@ def _locate(
     def point(h: float) -> tuple[FloatArray, FloatArray]:
         if h not in cache:
             z, ok, _ = _correct(sys, z0 + h * t0, t0, tol=1e-14, max_iter=30)
-            if not ok:
+            if not ok or np.linalg.norm(z - (z0 + h * t0)) > 0.5 * abs(h1):
                 raise ConvergenceError("corrector failed while locating a bifurcation")
             cache[h] = (z, _tangent(sys, z, t0))
         return cache[h]
@@ -637,6 +637,7 @@ def _walk(
             if z_edge is not None:
                 z_new, t_new = z_edge, _tangent(sys, z_edge, t)
         new_values = [test.value(_Point(z_new, t_new, sys)) for test in tests]
+        inserted: list[tuple[float, FloatArray, FloatArray]] = []
         if opts.detect:
             h1 = float(t @ (z_new - z))
             changed = [k for k, (a, b) in enumerate(zip(values, new_values, strict=True)) if a * b < 0]
@@ -645,7 +646,17 @@ def _walk(
                 test = tests[k]
                 if test.kind == "fold" and "branch" in names:
                     continue  # the parameter turns at a branch point (a pitchfork's side branch)
-                found = _locate(sys, z, t, h1, test, values[k])
+                found = None
+                if test.kind == "branch":
+                    # Moore's extended system from the secant guess: regular at the branch point,
+                    # so it avoids Newton on the branch, which slows down between two branches.
+                    g0, g1 = values[k], new_values[k]
+                    guess = z + g0 / (g0 - g1) * (z_new - z)
+                    polished = _polish_branch_point(sys, guess, 2.0 * float(np.linalg.norm(z_new - z)))
+                    if polished is not None:
+                        found = (polished, _tangent(sys, polished, t))
+                if found is None:
+                    found = _locate(sys, z, t, h1, test, values[k])
                 if found is None:
                     continue
                 zb, tb = found
@@ -655,9 +666,17 @@ def _walk(
                     continue
                 kind, direction = test.kind, None
                 if test.kind == "branch":
-                    zb = _polish_branch_point(sys, zb)
+                    refined = _polish_branch_point(sys, zb, 0.1 * abs(h1))
+                    zb = zb if refined is None else refined
                     kind, direction = _classify_branch_point(sys, zb, tb)
                 bifs.append((zb, tb, kind, direction, freq))
+                h_b = float(t @ (zb - z))
+                if 0.0 < h_b < h1:
+                    inserted.append((h_b, zb, tb))
+        # Located points join the branch, in order, so that stability changes exactly there.
+        for _, zb, tb in sorted(inserted, key=lambda item: item[0]):
+            zs.append(zb)
+            ts.append(tb)
         zs.append(z_new)
         ts.append(t_new)
         values = new_values

@@ -1,0 +1,128 @@
+"""``incgeo continue MODEL PARAM``: follow equilibria in a parameter and list the bifurcations."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+
+from incentive_geometry.errors import ModelError
+
+from ._common import parse_assignments, resolve_model
+from .simulate import parse_states
+
+__all__ = ["continue_"]
+
+
+@click.command(name="continue")
+@click.argument("model")
+@click.argument("param")
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="Set a parameter (repeatable); setting PARAM gives the start value.")
+@click.option("--range", "p_range", nargs=2, type=float, default=None, metavar="LO HI",
+              help="Parameter range (default: PARAM's domain when it is an interval).")
+@click.option("--x0", "starts", multiple=True, metavar="STATE=VALUE",
+              help="Start near this state (default: every equilibrium found at the start).")
+@click.option("--ds", type=float, default=0.01, show_default=True, help="Initial step.")
+@click.option("--ds-max", type=float, default=0.1, show_default=True, help="Largest step.")
+@click.option("--max-steps", type=int, default=2000, show_default=True,
+              help="Steps in each direction.")
+@click.option("--switch", is_flag=True, help="Also follow the other branch at branch points.")
+@click.option("--plot", "plot_path", default=None, metavar="OUT.png",
+              help="Save the bifurcation diagram (.png, .svg or .pdf).")
+@click.option("--json", "as_json", is_flag=True, help="Print the branches as JSON.")
+def continue_(
+    model: str,
+    param: str,
+    assignments: tuple[str, ...],
+    p_range: tuple[float, float] | None,
+    starts: tuple[str, ...],
+    ds: float,
+    ds_max: float,
+    max_steps: int,
+    switch: bool,
+    plot_path: str | None,
+    as_json: bool,
+) -> None:
+    """Follow equilibria of MODEL in PARAM; list folds, branch points, Hopf, flip points."""
+    from incentive_geometry.solvers.numeric.continuation import continuation
+    from incentive_geometry.solvers.numeric.equilibria import find_equilibria
+
+    m = resolve_model(model)
+    p = m.parameter(param)
+    params = parse_assignments(assignments, m)
+    if p_range is None:
+        if p.domain.kind != "interval":
+            raise ModelError(
+                f"`{param}` has domain {p.domain.to_spec()!r}; give the range with --range LO HI"
+            )
+        p_range = (float(p.domain.lo), float(p.domain.hi))  # type: ignore[arg-type]
+    lo, hi = p_range
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ModelError(f"--range {lo} {hi}: needs finite LO < HI")
+    if param not in params:
+        default = p.default
+        params[param] = default if default is not None and lo <= default <= hi else (lo + hi) / 2
+    if starts:
+        x0s = [parse_states(starts, m)]
+    else:
+        found = find_equilibria(m, params=params)
+        if not found:
+            raise ModelError(
+                f"no equilibrium of `{m.name}` found at {param} = {params[param]:g}; give a start "
+                "with --x0 STATE=VALUE"
+            )
+        x0s = [dict(zip(m.state_names, e.x.tolist(), strict=True)) for e in found]
+    # Stop where a branch leaves the states' declared domains (shares outside [0, 1], ...).
+    bounds = {}
+    for name, dom in zip(m.state_names, m.state_domains, strict=True):
+        if dom.kind == "interval":
+            width = float(dom.hi - dom.lo)  # type: ignore[operator]
+            bounds[name] = (float(dom.lo) - 1e-6 * width, float(dom.hi) + 1e-6 * width)  # type: ignore[arg-type]
+        elif dom.kind in ("positive", "nonnegative"):
+            bounds[name] = (-1e-9, math.inf)
+    branches = []
+    for x0 in x0s:
+        br = continuation(m, param, x0=x0, params=params, p_range=(lo, hi), ds=ds,
+                          ds_max=max(ds_max, ds), max_steps=max_steps, switch_branches=switch,
+                          bounds=bounds)
+        # Starts on one branch give the same branch twice: keep one.
+        if any(_same(br, other) for other in branches):
+            continue
+        branches.append(br)
+    if plot_path:
+        from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram
+
+        plot_bifurcation_diagram(branches, path=plot_path, title=m.name)
+    if as_json:
+        click.echo(json.dumps({"model": m.name, "param": param,
+                               "branches": [b.as_dict() for b in branches]}))
+        return
+    for k, br in enumerate(branches, 1):
+        click.echo(f"branch {k}: {len(br.p)} points, {param} in [{br.p.min():.6g}, "
+                   f"{br.p.max():.6g}]; {br.message}")
+        seen: set[tuple[str, float, tuple[float, ...]]] = set()
+        for b in [*br.bifurcations, *(c for ch in br.children for c in ch.bifurcations)]:
+            key = (b.kind, round(b.p, 8), tuple(round(float(v), 6) + 0.0 for v in b.x))
+            if key in seen:
+                continue
+            seen.add(key)
+            state = ", ".join(f"{s} = {v:.8g}" for s, v in zip(b.state_names, b.x, strict=True))
+            click.echo(f"  {b.kind:<15} {param} = {b.p:.12g}  ({state})")
+    if plot_path:
+        click.echo(f"plot saved to {plot_path}")
+
+
+def _same(a: object, b: object) -> bool:
+    import numpy as np
+
+    pa, xa = a.p, a.x  # type: ignore[attr-defined]
+    pb, xb = b.p, b.x  # type: ignore[attr-defined]
+    if len(pa) == 0 or len(pb) == 0:
+        return False
+    # Same branch when every point of `a` lies on the polyline of `b` up to the step size.
+    za = np.column_stack([xa, pa])
+    zb = np.column_stack([xb, pb])
+    d = np.min(np.linalg.norm(za[:, None, :] - zb[None, :, :], axis=2), axis=1)
+    return bool(np.max(d) < 0.2)

@@ -1,0 +1,397 @@
+"""Plots: bifurcation diagrams, two-parameter diagrams, phase portraits and time series.
+
+Each function draws on a new :class:`matplotlib.figure.Figure` (rendered by the Agg backend,
+with no pyplot global state) or on a given ``ax``, returns the figure, and saves it when `path`
+is given (``.png``, ``.svg`` or ``.pdf``).
+
+Conventions: stable parts of a branch are solid, unstable parts dashed; bifurcation points are
+marked and labelled (``LP`` fold, ``TC`` transcritical, ``PF`` pitchfork, ``BP`` branch point,
+``H`` Hopf, ``PD`` flip / period doubling, ``NS`` Neimark-Sacker, ``CP`` cusp, ``BT``
+Bogdanov-Takens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from incentive_geometry.errors import ModelError
+from incentive_geometry.model import Model
+
+from .codim2 import BifurcationCurve
+from .compile import compile_model, resolve_params
+from .continuation import Branch
+from .equilibria import find_equilibria
+from .simulate import Trajectory, simulate
+
+__all__ = [
+    "LABELS",
+    "plot_bifurcation_curves",
+    "plot_bifurcation_diagram",
+    "plot_phase_portrait",
+    "plot_time_series",
+]
+
+#: Short labels of bifurcation kinds on diagrams.
+LABELS: dict[str, str] = {
+    "fold": "LP",
+    "transcritical": "TC",
+    "pitchfork": "PF",
+    "branch": "BP",
+    "hopf": "H",
+    "flip": "PD",
+    "neimark_sacker": "NS",
+    "cusp": "CP",
+    "bogdanov_takens": "BT",
+}
+_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _figure(ax: Any) -> tuple[Figure, Any]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _save(fig: Figure, path: str | Path | None) -> None:
+    if path is None:
+        return
+    target = Path(path)
+    if target.suffix.lower() not in _FORMATS:
+        raise ModelError(
+            f"`path` = {str(path)!r} must end in {', '.join(_FORMATS)} (the file format)"
+        )
+    fig.savefig(target)
+
+
+def _runs(mask: np.ndarray[Any, np.dtype[np.bool_]]) -> list[tuple[int, int, bool]]:
+    """Maximal runs [i, j] of equal values (j inclusive, overlapping by one point)."""
+    out = []
+    start = 0
+    for k in range(1, len(mask) + 1):
+        if k == len(mask) or mask[k] != mask[start]:
+            out.append((start, min(k, len(mask) - 1), bool(mask[start])))
+            start = k
+    return out
+
+
+def plot_bifurcation_diagram(
+    branches: Branch | Sequence[Branch],
+    *,
+    state: str | None = None,
+    ax: Any = None,
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw branches against their parameter: stable solid, unstable dashed, bifurcations labelled.
+
+    Parameters
+    ----------
+    branches : Branch or sequence of Branch
+        Their `children` (switched branches) are drawn too.
+    state : str, optional
+        The state on the vertical axis (default: the first).
+    ax : matplotlib Axes, optional
+    path : str or Path, optional
+        Save the figure there (.png, .svg or .pdf).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ModelError
+        For an unknown state, branches in different parameters, or a bad file suffix.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram
+    >>> m = ig.Model.from_equations({"x": "x*(p - x)"}, parameters={"p": -1.0})
+    >>> br = ig.continuation(m, "p", x0=[0.0], p_range=(-1, 1), switch_branches=True)
+    >>> fig = plot_bifurcation_diagram(br)
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['TC']
+    """
+    todo = [branches] if isinstance(branches, Branch) else list(branches)
+    flat: list[Branch] = []
+    while todo:
+        b = todo.pop(0)
+        if not isinstance(b, Branch):
+            raise ModelError(f"`branches` must hold Branch objects, got {type(b).__name__}")
+        flat.append(b)
+        todo.extend(b.children)
+    if not flat:
+        raise ModelError("`branches` is empty; pass at least one Branch from ig.continuation")
+    params = {b.param for b in flat}
+    if len(params) > 1:
+        raise ModelError(f"branches are in different parameters {sorted(params)}; draw one at a time")
+    names = flat[0].state_names
+    state = state or names[0]
+    if state not in names:
+        raise ModelError(f"`state` = `{state}` is not a state ({', '.join(names)})")
+    i = names.index(state)
+    fig, ax = _figure(ax)
+    seen: set[tuple[float, float]] = set()
+    for b in flat:
+        if len(b.p) == 0:
+            continue
+        for j, k, stable in _runs(b.stable):
+            ax.plot(b.p[j:k + 1], b.x[j:k + 1, i], color="C0" if stable else "C3",
+                    linestyle="-" if stable else "--", linewidth=1.6)
+        for bif in b.bifurcations:
+            key = (round(bif.p, 9), round(float(bif.x[i]), 9))
+            if key in seen:
+                continue
+            seen.add(key)
+            ax.plot([bif.p], [bif.x[i]], "o", color="k", markersize=5)
+            ax.annotate(LABELS[bif.kind], (bif.p, bif.x[i]), textcoords="offset points",
+                        xytext=(5, 5), fontsize=9)
+    ax.plot([], [], "-", color="C0", label="stable")
+    ax.plot([], [], "--", color="C3", label="unstable")
+    ax.legend(loc="best", fontsize=8)
+    ax.set_xlabel(flat[0].param)
+    ax.set_ylabel(state)
+    if title:
+        ax.set_title(title)
+    _save(fig, path)
+    return fig
+
+
+def plot_bifurcation_curves(
+    curves: BifurcationCurve | Sequence[BifurcationCurve],
+    *,
+    ax: Any = None,
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw fold and Hopf curves in their two-parameter plane, with cusp and BT points labelled.
+
+    Parameters
+    ----------
+    curves : BifurcationCurve or sequence of BifurcationCurve
+    ax : matplotlib Axes, optional
+    path : str or Path, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ModelError
+        For curves in different parameter planes, or a bad file suffix.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.plots import plot_bifurcation_curves
+    >>> m = ig.Model.from_equations({"x": "a + b*x - x**3"}, parameters={"a": 0.0, "b": 1.0})
+    >>> br = ig.continuation(m, "a", x0=[1.0], params={"b": 1.0}, p_range=(-1, 1))
+    >>> c = ig.bifurcation_curve(m, br.bifurcations[0], "b", p_range={"a": (-1, 1), "b": (-0.5, 1)})
+    >>> [t.get_text() for t in plot_bifurcation_curves(c).axes[0].texts]
+    ['CP']
+    """
+    items = [curves] if isinstance(curves, BifurcationCurve) else list(curves)
+    if not items:
+        raise ModelError("`curves` is empty; pass curves from ig.bifurcation_curve")
+    planes = {c.params for c in items}
+    if len(planes) > 1:
+        raise ModelError(f"curves lie in different parameter planes {sorted(planes)}")
+    fig, ax = _figure(ax)
+    for c in items:
+        ax.plot(c.p[:, 0], c.p[:, 1], color="C0" if c.kind == "fold" else "C2",
+                label=f"{c.kind} curve")
+        for s in c.special:
+            u, v = s.params[c.params[0]], s.params[c.params[1]]
+            ax.plot([u], [v], "o", color="k", markersize=5)
+            ax.annotate(LABELS[s.kind], (u, v), textcoords="offset points", xytext=(5, 5), fontsize=9)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    ax.legend(unique.values(), unique.keys(), loc="best", fontsize=8)
+    ax.set_xlabel(items[0].params[0])
+    ax.set_ylabel(items[0].params[1])
+    if title:
+        ax.set_title(title)
+    _save(fig, path)
+    return fig
+
+
+def plot_phase_portrait(
+    model: Model,
+    *,
+    params: Mapping[str, float] | None = None,
+    xlim: tuple[float, float] = (0.0, 1.0),
+    ylim: tuple[float, float] = (0.0, 1.0),
+    starts: Sequence[Sequence[float]] | None = None,
+    t: float = 20.0,
+    trajectories: Sequence[Trajectory] = (),
+    density: int = 21,
+    ax: Any = None,
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Phase portrait of a planar model: vector field, orbits, equilibria (filled when stable).
+
+    Parameters
+    ----------
+    model : Model
+        Two states. For a map the arrows show the displacement ``f(x) - x`` and orbits are
+        drawn as points.
+    params : mapping, optional
+    xlim, ylim : (lo, hi)
+        The window (first state horizontal).
+    starts : sequence of (x, y), optional
+        Initial states of orbits to simulate over `t` (one ensemble call).
+    t : float
+        Length of the simulated orbits (steps for a map).
+    trajectories : sequence of Trajectory
+        Already simulated orbits to draw.
+    density : int
+        Arrows per side of the grid.
+    ax : matplotlib Axes, optional
+    path : str or Path, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ModelError
+        For a model that is not planar, a bad window or a bad file suffix.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.plots import plot_phase_portrait
+    >>> m = ig.load_model("examples/brusselator.toml")
+    >>> fig = plot_phase_portrait(m, xlim=(0, 3), ylim=(0, 4), starts=[(0.5, 0.5)], t=10)
+    >>> len(fig.axes[0].lines) >= 2   # an orbit and the equilibrium
+    True
+    """
+    if len(model.states) != 2:
+        raise ModelError(
+            f"a phase portrait needs a planar model; `{model.name}` has {len(model.states)} "
+            "states (use plot_time_series, or fix parameters to reduce it)"
+        )
+    for name, lim in (("xlim", xlim), ("ylim", ylim)):
+        if not (len(lim) == 2 and np.all(np.isfinite(lim)) and lim[0] < lim[1]):
+            raise ModelError(f"`{name}` = {lim!r} must be finite (lo, hi) with lo < hi")
+    values = resolve_params(model, params)
+    cm = compile_model(model)
+    p = cm.param_vector(values)
+    fig, ax = _figure(ax)
+    gx, gy = np.meshgrid(np.linspace(*xlim, density), np.linspace(*ylim, density))
+    X = np.stack([gx, gy], axis=-1)
+    V = cm.rhs(X, p)
+    if model.time == "discrete":
+        V = V - X
+    speed = np.hypot(V[..., 0], V[..., 1])
+    scale = np.where(speed > 0, speed, 1.0)
+    ax.quiver(gx, gy, V[..., 0] / scale, V[..., 1] / scale, speed, cmap="Greys", alpha=0.6,
+              angles="xy")
+    orbits = list(trajectories)
+    if starts is not None and len(starts):
+        span: Any = (0, int(t)) if model.time == "discrete" else (0.0, float(t))
+        ens = simulate(model, x0=np.asarray(starts, dtype=float), t=span, params=values,
+                       raise_on_failure=False)
+        orbits.extend(
+            Trajectory(t=ens.t, x=ens.x[k], state_names=ens.state_names) for k in range(len(ens.x))
+        )
+    for k, tr in enumerate(orbits):
+        style = "." if model.time == "discrete" else "-"
+        ax.plot(tr.x[:, 0], tr.x[:, 1], style, color=f"C{k % 10}", linewidth=1.2, markersize=3)
+    eqs = find_equilibria(model, params=values, bounds={model.state_names[0]: xlim,
+                                                        model.state_names[1]: ylim})
+    for e in eqs:
+        ax.plot([e.x[0]], [e.x[1]], "o", markersize=7, color="k",
+                markerfacecolor="k" if e.stable else "white")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(model.state_names[0])
+    ax.set_ylabel(model.state_names[1])
+    if title:
+        ax.set_title(title)
+    _save(fig, path)
+    return fig
+
+
+def plot_time_series(
+    trajectory: Trajectory,
+    *,
+    names: Sequence[str] | None = None,
+    max_members: int = 50,
+    ax: Any = None,
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Time series of states and observables (an ensemble as thin lines, at most `max_members`).
+
+    Parameters
+    ----------
+    trajectory : Trajectory
+    names : sequence of str, optional
+        States and observables to draw (default: every state).
+    max_members : int
+        For an ensemble, the number of members drawn.
+    ax : matplotlib Axes, optional
+    path : str or Path, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ModelError
+        For an unknown name or a bad file suffix.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.plots import plot_time_series
+    >>> m = ig.Model.from_equations({"x": "-x"}, parameters={}, observables={"double": "2*x"})
+    >>> fig = plot_time_series(ig.simulate(m, x0=[1.0], t=(0, 3)), names=["x", "double"])
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['x', 'double']
+    """
+    if not isinstance(trajectory, Trajectory):
+        raise ModelError(f"`trajectory` must be a Trajectory, got {type(trajectory).__name__}")
+    chosen = list(names) if names is not None else list(trajectory.state_names)
+    for name in chosen:
+        if name not in trajectory.state_names and name not in trajectory.observables:
+            raise ModelError(
+                f"`names` holds `{name}`, neither a state ({', '.join(trajectory.state_names)}) "
+                f"nor an observable ({', '.join(trajectory.observables) or 'none'})"
+            )
+    fig, ax = _figure(ax)
+    discrete = trajectory.method in ("iteration", "iteration with noise", "stochastic_step")
+    for k, name in enumerate(chosen):
+        series = np.asarray(trajectory[name])
+        style = ".-" if discrete else "-"
+        if trajectory.is_ensemble:
+            for row in series[:max_members]:
+                ax.plot(trajectory.t, row, style, color=f"C{k % 10}", linewidth=0.6, alpha=0.5,
+                        markersize=2)
+            ax.plot([], [], color=f"C{k % 10}", label=name)
+        else:
+            ax.plot(trajectory.t, series, style, color=f"C{k % 10}", label=name, markersize=3)
+    ax.legend(loc="best", fontsize=8)
+    ax.set_xlabel("t")
+    if title:
+        ax.set_title(title)
+    _save(fig, path)
+    return fig

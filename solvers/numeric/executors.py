@@ -38,7 +38,9 @@ def _is_dask_client(obj: object) -> bool:
 
 
 @contextlib.contextmanager
-def open_executor(spec: ExecutorSpec, *, n_chunks: int, heavy: bool) -> Iterator[cf.Executor | None]:
+def open_executor(
+    spec: ExecutorSpec, *, n_chunks: int, heavy: bool
+) -> Iterator[cf.Executor | None]:
     """The executor to use for a job, closed afterwards if this function made it.
 
     Parameters
@@ -77,7 +79,8 @@ def open_executor(spec: ExecutorSpec, *, n_chunks: int, heavy: bool) -> Iterator
         with cf.ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
             yield pool
     elif _is_dask_client(spec):
-        yield spec.get_executor()
+        client: Any = spec
+        yield client.get_executor()
     elif isinstance(spec, cf.Executor):
         yield spec
     else:
@@ -145,7 +148,7 @@ class ChunkStore:
     def save(self, index: int, arrays: Mapping[str, np.ndarray]) -> None:
         """Write one chunk atomically (temporary file, then rename)."""
         tmp = self.parts / f".chunk-{index:06d}.tmp.npz"
-        np.savez(tmp, **arrays)
+        np.savez(tmp, **dict(arrays))  # type: ignore[arg-type]
         os.replace(tmp, self._path(index))
 
     def load(self, index: int) -> dict[str, np.ndarray]:
@@ -183,6 +186,7 @@ def run_chunks(
     indices: Sequence[int],
     *,
     args: tuple[Any, ...] = (),
+    payload: Callable[[int], tuple[Any, ...]] | None = None,
     executor: ExecutorSpec = None,
     heavy: bool = False,
     store: ChunkStore | None = None,
@@ -190,7 +194,7 @@ def run_chunks(
     progress: bool = False,
     description: str = "chunks",
 ) -> dict[int, dict[str, np.ndarray]]:
-    """Run ``func(*args, index)`` for every chunk index; return the results by index.
+    """Run ``func(*args, *payload(index), index)`` for every chunk; return the results by index.
 
     Chunks already in `store` are loaded, not recomputed; new ones are saved as they finish.
     A chunk whose worker dies (a broken process pool, a lost Dask worker) is resubmitted up to
@@ -203,7 +207,10 @@ def run_chunks(
     indices : sequence of int
         The chunks to compute.
     args : tuple
-        Leading arguments of `func` (the job's plan).
+        Leading arguments of `func`, the same for every chunk (the job's plan).
+    payload : callable, optional
+        ``payload(index)`` gives the chunk's own arguments (e.g. its rows), made in this process
+        so that only the chunk's data travels to the worker.
     executor : see :func:`open_executor`
     heavy : bool
         Whether ``executor=None`` should make a process pool.
@@ -246,8 +253,17 @@ def run_chunks(
         for i in sorted(done):
             results[i] = store.load(i)
         todo = [i for i in todo if i not in done]
-    bar = tqdm(total=len(indices), initial=len(results), desc=description, disable=not progress,
-               unit="chunk", leave=False)
+    bar = tqdm(
+        total=len(indices),
+        initial=len(results),
+        desc=description,
+        disable=not progress,
+        unit="chunk",
+        leave=False,
+    )
+
+    def call_args(i: int) -> tuple[Any, ...]:
+        return (*args, *(payload(i) if payload is not None else ()), i)
 
     def finish(i: int, value: dict[str, np.ndarray]) -> None:
         results[i] = value
@@ -259,9 +275,10 @@ def run_chunks(
         with open_executor(executor, n_chunks=len(todo), heavy=heavy) as pool:
             if pool is None:
                 for i in todo:
-                    finish(i, func(*args, i))
+                    finish(i, func(*call_args(i)))
             else:
-                _run_on_pool(pool, func, args, todo, finish, retries, own=executor in (None, "auto", "processes"))
+                own = executor is None or executor in ("auto", "processes")
+                _run_on_pool(pool, func, call_args, todo, finish, retries, own=own)
     finally:
         bar.close()
     return results
@@ -270,7 +287,7 @@ def run_chunks(
 def _run_on_pool(
     pool: cf.Executor,
     func: Callable[..., dict[str, np.ndarray]],
-    args: tuple[Any, ...],
+    call_args: Callable[[int], tuple[Any, ...]],
     todo: list[int],
     finish: Callable[[int, dict[str, np.ndarray]], None],
     retries: int,
@@ -283,7 +300,7 @@ def _run_on_pool(
     made: list[cf.Executor] = []
     try:
         while pending:
-            futures = {current.submit(func, *args, i): i for i in pending}
+            futures = {current.submit(func, *call_args(i)): i for i in pending}
             failed: list[int] = []
             try:
                 for fut in cf.as_completed(futures):
@@ -315,7 +332,8 @@ def _run_on_pool(
             pending = sorted(failed)
             if pending:
                 warnings.warn(
-                    f"{len(pending)} chunk(s) lost a worker; retrying them", RuntimeWarning,
+                    f"{len(pending)} chunk(s) lost a worker; retrying them",
+                    RuntimeWarning,
                     stacklevel=3,
                 )
                 if own:
@@ -324,7 +342,7 @@ def _run_on_pool(
                 else:
                     # The caller's pool is broken and not ours to replace: finish here.
                     for i in pending:
-                        finish(i, func(*args, i))
+                        finish(i, func(*call_args(i)))
                     pending = []
     finally:
         for extra in made:

@@ -1,0 +1,1002 @@
+"""Parameter sweeps: every equilibrium, its eigenvalues and stability, at many parameter points.
+
+:func:`sweep` evaluates a model over a grid or a sample of parameter points. For each point it
+finds all equilibria, their eigenvalues (one stacked :func:`numpy.linalg.eigvals` call per chunk)
+and stability, and gives the point a class named after its stable equilibria (``"aligned only"``,
+``"aligned + entrenched (bistable)"``, ``"none stable"``). Equilibria come
+
+* from the symbolic engine's closed forms (``method="closed_form"``), compiled once and evaluated
+  vectorized over the parameters, when the engine finds all equilibria in closed form; or
+* numerically (``method="numeric"``): a batched Newton iteration from one fixed quasi-random set
+  of starts, the same for every point, with the analytic Jacobian.
+
+Both paths make each point's result a function of that point alone, so results are identical
+whatever the chunking, the executor or the number of workers. Work is chunked and runs on any
+:class:`concurrent.futures.Executor` or a ``dask.distributed.Client``; with ``out=`` finished
+chunks are kept on disk and an interrupted sweep resumes.
+
+Output file format: a NumPy ``.npz`` archive holding the arrays of :class:`StabilityMap` and a
+``meta`` entry (JSON text) with names, labels, classes and the analytic boundaries.
+
+Examples
+--------
+>>> import numpy as np
+>>> import incentive_geometry as ig
+>>> m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
+>>> sm = ig.sweep(m, {"r": np.linspace(-1, 1, 5)}, labels={"extinct": {"x": 0}})
+>>> sm.classes.tolist()
+['extinct only', 'extinct only', 'none stable', 'x=r only', 'x=r only']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy
+
+from incentive_geometry.errors import ModelError
+from incentive_geometry.language import parse_expression, to_text
+from incentive_geometry.model import Model
+
+from .compile import compile_model, resolve_params
+from .executors import ChunkStore, ExecutorSpec, fingerprint, run_chunks
+
+__all__ = ["StabilityMap", "sweep"]
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+#: Tolerances of the sweep: equilibria closer than this are one; states may lie this far
+#: outside their domain; a real part (or modulus minus one) below -STABLE_TOL is stable.
+SAME_TOL = 1e-7
+DOMAIN_TOL = 1e-9
+STABLE_TOL = 1e-10
+
+
+# --------------------------------------------------------------------------------------------
+# The plan sent to workers
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a worker needs for a chunk; picklable, and identical for every chunk."""
+
+    model: Model
+    param_columns: tuple[int, ...]  # column of each swept parameter in the model's order
+    base: tuple[float, ...]  # full parameter vector (fixed values; swept ones overwritten)
+    method: str
+    closed_forms: tuple[tuple[Any, ...], ...]
+    starts: FloatArray | None
+    max_equilibria: int
+    key: str
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Plan) and other.key == self.key
+
+
+# Compiled closures, cached per process by plan key (a process pool unpickles the plan for each
+# chunk; the lambdified functions are made once per worker).
+_CACHE: dict[Any, Any] = {}
+
+
+def _compiled_points(plan: _Plan) -> Any:
+    key = plan.key + ":points"
+    if key not in _CACHE:
+        syms = list(plan.model.parameter_symbols)
+        funcs = [
+            sympy.lambdify(syms, list(coords), modules="numpy", cse=True)
+            for coords in plan.closed_forms
+        ]
+        _CACHE[key] = funcs
+    return _CACHE[key]
+
+
+def _domain_ok(model: Model, X: FloatArray, P: FloatArray) -> np.ndarray:
+    """Which states (last axis) are finite and inside the state domains and constraints."""
+    ok = np.all(np.isfinite(X), axis=-1)
+    for i, dom in enumerate(model.state_domains):
+        xi = X[..., i]
+        if dom.kind == "positive":
+            ok &= xi > -DOMAIN_TOL
+        elif dom.kind == "nonnegative":
+            ok &= xi >= -DOMAIN_TOL
+        elif dom.kind == "interval":
+            ok &= (xi >= float(dom.lo) - DOMAIN_TOL) & (xi <= float(dom.hi) + DOMAIN_TOL)  # type: ignore[arg-type]
+    if model.constraints:
+        key = ("constraints", model)
+        if key not in _CACHE:
+            _CACHE[key] = [_relation_margin(model, c) for c in model.constraints]
+        for margin in _CACHE[key]:
+            ok &= margin(X, P) >= -DOMAIN_TOL
+    return ok
+
+
+def _relation_margin(model: Model, cond: Any) -> Any:
+    """A function >= 0 where a relational constraint holds (lhs - rhs with the right sign)."""
+    if isinstance(cond, sympy.And):
+        parts = [_relation_margin(model, c) for c in cond.args]
+        return lambda X, P: np.min([p(X, P) for p in parts], axis=0)
+    if isinstance(cond, (sympy.Le, sympy.Lt)):
+        expr = cond.rhs - cond.lhs
+    elif isinstance(cond, (sympy.Ge, sympy.Gt)):
+        expr = cond.lhs - cond.rhs
+    else:
+        raise ModelError(
+            f"model `{model.name}`: constraint `{to_text(cond)}` is not an inequality; sweeps "
+            "support constraints made of <, <=, >, >= joined by `and`"
+        )
+    f = sympy.lambdify([*model.states, *model.parameter_symbols], expr, modules="numpy")
+    n = len(model.states)
+
+    def margin(X: FloatArray, P: FloatArray) -> FloatArray:
+        with np.errstate(all="ignore"):
+            value = f(*(X[..., i] for i in range(n)), *(P[..., j] for j in range(P.shape[-1])))
+        return np.broadcast_to(np.asarray(value, dtype=float), X.shape[:-1])
+
+    return margin
+
+
+def _newton_batch(plan: _Plan, P: FloatArray) -> FloatArray:
+    """All equilibria at each parameter point: Newton from the plan's starts, de-duplicated.
+
+    Returns an array (c, E, n) with NaN rows where a point has fewer than E equilibria.
+    """
+    cm = compile_model(plan.model)
+    starts = plan.starts
+    assert starts is not None
+    c, K, n = P.shape[0], starts.shape[0], plan.model.states.__len__()
+    discrete = plan.model.time == "discrete"
+    X = np.broadcast_to(starts, (c, K, n)).copy()
+    Pb = np.broadcast_to(P[:, None, :], (c, K, P.shape[1]))
+    eye = np.eye(n)
+    active = np.ones((c, K), dtype=bool)
+    for _ in range(60):
+        # Newton on F(x) = f(x) (flows) or f(x) - x (maps): x <- x - J^{-1} F.
+        F = cm.rhs(X, Pb) - (X if discrete else 0.0)
+        J = cm.jac(X, Pb) - (eye if discrete else 0.0)
+        bad: Any = ~np.isfinite(F).all(-1) | ~np.isfinite(J).all((-1, -2))
+        active &= ~bad
+        with np.errstate(all="ignore"):
+            det = np.asarray(np.linalg.det(J))
+        singular: Any = ~np.isfinite(det) | (np.abs(det) < 1e-300)
+        J = np.where(singular[..., None, None] | bad[..., None, None], eye, J)
+        F = np.where(bad[..., None], 0.0, F)
+        step = np.linalg.solve(J, F[..., None])[..., 0]
+        # Damping: a step is at most 1 in the max norm, so starts far away do not fly off.
+        size = np.max(np.abs(step), axis=-1, keepdims=True)
+        step = np.where(size > 1.0, step / np.maximum(size, 1e-300), step)
+        X = np.where(active[..., None], X - step, X)
+        # Each start stops on its own (never on the batch's account), so a point's result does
+        # not depend on which other points share its chunk.
+        active &= np.max(np.abs(step), axis=-1) > 1e-14 * (1.0 + np.max(np.abs(X), axis=-1))
+        if not active.any():
+            break
+    F = cm.rhs(X, Pb) - (X if discrete else 0.0)
+    converged = np.isfinite(F).all(-1) & (np.max(np.abs(F), axis=-1) < 1e-9)
+    converged &= _domain_ok(plan.model, X, Pb)
+    X = np.where(converged[..., None], X, np.nan)
+    # De-duplicate per point: sort roots by rounded coordinates; drop a root equal to the one
+    # before it. Unconverged (NaN) rows sort last.
+    keys = np.round(np.nan_to_num(X, nan=np.inf) / SAME_TOL)
+    order = np.lexsort(tuple(keys[..., i] for i in reversed(range(n))), axis=-1)
+    Xs = np.take_along_axis(X, order[..., None], axis=1)
+    dup = np.zeros((c, K), dtype=bool)
+    dup[:, 1:] = np.all(np.abs(Xs[:, 1:] - Xs[:, :-1]) < 10 * SAME_TOL, axis=-1)
+    Xs = np.where(dup[..., None], np.nan, Xs)
+    # Compact: valid roots first, in sorted order, then NaN.
+    valid = np.isfinite(Xs).all(-1)
+    compact = np.argsort(~valid, axis=1, kind="stable")
+    Xs = np.take_along_axis(Xs, compact[..., None], axis=1)
+    E = plan.max_equilibria
+    out = np.full((c, E, n), np.nan)
+    out[:, : min(E, K)] = Xs[:, :E]
+    return out
+
+
+def _chunk(plan: _Plan, values: FloatArray, index: int) -> dict[str, np.ndarray]:
+    """One chunk: equilibria, existence, eigenvalues and stability at the rows of `values`."""
+    model = plan.model
+    cm = compile_model(model)
+    c = values.shape[0]
+    P = np.tile(np.asarray(plan.base, dtype=float), (c, 1))
+    P[:, list(plan.param_columns)] = values
+    n = len(model.states)
+    if plan.method == "closed_form":
+        funcs = _compiled_points(plan)
+        E = len(funcs)
+        X = np.empty((c, E, n))
+        cols = [P[:, j] for j in range(P.shape[1])]
+        for e, f in enumerate(funcs):
+            with np.errstate(all="ignore"):
+                coords = f(*cols)
+            for i in range(n):
+                X[:, e, i] = np.real_if_close(np.asarray(coords[i]))
+    else:
+        X = _newton_batch(plan, P)
+        E = X.shape[1]
+    Pb = np.broadcast_to(P[:, None, :], (c, E, P.shape[1]))
+    exists = _domain_ok(model, X, Pb)
+    # Flows: stable iff every Re(lambda) < 0; maps: iff every |lambda| < 1 (Jacobian of the map).
+    J = cm.jac(np.where(exists[..., None], X, 0.0), Pb)
+    J = np.where(np.isfinite(J), J, 0.0)
+    eig = np.linalg.eigvals(J)
+    if model.time == "continuous":
+        margin = np.max(eig.real, axis=-1)
+    else:
+        margin = np.max(np.abs(eig), axis=-1) - 1.0
+    stable = exists & (margin < -STABLE_TOL)
+    eig = np.where(exists[..., None], eig, np.nan)
+    X = np.where(exists[..., None], X, np.nan)
+    return {"x": X, "exists": exists, "stable": stable, "eigenvalues": eig}
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class StabilityMap:
+    """Equilibria, stability and a class at every point of a parameter sweep.
+
+    Attributes
+    ----------
+    model_name : str
+    parameter_names : tuple of str
+        The swept parameters, in the order of the columns of `values`.
+    values : numpy.ndarray, shape (P, k)
+        The swept parameter values at each point.
+    shape : tuple of int
+        Shape of the grid (``(len(a), len(b))`` for a grid over a and b; ``(P,)`` for a sample).
+    axes : tuple of numpy.ndarray or None
+        The grid axes, None for a sample.
+    fixed : dict of str to float
+        Values of the parameters that were not swept.
+    equilibrium_labels : tuple of str
+        A label per equilibrium slot (closed form) or per labelled equilibrium (numeric).
+    x : numpy.ndarray, shape (P, E, n)
+        Equilibria (NaN where a slot holds none).
+    exists, stable : numpy.ndarray of bool, shape (P, E)
+    eigenvalues : numpy.ndarray of complex, shape (P, E, n)
+    class_codes : numpy.ndarray of int, shape (P,)
+        Index into `class_names` at each point.
+    class_names : tuple of str
+    boundaries : tuple of (str, str)
+        Analytic stability boundaries ``(label, expression)``, zero on the boundary, from the
+        symbolic engine (empty when none is known).
+    method : str
+        ``"closed_form"`` or ``"numeric"``.
+    seconds : float
+        Wall time of the sweep.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
+    >>> sm = ig.sweep(m, {"r": np.array([-1.0, 1.0])})
+    >>> sm.counts
+    {'x=0 only': 1, 'x=r only': 1}
+    """
+
+    model_name: str
+    parameter_names: tuple[str, ...]
+    values: FloatArray
+    shape: tuple[int, ...]
+    axes: tuple[FloatArray, ...] | None
+    fixed: dict[str, float]
+    equilibrium_labels: tuple[str, ...]
+    x: FloatArray
+    exists: np.ndarray
+    stable: np.ndarray
+    eigenvalues: np.ndarray
+    class_codes: np.ndarray
+    class_names: tuple[str, ...]
+    boundaries: tuple[tuple[str, str], ...] = ()
+    method: str = "closed_form"
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def classes(self) -> np.ndarray:
+        """The class name at each point, in the grid's shape."""
+        names = np.array(self.class_names, dtype=object)
+        return names[self.class_codes].reshape(self.shape)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of points in each class (classes with no point left out)."""
+        tally = np.bincount(self.class_codes, minlength=len(self.class_names))
+        return {name: int(k) for name, k in zip(self.class_names, tally, strict=True) if k}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the map to a ``.npz`` file (see the module docstring for the format).
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        Path
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
+        >>> sm = ig.sweep(m, {"r": np.array([-1.0, 1.0])})
+        >>> path = sm.save(pathlib.Path(tempfile.mkdtemp()) / "map.npz")
+        >>> ig.StabilityMap.load(path).counts == sm.counts
+        True
+        """
+        path = Path(path)
+        meta = {
+            "model_name": self.model_name,
+            "parameter_names": list(self.parameter_names),
+            "shape": list(self.shape),
+            "fixed": self.fixed,
+            "equilibrium_labels": list(self.equilibrium_labels),
+            "class_names": list(self.class_names),
+            "boundaries": [list(b) for b in self.boundaries],
+            "method": self.method,
+            "seconds": self.seconds,
+            "notes": list(self.notes),
+            "n_axes": 0 if self.axes is None else len(self.axes),
+        }
+        arrays: dict[str, Any] = {
+            "values": self.values,
+            "x": self.x,
+            "exists": self.exists,
+            "stable": self.stable,
+            "eigenvalues": self.eigenvalues,
+            "class_codes": self.class_codes,
+            "meta": np.array(json.dumps(meta)),
+        }
+        for i, axis in enumerate(self.axes or ()):
+            arrays[f"axis_{i}"] = axis
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> StabilityMap:
+        """Read a map written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        StabilityMap
+
+        Raises
+        ------
+        ModelError
+            When the file is missing or not a stability map.
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> ig.StabilityMap.load("missing.npz")
+        Traceback (most recent call last):
+        ...
+        incentive_geometry.errors.ModelError: stability map file `missing.npz` does not exist
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ModelError(f"stability map file `{path}` does not exist")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                arrays = {k: data[k] for k in data.files if k != "meta"}
+        except (OSError, ValueError, KeyError) as err:
+            raise ModelError(f"`{path}` is not a stability map file ({err})") from None
+        axes = tuple(arrays[f"axis_{i}"] for i in range(meta["n_axes"])) or None
+        return cls(
+            model_name=meta["model_name"],
+            parameter_names=tuple(meta["parameter_names"]),
+            values=arrays["values"],
+            shape=tuple(meta["shape"]),
+            axes=axes,
+            fixed=meta["fixed"],
+            equilibrium_labels=tuple(meta["equilibrium_labels"]),
+            x=arrays["x"],
+            exists=arrays["exists"],
+            stable=arrays["stable"],
+            eigenvalues=arrays["eigenvalues"],
+            class_codes=arrays["class_codes"],
+            class_names=tuple(meta["class_names"]),
+            boundaries=tuple((a, b) for a, b in meta["boundaries"]),
+            method=meta["method"],
+            seconds=meta["seconds"],
+            notes=tuple(meta["notes"]),
+        )
+
+    def plot(
+        self, path: str | Path | None = None, *, ax: Any = None, title: str | None = None
+    ) -> Any:
+        """Draw the region map of a 2-D grid, with the analytic boundaries on top.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Save the figure there (PNG or SVG by the suffix).
+        ax : matplotlib Axes, optional
+            Draw into these axes.
+        title : str, optional
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ModelError
+            When the sweep is not a 2-D grid.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "x*(r - s*x)"}, parameters={"r": 1.0, "s": 1.0})
+        >>> sm = ig.sweep(m, {"r": np.linspace(-1, 1, 5), "s": np.linspace(0.5, 1, 3)})
+        >>> fig = sm.plot()
+        >>> len(fig.axes[0].images)
+        1
+        """
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+        from matplotlib.patches import Patch
+
+        if self.axes is None or len(self.axes) != 2:
+            raise ModelError(
+                "`plot` draws 2-D grids; this sweep has "
+                f"{'a sample' if self.axes is None else f'{len(self.axes)} axes'}"
+            )
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7.0, 5.0), layout="constrained")
+        else:
+            fig = ax.figure
+        a_axis, b_axis = self.axes
+        codes = self.class_codes.reshape(self.shape)
+        used = sorted(set(np.unique(codes).tolist()))
+        palette = plt.get_cmap("tab10")
+        colors = [palette(i % 10) for i in range(len(self.class_names))]
+        cmap = ListedColormap(colors)
+        norm = BoundaryNorm(np.arange(len(colors) + 1) - 0.5, len(colors))
+        ax.imshow(
+            codes.T,
+            origin="lower",
+            aspect="auto",
+            extent=(a_axis[0], a_axis[-1], b_axis[0], b_axis[-1]),
+            cmap=cmap,
+            norm=norm,
+            interpolation="nearest",
+        )
+        handles: list[Any] = [Patch(color=colors[i], label=self.class_names[i]) for i in used]
+        # Analytic boundaries: the zero level of each boundary expression over the grid.
+        if self.boundaries:
+            names = self.parameter_names
+            grid = np.meshgrid(a_axis, b_axis, indexing="ij")
+            symbols = {n: sympy.Symbol(n, real=True) for n in (*names, *self.fixed)}
+            styles = ["-", "--", ":", "-."]
+            for k, (label, text) in enumerate(self.boundaries):
+                expr = parse_expression(text, symbols, where=f"boundary `{label}`")
+                expr = expr.subs({symbols[n]: v for n, v in self.fixed.items()})
+                f = sympy.lambdify([symbols[names[0]], symbols[names[1]]], expr, modules="numpy")
+                with np.errstate(all="ignore"):
+                    values = np.broadcast_to(np.asarray(f(*grid), dtype=float), grid[0].shape)
+                if np.nanmin(values) < 0 < np.nanmax(values):
+                    ax.contour(
+                        grid[0],
+                        grid[1],
+                        values,
+                        levels=[0.0],
+                        colors="black",
+                        linestyles=styles[k % len(styles)],
+                        linewidths=1.5,
+                    )
+                    handles.append(
+                        matplotlib.lines.Line2D(
+                            [],
+                            [],
+                            color="black",
+                            linestyle=styles[k % len(styles)],
+                            label=f"boundary: {label}",
+                        )
+                    )
+        ax.set_xlabel(self.parameter_names[0])
+        ax.set_ylabel(self.parameter_names[1])
+        fixed = ", ".join(f"{k}={v:g}" for k, v in self.fixed.items())
+        ax.set_title(
+            title or f"{self.model_name}: stable equilibria" + (f" ({fixed})" if fixed else ""),
+            fontsize=10,
+        )
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
+        )
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep
+
+
+def _points(
+    model: Model, points: Any, names: Sequence[str] | None
+) -> tuple[tuple[str, ...], FloatArray, tuple[int, ...], tuple[FloatArray, ...] | None]:
+    """Normalize `points` to (names, values (P, k), shape, axes)."""
+    if isinstance(points, Mapping):
+        if not points:
+            raise ModelError("`points` is empty; give at least one parameter axis")
+        keys = tuple(points)
+        axes = []
+        for key in keys:
+            model.parameter(key)
+            arr = np.asarray(points[key], dtype=float)
+            if arr.ndim != 1 or arr.size == 0:
+                raise ModelError(
+                    f"grid axis `{key}` must be a non-empty 1-D array, got shape {arr.shape}"
+                )
+            axes.append(arr)
+        mesh = np.meshgrid(*axes, indexing="ij")
+        values = np.stack([g.ravel() for g in mesh], axis=1)
+        shape = tuple(len(a) for a in axes)
+        return keys, values, shape, tuple(axes)
+    arr = np.asarray(points, dtype=float)
+    if arr.ndim != 2:
+        raise ModelError(
+            f"`points` must be a grid (dict of 1-D arrays) or a sample table of shape (P, k); "
+            f"got an array of shape {arr.shape}"
+        )
+    if names is None or len(names) != arr.shape[1]:
+        raise ModelError(
+            f"a sample table of shape {arr.shape} needs `names` with {arr.shape[1]} parameter names"
+        )
+    for key in names:
+        model.parameter(key)
+    return tuple(names), arr, (arr.shape[0],), None
+
+
+def _closed_forms(model: Model, timeout: float | None) -> tuple[list[Any], list[str], bool, str]:
+    """Equilibria from the symbolic engine: (points, default labels, complete?, note)."""
+    try:
+        from incentive_geometry.solvers.symbolic import equilibria
+    except ImportError:
+        return [], [], False, "the symbolic engine is not available"
+    try:
+        found = equilibria(model, timeout=timeout)
+    except Exception as err:  # any failure of the symbolic path falls back to numerics, noted
+        return [], [], False, f"symbolic equilibria failed ({type(err).__name__}: {err})"
+    if not getattr(found, "complete", False):
+        return [], [], False, "the symbolic engine did not find all equilibria in closed form"
+    points, labels = [], []
+    for j, eq in enumerate(found):
+        coords = tuple(sympy.sympify(eq.point[s]) for s in model.states)
+        if any(c.has(sympy.RootOf, sympy.CRootOf) for c in coords):
+            return [], [], False, "an equilibrium is only known implicitly (RootOf)"
+        points.append(coords)
+        text = ", ".join(f"{s}={to_text(c)}" for s, c in zip(model.states, coords, strict=True))
+        labels.append(text if len(text) <= 24 else f"E{j}")
+    return points, labels, True, ""
+
+
+def _boundaries(
+    model: Model, found_points: list[Any], labels: list[str], timeout: float | None
+) -> list[tuple[str, str]]:
+    """Zero-level expressions of the symbolic stability conditions, one per relational atom."""
+    try:
+        from incentive_geometry.solvers.symbolic import equilibria, stability
+    except ImportError:
+        return []
+    out: list[tuple[str, str]] = []
+    seen: set[Any] = set()
+    try:
+        for eq, label in zip(equilibria(model, timeout=timeout), labels, strict=False):
+            cond = stability(model, eq, timeout=timeout).condition
+            for rel in cond.atoms(sympy.core.relational.Relational):
+                expr = sympy.factor(rel.lhs - rel.rhs)
+                if expr.free_symbols & set(model.states) or expr.is_number or expr in seen:
+                    continue
+                seen.add(expr)
+                out.append((label, to_text(expr)))
+    except Exception:  # boundaries are a drawing aid; a failure leaves them out, with no guess
+        return out
+    return out
+
+
+def _match_labels(
+    model: Model, labels: Mapping[str, Mapping[str, float]] | None
+) -> list[tuple[str, dict[int, float]]]:
+    out = []
+    for name, spec in (labels or {}).items():
+        if not isinstance(spec, Mapping) or not spec:
+            raise ModelError(
+                f"label `{name}` must map state names to values, e.g. {{'x': 0}}; got {spec!r:.60}"
+            )
+        coords = {}
+        for state, value in spec.items():
+            if state not in model.state_names:
+                raise ModelError(
+                    f"label `{name}` names `{state}`, which is not a state of `{model.name}` "
+                    f"(states: {', '.join(model.state_names)})"
+                )
+            coords[model.state_names.index(state)] = float(value)
+        out.append((str(name), coords))
+    return out
+
+
+def _class_name(names: list[str]) -> str:
+    if not names:
+        return "none stable"
+    if len(names) == 1:
+        return f"{names[0]} only"
+    kind = "bistable" if len(names) == 2 else "multistable"
+    return " + ".join(names) + f" ({kind})"
+
+
+def sweep(
+    model: Model,
+    points: Mapping[str, Sequence[float]] | np.ndarray,
+    *,
+    names: Sequence[str] | None = None,
+    params: Mapping[str, float] | None = None,
+    labels: Mapping[str, Mapping[str, float]] | None = None,
+    method: str = "auto",
+    executor: ExecutorSpec = None,
+    chunk_size: int = 20_000,
+    out: str | Path | None = None,
+    progress: bool = False,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    n_starts: int = 24,
+    max_equilibria: int = 8,
+    seed: int = 0,
+    retries: int = 2,
+    timeout: float | None = 60.0,
+) -> StabilityMap:
+    """Equilibria, eigenvalues, stability and a class at every point of a grid or a sample.
+
+    Parameters
+    ----------
+    model : Model
+        Any model; a simplex model is reduced to n-1 coordinates first.
+    points : dict of str to 1-D array, or array of shape (P, k)
+        A grid (the product of the axes, in ``"ij"`` order) or a sample table with `names`.
+    names : sequence of str, optional
+        Column names of a sample table.
+    params : dict, optional
+        Values of the parameters that are not swept (default: their defaults).
+    labels : dict of str to dict, optional
+        Names for equilibria, e.g. ``{"aligned": {"x": 0}, "entrenched": {"x": 1}}``; an
+        equilibrium matching all given coordinates gets the name. Classes are named after the
+        stable ones.
+    method : {"auto", "closed_form", "numeric"}
+        ``"auto"`` uses closed forms when the symbolic engine finds all equilibria.
+    executor : None, "serial", "processes", Executor or dask Client
+        Where chunks run; None runs large sweeps on a process pool.
+    chunk_size : int
+        Points per chunk.
+    out : path, optional
+        Final ``.npz`` file; finished chunks are kept beside it and a rerun resumes.
+    progress : bool
+        Show a progress bar.
+    bounds : dict of state -> (lo, hi), optional
+        Box of the Newton starts (numeric method); default from the state domains.
+    n_starts : int
+        Number of Newton starts (numeric method).
+    max_equilibria : int
+        Most equilibria kept per point (numeric method).
+    seed : int
+        Seed of the quasi-random starts; one set for every point, so chunking does not matter.
+    retries : int
+        Retries of a chunk whose worker died.
+    timeout : float, optional
+        Budget of the symbolic steps, in seconds.
+
+    Returns
+    -------
+    StabilityMap
+
+    Raises
+    ------
+    ModelError
+        For unknown parameters, bad points, labels or options.
+
+    References
+    ----------
+    .. [1] Y. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
+       section 1.4 (stability of equilibria from the eigenvalues of the Jacobian).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 2.0}, time="discrete")
+    >>> sm = ig.sweep(m, {"r": np.array([0.5, 2.0, 3.5])}, method="numeric",
+    ...               bounds={"x": (-0.5, 1.5)})
+    >>> sm.classes.tolist()
+    ['x=0 only', 'x=0.5 only', 'none stable']
+    """
+    started = time.perf_counter()
+    if model.simplex:
+        model = model.reduce_simplex()
+    if method not in ("auto", "closed_form", "numeric"):
+        raise ModelError(f"`method` must be 'auto', 'closed_form' or 'numeric', got {method!r}")
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ModelError(f"`chunk_size` must be a positive int, got {chunk_size!r}")
+    swept, values, shape, axes = _points(model, points, names)
+    fixed = resolve_params(model, params, free=swept)
+    columns = tuple(model.parameter_names.index(s) for s in swept)
+    for j, key in enumerate(swept):
+        # Refuse NaN, infinities and values outside the domain up front.
+        col = values[:, j]
+        if not np.all(np.isfinite(col)):
+            raise ModelError(f"parameter `{key}`: the sweep values include NaN or infinity")
+        dom = model.parameter(key).domain
+        outside = [v for v in (col.min(), col.max()) if not dom.contains(float(v))]
+        if outside:
+            raise ModelError(
+                f"parameter `{key}` = {outside[0]!r} is outside its domain {dom.to_spec()!r}; "
+                "sweep inside it"
+            )
+    base = tuple(float(fixed.get(p, 0.0)) for p in model.parameter_names)
+    label_specs = _match_labels(model, labels)
+    notes: list[str] = []
+
+    closed: list[Any] = []
+    slot_labels: list[str] = []
+    if method in ("auto", "closed_form"):
+        closed, slot_labels, complete, note = _closed_forms(model, timeout)
+        if not complete:
+            if method == "closed_form":
+                raise ModelError(
+                    f"`method='closed_form'` is not possible for `{model.name}`: {note}"
+                )
+            notes.append(f"numeric equilibria: {note}")
+    use_closed = bool(closed)
+    starts = None
+    if not use_closed:
+        starts = _starts(model, bounds, n_starts, seed)
+    plan = _Plan(
+        model=model,
+        param_columns=columns,
+        base=base,
+        method="closed_form" if use_closed else "numeric",
+        closed_forms=tuple(closed),
+        starts=starts,
+        max_equilibria=max_equilibria,
+        key=fingerprint(
+            model.to_toml() if model.stochastic_step is None else repr(model),
+            columns,
+            base,
+            use_closed,
+            closed,
+            starts,
+            max_equilibria,
+        ),
+    )
+    n_chunks = max(1, math.ceil(values.shape[0] / chunk_size))
+    store = None
+    if out is not None:
+        store = ChunkStore(Path(out), fingerprint(plan.key, values, chunk_size))
+    heavy = values.shape[0] * (1 if use_closed else n_starts) > 400_000
+    chunks = run_chunks(
+        _chunk,
+        list(range(n_chunks)),
+        args=(plan,),
+        payload=lambda i: (values[i * chunk_size : (i + 1) * chunk_size],),
+        executor=executor,
+        heavy=heavy,
+        store=store,
+        retries=retries,
+        progress=progress,
+        description=f"sweep {model.name}",
+    )
+    parts = [chunks[i] for i in range(n_chunks)]
+    X = np.concatenate([p["x"] for p in parts])
+    exists = np.concatenate([p["exists"] for p in parts])
+    stable = np.concatenate([p["stable"] for p in parts])
+    eig = np.concatenate([p["eigenvalues"] for p in parts])
+
+    # Identity of each slot: a user label when the equilibrium matches one.
+    if use_closed:
+        slot_names = list(slot_labels)
+        for e in range(X.shape[1]):
+            for name, coords in label_specs:
+                # A closed-form slot matches a label where it exists (checked on its points).
+                hit = exists[:, e]
+                if hit.any() and all(
+                    np.allclose(X[hit, e, i], v, atol=1e-9) for i, v in coords.items()
+                ):
+                    slot_names[e] = name
+        ident_names = list(dict.fromkeys(slot_names))
+        ident = np.array([ident_names.index(s) for s in slot_names])
+        member = np.zeros((X.shape[0], len(ident_names)), dtype=bool)
+        for e in range(X.shape[1]):
+            member[:, ident[e]] |= stable[:, e]
+    else:
+        ident_names, member = _numeric_identities(model, X, stable, label_specs)
+        slot_names = ident_names
+    bits = member.astype(np.int64) @ (1 << np.arange(member.shape[1], dtype=np.int64))
+    uniq, codes = np.unique(bits, return_inverse=True)
+    class_names = tuple(
+        _class_name([ident_names[k] for k in range(len(ident_names)) if (int(b) >> k) & 1])
+        for b in uniq
+    )
+    boundaries: list[tuple[str, str]] = []
+    if use_closed and axes is not None and len(axes) == 2:
+        boundaries = _boundaries(model, closed, slot_names, timeout)
+    if store is not None:
+        result = _result(
+            model,
+            swept,
+            values,
+            shape,
+            axes,
+            fixed,
+            slot_names,
+            X,
+            exists,
+            stable,
+            eig,
+            codes,
+            class_names,
+            boundaries,
+            plan.method,
+            started,
+            notes,
+        )
+        result.save(Path(out))  # type: ignore[arg-type]
+        store.remove()
+        return result
+    return _result(
+        model,
+        swept,
+        values,
+        shape,
+        axes,
+        fixed,
+        slot_names,
+        X,
+        exists,
+        stable,
+        eig,
+        codes,
+        class_names,
+        boundaries,
+        plan.method,
+        started,
+        notes,
+    )
+
+
+def _result(
+    model: Model,
+    swept: tuple[str, ...],
+    values: FloatArray,
+    shape: tuple[int, ...],
+    axes: tuple[FloatArray, ...] | None,
+    fixed: Mapping[str, Any],
+    slot_names: list[str],
+    X: FloatArray,
+    exists: np.ndarray,
+    stable: np.ndarray,
+    eig: np.ndarray,
+    codes: np.ndarray,
+    class_names: tuple[str, ...],
+    boundaries: list[tuple[str, str]],
+    method: str,
+    started: float,
+    notes: list[str],
+) -> StabilityMap:
+    return StabilityMap(
+        model_name=model.name,
+        parameter_names=swept,
+        values=values,
+        shape=shape,
+        axes=axes,
+        fixed={k: float(v) for k, v in fixed.items()},
+        equilibrium_labels=tuple(slot_names),
+        x=X,
+        exists=exists,
+        stable=stable,
+        eigenvalues=eig,
+        class_codes=codes.astype(np.int64).reshape(-1),
+        class_names=class_names,
+        boundaries=tuple(boundaries),
+        method=method,
+        seconds=time.perf_counter() - started,
+        notes=tuple(notes),
+    )
+
+
+def _numeric_identities(
+    model: Model,
+    X: FloatArray,
+    stable: np.ndarray,
+    label_specs: list[tuple[str, dict[int, float]]],
+) -> tuple[list[str], np.ndarray]:
+    """Name each stable numeric equilibrium: by a matching label, else by its coordinates
+    rounded to 3 decimals. Returns the names and a (P, names) membership matrix."""
+    names = [name for name, _ in label_specs]
+    index = {name: k for k, name in enumerate(names)}
+    P = X.shape[0]
+    rows: list[tuple[int, int]] = []
+    for p_i, e in zip(*np.nonzero(stable), strict=True):
+        point = X[p_i, e]
+        key = next(
+            (
+                name
+                for name, coords in label_specs
+                if all(abs(point[i] - v) < 1e-6 for i, v in coords.items())
+            ),
+            None,
+        )
+        if key is None:
+            key = ", ".join(f"{s}={_short(point[i])}" for i, s in enumerate(model.state_names))
+        if key not in index:
+            index[key] = len(names)
+            names.append(key)
+        rows.append((int(p_i), index[key]))
+    member = np.zeros((P, max(len(names), 1)), dtype=bool)
+    for p_i, k in rows:
+        member[p_i, k] = True
+    return names or ["none"], member
+
+
+def _short(v: float) -> str:
+    r = round(float(v), 3)
+    return f"{r:g}" if r != 0 else "0"
+
+
+def _starts(
+    model: Model, bounds: Mapping[str, tuple[float, float]] | None, n_starts: int, seed: int
+) -> FloatArray:
+    """One set of scrambled Sobol starts in the bounding box, shared by every point."""
+    from scipy.stats import qmc
+
+    if not isinstance(n_starts, int) or n_starts < 1:
+        raise ModelError(f"`n_starts` must be a positive int, got {n_starts!r}")
+    given = dict(bounds or {})
+    unknown = set(given) - set(model.state_names)
+    if unknown:
+        raise ModelError(
+            f"`bounds` names {', '.join(sorted(unknown))}, which are not states of `{model.name}`"
+        )
+    lo, hi = [], []
+    for s, dom in zip(model.state_names, model.state_domains, strict=True):
+        if s in given:
+            a, b = given[s]
+        elif dom.kind == "interval":
+            a, b = float(dom.lo), float(dom.hi)  # type: ignore[arg-type]
+        elif dom.kind in ("positive", "nonnegative"):
+            a, b = 0.0, 10.0
+        else:
+            a, b = -10.0, 10.0
+        if not (math.isfinite(a) and math.isfinite(b) and a < b):
+            raise ModelError(f"`bounds` for `{s}` must be finite with lo < hi, got ({a}, {b})")
+        lo.append(a)
+        hi.append(b)
+    sampler = qmc.Sobol(d=len(lo), scramble=True, seed=seed)
+    # Sobol points balance in powers of two: round the number of starts up to one.
+    unit = sampler.random_base2(max(0, math.ceil(math.log2(n_starts))))
+    starts = qmc.scale(unit, lo, hi)
+    # The corners of the box hold equilibria often (shares at 0 or 1): include the lower corner.
+    return np.vstack([np.array(lo), starts])

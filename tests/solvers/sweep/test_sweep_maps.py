@@ -1,0 +1,186 @@
+"""Sweeps: classes agree with the analytic conditions, and results never depend on how the work
+is split or where it runs."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import incentive_geometry as ig
+from incentive_geometry.solvers.numeric import sweep as sweep_module
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+LABELS = {"aligned": {"x": 0}, "entrenched": {"x": 1}}
+
+
+def entrenchment() -> ig.Model:
+    return ig.load_model(EXAMPLES / "entrenchment.toml")
+
+
+def analytic_class(theta: np.ndarray, gamma: np.ndarray, alpha=1.0, b=0.2, c=1.0) -> np.ndarray:
+    """DESIGN.md: x=0 stable iff alpha(1-theta)b < theta c; x=1 stable iff
+    alpha(1-theta)(b+gamma) > theta c. Returns the class name and the distance to a boundary."""
+    g0 = theta * c - alpha * (1 - theta) * b
+    g1 = alpha * (1 - theta) * (b + gamma) - theta * c
+    names = np.where(
+        (g0 > 0) & (g1 > 0),
+        "aligned + entrenched (bistable)",
+        np.where(g0 > 0, "aligned only", np.where(g1 > 0, "entrenched only", "none stable")),
+    )
+    return names, np.minimum(np.abs(g0), np.abs(g1))
+
+
+@pytest.mark.parametrize("method", ["auto", "numeric"])
+def test_entrenchment_regions_agree_with_the_analytic_boundaries(method: str) -> None:
+    theta = np.linspace(0.0, 1.0, 41)
+    gamma = np.linspace(0.0, 2.0, 41)
+    sm = ig.sweep(entrenchment(), {"theta": theta, "gamma": gamma}, labels=LABELS, method=method)
+    T, G = np.meshgrid(theta, gamma, indexing="ij")
+    expected, distance = analytic_class(T, G)
+    away = distance > 1e-6
+    assert away.sum() > 1500
+    mismatch = (sm.classes != expected) & away
+    assert not mismatch.any(), list(
+        zip(T[mismatch], G[mismatch], sm.classes[mismatch], strict=True)
+    )[:5]
+    assert set(sm.counts) == {"aligned only", "entrenched only", "aligned + entrenched (bistable)"}
+
+
+def test_brusselator_is_stable_below_the_hopf_line() -> None:
+    m = ig.load_model(EXAMPLES / "brusselator.toml")
+    a = np.linspace(0.5, 2.0, 16)
+    b = np.linspace(0.1, 5.0, 25)
+    sm = ig.sweep(m, {"a": a, "b": b}, method="numeric", bounds={"x": (0, 3), "y": (0, 12)})
+    A, B = np.meshgrid(a, b, indexing="ij")
+    # One equilibrium (a, b/a) everywhere; stable iff b < 1 + a^2.
+    assert np.all(sm.exists.sum(axis=1) == 1)
+    i = np.argmax(sm.exists, axis=1)
+    X = sm.x[np.arange(len(i)), i]
+    np.testing.assert_allclose(X[:, 0], A.ravel(), atol=1e-9)
+    np.testing.assert_allclose(X[:, 1], (B / A).ravel(), atol=1e-9)
+    stable = sm.stable.any(axis=1).reshape(A.shape)
+    away = np.abs(B - 1 - A**2) > 1e-6
+    assert np.array_equal(stable[away], (B < 1 + A**2)[away])
+
+
+def _same(a: ig.StabilityMap, b: ig.StabilityMap) -> None:
+    for name in ("values", "x", "exists", "stable", "eigenvalues", "class_codes"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert a.class_names == b.class_names
+    assert a.equilibrium_labels == b.equilibrium_labels
+
+
+GRID = {"theta": np.linspace(0.05, 0.95, 23), "gamma": np.linspace(0.0, 2.0, 17)}
+
+
+def test_results_do_not_depend_on_chunking() -> None:
+    m = entrenchment()
+    one = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=10_000)
+    many = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=7)
+    _same(one, many)
+
+
+def test_process_pool_gives_the_serial_result() -> None:
+    m = entrenchment()
+    serial = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=50)
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = ig.sweep(m, GRID, method="numeric", executor=pool, chunk_size=50)
+    _same(serial, pooled)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_serial_result() -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    m = entrenchment()
+    serial = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=50)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = ig.sweep(m, GRID, method="numeric", executor=client, chunk_size=50)
+    _same(serial, on_dask)
+
+
+def test_interrupted_sweep_resumes_to_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = entrenchment()
+    fresh = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40)
+    out = tmp_path / "map.npz"
+    real_chunk = sweep_module._chunk
+
+    def interrupted(plan, values, index):  # type: ignore[no-untyped-def]
+        if index == 4:
+            raise KeyboardInterrupt
+        return real_chunk(plan, values, index)
+
+    monkeypatch.setattr(sweep_module, "_chunk", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40, out=out)
+    parts = sorted(p.name for p in (tmp_path / "map.npz.parts").glob("chunk-*.npz"))
+    assert parts == [f"chunk-{i:06d}.npz" for i in range(4)]
+    assert not out.exists()
+
+    # The rerun computes only the missing chunks.
+    calls: list[int] = []
+
+    def counting(plan, values, index):  # type: ignore[no-untyped-def]
+        calls.append(index)
+        return real_chunk(plan, values, index)
+
+    monkeypatch.setattr(sweep_module, "_chunk", counting)
+    resumed = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40, out=out)
+    assert min(calls) == 4 and len(calls) == len(set(calls))
+    _same(fresh, resumed)
+    assert out.exists() and not (tmp_path / "map.npz.parts").exists()
+    _same(fresh, ig.StabilityMap.load(out))
+
+
+def test_parts_of_another_job_are_refused(tmp_path: Path) -> None:
+    m = entrenchment()
+    out = tmp_path / "map.npz"
+    store = sweep_module.ChunkStore(out, "some other job")
+    store.save(0, {"x": np.zeros(1)})
+    with pytest.raises(ig.ModelError, match="different job"):
+        ig.sweep(m, GRID, method="numeric", out=out)
+
+
+def test_sample_tables_and_errors() -> None:
+    m = entrenchment()
+    table = np.array([[0.05, 1.0], [0.5, 0.1], [0.9, 2.0]])
+    sm = ig.sweep(m, table, names=["theta", "gamma"], labels=LABELS, method="numeric")
+    assert sm.shape == (3,) and sm.axes is None
+    expected, _ = analytic_class(table[:, 0], table[:, 1])
+    assert sm.classes.tolist() == expected.tolist()
+    with pytest.raises(ig.ModelError, match="needs `names`"):
+        ig.sweep(m, table)
+    with pytest.raises(ig.ModelError, match="unknown parameter `thetta`"):
+        ig.sweep(m, {"thetta": [0.1]})
+    with pytest.raises(ig.ModelError, match="NaN or infinity"):
+        ig.sweep(m, {"theta": [0.1, np.nan]})
+    with pytest.raises(ig.ModelError, match="outside its domain"):
+        ig.sweep(m, {"theta": [0.1, 1.5]})
+    with pytest.raises(ig.ModelError, match="not a state"):
+        ig.sweep(m, {"theta": [0.1]}, labels={"aligned": {"y": 0}})
+    with pytest.raises(ig.ModelError, match="`method`"):
+        ig.sweep(m, {"theta": [0.1]}, method="magic")
+
+
+def test_plot_and_save_round_trip(tmp_path: Path) -> None:
+    sm = ig.sweep(entrenchment(), GRID, labels=LABELS)
+    png = tmp_path / "map.png"
+    fig = sm.plot(png)
+    assert png.stat().st_size > 10_000
+    assert len(fig.axes[0].images) == 1
+    back = ig.StabilityMap.load(sm.save(tmp_path / "map.npz"))
+    _same(sm, back)
+    assert back.counts == sm.counts and back.boundaries == sm.boundaries

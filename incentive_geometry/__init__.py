@@ -38,6 +38,15 @@ _LAZY: dict[str, str] = {
     # solvers/numeric (lazy entries)
     "find_equilibria": "incentive_geometry.solvers.numeric.equilibria",
     "NumericEquilibrium": "incentive_geometry.solvers.numeric.equilibria",
+    "simulate": "incentive_geometry.solvers.numeric.simulate",
+    "Trajectory": "incentive_geometry.solvers.numeric.simulate",
+    "continuation": "incentive_geometry.solvers.numeric.continuation",
+    "switch_branch": "incentive_geometry.solvers.numeric.continuation",
+    "Branch": "incentive_geometry.solvers.numeric.continuation",
+    "Bifurcation": "incentive_geometry.solvers.numeric.continuation",
+    "bifurcation_curve": "incentive_geometry.solvers.numeric.codim2",
+    "BifurcationCurve": "incentive_geometry.solvers.numeric.codim2",
+    "CodimTwoPoint": "incentive_geometry.solvers.numeric.codim2",
 }
 
 

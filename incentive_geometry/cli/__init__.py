@@ -26,6 +26,8 @@ from incentive_geometry.errors import IncentiveGeometryError, ModelError
 
 from .models import models
 from .show import show
+from .simulate import simulate
+from .continuation import continue_
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "cli", "main"]
 
@@ -45,6 +47,8 @@ def cli() -> None:
 
 cli.add_command(models)
 cli.add_command(show)
+cli.add_command(simulate)
+cli.add_command(continue_)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -24,10 +24,10 @@ import click
 from incentive_geometry import __version__
 from incentive_geometry.errors import IncentiveGeometryError, ModelError
 
+from .continuation import continue_
 from .models import models
 from .show import show
 from .simulate import simulate
-from .continuation import continue_
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "cli", "main"]
 

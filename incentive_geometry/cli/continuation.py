@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import click
 
@@ -82,7 +83,7 @@ def continue_(
             bounds[name] = (float(dom.lo) - 1e-6 * width, float(dom.hi) + 1e-6 * width)  # type: ignore[arg-type]
         elif dom.kind in ("positive", "nonnegative"):
             bounds[name] = (-1e-9, math.inf)
-    branches = []
+    branches: list[Any] = []
     for x0 in x0s:
         br = continuation(m, param, x0=x0, params=params, p_range=(lo, hi), ds=ds,
                           ds_max=max(ds_max, ds), max_steps=max_steps, switch_branches=switch,

@@ -423,10 +423,10 @@ def bifurcation_curve(
     t0 = np.linalg.svd(sys.DG(w))[2][-1]
     if t0[-1] < 0:
         t0 = -t0
-    lo = np.full(cm.n + 2, -np.inf)
-    hi = np.full(cm.n + 2, np.inf)
-    lo[-2:] = ranges[p1][0], ranges[param2][0]
-    hi[-2:] = ranges[p1][1], ranges[param2][1]
+    w_lo = np.full(cm.n + 2, -np.inf)
+    w_hi = np.full(cm.n + 2, np.inf)
+    w_lo[-2:] = ranges[p1][0], ranges[param2][0]
+    w_hi[-2:] = ranges[p1][1], ranges[param2][1]
     for key, pair in (bounds or {}).items():
         if key not in model.state_names:
             raise ModelError(
@@ -434,9 +434,9 @@ def bifurcation_curve(
                 f"(states: {', '.join(model.state_names)})"
             )
         i = model.state_names.index(key)
-        lo[i], hi[i] = (float(v) for v in pair)
-    runs = [_run(sys, w, -t0, ds, ds_min, ds_max, max_steps, tol, max_iter, lo, hi),
-            _run(sys, w, t0, ds, ds_min, ds_max, max_steps, tol, max_iter, lo, hi)]
+        w_lo[i], w_hi[i] = (float(v) for v in pair)
+    runs = [_run(sys, w, -t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi),
+            _run(sys, w, t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi)]
     back, fwd = runs
     W = np.array(list(reversed(back[0])) + fwd[0][1:])
     specials: list[CodimTwoPoint] = []

@@ -32,7 +32,7 @@ _Vectorized = Callable[[FloatArray, FloatArray], FloatArray]
 
 def _lambdify(symbols: Sequence[Any], exprs: Sequence[Any]) -> Callable[..., Any]:
     # One NumPy function returning the list of expressions; common subexpressions shared.
-    return sympy.lambdify(list(symbols), list(exprs), modules="numpy", cse=True)  # type: ignore[no-any-return]
+    return sympy.lambdify(list(symbols), list(exprs), modules="numpy", cse=True)
 
 
 def _stacker(

@@ -53,7 +53,14 @@ from scipy.optimize import brentq, root
 from incentive_geometry.errors import ConvergenceError, ModelError
 from incentive_geometry.model import Model
 
-from .compile import CompiledModel, FloatArray, check_value, compile_model, resolve_params, resolve_state
+from .compile import (
+    CompiledModel,
+    FloatArray,
+    check_value,
+    compile_model,
+    resolve_params,
+    resolve_state,
+)
 from .equilibria import is_stable, multipliers_or_eigenvalues
 
 __all__ = ["Bifurcation", "Branch", "continuation", "switch_branch"]
@@ -440,7 +447,7 @@ class _HopfTest(_TestFunction):
 
     def confirm(self, pt: _Point) -> tuple[bool, float | None]:
         lam = pt.eig
-        _, (i, j) = _pair_products(lam, "sum")
+        _, (i, _j) = _pair_products(lam, "sum")
         omega = abs(lam[i].imag)
         scale = 1.0 + float(np.max(np.abs(lam)))
         return bool(omega > 1e-6 * scale and abs(lam[i].real) < 1e-6 * scale), float(omega)
@@ -466,7 +473,7 @@ class _NeimarkSackerTest(_TestFunction):
 
     def confirm(self, pt: _Point) -> tuple[bool, float | None]:
         lam = pt.eig
-        _, (i, j) = _pair_products(lam, "product")
+        _, (i, _j) = _pair_products(lam, "product")
         angle = abs(float(np.angle(lam[i])))
         ok = abs(lam[i].imag) > 1e-6 and abs(abs(lam[i]) - 1.0) < 1e-6
         return bool(ok), angle

@@ -117,11 +117,11 @@ def multipliers_or_eigenvalues(
     >>> multipliers_or_eigenvalues(compile_model(m), np.zeros(2), np.zeros(0))
     array([0.+1.j, 0.-1.j])
     """
-    lam = np.linalg.eigvals(cm.jac(x, p))
+    lam: Any = np.linalg.eigvals(cm.jac(x, p)).astype(complex)
     key = np.abs(lam) if cm.model.time == "discrete" else lam.real
     # Ties (complex pairs) ordered by decreasing imaginary part.
     order = np.lexsort((-lam.imag, -key), axis=-1)
-    return np.take_along_axis(lam, order, axis=-1)
+    return np.asarray(np.take_along_axis(lam, order, axis=-1))
 
 
 def is_stable(time: str, eigenvalues: Any, *, tol: float = 0.0) -> Any:

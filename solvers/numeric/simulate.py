@@ -172,13 +172,13 @@ class _MemberwiseNorm:
         return float(per_member.max()) if N else 0.0
 
 
-class _EnsembleRK45(_MemberwiseNorm, RK45):  # type: ignore[misc]
+class _EnsembleRK45(_MemberwiseNorm, RK45):
     def __init__(self, *args: Any, members: tuple[int, int], **kwargs: Any) -> None:
         self.members = members
         super().__init__(*args, **kwargs)
 
 
-class _EnsembleRK23(_MemberwiseNorm, RK23):  # type: ignore[misc]
+class _EnsembleRK23(_MemberwiseNorm, RK23):
     def __init__(self, *args: Any, members: tuple[int, int], **kwargs: Any) -> None:
         self.members = members
         super().__init__(*args, **kwargs)

@@ -78,17 +78,17 @@ def parse_label(item: str) -> tuple[str, dict[str, float]]:
     ('aligned', {'x': 0.0})
     """
     name, sep, spec = item.partition(":")
+    if not sep or not name.strip():
+        raise ModelError(f"--label {item}: expected name:state=value, e.g. aligned:x=0")
     coords: dict[str, float] = {}
     for part in spec.split(","):
         state, eq, value = part.partition("=")
+        if not eq or not state.strip():
+            raise ModelError(f"--label {item}: expected name:state=value, e.g. aligned:x=0")
         try:
             coords[state.strip()] = float(value)
         except ValueError:
             raise ModelError(f"--label {item}: `{value}` is not a number") from None
-        if not eq or not state.strip():
-            raise ModelError(f"--label {item}: expected name:state=value, e.g. aligned:x=0")
-    if not sep or not name.strip():
-        raise ModelError(f"--label {item}: expected name:state=value, e.g. aligned:x=0")
     return name.strip(), coords
 
 

@@ -1,0 +1,154 @@
+"""`incgeo sweep`: the map, its files, its errors, and Ctrl-C followed by a resume."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import incentive_geometry as ig
+from incentive_geometry.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+ENTRENCHMENT = str(EXAMPLES / "entrenchment.toml")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 0
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_sweep_writes_the_map_and_the_plot(tmp_path: Path) -> None:
+    png, npz = tmp_path / "map.png", tmp_path / "map.npz"
+    code, out, err = run(
+        "sweep",
+        ENTRENCHMENT,
+        "--grid",
+        "theta=0:1:31",
+        "--grid",
+        "gamma=0:2:21",
+        "--label",
+        "aligned:x=0",
+        "--label",
+        "entrenched:x=1",
+        "--plot",
+        str(png),
+        "--out",
+        str(npz),
+        "--no-progress",
+    )
+    assert code == 0, err
+    assert "aligned + entrenched (bistable)" in out and "entrenched only" in out
+    assert png.stat().st_size > 10_000
+    sm = ig.StabilityMap.load(npz)
+    assert sm.shape == (31, 21) and sm.parameter_names == ("theta", "gamma")
+
+
+def test_sweep_json_summary_and_fixed_parameters() -> None:
+    code, out, err = run(
+        "sweep",
+        ENTRENCHMENT,
+        "--grid",
+        "theta=0.05:0.95:7",
+        "--set",
+        "gamma=0",
+        "--json",
+        "--label",
+        "aligned:x=0",
+        "--label",
+        "entrenched:x=1",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["fixed"]["gamma"] == 0.0 and summary["points"] == 7
+    # DESIGN.md: with no recursive feedback there is never bistability.
+    assert not any("bistable" in name for name in summary["classes"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--grid", "theta=0:1"], "expected name=lo:hi:n"),
+        (["--grid", "thetta=0:1:3"], "unknown parameter `thetta`"),
+        (["--grid", "theta=0:2:3"], "outside its domain"),
+        ([], "give either --grid"),
+        (["--grid", "theta=0:1:3", "--label", "aligned"], "expected name:state=value"),
+        (["--grid", "theta=0:1:3", "--set", "c=nan"], "finite"),
+    ],
+)
+def test_sweep_bad_input_exits_2(args: list[str], message: str) -> None:
+    code, _, err = run("sweep", ENTRENCHMENT, *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_sweep_from_a_sample_table(tmp_path: Path) -> None:
+    table = tmp_path / "sample.csv"
+    table.write_text("theta,gamma\n0.05,1.0\n0.5,0.1\n0.9,2.0\n")
+    code, out, err = run("sweep", ENTRENCHMENT, "--sample", str(table), "--json")
+    assert code == 0, err
+    assert json.loads(out)["points"] == 3
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_chunks_and_the_same_command_resumes(tmp_path: Path) -> None:
+    npz = tmp_path / "map.npz"
+    args = [
+        sys.executable,
+        "-m",
+        "incentive_geometry",
+        "sweep",
+        ENTRENCHMENT,
+        "--grid",
+        "theta=0:1:60",
+        "--grid",
+        "gamma=0:2:60",
+        "--method",
+        "numeric",
+        "--chunk-size",
+        "40",
+        "--workers",
+        "0",
+        "--out",
+        str(npz),
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parts = tmp_path / "map.npz.parts"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(parts.glob("chunk-*.npz"))) < 5:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "rerun the same command to resume" in err
+    kept = len(list(parts.glob("chunk-*.npz")))
+    assert 5 <= kept < 90 and not npz.exists()
+
+    done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    resumed = ig.StabilityMap.load(npz)
+    fresh = ig.sweep(
+        ig.load_model(ENTRENCHMENT),
+        {"theta": np.linspace(0, 1, 60), "gamma": np.linspace(0, 2, 60)},
+        method="numeric",
+        chunk_size=40,
+        executor="serial",
+    )
+    for name in ("x", "exists", "stable", "eigenvalues", "class_codes"):
+        assert np.array_equal(getattr(resumed, name), getattr(fresh, name), equal_nan=True), name
+    assert os.path.exists(npz) and not parts.exists()

@@ -164,7 +164,7 @@ def rock_paper_scissors(*, win: float = 1.0, loss: float = 0.5) -> Model:
     is globally asymptotically stable iff ``win > loss`` (``det A = win^3 - loss^3 > 0``),
     surrounded by closed orbits at ``win = loss``, and repelling towards the heteroclinic cycle
     of the vertices iff ``win < loss``. The Jacobian at the centre, on the simplex, has
-    eigenvalues ``((win - loss) +- i sqrt(3) (win + loss)) / 6``.
+    eigenvalues ``((loss - win) +- i sqrt(3) (win + loss)) / 6``.
 
     References
     ----------

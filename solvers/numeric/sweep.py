@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -575,8 +576,12 @@ def _points(
     return tuple(names), arr, (arr.shape[0],), None
 
 
+@functools.lru_cache(maxsize=32)
 def _closed_forms(model: Model, timeout: float | None) -> tuple[list[Any], list[str], bool, str]:
-    """Equilibria from the symbolic engine: (points, default labels, complete?, note)."""
+    """Equilibria from the symbolic engine: (points, default labels, complete?, note).
+
+    Cached per model, as compiled functions are: a second sweep of a model derives nothing.
+    """
     try:
         from incentive_geometry.solvers.symbolic import equilibria
     except ImportError:
@@ -598,8 +603,9 @@ def _closed_forms(model: Model, timeout: float | None) -> tuple[list[Any], list[
     return points, labels, True, ""
 
 
+@functools.lru_cache(maxsize=32)
 def _boundaries(
-    model: Model, found_points: list[Any], labels: list[str], timeout: float | None
+    model: Model, labels: tuple[str, ...], timeout: float | None
 ) -> list[tuple[str, str]]:
     """Zero-level expressions of the symbolic stability conditions, one per relational atom."""
     try:
@@ -842,7 +848,7 @@ def sweep(
     )
     boundaries: list[tuple[str, str]] = []
     if use_closed and axes is not None and len(axes) == 2:
-        boundaries = _boundaries(model, closed, slot_names, timeout)
+        boundaries = list(_boundaries(model, tuple(slot_names), timeout))
     if store is not None:
         result = _result(
             model,

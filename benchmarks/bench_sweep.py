@@ -1,0 +1,132 @@
+"""Sweep throughput and Dask scaling, each as a ratio against a baseline timed in the same run.
+
+* Brusselator, 10^5 parameter points: `ig.sweep` against a naive per-point loop
+  (`scipy.optimize.root`, then `numpy.linalg.eigvals`) and against a hand-vectorized NumPy
+  reference (equilibrium (a, b/a), stacked 2x2 Jacobians, one `eigvals` call), the practical limit.
+  Targets: at least 30x the naive loop and at least half the reference.
+* A sweep heavy enough to need it (Newton from many starts on every point) on a Dask LocalCluster
+  with 2 workers against 1 worker. Target: at least 1.6x.
+
+Run: ``pytest benchmarks/bench_sweep.py -p no:cacheprovider``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.optimize import root
+
+import incentive_geometry as ig
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+N_POINTS = 100_000
+
+
+def brusselator() -> ig.Model:
+    return ig.load_model(EXAMPLES / "brusselator.toml")
+
+
+def grid(n: int) -> dict[str, np.ndarray]:
+    side = int(round(n**0.5))
+    return {"a": np.linspace(0.5, 2.0, side), "b": np.linspace(0.1, 5.0, side)}
+
+
+def naive_points_per_second(n_points: int = 2_000) -> float:
+    """The per-point loop: root finding then eigenvalues, one point at a time."""
+    axes = grid(n_points)
+    A, B = np.meshgrid(axes["a"], axes["b"], indexing="ij")
+    start = time.perf_counter()
+    for a, b in zip(A.ravel(), B.ravel(), strict=True):
+
+        def f(z: np.ndarray, a: float = a, b: float = b) -> list[float]:
+            x, y = z
+            return [a - (b + 1) * x + x * x * y, b * x - x * x * y]
+
+        def jac(z: np.ndarray, a: float = a, b: float = b) -> list[list[float]]:
+            x, y = z
+            return [[-(b + 1) + 2 * x * y, x * x], [b - 2 * x * y, -x * x]]
+
+        sol = root(f, [a, b / a + 0.1], jac=jac)
+        np.linalg.eigvals(np.array(jac(sol.x)))
+    return A.size / (time.perf_counter() - start)
+
+
+def reference(axes: dict[str, np.ndarray]) -> np.ndarray:
+    """The hand-vectorized reference: closed-form equilibrium, stacked Jacobians, one eigvals."""
+    A, B = np.meshgrid(axes["a"], axes["b"], indexing="ij")
+    a, b = A.ravel(), B.ravel()
+    x, y = a, b / a
+    J = np.empty((a.size, 2, 2))
+    J[:, 0, 0] = -(b + 1) + 2 * x * y
+    J[:, 0, 1] = x * x
+    J[:, 1, 0] = b - 2 * x * y
+    J[:, 1, 1] = -x * x
+    eig = np.linalg.eigvals(J)
+    return np.max(eig.real, axis=1) < 0
+
+
+def test_sweep_throughput_brusselator(benchmark: Any, ratio: Callable[..., float]) -> None:
+    m = brusselator()
+    axes = grid(N_POINTS)
+    cold_start = time.perf_counter()
+    first = ig.sweep(m, axes, executor="serial", chunk_size=N_POINTS)
+    cold = time.perf_counter() - cold_start
+    assert first.method == "closed_form", first.notes
+    # The map agrees with the reference everywhere off the Hopf line.
+    A, B = np.meshgrid(axes["a"], axes["b"], indexing="ij")
+    away = np.abs(B - 1 - A**2).ravel() > 1e-9
+    assert np.array_equal(first.stable.any(axis=1)[away], reference(axes)[away])
+
+    def candidate() -> None:
+        ig.sweep(m, axes, executor="serial", chunk_size=N_POINTS)
+
+    speedup_vs_reference = ratio(candidate, lambda: reference(axes), name="hand-vectorized")
+    naive = naive_points_per_second()
+    sweep_rate = N_POINTS / benchmark.stats.stats.min
+    benchmark.extra_info.update(
+        {
+            "points": N_POINTS,
+            "sweep_points_per_s": sweep_rate,
+            "naive_points_per_s": naive,
+            "ratio[naive loop]": sweep_rate / naive,
+            "cold_first_call_s": cold,
+        }
+    )
+    assert sweep_rate / naive >= 30, f"{sweep_rate / naive:.1f}x the naive loop (target 30x)"
+    assert speedup_vs_reference >= 0.5, (
+        f"{speedup_vs_reference:.2f} of the hand-vectorized reference (target 0.5)"
+    )
+
+
+@pytest.mark.slow
+def test_dask_scaling_two_workers_over_one(benchmark: Any) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    m = ig.load_model(EXAMPLES / "entrenchment.toml")
+    # Heavy: Newton from 64 starts at each of 40,000 points.
+    axes = {"theta": np.linspace(0, 1, 200), "gamma": np.linspace(0, 2, 200)}
+
+    def timed(workers: int) -> float:
+        with (
+            distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None,
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            # Warm the workers (imports, compilation) before timing.
+            ig.sweep(m, {"theta": axes["theta"][:4], "gamma": axes["gamma"][:4]},
+                     method="numeric", n_starts=64, executor=client, chunk_size=2)
+            start = time.perf_counter()
+            ig.sweep(m, axes, method="numeric", n_starts=64, executor=client, chunk_size=1_000)
+            return time.perf_counter() - start
+
+    one = timed(1)
+    two_s = benchmark.pedantic(lambda: timed(2), rounds=1, iterations=1)
+    scaling = one / two_s
+    benchmark.extra_info.update({"one_worker_s": one, "two_workers_s": two_s, "ratio[2 over 1]": scaling})
+    assert scaling >= 1.6, f"2 workers are {scaling:.2f}x 1 worker (target 1.6x)"

@@ -153,7 +153,7 @@ class CheckReport:
     max_relative_error : float or None
         Value claims: the largest relative error.
     min_p_value : float or None
-        Probability claims: the smallest binomial-test p-value.
+        Probability and mean claims: the smallest p-value of the per-point tests.
     derivation : tuple of Step
     seconds : float
     notes : tuple of str
@@ -253,6 +253,15 @@ def _agree(claim: Claim, predicted: Any, observed: Any) -> tuple[bool, float]:
         scale = max(abs(float(predicted)), 1e-12)
         err = abs(obs - float(predicted)) / scale
         return err <= claim.tolerance, err
+    if claim.kind == "mean":
+        from scipy.stats import ttest_1samp
+
+        draws = np.asarray(observed, dtype=float).ravel()
+        if draws.size < 2 or np.ptp(draws) == 0:
+            same = bool(np.allclose(draws, float(predicted), rtol=1e-12, atol=1e-12))
+            return same, 1.0 if same else 0.0
+        pvalue = float(ttest_1samp(draws, float(predicted)).pvalue)
+        return pvalue >= claim.level, pvalue
     from scipy.stats import binomtest
 
     k, n = (int(v) for v in observed)
@@ -499,10 +508,11 @@ def check(
             key = f"pred {'T' if pred else 'F'} / obs {'T' if obs else 'F'}"
             confusion[key] = confusion.get(key, 0) + 1
     max_rel = max((e[5] for e in evaluated), default=None) if claim.kind == "value" else None
-    min_p = min((e[5] for e in evaluated), default=None) if claim.kind == "probability" else None
+    stochastic = claim.kind in ("probability", "mean")
+    min_p = min((e[5] for e in evaluated), default=None) if stochastic else None
 
-    # Disagreements; for probability claims a point disagrees only below the Bonferroni level.
-    if claim.kind == "probability":
+    # Disagreements; for stochastic claims a point disagrees only below the Bonferroni level.
+    if stochastic:
         threshold = claim.level / max(n, 1)
         bad = [e for e in evaluated if e[5] < threshold]
         agreeing = n - len(bad)
@@ -513,7 +523,7 @@ def check(
     def severity(e: tuple[Any, ...]) -> float:
         if claim.kind == "value":
             return -float(e[5])
-        if claim.kind == "probability":
+        if stochastic:
             return float(e[5])
         return -claim.margin(e[0])
 
@@ -554,8 +564,9 @@ def check(
     else:
         verdict = "confirmed"
         reason = f"prediction and observation agree at all {n} points"
-        if claim.kind == "probability":
-            reason += f" (binomial tests at level {claim.level}, Bonferroni over {n} points)"
+        if stochastic:
+            test = "binomial tests" if claim.kind == "probability" else "t-tests of the mean"
+            reason += f" ({test} at level {claim.level}, Bonferroni over {n} points)"
         if claim.kind == "value":
             reason += f" (relative error at most {max_rel:.2g} <= {claim.tolerance:g})"
     return CheckReport(
@@ -588,6 +599,8 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, tuple) and len(value) == 2:
         return f"{value[0]}/{value[1]}"
+    if isinstance(value, np.ndarray) and value.size > 1:
+        return f"mean {float(np.mean(value)):.6g} of {value.size} draws"
     if isinstance(value, float | np.floating):
         return f"{float(value):.6g}"
     return str(value)

@@ -38,7 +38,7 @@ from incentive_geometry.model import Model
 
 __all__ = ["Claim", "Observation", "Step"]
 
-_KINDS = ("condition", "value", "probability")
+_KINDS = ("condition", "value", "probability", "mean")
 
 
 @dataclass(frozen=True)
@@ -115,14 +115,18 @@ class Claim:
         (``kind="value"``) or for a probability (``kind="probability"``). Text is read by the
         safe parser against the model's parameters and the domain's names.
     observe : callable
-        ``observe(params) -> bool | float | (successes, trials) | Observation``; `params` is a
-        dict of every parameter value at the sample point. It must not use the prediction.
+        ``observe(params) -> bool | float | (successes, trials) | samples | Observation``;
+        `params` is a dict of every parameter value at the sample point. It must not use the
+        prediction.
     domain : mapping of str to (lo, hi)
-        The parameter box sampled.
+        The box sampled: parameters of the model, and other sampled quantities such as an
+        initial state (under a name that is not a state, e.g. ``x0``).
     model : Model, optional
         The model the claim is about.
-    kind : {"condition", "value", "probability"}, optional
-        Inferred from the prediction when omitted (a relation is a condition).
+    kind : {"condition", "value", "probability", "mean"}, optional
+        Inferred from the prediction when omitted (a relation is a condition, an expression a
+        value). A probability claim observes ``(successes, trials)``; a mean claim observes an
+        array of Monte Carlo samples whose mean the prediction gives.
     fixed : mapping of str to float
         Values of parameters that are not sampled (default: the model's defaults).
     constraints : sequence of str
@@ -132,8 +136,8 @@ class Claim:
     tolerance : float
         Relative tolerance of value claims.
     level : float
-        Significance level of probability claims (a two-sided exact binomial test per point,
-        Bonferroni-corrected over the points).
+        Significance level of probability claims (a two-sided exact binomial test per point) and
+        of mean claims (a one-sample t-test per point), Bonferroni-corrected over the points.
     boundary_tol : float
         Points closer than this (relative) to the prediction's boundary are excluded.
     references : sequence of str
@@ -183,8 +187,11 @@ class Claim:
                 raise ModelError(
                     f"claim `{self.name}`: domain of `{key}` needs finite lo < hi, got ({lo}, {hi})"
                 )
-            if self.model is not None:
-                self.model.parameter(key)
+            if self.model is not None and key in self.model.state_names:
+                raise ModelError(
+                    f"claim `{self.name}`: domain name `{key}` is a state of `{self.model.name}`; "
+                    "sample initial states under another name (e.g. `x0`)"
+                )
         names = _symbols_for(self.model, self.domain, self.fixed)
         where = f"claim `{self.name}`: prediction"
         pred = self.prediction

@@ -85,7 +85,7 @@ def test_multitask_rest_point_is_the_published_formula():
     assert end[2:] == pytest.approx(alpha, abs=1e-7)
     assert end[:2] == pytest.approx(np.linalg.solve(C, alpha), abs=1e-7)
     # Symbolic: at the rest point (I + r C Sigma) alpha = B holds identically.
-    t1, t2, a1, a2 = m.states
+    _, _, a1, a2 = m.states
     sol = sympy.solve(m.rhs, m.states, dict=True)[0]
     Cs = sympy.Matrix([[m.symbol("C_11"), m.symbol("C_12")], [m.symbol("C_12"), m.symbol("C_22")]])
     Ss = sympy.Matrix([[m.symbol("S_11"), m.symbol("S_12")], [m.symbol("S_12"), m.symbol("S_22")]])

@@ -91,7 +91,8 @@ def test_ablating_recursive_feedback_leaves_no_bistability():
         # Simulation: starts near both ends reach the same state.
         ends = []
         for x0 in (0.05, 0.95):
-            sol = solve_ivp(lambda t, x: [f(x[0], *values.values())], (0, 800), [x0], rtol=1e-8)
+            args = [values[p.name] for p in m.parameters]
+            sol = solve_ivp(lambda t, x, a=args: [f(x[0], *a)], (0, 800), [x0], rtol=1e-8)
             ends.append(sol.y[0, -1])
         assert abs(ends[0] - ends[1]) < 1e-2
     # With feedback, the same sampler finds bistability: the test can fail.

@@ -24,15 +24,15 @@ def test_goodhart_closed_forms_by_monte_carlo():
     # errors of the closed forms.
     rng = np.random.default_rng(6)
     sv, sx, n = 1.2, 0.9, 400_000
-    V = sv * rng.standard_normal(n)
-    U = V + sx * rng.standard_normal(n)
+    value = sv * rng.standard_normal(n)
+    proxy = value + sx * rng.standard_normal(n)
     for t in (0.0, 1.0, 2.5):
-        sel = V[U >= t]
+        sel = value[proxy >= t]
         se = sel.std(ddof=1) / np.sqrt(sel.size)
         assert abs(sel.mean() - goodhart_truncated_mean(t, sigma_v=sv, sigma_x=sx)) < 5 * se
     # E[V | U = u]: local average in a thin bin around u.
     for u in (-1.0, 0.5, 2.0):
-        sel = V[np.abs(U - u) < 0.02]
+        sel = value[np.abs(proxy - u) < 0.02]
         se = sel.std(ddof=1) / np.sqrt(sel.size)
         assert abs(sel.mean() - goodhart_conditional_mean(u, sigma_v=sv, sigma_x=sx)) < 5 * se
     # The truncated mean is the proxy gain scaled by sigma_v^2 / sigma_u^2 (the Goodhart gap).

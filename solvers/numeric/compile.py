@@ -288,13 +288,13 @@ def check_value(name: str, value: Any, model: Model, *, allow_arrays: bool = Fal
         bad = ~np.isfinite(arr)
         if bad.any():
             raise ModelError(
-                f"parameter `{name}` has a non-finite value {arr[bad][0]!r} at index "
+                f"parameter `{name}` has a non-finite value {float(arr[bad][0])!r} at index "
                 f"{int(np.argmax(bad))}; pass finite values in `params`"
             )
         outside = [v for v in arr if not domain.contains(float(v))]
         if outside:
             raise ModelError(
-                f"parameter `{name}` = {outside[0]!r} is outside its domain {domain.to_spec()!r}; "
+                f"parameter `{name}` = {float(outside[0])!r} is outside its domain {domain.to_spec()!r}; "
                 "choose values inside it"
             )
         return arr

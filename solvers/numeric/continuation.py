@@ -61,7 +61,7 @@ from .compile import (
     resolve_params,
     resolve_state,
 )
-from .equilibria import is_stable, multipliers_or_eigenvalues
+from .equilibria import is_stable, multipliers_or_eigenvalues, singularity
 
 __all__ = ["Bifurcation", "Branch", "continuation", "switch_branch"]
 
@@ -618,12 +618,12 @@ def _walk(
             ok = False
         if not ok:
             if ds / 2 < opts.ds_min:
-                cond = np.linalg.cond(_augmented(sys.Fz(z), t))
-                if not np.isfinite(cond) or cond > 1e12:
+                ratio = singularity(_augmented(sys.Fz(z), t))
+                if ratio < 1e-8:
                     warnings.warn(
                         f"continuation: the extended Jacobian [[F_z], [t]] of model "
-                        f"`{sys.cm.model.name}` is singular or ill-conditioned (condition number "
-                        f"{cond:.3g}) at {_fmt_z(sys, z)}, where the branch stopped",
+                        f"`{sys.cm.model.name}` is singular or ill-conditioned (smallest singular "
+                        f"value {ratio:.3g} relative) at {_fmt_z(sys, z)}, where the branch stopped",
                         RuntimeWarning,
                         stacklevel=4,
                     )
@@ -709,10 +709,15 @@ def _fixed_p(sys: _System, z: FloatArray, opts: _Options) -> FloatArray | None:
     p = z[-1]
     for _ in range(opts.max_iter):
         zz = np.append(x, p)
-        try:
-            dx = np.linalg.solve(sys.Fx(zz), -sys.F(zz))
-        except np.linalg.LinAlgError:
+        Fv = sys.F(zz)
+        if not np.all(np.isfinite(Fv)):
             return None
+        if np.max(np.abs(Fv)) == 0.0:
+            return zz
+        try:
+            dx = np.linalg.solve(sys.Fx(zz), -Fv)
+        except np.linalg.LinAlgError:
+            dx = np.linalg.lstsq(sys.Fx(zz), -Fv, rcond=None)[0]
         x = x + dx
         if np.max(np.abs(dx)) <= opts.tol * (1 + np.max(np.abs(x))):
             return np.append(x, p)
@@ -890,11 +895,11 @@ def continuation(
         if raise_on_failure:
             raise ConvergenceError(msg)
         return _empty(model, param, values, msg)
-    cond = np.linalg.cond(sys.Fx(start))
-    if not np.isfinite(cond) or cond > 1e12:
+    ratio = singularity(sys.Fx(start))
+    if ratio < 1e-8:
         warnings.warn(
             f"continuation: the Jacobian of model `{model.name}` is singular or ill-conditioned "
-            f"(condition number {cond:.3g}) at the start {_fmt_z(sys, start)}; the start may be "
+            f"(smallest singular value {ratio:.3g} relative) at the start {_fmt_z(sys, start)}; the start may be "
             "a bifurcation point, where the branch direction is not unique",
             RuntimeWarning,
             stacklevel=2,

@@ -25,7 +25,13 @@ from incentive_geometry.model import Model
 
 from .compile import CompiledModel, FloatArray, compile_model, resolve_params
 
-__all__ = ["NumericEquilibrium", "find_equilibria", "is_stable", "multipliers_or_eigenvalues"]
+__all__ = [
+    "NumericEquilibrium",
+    "find_equilibria",
+    "is_stable",
+    "multipliers_or_eigenvalues",
+    "singularity",
+]
 
 _DEFAULT_HALF_WIDTH = 10.0
 
@@ -402,11 +408,11 @@ def find_equilibria(
             if any(min(np.max(np.abs(o - r)) for o in orbit) < 1e3 * dedup for r in seen_orbits):
                 continue  # another point of an orbit already reported
             seen_orbits.append(q)
-        cond = np.linalg.cond(DF(q, p))
-        if not np.isfinite(cond) or cond > 1e12:
+        ratio = singularity(DF(q, p))
+        if ratio < 1e-8:
             warnings.warn(
                 f"find_equilibria: the Jacobian of model `{target.name}` is singular or "
-                f"ill-conditioned (condition number {cond:.3g}) at the point "
+                f"ill-conditioned (smallest singular value {ratio:.3g} relative) at the point "
                 f"{_fmt_point(model, q)}; the point may be non-hyperbolic (a bifurcation point) and "
                 "its stability is not decided by the linearization",
                 RuntimeWarning,
@@ -426,6 +432,33 @@ def find_equilibria(
             )
         )
     return results
+
+
+def singularity(A: FloatArray) -> float:
+    """How close a square matrix is to singular: ``sigma_min / max(sigma_max, 1)``.
+
+    Relative to 1 as well as to the largest singular value, so that a 1x1 Jacobian ``[1e-12]``
+    counts as singular (its condition number is 1).
+
+    Parameters
+    ----------
+    A : array of shape (n, n)
+
+    Returns
+    -------
+    float
+        0 for a singular matrix, NaN/inf entries give 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> singularity(np.array([[1e-12]])) < 1e-8, singularity(np.eye(2))
+    (True, 1.0)
+    """
+    if not np.all(np.isfinite(A)):
+        return 0.0
+    sv = np.linalg.svd(A, compute_uv=False)
+    return float(sv[-1] / max(float(sv[0]), 1.0)) if sv.size else 1.0
 
 
 def _power(cm: CompiledModel, x: FloatArray, p: FloatArray, k: int) -> FloatArray:

@@ -437,11 +437,21 @@ def _run_ode_single(
     cm: CompiledModel, x0: FloatArray, p: FloatArray, t0: float, t1: float, grid: FloatArray,
     method: str, rtol: float, atol: float, bound: float,
 ) -> _Raw:
-    def fun(_t: float, y: FloatArray) -> FloatArray:
-        return cm.rhs(y, p)
+    bad: list[tuple[float, FloatArray]] = []
+
+    def fun(t: float, y: FloatArray) -> FloatArray:
+        out = cm.rhs(y, p)
+        if not np.all(np.isfinite(out)):
+            # Outside the right-hand side's domain (sqrt, log of a negative, ...): record the
+            # first such point; the zero derivative freezes the state (the output is cut there).
+            if not bad:
+                bad.append((t, y.copy()))
+            return np.zeros_like(out)
+        return out
 
     def jac(_t: float, y: FloatArray) -> FloatArray:
-        return cm.jac(y, p)
+        J = cm.jac(y, p)
+        return np.where(np.isfinite(J), J, 0.0)
 
     def blowup(_t: float, y: FloatArray) -> float:
         # Terminal event: max |x_i| reaches the bound.
@@ -457,6 +467,19 @@ def _run_ode_single(
     )
     t, Y = sol.t, sol.y.T
     stats = {"nfev": int(sol.nfev), "njev": int(sol.njev), "nlu": int(sol.nlu)}
+    if bad:
+        t_bad, y_bad = bad[0]
+        keep = t < t_bad
+        t, Y = t[keep], Y[keep]
+        if len(t) == 0:
+            t, Y = np.array([t0]), x0[None, :].copy()
+        message = (
+            f"the right-hand side is not finite at t = {t_bad:.6g}, state "
+            f"{_fmt(cm.model, y_bad)}: the solver reached a point outside the domain of the "
+            "model's functions (sqrt, log, division)"
+        )
+        return _Raw(t, Y[None], STATUS_FAILED, message, np.array([False]), np.array([np.inf]),
+                    method, **stats)
     if sol.status == 1:  # the blow-up event fired
         t = np.append(t, sol.t_events[0][0])
         Y = np.vstack([Y, sol.y_events[0][0]])
@@ -479,11 +502,16 @@ def _run_ode_ensemble(
 ) -> _Raw:
     N, n = X0.shape
 
-    def fun(_t: float, y: FloatArray) -> FloatArray:
+    bad_t = np.full(N, np.inf)
+
+    def fun(t: float, y: FloatArray) -> FloatArray:
         Y = y.reshape(N, n)
         F = cm.rhs(Y, P)
-        # Members past the bound (or non-finite) are frozen: zero derivative.
-        active = np.all(np.isfinite(F), axis=1) & (np.max(np.abs(Y), axis=1) < bound)
+        finite = np.all(np.isfinite(F), axis=1)
+        # Members whose right-hand side is not finite are recorded (first time) and frozen, as
+        # are members past the bound: zero derivative.
+        bad_t[~finite & np.isinf(bad_t)] = t
+        active = finite & (np.max(np.abs(Y), axis=1) < bound)
         F[~active] = 0.0
         return F.ravel()
 
@@ -521,6 +549,17 @@ def _run_ode_ensemble(
     Y = sol.y.T.reshape(len(t), N, n).transpose(1, 0, 2)
     X, div, tdiv = _divergence(t, Y, bound)
     stats = {"nfev": int(sol.nfev), "njev": int(sol.njev), "nlu": int(sol.nlu)}
+    failed = np.isfinite(bad_t)
+    if failed.any():
+        div = div | failed
+        tdiv = np.minimum(tdiv, bad_t)
+        first = int(np.argmin(bad_t))
+        message = (
+            f"{int(failed.sum())} of {N} trajectories reached a point where the right-hand side "
+            f"is not finite (outside the domain of sqrt, log, division); the first, member "
+            f"{first}, at t = {bad_t[first]:.6g}. They are held there; see `diverged`"
+        )
+        return _Raw(t, X, STATUS_FAILED, message, div, tdiv, method, **stats)
     if sol.status < 0:
         return _Raw(t, X, STATUS_FAILED, str(sol.message), div, tdiv, method, **stats)
     if div.any():

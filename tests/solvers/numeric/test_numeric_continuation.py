@@ -1,0 +1,254 @@
+"""Continuation: every bifurcation of the issue's "Done when" list, located to 1e-8 in the parameter.
+
+Each location is compared with its exact (analytic or sympy) value; the failure paths are
+checked with their messages.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy
+
+import incentive_geometry as ig
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+TOL = 1e-8
+
+
+def lorenz() -> ig.Model:
+    return ig.Model.from_equations(
+        {"x": "sigma*(y - x)", "y": "x*(r - z) - y", "z": "x*y - beta*z"},
+        parameters={"sigma": 10.0, "r": 10.0, "beta": 8 / 3},
+        name="lorenz",
+    )
+
+
+def diversity() -> ig.Model:
+    return ig.Model.from_equations(
+        {"x": "x*(1 - x)*(alpha*(1 - theta)*(b + gamma*x) - theta*c) + mu*(1/2 - x)"},
+        parameters={
+            "alpha": 1.0,
+            "theta": {"default": 0.3, "domain": [0, 1]},
+            "b": 0.2,
+            "gamma": 1.0,
+            "c": 1.0,
+            "mu": {"default": 0.02, "domain": "nonnegative"},
+        },
+        states={"x": {"domain": [0, 1]}},
+        name="entrenchment_diversity",
+    )
+
+
+@pytest.mark.parametrize("a", [0.5, 1.0, 2.0])
+def test_brusselator_hopf_at_one_plus_a_squared(a: float) -> None:
+    m = ig.load_model(EXAMPLES / "brusselator.toml")
+    br = ig.continuation(m, "b", x0={"x": a, "y": 1.0}, params={"a": a, "b": 1.0},
+                         p_range=(0.1, 6.0))
+    hopf = br.of_kind("hopf")
+    assert len(hopf) == 1
+    assert abs(hopf[0].p - (1 + a * a)) < TOL
+    # The frequency of the critical pair: omega^2 = det J = a^2 at the Hopf point.
+    assert hopf[0].frequency is not None and abs(hopf[0].frequency - a) < 1e-6
+    # The equilibrium (a, b/a) is stable before the Hopf point and unstable after it.
+    assert np.all(br.stable[br.p < 1 + a * a - 1e-6])
+    assert not np.any(br.stable[br.p > 1 + a * a + 1e-6])
+    assert np.allclose(br["x"], a) and np.allclose(br["y"], br.p / a)
+    assert br.success, br.message
+
+
+def test_lorenz_hopf_and_pitchfork() -> None:
+    m = lorenz()
+    s = math.sqrt(8 / 3 * 9)
+    nontrivial = ig.continuation(m, "r", x0={"x": s, "y": s, "z": 9.0}, params={"r": 10.0},
+                                 p_range=(0.5, 30.0))
+    hopf = nontrivial.of_kind("hopf")
+    assert hopf and all(abs(h.p - 470 / 19) < TOL for h in hopf)
+    # C+ and C- meet the origin at the pitchfork r = 1.
+    assert any(abs(b.p - 1) < TOL for b in nontrivial.of_kind("pitchfork"))
+    origin = ig.continuation(m, "r", x0={"x": 0.0, "y": 0.0, "z": 0.0}, params={"r": 0.5},
+                             p_range=(0.0, 2.0), switch_branches=True)
+    assert [b.kind for b in origin.bifurcations] == ["pitchfork"]
+    pf = origin.bifurcations[0]
+    assert abs(pf.p - 1.0) < TOL and np.allclose(pf.x, 0.0, atol=1e-9)
+    # Branch switching follows x = y = +-sqrt(beta (r - 1)), z = r - 1.
+    (child,) = origin.children
+    assert len(child.p) > 10
+    assert np.allclose(child["z"], child.p - 1, atol=1e-8)
+    assert np.allclose(child["x"] ** 2, 8 / 3 * (child.p - 1), atol=1e-8)
+
+
+def test_fold_of_the_normal_form() -> None:
+    m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": -1.0})
+    br = ig.continuation(m, "p", x0={"x": -1.0}, p_range=(-2.0, 1.0))
+    (fold,) = br.bifurcations
+    assert fold.kind == "fold" and abs(fold.p) < TOL
+    # x = -sqrt(-p) is stable, x = +sqrt(-p) is not.
+    assert np.all(br.stable[br.x[:, 0] < -1e-6]) and not np.any(br.stable[br.x[:, 0] > 1e-6])
+    assert np.allclose(br.p, -br.x[:, 0] ** 2, atol=1e-9)
+
+
+def test_logistic_map_flip_and_period_doubling_on_the_second_iterate() -> None:
+    m = ig.load_model(EXAMPLES / "logistic_map.toml")
+    br = ig.continuation(m, "r", x0={"x": 0.6}, params={"r": 2.5}, p_range=(1.5, 3.9))
+    (flip,) = br.of_kind("flip")
+    assert abs(flip.p - 3.0) < TOL
+    assert np.allclose(flip.eigenvalues, -1.0, atol=1e-8)
+    # Start on the period-2 orbit at r = 3.2 and follow it on f o f.
+    orbit = ig.find_equilibria(m, params={"r": 3.2}, period=2)[0]
+    br2 = ig.continuation(m.iterate(2), "r", x0={"x": orbit.x[0]}, params={"r": 3.2},
+                          p_range=(2.8, 3.5))
+    flips = br2.of_kind("flip")
+    assert flips and all(abs(f.p - (1 + math.sqrt(6))) < TOL for f in flips)
+    # The 2-cycle is born from the fixed point at r = 3: a pitchfork of f o f.
+    (pf,) = br2.of_kind("pitchfork")
+    assert abs(pf.p - 3.0) < TOL and abs(pf.x[0] - 2 / 3) < 1e-6
+
+
+def test_canonical_entrenchment_transcritical_at_theta_star() -> None:
+    m = ig.load_model(EXAMPLES / "entrenchment.toml")
+    alpha, b, gamma, c = 1.0, 0.2, 1.0, 1.0
+    for gamma in (1.0, 0.5):
+        theta_star = alpha * (b + gamma) / (alpha * (b + gamma) + c)
+        br = ig.continuation(m, "theta", x0={"x": 1.0}, params={"gamma": gamma},
+                             p_range=(0.0, 1.0), switch_branches=True)
+        (tc,) = br.bifurcations
+        assert tc.kind == "transcritical"
+        assert abs(tc.p - theta_star) < TOL and abs(tc.x[0] - 1) < 1e-12
+        # x = 1 is stable exactly when theta < theta*.
+        assert np.all(br.stable[br.p < theta_star - 1e-9])
+        assert not np.any(br.stable[br.p > theta_star + 1e-9])
+        # The switched branch is the interior point x* = (theta c/(alpha(1-theta)) - b)/gamma.
+        (child,) = br.children
+        inside = (child.p > 0.05) & (child.p < 0.95)
+        expected = (child.p * c / (alpha * (1 - child.p)) - b) / gamma
+        assert np.allclose(child.x[inside, 0], expected[inside], atol=1e-8)
+        assert not np.any(child.stable[(child.x[:, 0] > 1e-6) & (child.x[:, 0] < 1 - 1e-6)])
+
+
+def test_diversity_folds_match_the_symbolic_fold_conditions() -> None:
+    m = diversity()
+    mu = 0.02
+    br = ig.continuation(m, "theta", x0={"x": 0.1}, params={"theta": 0.3, "mu": mu},
+                         p_range=(0.0, 1.0))
+    folds = sorted(br.of_kind("fold"), key=lambda f: f.p)
+    assert len(folds) == 2
+    # Symbolic: f = 0 and df/dx = 0 in (x, theta), other parameters exact.
+    x, th = sympy.symbols("x theta")
+    f = x * (1 - x) * ((1 - th) * (sympy.Rational(1, 5) + x) - th) + sympy.Rational(1, 50) * (
+        sympy.Rational(1, 2) - x
+    )
+    # f is linear in theta: theta(x) from f = 0, then d theta/dx = 0 gives the folds.
+    theta_x = sympy.solve(f, th)[0]
+    numerator = sympy.numer(sympy.together(sympy.diff(theta_x, x)))
+    roots = [r for r in sympy.Poly(numerator, x).nroots(n=30) if r.is_real and 0 < r < 1]
+    exact = sorted((float(theta_x.subs(x, r)), float(r)) for r in roots)
+    assert len(exact) == 2
+    for fold, (theta_e, x_e) in zip(folds, exact, strict=True):
+        assert abs(fold.p - theta_e) < TOL
+        assert abs(fold.x[0] - x_e) < 1e-6
+    # Between the folds there are three equilibria (bistability), outside one.
+    mid = 0.5 * (folds[0].p + folds[1].p)
+    assert len(ig.find_equilibria(m, params={"theta": mid, "mu": mu})) == 3
+    assert len(ig.find_equilibria(m, params={"theta": 0.05, "mu": mu})) == 1
+
+
+def test_a_wrong_claim_is_refuted() -> None:
+    # The locations are sharp enough to tell theta* apart from the prevention threshold
+    # alpha b / (alpha b + c) of DESIGN.md: a checker using them refutes the false claim.
+    m = ig.load_model(EXAMPLES / "entrenchment.toml")
+    br = ig.continuation(m, "theta", x0={"x": 1.0}, p_range=(0.0, 1.0))
+    wrong = 1.0 * 0.2 / (1.0 * 0.2 + 1.0)
+    assert abs(br.bifurcations[0].p - wrong) > 0.1
+
+
+def test_neimark_sacker_of_a_planar_map() -> None:
+    # x' = rho R(omega) x + cubic damping: multipliers rho e^{+-i omega} cross |mu| = 1 at rho = 1.
+    m = ig.Model.from_equations(
+        {"x": "rho*(x*cos(w) - y*sin(w)) - (x**2 + y**2)*x",
+         "y": "rho*(x*sin(w) + y*cos(w)) - (x**2 + y**2)*y"},
+        parameters={"rho": 0.5, "w": 0.7},
+        time="discrete",
+    )
+    br = ig.continuation(m, "rho", x0=[0.0, 0.0], p_range=(0.5, 1.5))
+    (ns,) = br.of_kind("neimark_sacker")
+    assert abs(ns.p - 1.0) < TOL and ns.frequency is not None and abs(ns.frequency - 0.7) < 1e-8
+
+
+def test_both_directions_and_adaptive_steps() -> None:
+    m = ig.Model.from_equations({"x": "p - x**3"}, parameters={"p": 0.0})
+    br = ig.continuation(m, "p", x0=[0.5], params={"p": 0.125}, p_range=(-8.0, 8.0), ds=0.01,
+                         ds_max=0.5)
+    assert br.p[0] == -8.0 and br.p[-1] == 8.0
+    assert np.allclose(br.x[:, 0] ** 3, br.p, atol=1e-9)
+    steps = np.linalg.norm(np.diff(np.column_stack([br.x, br.p]), axis=0), axis=1)
+    assert steps.max() > 10 * steps.min()  # the step grew where the branch is straight
+    assert br.nsteps < 200
+
+
+def test_closed_loop_and_state_bounds() -> None:
+    # x^2 + p^2 = 1 is a circle of equilibria (two folds at p = +-1).
+    m = ig.Model.from_equations({"x": "x**2 + p**2 - 1"}, parameters={"p": 0.0})
+    br = ig.continuation(m, "p", x0=[1.0], p_range=(-2.0, 2.0), direction="forward", ds_max=0.05)
+    assert "closed loop" in br.message
+    assert sorted(round(f.p, 9) for f in br.of_kind("fold")) == [-1.0, 1.0]
+    bounded = ig.continuation(m, "p", x0=[1.0], p_range=(-2.0, 2.0), bounds={"x": (0.0, 2.0)})
+    assert "left the state `bounds`" in bounded.message
+
+
+def test_start_that_does_not_converge_raises_with_what_was_tried() -> None:
+    m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": 1.0})  # no equilibrium
+    with pytest.raises(ig.ConvergenceError, match=r"Newton at fixed p = 1 did not converge.*50 iterations"):
+        ig.continuation(m, "p", x0=[0.5], p_range=(0.5, 2.0))
+    br = ig.continuation(m, "p", x0=[0.5], p_range=(0.5, 2.0), raise_on_failure=False)
+    assert br.status == -1 and not br.success and "did not converge" in br.message
+    assert br.p.shape == (0,)
+
+
+def test_early_stop_is_a_status_with_a_message() -> None:
+    m = ig.Model.from_equations({"x": "p - x"}, parameters={"p": 0.0})
+    br = ig.continuation(m, "p", x0=[0.0], p_range=(-100.0, 100.0), max_steps=5, ds_max=0.1)
+    assert br.status == 1 and not br.success
+    assert "stopped after `max_steps` = 5" in br.message
+
+
+def test_singular_start_warns_naming_the_point() -> None:
+    m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": 0.0})
+    with pytest.warns(RuntimeWarning, match=r"singular or ill-conditioned.*at the start p=0, \(x=0\)"):
+        ig.continuation(m, "p", x0=[0.0], p_range=(-1.0, 0.0))
+
+
+def test_invalid_parameters_are_refused_up_front() -> None:
+    m = ig.load_model(EXAMPLES / "brusselator.toml")
+    with pytest.raises(ig.ModelError, match=r"parameter `a` = nan is not a finite number"):
+        ig.continuation(m, "b", x0=[1, 1], params={"a": float("nan")}, p_range=(1, 3))
+    with pytest.raises(ig.ModelError, match=r"parameter `a` = inf is not a finite number"):
+        ig.continuation(m, "b", x0=[1, 1], params={"a": math.inf}, p_range=(1, 3))
+    with pytest.raises(ig.ModelError, match=r"`p_range` = \(1.0, inf\) must be finite"):
+        ig.continuation(m, "b", x0=[1, 1], p_range=(1, math.inf))
+    with pytest.raises(ig.ModelError, match=r"unknown parameter `bb`"):
+        ig.continuation(m, "bb", x0=[1, 1], p_range=(1, 3))
+    with pytest.raises(ig.ModelError, match=r"`b` = -1.0 is outside its domain"):
+        ig.continuation(m, "b", x0=[1, 1], p_range=(-1, 3))
+    with pytest.raises(ig.ModelError, match=r"`x0` holds a non-finite value"):
+        ig.continuation(m, "b", x0=[1, math.nan], p_range=(1, 3))
+
+
+def test_switch_branch_requires_a_branch_point() -> None:
+    m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": -1.0})
+    fold = ig.continuation(m, "p", x0=[-1.0], p_range=(-2, 1)).bifurcations[0]
+    with pytest.raises(ig.ModelError, match="only branch points have a second branch"):
+        ig.switch_branch(m, fold, p_range=(-2, 1))
+
+
+def test_json_record_round_trips_through_json() -> None:
+    import json
+
+    m = ig.load_model(EXAMPLES / "brusselator.toml")
+    br = ig.continuation(m, "b", x0=[1, 1], params={"a": 1.0}, p_range=(1.0, 3.0))
+    record = json.loads(json.dumps(br.as_dict()))
+    assert record["bifurcations"][0]["kind"] == "hopf"
+    assert len(record["p"]) == len(br.p)

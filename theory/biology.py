@@ -83,7 +83,7 @@ def replicator(A: Any = None, *, n: int = 2) -> Model:
     -----
     Rest points are the points where every strategy in the support earns the mean payoff; an
     interior rest point solves ``A x = (x . A x) 1``; strict Nash equilibria are asymptotically
-    stable; an interior ESS is globally stable (Hofbauer-Sigmund Thm 7.2.4). In Hawk-Dove
+    stable; an interior ESS is globally stable (Hofbauer-Sigmund). In Hawk-Dove
     (``V < C``) the mixed equilibrium with hawk share ``V / C`` is the global attractor.
 
     References
@@ -171,7 +171,7 @@ def rock_paper_scissors(*, win: float = 1.0, loss: float = 0.5) -> Model:
     .. [1] E. C. Zeeman, Population dynamics from game theory, in Global Theory of Dynamical
        Systems, Lecture Notes in Mathematics 819, Springer, 1980, 471-497.
     .. [2] J. Hofbauer and K. Sigmund, Evolutionary Games and Population Dynamics, Cambridge
-       University Press, 1998, section 7.7.
+       University Press, 1998.
 
     Examples
     --------

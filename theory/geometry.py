@@ -157,8 +157,10 @@ def gradient_angle_along(
         True objective and proxy.
     variables : sequence of str
         Gradient variables.
-    trajectory : mapping of name to array, or array of shape (T, len(variables))
-        The points, one row (or one entry of each array) per time.
+    trajectory : mapping of name to array, array of shape (T, len(variables)), or Trajectory
+        The points, one row (or one entry of each array) per time; a trajectory of
+        ``ig.simulate`` (anything with ``state_names`` and ``x`` of shape (T, n)) is read by
+        state name.
     parameters : mapping of str to float, optional
         Values of further names.
 
@@ -184,6 +186,14 @@ def gradient_angle_along(
     names = list(variables)
     cos = gradient_cosine(true, proxy, names, parameters=list(values))
     table = _table(names, list(values))
+    if hasattr(trajectory, "state_names") and hasattr(trajectory, "x"):
+        states = np.asarray(trajectory.x, dtype=float)
+        if states.ndim != 2:
+            raise ModelError(
+                f"`trajectory` must be a single trajectory (x of shape (T, n)), got shape "
+                f"{states.shape}; pass one member of an ensemble"
+            )
+        trajectory = {name: states[:, i] for i, name in enumerate(trajectory.state_names)}
     if isinstance(trajectory, Mapping):
         missing = [v for v in names if v not in trajectory]
         if missing:

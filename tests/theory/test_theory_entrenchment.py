@@ -247,3 +247,34 @@ def test_nested_objectives_rejects_bad_levels():
         nested_objectives(0)
     with pytest.raises(ModelError, match="`levels`"):
         nested_objectives(True)  # type: ignore[arg-type]
+
+
+def test_diversity_narrows_the_bistable_loop_and_removes_it_at_a_cusp():
+    from scipy.optimize import fsolve
+
+    m = entrenchment(diversity=True)
+    x, theta, mu = m.states[0], m.symbol("theta"), m.symbol("mu")
+    fixed = {m.symbol(k): sympy.nsimplify(v) for k, v in m.defaults.items()
+             if k not in ("theta", "mu")}
+    f = sympy.expand(m.rhs[0].xreplace(fixed))
+    poly = sympy.Poly(f, x)
+    coeffs = [sympy.lambdify([theta, mu], cf) for cf in poly.all_coeffs()]
+
+    def bistable_range(mu_value: float) -> float:
+        thetas = np.linspace(0.01, 0.99, 981)
+        three = []
+        for t in thetas:
+            r = np.roots([c(t, mu_value) for c in coeffs])
+            r = r[np.abs(r.imag) < 1e-9].real
+            if np.sum((r > 0) & (r < 1)) == 3:
+                three.append(t)
+        return (max(three) - min(three)) if three else 0.0
+
+    widths = [bistable_range(u) for u in (0.01, 0.04, 0.08, 0.15)]
+    assert widths[0] > widths[1] > widths[2] > 0 and widths[3] == 0
+    # The cusp: f = f_x = f_xx = 0, solved numerically; it lies between the last two mu.
+    eqs = sympy.lambdify([x, theta, mu], [f, sympy.diff(f, x), sympy.diff(f, x, 2)])
+    xc, tc, mc = fsolve(lambda v: eqs(*v), [0.5, 0.4, 0.12], xtol=1e-13)
+    assert np.max(np.abs(eqs(xc, tc, mc))) < 1e-10
+    assert 0.08 < mc < 0.15 and 0 < xc < 1
+    assert bistable_range(mc * 0.9) > 0 and bistable_range(mc * 1.1) == 0

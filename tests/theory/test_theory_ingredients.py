@@ -166,3 +166,21 @@ def test_gradient_angle_input_errors():
         gradient_angle_along("x + y", "x", ["x", "y"], np.zeros((3, 3)))
     with pytest.raises(ModelError, match="`variables`"):
         gradient_cosine("x", "x", "x")
+
+
+def test_gradient_angle_along_a_simulated_trajectory():
+    # Gradient ascent on the proxy P = x + 0.5 y from the origin: the state moves along
+    # grad P, so V = x has the constant angle atan(0.5) with it, whatever the trajectory times.
+    import incentive_geometry as ig
+
+    m = ig.Model.from_equations({"x": "1", "y": "0.5"}, parameters={})
+    tr = ig.simulate(m, x0={"x": 0.0, "y": 0.0}, t=(0, 3), n_points=31)
+    got = gradient_angle_along("x", "x + 0.5*y", ["x", "y"], tr)
+    assert got.shape == (31,)
+    assert got == pytest.approx(np.full(31, np.arctan(0.5)), abs=1e-12)
+    # A state-dependent measure along the same trajectory: V = x*y, P = x.
+    got = gradient_angle_along("x*y", "x", ["x", "y"], tr)
+    x, y = tr.x[:, 0], tr.x[:, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.arccos(y / np.hypot(x, y))
+    assert np.allclose(got[1:], expected[1:]) and np.isnan(got[0])

@@ -157,6 +157,11 @@ def _goodhart_step(population: int) -> Any:
         """One generation: draw, select on the proxy, keep the selected mean true value."""
         sv, sx, lam = params_dict(params, ["sigma_v", "sigma_x", "intensity"])
         su = float(np.hypot(sv, sx))
+        if not 0 < lam < 39:
+            raise ModelError(
+                f"stochastic step: `intensity` must be in (0, 39) (a truncation threshold within "
+                f"39 standard deviations), got {lam!r}"
+            )
         # Threshold tau (in sd of U) whose selection intensity is `intensity`.
         tau = optimize.brentq(lambda t: selection_intensity(t) - lam, -40.0, 40.0)
         arr = np.array(x, dtype=float)

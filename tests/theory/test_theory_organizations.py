@@ -96,3 +96,10 @@ def test_managerial_entrenchment_thresholds_by_simulation():
     assert end(mid, 0.99) > 0.99  # entrenched manager stays (hysteresis)
     assert end(mid, 0.01) < 1e-3  # but a board at this level prevents entrenchment
     assert end(ab / (ab + 1.0) + 0.03, 0.99) < 1e-3
+
+
+def test_goodhart_step_rejects_an_impossible_intensity():
+    m = regressional_goodhart()
+    with pytest.raises(ModelError, match="intensity"):
+        m.stochastic_step(np.array([0.0]), {**m.defaults, "intensity": 50.0},
+                          np.random.default_rng(0))

@@ -197,7 +197,7 @@ def multitask_commissions(B: Any, C: Any, Sigma: Any, *, r: float) -> np.ndarray
     ----------
     .. [1] B. Holmstrom and P. Milgrom, Multitask Principal-Agent Analyses: Incentive Contracts,
        Asset Ownership, and Job Design, Journal of Law, Economics, and Organization 7 (1991)
-       24-52, eq. (7).
+       24-52.
 
     Examples
     --------

@@ -244,3 +244,28 @@ def test_multilevel_selection_validates():
         multilevel_selection(groups=1)
     with pytest.raises(ModelError, match="`w`"):
         traulsen_nowak_fixation(b=2.0, c=1.0, n=3, m=4, w=1.5)
+
+
+def test_price_identity_holds_for_any_population():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    floats = st.floats(-10, 10, allow_nan=False)
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.integers(1, 30).flatmap(lambda n: st.tuples(
+            arrays(float, n, elements=st.floats(0, 5, allow_nan=False)),
+            arrays(float, n, elements=floats),
+            arrays(float, n, elements=floats),
+        ))
+    )
+    def check(data):
+        w, z, zp = data
+        if w.sum() <= 1e-6:
+            return
+        t = price_decomposition(w, z, zp)
+        assert t.selection + t.transmission == pytest.approx(t.change, abs=1e-8)
+
+    check()

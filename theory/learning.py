@@ -249,9 +249,10 @@ def deep_linear_network(*, s: float = 1.0, tau: float = 1.0) -> Model:
     ``a^2 - b^2`` is conserved; for balanced starts ``u`` obeys the logistic (replicator) law
     ``tau du/dt = 2 u (s - u)``: the mode's growth rate is proportional to its own strength, the
     same rich-get-richer feedback as recursive entrenchment. Closed forms:
-    :func:`saxe_mode_trajectory` and :func:`saxe_learning_time` (about ``(tau / 2s) ln(s / u0)``
-    from a small start: a long plateau, then a sigmoidal jump). The origin is a saddle (Jacobian
-    eigenvalues ``+-s/tau``); the hyperbola ``a b = s`` is the set of minima.
+    :func:`saxe_mode_trajectory` and :func:`saxe_learning_time` (reaching ``s/2`` from a small
+    ``u0`` takes about ``(tau / 2s) ln(s / u0)``: a long plateau, then a sigmoidal jump). The
+    origin is a saddle (Jacobian eigenvalues ``+-s/tau``); the hyperbola ``a b = s`` is the set
+    of minima.
 
     References
     ----------

@@ -72,12 +72,16 @@ def _save(fig: Figure, path: str | Path | None) -> None:
 
 
 def _runs(mask: np.ndarray[Any, np.dtype[np.bool_]]) -> list[tuple[int, int, bool]]:
-    """Maximal runs [i, j] of equal values (j inclusive, overlapping by one point)."""
+    """Maximal runs [i, j] of equal values, j inclusive.
+
+    Consecutive runs share their boundary point, the last point of the earlier run (located
+    bifurcation points are points of the branch, so the change is drawn exactly there).
+    """
     out = []
     start = 0
     for k in range(1, len(mask) + 1):
         if k == len(mask) or mask[k] != mask[start]:
-            out.append((start, min(k, len(mask) - 1), bool(mask[start])))
+            out.append((max(start - 1, 0), k - 1, bool(mask[start])))
             start = k
     return out
 

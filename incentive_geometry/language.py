@@ -7,8 +7,8 @@ cannot run code. The language has
 * numbers (integer and decimal literals, which become exact rationals: ``0.1`` is ``1/10``),
 * declared names (states and parameters) and the constants ``pi`` and ``E``,
 * ``+ - * / **``, unary minus and plus, parentheses,
-* calls of the functions in :data:`FUNCTIONS` (``exp``, ``log``, ``sqrt``, ``sin``, ``Abs``,
-  ``Min``, ``Max``, ...),
+* calls of the functions in :data:`FUNCTIONS` (``exp``, ``log``, ``sqrt``, ``sin``, ``erf``,
+  ``Abs``, ``Min``, ``Max``, ...),
 * conditionals ``a if x > 0 else b`` (built as ``Piecewise``), whose conditions use comparisons
   ``< <= > >= == !=`` joined by ``and``, ``or``, ``not``.
 
@@ -74,6 +74,8 @@ FUNCTIONS: Mapping[str, tuple[Callable[..., Any], int, int]] = {
     "sinh": (sympy.sinh, 1, 1),
     "cosh": (sympy.cosh, 1, 1),
     "tanh": (sympy.tanh, 1, 1),
+    "erf": (sympy.erf, 1, 1),
+    "erfc": (sympy.erfc, 1, 1),
     "Abs": (sympy.Abs, 1, 1),
     "sign": (sympy.sign, 1, 1),
     "Min": (sympy.Min, 2, 16),
@@ -103,6 +105,8 @@ _ALLOWED_FUNCTION_CLASSES: tuple[type, ...] = (
     sympy.sinh,
     sympy.cosh,
     sympy.tanh,
+    sympy.erf,
+    sympy.erfc,
     sympy.Abs,
     sympy.sign,
     sympy.Min,
@@ -857,7 +861,7 @@ def check_expression(
     >>> check_expression(sympy.gamma(x), {"x": x})
     Traceback (most recent call last):
     ...
-    incentive_geometry.errors.ModelError: expression: the function `gamma` is not part of the model language (allowed: Abs, Max, Min, acos, asin, atan, cos, cosh, exp, log, sign, sin, sinh, sqrt, tan, tanh)
+    incentive_geometry.errors.ModelError: expression: the function `gamma` is not part of the model language (allowed: Abs, Max, Min, acos, asin, atan, cos, cosh, erf, erfc, exp, log, sign, sin, sinh, sqrt, tan, tanh)
     """
     if isinstance(expr, bool):
         raise ModelError(f"{where}: expected an expression, got {expr!r} (bool)")

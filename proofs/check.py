@@ -274,6 +274,8 @@ def _samples(claim: Claim, samples: int, seed: int) -> list[dict[str, float]]:
     from scipy.stats import qmc
 
     names = list(claim.domain)
+    if not names:
+        return [{}] if claim.admissible({}) else []
     lo = np.array([float(claim.domain[k][0]) for k in names])
     hi = np.array([float(claim.domain[k][1]) for k in names])
     sampler = qmc.Sobol(d=len(names), scramble=True, seed=seed)
@@ -382,6 +384,8 @@ def _boundary_error(
 ) -> tuple[float | None, int]:
     """Locate the observed and predicted boundaries along rays; the largest gap (box units)."""
     names = list(claim.domain)
+    if not names:
+        return None, 0
     lo = np.array([claim.domain[k][0] for k in names], dtype=float)
     width = np.array([claim.domain[k][1] - claim.domain[k][0] for k in names], dtype=float)
     U = np.array([[(p[k] - lo[i]) / width[i] for i, k in enumerate(names)] for p in points])
@@ -414,10 +418,31 @@ def _boundary_error(
             ok, value, _ = _observe_safe(claim, claim.point(at(t)))
             return bool(value) if ok else False
 
-        t_obs = bisect(observed_at, 24)
-        t_pred = bisect(lambda t: bool(claim.predict(at(t))), 50)
-        if t_obs is None or t_pred is None:
+        t_obs = bisect(observed_at, 18)
+        if t_obs is None:
             continue
+        # The predicted crossing nearest to the observed one: widen a window around t_obs until
+        # the prediction changes across it, then bisect inside (a segment may cross twice).
+        def predicted_at(t: float) -> bool:
+            return bool(claim.predict(at(t)))
+
+        delta = 2.0**-18
+        while delta < 1.0:
+            lo_t, hi_t = max(0.0, t_obs - delta), min(1.0, t_obs + delta)
+            if predicted_at(lo_t) != predicted_at(hi_t):
+                break
+            delta *= 2.0
+        else:
+            continue
+        a, b = lo_t, hi_t
+        fa = predicted_at(a)
+        for _ in range(50):
+            mid = 0.5 * (a + b)
+            if predicted_at(mid) == fa:
+                a = mid
+            else:
+                b = mid
+        t_pred = 0.5 * (a + b)
         gaps.append(abs(t_obs - t_pred) * float(np.linalg.norm(U[j] - U[i])))
     return (max(gaps) if gaps else None), len(gaps)
 
@@ -428,7 +453,7 @@ def check(
     samples: int = 256,
     seed: int = 0,
     executor: Any = None,
-    rays: int = 8,
+    rays: int = 6,
     max_counterexamples: int = 3,
 ) -> CheckReport:
     """Check a claim's prediction against its observation at quasi-random samples.
@@ -477,12 +502,16 @@ def check(
     derivation: tuple[Step, ...] = ()
     notes: list[str] = []
     if claim.derivation is not None:
-        derivation = tuple(claim.derivation())
+        try:
+            derivation = tuple(claim.derivation())
+        except (IncentiveGeometryError, AttributeError, ArithmeticError, ValueError, TypeError) as err:
+            # A derivation that cannot be produced is reported as such, never silently dropped.
+            derivation = (Step("derive the prediction symbolically", f"failed: {type(err).__name__}: {err}", False),)
         unverified = [s.description for s in derivation if not s.verified]
         if unverified:
             notes.append(f"derivation steps not verified: {'; '.join(unverified)}")
     drawn = _samples(claim, samples, seed)
-    if len(drawn) < samples:
+    if claim.domain and len(drawn) < samples:
         notes.append(f"only {len(drawn)} of {samples} samples satisfy the constraints")
     kept, excluded = [], 0
     for p in drawn:
@@ -545,7 +574,7 @@ def check(
         )
     if failures:
         notes.append(f"the observation failed at {len(failures)} point(s); first: {failures[0]}")
-    minimum = max(4, samples // 4)
+    minimum = max(4, samples // 4) if claim.domain else 1
     if counterexamples:
         ce = counterexamples[0]
         shown = ", ".join(f"{k}={v:.6g}" for k, v in ce.params.items())

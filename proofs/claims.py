@@ -120,7 +120,8 @@ class Claim:
         prediction.
     domain : mapping of str to (lo, hi)
         The box sampled: parameters of the model, and other sampled quantities such as an
-        initial state (under a name that is not a state, e.g. ``x0``).
+        initial state (under a name that is not a state, e.g. ``x0``). Empty: the claim is about
+        one point (the fixed values), checked once.
     model : Model, optional
         The model the claim is about.
     kind : {"condition", "value", "probability", "mean"}, optional
@@ -174,7 +175,7 @@ class Claim:
             raise ModelError(
                 f"claim `{self.name}`: `observe` must be callable, got {self.observe!r:.60}"
             )
-        if not isinstance(self.domain, Mapping) or not self.domain:
+        if not isinstance(self.domain, Mapping):
             raise ModelError(f"claim `{self.name}`: `domain` must map parameter names to (lo, hi)")
         for key, bounds in self.domain.items():
             try:

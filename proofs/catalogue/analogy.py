@@ -1,0 +1,195 @@
+"""C4 analogy: the economics, biology, organizational, learning and lock-in analogues share the
+canonical model's structure.
+
+"Structure" is checked numerically at the point corresponding to the canonical model's
+transcritical point: following the branch of the analogue's entrenched (or contract) state in its
+control parameter, the first bifurcation met is a branch point (transcritical), and for share
+models the feedback is positive (the per-capita advantage ``f(x) / (x (1 - x))`` rises with the
+share). Each claim's domain is the analogue's regime that corresponds to recursive feedback.
+
+Examples
+--------
+>>> from incentive_geometry.proofs.catalogue.analogy import entries
+>>> sorted(e.claim.name for e in entries())[:2]
+['C4.biology.replicator_coordination', 'C4.economics.holmstrom_milgrom']
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import sympy
+
+from incentive_geometry.model import Model
+from incentive_geometry.proofs.catalogue import Entry
+from incentive_geometry.proofs.claims import Claim, Observation
+from incentive_geometry.theory import (
+    entrenchment,
+    holmstrom_milgrom,
+    managerial_entrenchment,
+    polya_urn,
+    replicator,
+)
+
+from .entrenchment import PAPER
+
+__all__ = ["entries", "shares_structure", "urn_share_model"]
+
+
+def _feedback_sign(model: Model, params: Mapping[str, float]) -> float | None:
+    """d/dx of f(x) / (x (1 - x)) at x = 1/2 for a one-share model (None otherwise)."""
+    if len(model.states) != 1:
+        return None
+    from incentive_geometry.solvers.numeric.compile import compile_model
+
+    cm = compile_model(model)
+    p = cm.param_vector({k: params[k] for k in model.parameter_names})
+    h = 1e-4
+
+    def g(x: float) -> float:
+        return float(cm.rhs(np.array([x]), p)[0]) / (x * (1 - x))
+
+    return (g(0.5 + h) - g(0.5 - h)) / (2 * h)
+
+
+def shares_structure(
+    model: Model,
+    control: str,
+    p_range: tuple[float, float],
+    target: Mapping[str, float] | None,
+    values: Mapping[str, float],
+) -> Observation:
+    """Whether the branch through `target` (or the stable equilibrium at the start of
+    `p_range`) meets a transcritical point in `control`, with positive feedback.
+
+    The branch is followed from ``p_range[0]`` towards ``p_range[1]`` (either order).
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import managerial_entrenchment
+    >>> from incentive_geometry.proofs.catalogue.analogy import shares_structure
+    >>> shares_structure(managerial_entrenchment(), "monitoring", (0.0, 0.999), {"x": 1.0}, {}).value
+    True
+    """
+    import incentive_geometry as ig
+
+    params = {p.name: float(values.get(p.name, p.default)) for p in model.parameters}  # type: ignore[arg-type]
+    start = {**params, control: p_range[0]}
+    if target is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            stable = [e for e in ig.find_equilibria(model, params=start) if e.stable]
+        if not stable:
+            return Observation(False, f"no stable equilibrium at {control} = {p_range[0]}")
+        x0 = dict(zip(model.state_names, map(float, stable[0].x), strict=True))
+    else:
+        x0 = dict(target)
+    lo, hi = sorted(p_range)
+    # Follow the branch from the first end of `p_range` towards the second.
+    direction = "forward" if p_range[1] > p_range[0] else "backward"
+    branch = ig.continuation(
+        model, control, x0=x0, params=start, p_range=(lo, hi), p0=p_range[0], direction=direction
+    )
+    kinds = [(b.kind, float(b.p)) for b in branch.bifurcations]
+    transcritical = [p for k, p in kinds if k in ("transcritical", "branch")]
+    feedback = _feedback_sign(model, params | {control: transcritical[0]} if transcritical else params)
+    ok = bool(transcritical) and (feedback is None or feedback > 0)
+    found = ", ".join(f"{k} at {control} = {p:.6g}" for k, p in kinds) or "no bifurcation"
+    fb = "" if feedback is None else f"; feedback d/dx[f/(x(1-x))] = {feedback:.3g}"
+    return Observation(ok, f"{found} on the branch for {control} in [{p_range[0]:g}, {p_range[1]:g}]{fb}")
+
+
+def urn_share_model() -> Model:
+    """The mean dynamics ``dx/dt = f(x) - x`` of the nonlinear Polya urn, in the share x.
+
+    Built from :func:`incentive_geometry.theory.polya_urn`'s ``drift`` observable with
+    ``red = x``, ``blue = 1 - x`` (stochastic approximation, Pemantle 2007).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.analogy import urn_share_model
+    >>> urn_share_model().state_names
+    ('x',)
+    """
+    urn = polya_urn()
+    drift = urn.observables_map["drift"]
+    x = sympy.Symbol("x", real=True)
+    red, blue = urn.states
+    return Model.from_equations(
+        {"x": drift.xreplace({red: x, blue: 1 - x})},
+        parameters=list(urn.parameters),
+        states={"x": {"domain": [0, 1], "meaning": "share of red balls"}},
+        name="polya_urn_share",
+        references=urn.references,
+    )
+
+
+def entries() -> list[Entry]:
+    """The C4 claims, one per analogue.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.analogy import entries
+    >>> len(entries())
+    5
+    """
+    family = "C4 analogy"
+    reading = "confirmed: the analogue has the canonical structure; refuted: it does not (see the evidence)"
+    manager = managerial_entrenchment()
+    coord = replicator().reduce_simplex()
+    mw = entrenchment(discrete=True)
+    hm = holmstrom_milgrom()
+    urn = urn_share_model()
+    true = "0 == 0"
+    return [
+        Entry(family, Claim(
+            name="C4.organizations.managerial_entrenchment",
+            statement="Managerial entrenchment: the entrenched manager (x = 1) loses his position "
+            "through a transcritical point in board monitoring, with self-reinforcing rents.",
+            model=manager, prediction=true,
+            domain={"benefit_weight": (0.3, 2.0), "private_benefit": (0.0, 1.0),
+                    "specificity": (0.1, 2.0), "cost": (0.2, 2.0)},
+            observe=functools.partial(shares_structure, manager, "monitoring", (0.0, 0.999), {"x": 1.0}),
+            references=(PAPER, "A. Shleifer and R. W. Vishny, J. Financ. Econ. 25, 123-139 (1989)"),
+        ), weight=0.25, reading=reading),
+        Entry(family, Claim(
+            name="C4.biology.replicator_coordination",
+            statement="Replicator dynamics of a coordination game: the monomorphic state x_1 = 1 "
+            "loses stability through a transcritical point in its payoff, with positive frequency "
+            "dependence.",
+            model=coord, prediction=true,
+            domain={"a_12": (-1.0, 0.4), "a_21": (0.2, 1.0), "a_22": (0.5, 2.0)},
+            observe=functools.partial(shares_structure, coord, "a_11", (2.0, -1.5), {"x_1": 1.0}),
+            references=("J. Hofbauer and K. Sigmund, Evolutionary Games and Population Dynamics, CUP, 1998",),
+        ), weight=0.25, reading=reading),
+        Entry(family, Claim(
+            name="C4.learning.multiplicative_weights",
+            statement="The discrete-time recursive optimizer (multiplicative weights): entrenchment "
+            "x = 1 is lost through a transcritical point in observability, as in the flow.",
+            model=mw, prediction=true,
+            domain={"alpha": (0.3, 2.0), "b": (0.0, 1.0), "gamma": (0.1, 2.0), "c": (0.2, 2.0), "eta": (0.1, 2.0)},
+            observe=functools.partial(shares_structure, mw, "theta", (0.0, 0.999), {"x": 1.0}),
+            references=(PAPER,),
+        ), weight=0.25, reading=reading),
+        Entry(family, Claim(
+            name="C4.economics.holmstrom_milgrom",
+            statement="Linear contracts (Holmstrom-Milgrom, gradient dynamics of effort and "
+            "commission): the contract equilibrium meets a transcritical point as risk grows.",
+            model=hm, prediction=true,
+            domain={"c": (0.3, 3.0), "sigma2": (0.1, 2.0)},
+            observe=functools.partial(shares_structure, hm, "r", (0.0, 10.0), None),
+            references=("B. Holmstrom and P. Milgrom, J. Law Econ. Organ. 7, 24-52 (1991)",),
+        ), weight=0.25, reading=reading),
+        Entry(family, Claim(
+            name="C4.lockin.polya_urn",
+            statement="Increasing-returns urn (share dynamics dx/dt = f(x) - x): its tipping point "
+            "x = 1/2 changes stability through a transcritical point as returns weaken "
+            "(alpha -> 1), as the canonical threshold x* does.",
+            model=urn, prediction=true, domain={},
+            observe=functools.partial(shares_structure, urn, "alpha", (3.0, 0.5), {"x": 0.5}),
+            references=("R. Pemantle, Probab. Surveys 4, 1-79 (2007)",),
+        ), weight=0.25, reading=reading),
+    ]

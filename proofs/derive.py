@@ -1,0 +1,228 @@
+"""Derivations: the symbolic engine's steps behind a prediction, each one verified.
+
+:func:`stability_derivation` asks the symbolic engine for an equilibrium's point, existence and
+stability condition, and checks each step independently: the point is substituted back into the
+right-hand side and simplified to zero; the Jacobian is recomputed and compared; the engine's
+condition is compared with the claim's prediction at exact rational parameter points.
+
+Examples
+--------
+>>> from incentive_geometry.theory import entrenchment
+>>> from incentive_geometry.proofs.derive import stability_derivation
+>>> steps = stability_derivation(entrenchment(), {"x": 0}, "alpha*(1 - theta)*b < theta*c")
+>>> all(s.verified for s in steps)
+True
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import sympy
+
+from incentive_geometry.errors import IncentiveGeometryError
+from incentive_geometry.language import parse_condition, to_text
+from incentive_geometry.model import Model
+
+from .claims import Step
+
+__all__ = ["agree_on_rationals", "find_equilibrium", "stability_derivation"]
+
+
+def _sample_value(model: Model, sym: Any, rng: random.Random) -> sympy.Rational:
+    dom = model.parameter(sym.name).domain
+    if dom.kind == "interval":
+        lo, hi = dom.lo, dom.hi
+        return lo + (hi - lo) * sympy.Rational(rng.randint(1, 999), 1000)  # type: ignore[operator, no-any-return]
+    return sympy.Rational(rng.randint(1, 3000), 1000)
+
+
+def agree_on_rationals(model: Model, a: Any, b: Any, *, points: int = 200, seed: int = 0) -> tuple[int, int]:
+    """Compare two conditions at exact random rational parameter points.
+
+    Parameters
+    ----------
+    model : Model
+        Supplies the parameters and their domains.
+    a, b : sympy Boolean
+    points : int
+    seed : int
+
+    Returns
+    -------
+    tuple of int
+        (points where they agree, points compared).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.proofs.derive import agree_on_rationals
+    >>> m = ig.Model.from_equations({"x": "-k*x"}, parameters={"k": {"default": 1, "domain": "positive"}})
+    >>> k = m.symbol("k")
+    >>> agree_on_rationals(m, k > 0, sympy.true)
+    (200, 200)
+    """
+    rng = random.Random(seed)
+    symbols = sorted((a.free_symbols | b.free_symbols) & set(model.parameter_symbols), key=str)
+    same = 0
+    for _ in range(points):
+        subs = {s: _sample_value(model, s, rng) for s in symbols}
+        same += bool(a.xreplace(subs)) == bool(b.xreplace(subs))
+    return same, points
+
+
+def _points(model: Model, eq: Any, count: int, seed: int) -> list[dict[Any, Any]]:
+    rng = random.Random(seed)
+    return [{s: _sample_value(model, s, rng) for s in model.parameter_symbols} for _ in range(count)]
+
+
+def _inside(domain: Any, value: float, tol: float = 1e-12) -> bool:
+    if domain.kind == "interval":
+        return float(domain.lo) - tol <= value <= float(domain.hi) + tol
+    if domain.kind == "positive":
+        return value > 0
+    if domain.kind == "nonnegative":
+        return value >= -tol
+    return True
+
+
+def _existence_checks(model: Model, eq: Any, count: int = 60) -> tuple[int, int]:
+    """Compare the engine's existence condition with the point's own values."""
+    same = 0
+    for subs in _points(model, eq, count, 1):
+        coords = [complex(sympy.N(eq.point[s].xreplace(subs))) for s in model.states]
+        direct = all(abs(c.imag) < 1e-12 for c in coords) and all(
+            _inside(d, c.real) for c, d in zip(coords, model.state_domains, strict=True)
+        )
+        same += bool(eq.exists.xreplace(subs)) == direct
+    return same, count
+
+
+def _eigenvalue_checks(model: Model, eq: Any, J: Any, condition: Any, count: int = 60) -> tuple[int, int]:
+    """Compare a stability condition with numerical eigenvalues (points near the boundary skipped)."""
+    import numpy as np
+
+    same = total = 0
+    for subs in _points(model, eq, count, 2):
+        if not bool(eq.exists.xreplace(subs)):
+            continue
+        values = np.array(sympy.N(J.xreplace(subs)).tolist(), dtype=complex)
+        lam = np.linalg.eigvals(values)
+        margin = np.max(lam.real) if model.time == "continuous" else np.max(np.abs(lam)) - 1
+        if abs(margin) < 1e-9:
+            continue
+        total += 1
+        same += bool(condition.xreplace(subs)) == bool(margin < 0)
+    return same, total
+
+
+def find_equilibrium(model: Model, target: Mapping[str, Any], *, timeout: float | None = 60.0) -> Any:
+    """The symbolic engine's equilibrium whose coordinates equal `target` (given states only).
+
+    Parameters
+    ----------
+    model : Model
+    target : mapping of state name to value or expression text
+    timeout : float, optional
+
+    Returns
+    -------
+    Equilibrium or None
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.derive import find_equilibrium
+    >>> find_equilibrium(entrenchment(), {"x": 1}).point
+    {x: 1}
+    """
+    import incentive_geometry as ig
+
+    want = {model.symbol(k): sympy.nsimplify(v) for k, v in target.items()}
+    for eq in ig.equilibria(model, timeout=timeout):
+        if all(sympy.simplify(eq.point[s] - v) == 0 for s, v in want.items()):
+            return eq
+    return None
+
+
+def stability_derivation(
+    model: Model, target: Mapping[str, Any], prediction: str | Any, *, timeout: float | None = 60.0
+) -> list[Step]:
+    """The verified steps from the model to "the equilibrium at `target` is stable iff prediction".
+
+    Parameters
+    ----------
+    model : Model
+    target : mapping of state name to value
+        Which equilibrium.
+    prediction : str or sympy Boolean
+        The claimed stability condition.
+    timeout : float, optional
+        Budget of each symbolic call.
+
+    Returns
+    -------
+    list of Step
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.derive import stability_derivation
+    >>> [s.verified for s in stability_derivation(entrenchment(), {"x": 1}, "theta > 2")][-1]
+    False
+    """
+    import incentive_geometry as ig
+
+    steps: list[Step] = []
+    if isinstance(prediction, str):
+        prediction = parse_condition(prediction, model.symbols, where="prediction")
+    try:
+        eq = find_equilibrium(model, target, timeout=timeout)
+    except IncentiveGeometryError as err:
+        return [Step("find the equilibrium symbolically", f"{type(err).__name__}: {err}", False)]
+    if eq is None:
+        return [Step(f"find the equilibrium {dict(target)} symbolically", "not among the equilibria found", False)]
+    point = eq.point
+    text = ", ".join(f"{s} = {to_text(v)}" for s, v in point.items())
+    residual = [sympy.simplify(f.xreplace(point) - (s.xreplace(point) if model.time == "discrete" else 0))
+                for s, f in zip(model.states, model.rhs, strict=True)]
+    steps.append(Step(
+        "the point is an equilibrium",
+        f"substituting {text} into the right-hand side gives {residual}",
+        all(r == 0 for r in residual),
+    ))
+    exist_ok, exist_total = _existence_checks(model, eq)
+    steps.append(Step(
+        "it exists (is real and in the state domain) when",
+        f"{to_text(eq.exists)}; matches a direct check of the point at {exist_ok} of {exist_total} "
+        "rational parameter points",
+        exist_ok == exist_total,
+    ))
+    st = ig.stability(model, eq, timeout=timeout)
+    J = sympy.Matrix(model.rhs).jacobian(list(model.states)).xreplace(point)
+    same_jacobian = sympy.simplify(sympy.Matrix(st.jacobian) - J) == sympy.zeros(*J.shape)
+    eigen = getattr(st, "eigenvalues", None)
+    steps.append(Step(
+        "Jacobian at the equilibrium",
+        f"J = {sympy.sstr(sympy.Matrix(st.jacobian).tolist())}"
+        + (f"; eigenvalues {sympy.sstr(eigen)}" if eigen is not None else ""),
+        bool(same_jacobian),
+    ))
+    criterion = "Routh-Hurwitz" if model.time == "continuous" else "Schur-Cohn (Jury)"
+    eig_ok, eig_total = _eigenvalue_checks(model, eq, J, st.condition)
+    steps.append(Step(
+        f"stability condition ({criterion}, simplified under the domains)",
+        f"{to_text(st.condition)}; agrees with numerical eigenvalues at {eig_ok} of {eig_total} "
+        "rational parameter points",
+        eig_ok == eig_total and eig_total > 0,
+    ))
+    agree, total = agree_on_rationals(model, st.condition, prediction)
+    steps.append(Step(
+        "the engine's condition matches the prediction",
+        f"{to_text(st.condition)}  vs  {to_text(prediction)}: equal at {agree} of {total} exact rational parameter points",
+        agree == total,
+    ))
+    return steps

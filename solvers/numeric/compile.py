@@ -45,6 +45,11 @@ def _stacker(
     def g(x: FloatArray, p: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
         p = np.asarray(p, dtype=float)
+        if x.ndim == 1 and p.ndim == 1:
+            # One point (Newton, continuation): NumPy scalars in, one small array out.
+            with np.errstate(all="ignore"):
+                single = raw(*x, *p)
+            return np.array(single, dtype=float).reshape(out_shape)
         lead = np.broadcast_shapes(x.shape[:-1], p.shape[:-1])
         with np.errstate(all="ignore"):
             values = raw(*(x[..., i] for i in range(n)), *(p[..., j] for j in range(m)))

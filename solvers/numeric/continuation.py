@@ -290,6 +290,10 @@ class _System:
 
     def pvec(self, p: Any) -> FloatArray:
         # One parameter vector, or a batch (..., m) when p is an array of values.
+        if np.ndim(p) == 0:
+            q1 = self.base.copy()
+            q1[self.k] = p
+            return q1
         q = np.broadcast_to(self.base, (*np.shape(p), len(self.base))).copy()
         q[..., self.k] = p
         return q

@@ -399,13 +399,15 @@ def find_equilibria(
         if period > 1:
             for _ in range(period - 1):
                 orbit.append(base.rhs(orbit[-1], p))
+            # Newton converged to ~tol, so 1e-6 separates true returns from near misses.
+            close = 1e-6 * (1.0 + float(np.max(np.abs(q))))
             minimal = next(
                 k for k in range(1, period + 1)
-                if period % k == 0 and np.max(np.abs(_power(base, q, p, k) - q)) < 1e3 * dedup
+                if period % k == 0 and np.max(np.abs(_power(base, q, p, k) - q)) < close
             )
             if minimal != period:
                 continue  # a point of smaller period
-            if any(min(np.max(np.abs(o - r)) for o in orbit) < 1e3 * dedup for r in seen_orbits):
+            if any(min(np.max(np.abs(o - r)) for o in orbit) < close for r in seen_orbits):
                 continue  # another point of an orbit already reported
             seen_orbits.append(q)
         ratio = singularity(DF(q, p))

@@ -724,7 +724,6 @@ def _run_step_rule(
                 break
     t = np.arange(k0, k1 + 1, dtype=float)
     Xo, div, tdiv = _divergence(t, out, bound)
-    del values
     if div.any():
         return _Raw(t, Xo, STATUS_DIVERGED, _divergence_message(div, tdiv, bound, N), div, tdiv,
                     "stochastic_step", nfev=N * (k1 - k0))

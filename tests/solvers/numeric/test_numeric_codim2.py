@@ -54,8 +54,8 @@ def test_fold_curves_of_the_diversity_model_meet_at_the_symbolic_cusp() -> None:
     ]
     for curve in curves:
         (cusp,) = [s for s in curve.special if s.kind == "cusp"]
-        assert abs(cusp.params["theta"] - theta_c) < 1e-8
-        assert abs(cusp.params["mu"] - mu_c) < 1e-8
+        assert abs(cusp.params["theta"] - theta_c) < 1e-10
+        assert abs(cusp.params["mu"] - mu_c) < 1e-10
         assert abs(cusp.x[0] - x_c) < 1e-6
         # Every point of the curve satisfies the fold conditions f = f_x = 0.
         xs, th, mu = curve["x"], curve["theta"], curve["mu"]

@@ -225,3 +225,47 @@ def test_invalid_input_is_refused_up_front() -> None:
         ig.simulate(ig.load_model(EXAMPLES / "logistic_map.toml"), x0=[0.5], t=(0, 2.5))
     with pytest.raises(ig.ModelError, match=r"`x0` holds a non-finite value"):
         ig.simulate(m, x0=[math.inf])
+
+
+def _symbolically_stable_points(m: ig.Model, values: dict[str, float]) -> list[np.ndarray]:
+    """Equilibria by sympy.solve, kept when sympy's Jacobian eigenvalues say stable."""
+    import sympy
+
+    sub = {m.symbol(k): sympy.nsimplify(v) for k, v in values.items()}
+    F = sympy.Matrix(m.rhs).subs(sub)
+    residual = F if m.time == "continuous" else F - sympy.Matrix(m.states)
+    J = F.jacobian(m.states)
+    out = []
+    for sol in sympy.solve(list(residual), list(m.states), dict=True):
+        if not all(sol[s].is_real for s in m.states):
+            continue
+        lam = [complex(v) for v in J.subs(sol).eigenvals(multiple=True)]
+        stable = (max(abs(v) for v in lam) < 1) if m.time == "discrete" else max(v.real for v in lam) < 0
+        if stable:
+            out.append(np.array([float(sol[s]) for s in m.states]))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("brusselator", {"a": 1.0, "b": 1.5}),
+        ("entrenchment", {"alpha": 1.0, "theta": 0.3, "b": 0.2, "gamma": 1.0, "c": 1.0}),
+        ("entrenchment", {"alpha": 1.0, "theta": 0.7, "b": 0.2, "gamma": 1.0, "c": 1.0}),
+        ("logistic_map", {"r": 2.9}),
+        ("lorenz", {"sigma": 10.0, "r": 15.0, "beta": 8 / 3}),
+    ],
+)
+def test_simulation_converges_to_the_symbolically_stable_equilibria(
+    name: str, values: dict[str, float]
+) -> None:
+    m = lorenz() if name == "lorenz" else ig.load_model(EXAMPLES / f"{name}.toml")
+    targets = _symbolically_stable_points(m, values)
+    assert targets
+    rng = np.random.default_rng(11)
+    for target in targets:
+        starts = target + 0.01 * rng.standard_normal((16, len(target)))
+        span = (0, 600) if m.time == "discrete" else (0.0, 80.0)
+        ens = ig.simulate(m, x0=starts, params=values, t=span, n_points=3)
+        assert ens.success
+        assert np.abs(ens.final - target).max() < 1e-5, (name, target)

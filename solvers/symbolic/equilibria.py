@@ -1,0 +1,750 @@
+"""Equilibria of any model, with the conditions under which each exists.
+
+For a continuous-time model the equilibria solve ``f(x) = 0``; for a discrete-time model the
+fixed points solve ``f(x) = x``. On the simplex the equation ``sum(x) = 1`` joins the system.
+
+The system is not handed to :func:`sympy.solve`. Each equation is split into its factors and the
+solution set is enumerated case by case (a product vanishes when one of its factors does); each
+case is worked in a good order, every step a small strategy with one hook (STYLE.md, item 3):
+
+1. an equation linear in an unknown with a coefficient free of the unknowns is solved for it and
+   substituted everywhere (linear and triangular subsystems first);
+2. an equation that is a product splits into cases; case ``k`` assumes the earlier factors are
+   not zero, so the cases are disjoint and a point is found once;
+3. linear combinations of polynomial equations that cancel every nonlinear monomial (one
+   elimination step of a Macaulay matrix) give new linear equations;
+4. a polynomial in one unknown is solved by radicals (:func:`sympy.roots`);
+5. an equation linear in an unknown whose coefficient depends on other unknowns splits into the
+   case "coefficient not zero" (divide) and "coefficient and remainder both zero";
+6. two polynomial equations in a common unknown are replaced by their resultant;
+7. :func:`sympy.solve` is the last resort; solutions of non-polynomial equations found that
+   way flag the result incomplete (they may be missing some).
+
+Each equilibrium's existence condition says when it is real (radicands nonnegative, denominators
+not zero), inside the state domains and the model's constraints.
+
+Examples
+--------
+>>> import incentive_geometry as ig
+>>> m = ig.Model.from_equations({"x": "r*x - x**3"}, parameters={"r": 1})
+>>> eqs = ig.equilibria(m)
+>>> [e.point for e in eqs]
+[{x: 0}, {x: -sqrt(r)}, {x: sqrt(r)}]
+>>> eqs[2].exists
+r >= 0
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+import sympy
+
+from incentive_geometry.errors import ModelError, SymbolicTimeout
+from incentive_geometry.model import Domain, Model
+
+from .budget import Budget
+from .conditions import domain_map, simplify_condition
+
+__all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations"]
+
+# Factoring a polynomial costs more than it saves beyond this size (count_ops).
+_FACTOR_LIMIT = 300
+# Number of random parameter points for zero tests (Schwartz-Zippel; see _ZeroTest).
+_ZERO_POINTS = 3
+# Full factorization when splitting equations: only below this size (count_ops).
+_SPLIT_FACTOR_LIMIT = 60
+# Equilibrium coordinates are printed factored below this size.
+_CANONICAL_FACTOR_LIMIT = 120
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """One equilibrium (fixed point) of a model, in closed form.
+
+    Parameters
+    ----------
+    point : dict of Symbol to Expr
+        The value of every state, in the model's state order, as expressions in the parameters.
+    exists : sympy Boolean
+        When the point is an equilibrium of the model as posed: real, with every denominator
+        nonzero, inside the state domains and the constraints. Generic: it holds for parameters
+        inside their domains, up to the measure-zero set where one sits on its boundary.
+    case : str
+        The factors set to zero to reach it (e.g. ``"x = 0"``).
+    free : tuple of Symbol
+        States left free (a continuum of equilibria); empty for an isolated point.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x*(1 - x)"}, parameters={})
+    >>> e = ig.equilibria(m)[1]
+    >>> e.point, e.values, e.case
+    ({x: 1}, (1,), '1 - x = 0')
+    """
+
+    point: dict[Any, Any]
+    exists: Any = sympy.true
+    case: str = ""
+    free: tuple[Any, ...] = ()
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.point.items()), self.exists, self.case, self.free))
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """The state values, in the model's state order."""
+        return tuple(self.point.values())
+
+    def __str__(self) -> str:
+        coords = ", ".join(f"{s} = {v}" for s, v in self.point.items())
+        return f"({coords})  exists when {self.exists}"
+
+
+@dataclass(frozen=True)
+class EquilibriumSet(Sequence[Equilibrium]):
+    """The equilibria of a model: a sequence of :class:`Equilibrium` that knows if it is whole.
+
+    Parameters
+    ----------
+    items : tuple of Equilibrium
+    complete : bool
+        True when every equilibrium was found (for generic parameters).
+    message : str
+        Why the set is incomplete (empty when complete).
+    model : Model
+        The model the equilibria belong to.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x - exp(-x)*a"}, parameters={"a": 1})
+    >>> eqs = ig.equilibria(m, partial=True)
+    >>> eqs.complete, len(eqs) >= 0
+    (False, True)
+    >>> "transcendental" in eqs.message or "sympy.solve" in eqs.message
+    True
+    """
+
+    items: tuple[Equilibrium, ...]
+    complete: bool = True
+    message: str = ""
+    model: Model | None = field(default=None, repr=False, compare=False)
+
+    @overload
+    def __getitem__(self, index: int) -> Equilibrium: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Equilibrium]: ...
+    def __getitem__(self, index: int | slice) -> Equilibrium | Sequence[Equilibrium]:
+        return self.items[index]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Equilibrium]:
+        return iter(self.items)
+
+
+# --------------------------------------------------------------------------------------------
+# The system
+
+
+def equilibrium_equations(model: Model) -> list[Any]:
+    """The equations whose common zeros are the equilibria of `model`.
+
+    ``f(x)`` (continuous time) or ``f(x) - x`` (discrete time), and ``sum(x) - 1`` on the
+    simplex.
+
+    Parameters
+    ----------
+    model : Model
+
+    Returns
+    -------
+    list of sympy.Expr
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.symbolic import equilibrium_equations
+    >>> m = ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 3}, time="discrete")
+    >>> equilibrium_equations(m)
+    [r*x*(1 - x) - x]
+    """
+    if model.time == "discrete":
+        eqs = [f - s for s, f in zip(model.states, model.rhs, strict=True)]
+    else:
+        eqs = list(model.rhs)
+    if model.simplex:
+        eqs.append(sympy.Add(*model.states) - 1)
+    return eqs
+
+
+class _ZeroTest:
+    """Is an expression in the parameters identically zero?
+
+    Exact evaluation at random rational points inside the parameter domains: a nonzero value
+    proves "not zero"; zero at several independent points means zero with probability one
+    (Schwartz-Zippel), confirmed by ``cancel`` when the expression is small.
+    """
+
+    def __init__(self, domains: Mapping[Any, Domain], seed: int = 20260101) -> None:
+        rng = random.Random(seed)
+        self.points: list[dict[Any, Any]] = []
+        for _ in range(_ZERO_POINTS):
+            point = {}
+            for sym, dom in domains.items():
+                frac = sympy.Rational(rng.randint(101, 9901), 10007)
+                if dom.kind == "interval":
+                    point[sym] = dom.lo + (dom.hi - dom.lo) * frac  # type: ignore[operator]
+                elif dom.kind == "real":
+                    point[sym] = sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997))
+                else:
+                    point[sym] = frac * rng.randint(1, 7)
+            self.points.append(point)
+
+    def value(self, expr: Any, k: int = 0) -> Any:
+        return expr.xreplace(self.points[k])
+
+    def is_zero_in(self, expr: Any, unknowns: set[Any]) -> bool:
+        """Zero as a function of the parameters and the unknowns together."""
+        names = sorted(expr.free_symbols & unknowns, key=str)
+        if not names:
+            return self.is_zero(expr)
+        rng = random.Random(len(names))
+        for point in self.points:
+            values = {u: sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997)) for u in names}
+            v = expr.xreplace(values).xreplace(point)
+            if v.free_symbols or not v.is_number:
+                return bool(sympy.cancel(expr) == 0)
+            if v.has(sympy.zoo, sympy.nan):
+                continue
+            if abs(complex(v.evalf(30))) > 1e-20:
+                return False
+        return True
+
+    def is_zero(self, expr: Any) -> bool:
+        if expr == 0:
+            return True
+        for point in self.points:
+            v = expr.xreplace(point)
+            if v.free_symbols:
+                return bool(sympy.cancel(expr) == 0)
+            if v.is_Rational:
+                if v != 0:
+                    return False
+                continue
+            if v.has(sympy.zoo, sympy.nan):
+                continue
+            num = complex(v.evalf(30))
+            if abs(num) > 1e-20:
+                return False
+        if expr.count_ops() <= _FACTOR_LIMIT:
+            return bool(sympy.cancel(expr) == 0)
+        return True
+
+
+@dataclass
+class _Case:
+    """One branch of the case split."""
+
+    eqs: list[Any]
+    subs: dict[Any, Any]
+    unknowns: list[Any]
+    prune: list[Any]  # expressions this case assumes nonzero (earlier factors of a split)
+    steps: list[str]
+
+
+class _Solver:
+    def __init__(self, model: Model, budget: Budget, partial: bool) -> None:
+        self.model = model
+        self.budget = budget
+        self.partial = partial
+        self.domains = domain_map(model)
+        self.zero = _ZeroTest(self.domains)
+        self.params = set(model.parameter_symbols)
+        self.leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str]] = []
+        self.incomplete: list[str] = []
+        self._split_cache: dict[Any, list[Any]] = {}
+        self.cases = 0
+
+    # -- equation hygiene ------------------------------------------------------------------
+    def _numerator(self, e: Any, unknowns: set[Any] | None = None) -> Any:
+        # Only a denominator in the unknowns changes the zero set; one in the parameters alone
+        # is nonzero for generic parameters and may stay.
+        if any(
+            p.exp.is_negative and (unknowns is None or p.base.free_symbols & unknowns)
+            for p in e.atoms(sympy.Pow)
+        ):
+            e = sympy.fraction(sympy.together(e))[0]
+        return e
+
+    def _split(self, e: Any, unknowns: set[Any]) -> list[Any]:
+        """The factors of `e` that involve the unknowns (a product is zero iff one is)."""
+        key = (e, frozenset(unknowns))
+        cached = self._split_cache.get(key)
+        if cached is None:
+            cached = self._split_cache[key] = self._split_uncached(e, unknowns)
+        return cached
+
+    def _split_uncached(self, e: Any, unknowns: set[Any]) -> list[Any]:
+        if not (e.free_symbols & unknowns):
+            return [e]
+        if isinstance(e, sympy.Mul):
+            out: list[Any] = []
+            for a in e.args:
+                if a.free_symbols & unknowns:
+                    out.extend(self._split(a, unknowns))
+            return out
+        if isinstance(e, sympy.Pow) and e.exp.is_positive:
+            return self._split(e.base, unknowns)
+        if not isinstance(e, sympy.Add):
+            return [e]
+        gens = sorted(e.free_symbols & unknowns, key=str)
+        # Monomial content: an unknown x divides e iff e vanishes at x = 0 (the common case
+        # x*(...) written out); then divide term by term.
+        for g in gens:
+            at_zero = e.xreplace({g: 0})
+            if at_zero == 0 or self.zero.is_zero_in(at_zero, unknowns):
+                parts = [t.as_coeff_exponent(g) for t in sympy.Add.make_args(sympy.expand(e))]
+                if all(k.is_Integer and k >= 1 and g not in c.free_symbols for c, k in parts):
+                    rest = sympy.Add(*(c * g ** (k - 1) for c, k in parts))
+                    return [g, *self._split(rest, unknowns)]
+        if e.count_ops() > _SPLIT_FACTOR_LIMIT or not e.is_polynomial(*gens):
+            return [e]
+        # Full factorization over the parameters' polynomial ring, when small enough to pay.
+        _, factors = sympy.factor_list(e, *gens)
+        if len(factors) > 1 or (factors and factors[0][1] > 1):
+            return [f for f, _ in factors if f.free_symbols & unknowns]
+        return [e]
+
+    def _normalize(self, case: _Case) -> list[list[Any]] | None:
+        """Each equation as its list of factors; None when the case is inconsistent."""
+        unknowns = set(case.unknowns)
+        out: list[list[Any]] = []
+        seen: set[Any] = set()
+        for e in case.eqs:
+            e = self._numerator(e, unknowns)
+            if not (e.free_symbols & unknowns):
+                if self.zero.is_zero(e):
+                    continue
+                return None  # a nonzero expression in the parameters: no generic solution
+            factors = tuple(dict.fromkeys(self._split(e, unknowns)))
+            if factors not in seen:
+                seen.add(factors)
+                out.append(list(factors))
+        return out
+
+    # -- substitution ----------------------------------------------------------------------
+    def _substitute(self, case: _Case, var: Any, value: Any, step: str) -> _Case | None:
+        mapping = {var: value}
+        prune = [p.xreplace(mapping) for p in case.prune]
+        unknowns = [u for u in case.unknowns if u != var]
+        uset = set(unknowns)
+        for p in prune:
+            if not (p.free_symbols & uset) and self.zero.is_zero(self._numerator(p)):
+                return None  # this point belongs to an earlier case of a split
+        subs = {k: v.xreplace(mapping) for k, v in case.subs.items()}
+        subs[var] = value
+        return _Case(
+            eqs=[e.xreplace(mapping) for e in case.eqs],
+            subs=subs,
+            unknowns=unknowns,
+            prune=prune,
+            steps=[*case.steps, step],
+        )
+
+    # -- strategies (each returns the cases that replace this one, or None) ------------------
+    def _linear(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
+        """Solve an equation linear in an unknown with a parameter-only coefficient."""
+        unknowns = set(case.unknowns)
+        best: tuple[int, Any, Any, Any] | None = None
+        for factors in eqs:
+            if len(factors) != 1:
+                continue
+            e = factors[0]
+            for v in sorted(e.free_symbols & unknowns, key=str):
+                coeff = e.diff(v)
+                if coeff.free_symbols & unknowns or self.zero.is_zero(coeff):
+                    continue
+                size = coeff.count_ops()
+                if best is None or size < best[0]:
+                    best = (size, e, v, coeff)
+            if best is not None and best[0] == 0:
+                break
+        if best is None:
+            return None
+        _, e, v, coeff = best
+        rest = e.xreplace({v: 0})
+        value = sympy.cancel(-rest / coeff)
+        return [self._substitute(case, v, value, f"{v} = {value}")]
+
+    def _split_case(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
+        """A product equation: one case per factor, earlier factors assumed nonzero."""
+        multi = [f for f in eqs if len(f) > 1]
+        if not multi:
+            return None
+        unknowns = set(case.unknowns)
+
+        def cost(factors: list[Any]) -> tuple[int, int]:
+            return (len(factors), sum(f.count_ops() for f in factors))
+
+        factors = min(multi, key=cost)
+        others = [f for f in eqs if f is not factors]
+        # Simple factors first: a case that substitutes quickly prunes the later ones.
+        order = sorted(factors, key=lambda f: (f.count_ops(), str(f)))
+        out: list[_Case | None] = []
+        for k, f in enumerate(order):
+            rest_eqs = [_product(o) for o in others]
+            new = _Case(
+                eqs=[f, *rest_eqs],
+                subs=dict(case.subs),
+                unknowns=list(case.unknowns),
+                prune=[*case.prune, *order[:k]],
+                steps=[*case.steps, f"{_readable_zero(f, unknowns)}"],
+            )
+            out.append(new)
+        return out
+
+    def _univariate(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
+        """A polynomial equation in a single unknown: its roots by radicals."""
+        unknowns = set(case.unknowns)
+        for factors in eqs:
+            e = factors[0]
+            present = e.free_symbols & unknowns
+            if len(present) != 1:
+                continue
+            (v,) = present
+            if not e.is_polynomial(v):
+                continue
+            poly = sympy.Poly(e, v)
+            rts = sympy.roots(poly, multiple=False)
+            if sum(rts.values()) < poly.degree():
+                self.incomplete.append(
+                    f"a polynomial of degree {poly.degree()} in `{v}` has no solution by "
+                    f"radicals ({e})"
+                )
+                if not rts:
+                    return []
+            out: list[_Case | None] = []
+            for r in rts:
+                if r.has(sympy.I) and not r.free_symbols:
+                    continue  # a complex root for every parameter value
+                out.append(self._substitute(case, v, r, f"{v} = {r}"))
+            return out
+        return None
+
+    def _linear_combination(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
+        """Combine polynomial equations so that every nonlinear monomial cancels."""
+        unknowns = sorted(set(case.unknowns), key=str)
+        single = [f[0] for f in eqs if len(f) == 1 and f[0].is_polynomial(*unknowns)]
+        if len(single) < 2:
+            return None
+        rows: list[dict[Any, Any]] = []
+        for e in single:
+            rows.append(dict(sympy.Poly(e, *unknowns).terms()))
+        nonlinear = sorted(
+            {m for r in rows for m in r if sum(m) >= 2}, key=lambda m: (-sum(m), m)
+        )
+        if not nonlinear:
+            return None
+        # Gaussian elimination, pivoting on the nonlinear monomials (fraction-free rows are
+        # normalized by cancel after each step).
+        pivots: list[dict[Any, Any]] = []
+        for mono in nonlinear:
+            pivot = next((r for r in rows if mono in r and not self.zero.is_zero(r[mono])), None)
+            if pivot is None:
+                continue
+            rows.remove(pivot)
+            pc = pivot[mono]
+            new_rows = []
+            for r in rows:
+                c = r.get(mono)
+                if c is None:
+                    new_rows.append(r)
+                    continue
+                factor = sympy.cancel(c / pc)
+                combined: dict[Any, Any] = dict(r)
+                for m, v in pivot.items():
+                    combined[m] = sympy.cancel(combined.get(m, 0) - factor * v)
+                new_rows.append({m: v for m, v in combined.items() if v != 0})
+            rows = new_rows
+            pivots.append(pivot)
+        found = []
+        for r in rows:
+            if r and all(sum(m) <= 1 for m in r) and any(sum(m) == 1 for m in r):
+                gens = [sympy.Mul(*(u**k for u, k in zip(unknowns, m, strict=True))) for m in r]
+                found.append(sympy.Add(*(c * g for c, g in zip(r.values(), gens, strict=True))))
+        if not found:
+            return None
+        self.budget.check("linear combinations")
+        new = _Case(
+            eqs=[*found, *[_product(f) for f in eqs]],
+            subs=case.subs,
+            unknowns=case.unknowns,
+            prune=case.prune,
+            steps=case.steps,
+        )
+        return [new]
+
+    def _linear_dependent(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
+        """Linear in an unknown with a coefficient that depends on other unknowns."""
+        unknowns = set(case.unknowns)
+        for factors in eqs:
+            e = factors[0]
+            for v in sorted(e.free_symbols & unknowns, key=str):
+                coeff = e.diff(v)
+                if v in coeff.free_symbols:
+                    continue
+                rest = e.xreplace({v: 0})
+                others = [_product(f) for f in eqs if f is not factors]
+                divide = _Case(
+                    eqs=list(others),
+                    subs=dict(case.subs),
+                    unknowns=list(case.unknowns),
+                    prune=[*case.prune, coeff],
+                    steps=list(case.steps),
+                )
+                zero = _Case(
+                    eqs=[coeff, rest, *others],
+                    subs=dict(case.subs),
+                    unknowns=list(case.unknowns),
+                    prune=list(case.prune),
+                    steps=[*case.steps, f"{coeff} = 0"],
+                )
+                value = sympy.cancel(-rest / coeff)
+                return [self._substitute(divide, v, value, f"{v} = {value}"), zero]
+        return None
+
+    def _resultant(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
+        """Eliminate an unknown from two polynomial equations by their resultant."""
+        unknowns = sorted(set(case.unknowns), key=str)
+        polys = [f[0] for f in eqs if f[0].is_polynomial(*unknowns)]
+        for i, p in enumerate(polys):
+            for q in polys[i + 1 :]:
+                for v in unknowns:
+                    if v in p.free_symbols and v in q.free_symbols:
+                        res = sympy.resultant(p, q, v)
+                        if res == 0 or self.zero.is_zero(res):
+                            continue
+                        new = _Case(
+                            eqs=[res, *[_product(f) for f in eqs]],
+                            subs=case.subs,
+                            unknowns=case.unknowns,
+                            prune=case.prune,
+                            steps=case.steps,
+                        )
+                        # Progress: the resultant has fewer unknowns than p and q together.
+                        if len(res.free_symbols & set(unknowns)) < len(
+                            (p.free_symbols | q.free_symbols) & set(unknowns)
+                        ):
+                            return [new]
+        return None
+
+    def _last_resort(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None]:
+        system = [_product(f) for f in eqs]
+        polynomial = all(e.is_polynomial(*case.unknowns) for e in system)
+        try:
+            sols = sympy.solve(system, case.unknowns, dict=True)
+        except NotImplementedError:
+            sols = []
+            self.incomplete.append(f"sympy.solve cannot solve {system}")
+        if not polynomial:
+            self.incomplete.append(
+                f"transcendental equations {system}: sympy.solve was the last resort and may "
+                "miss solutions"
+            )
+        out: list[_Case | None] = []
+        for sol in sols:
+            current: _Case | None = case
+            for v, val in sol.items():
+                if current is None:
+                    break
+                current = self._substitute(current, v, val, f"{v} = {val}")
+            if current is not None:
+                current = _Case([], current.subs, current.unknowns, current.prune, current.steps)
+            out.append(current)
+        return out
+
+    # -- the search ------------------------------------------------------------------------
+    def run(self, eqs: list[Any], unknowns: list[Any]) -> None:
+        stack: list[_Case] = [_Case(list(eqs), {}, list(unknowns), [], [])]
+        strategies = (
+            self._linear,
+            self._split_case,
+            self._univariate,
+            self._linear_combination,
+            self._linear_dependent,
+            self._resultant,
+        )
+        while stack:
+            if self.budget.expired():
+                if not self.partial:
+                    self.budget.check(f"case {' ; '.join(stack[-1].steps) or 'start'}")
+                self.incomplete.append(
+                    f"stopped at the time budget ({self.budget.timeout} s) with "
+                    f"{len(stack)} case(s) left"
+                )
+                return
+            case = stack.pop()
+            self.cases += 1
+            normalized = self._normalize(case)
+            if normalized is None:
+                continue
+            if not normalized:
+                self.leaves.append((case.subs, tuple(case.unknowns), " ; ".join(case.steps)))
+                continue
+            if not case.unknowns:
+                continue
+            new: list[_Case | None] | None = None
+            for strategy in strategies:
+                new = strategy(case, normalized)
+                if new is not None:
+                    break
+            if new is None:
+                new = self._last_resort(case, normalized)
+            stack.extend(reversed([c for c in new if c is not None]))
+
+
+def _product(factors: list[Any]) -> Any:
+    return sympy.Mul(*factors)
+
+
+def _readable_zero(f: Any, unknowns: set[Any]) -> str:
+    return f"{f} = 0"
+
+
+# --------------------------------------------------------------------------------------------
+# Existence and merging
+
+
+def _canonical(value: Any) -> Any:
+    if value.is_rational_function():
+        value = sympy.cancel(value)
+        if value.count_ops() <= _CANONICAL_FACTOR_LIMIT:
+            value = sympy.factor(value)
+    elif value.count_ops() <= _CANONICAL_FACTOR_LIMIT:
+        value = sympy.radsimp(value)
+    return value
+
+
+def _existence(model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain]) -> Any:
+    parts: list[Any] = []
+    values = list(point.values())
+    # Real: every even root of the point has a nonnegative radicand.
+    for v in values:
+        for p in v.atoms(sympy.Pow):
+            if p.exp.is_Rational and not p.exp.is_integer and p.exp.q % 2 == 0:
+                parts.append(sympy.Ge(p.base, 0))
+    # Defined: no denominator vanishes.
+    for v in values:
+        den = sympy.fraction(sympy.together(v))[1]
+        if den.free_symbols:
+            parts.append(sympy.Ne(den, 0))
+    # Inside the state domains and the constraints.
+    for (s, v), dom in zip(point.items(), model.state_domains, strict=True):
+        parts.append(dom.condition(s).xreplace({s: v}))
+    for c in model.constraints:
+        parts.append(c.xreplace(point))
+    cond = sympy.And(*parts)
+    return simplify_condition(cond, domains)
+
+
+def _merge(
+    leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str]],
+    model: Model,
+    zero: _ZeroTest,
+    domains: Mapping[Any, Domain],
+    budget: Budget,
+) -> list[Equilibrium]:
+    found: list[Equilibrium] = []
+    for subs, free, case in leaves:
+        budget.check("existence conditions")
+        point = {s: _canonical(subs.get(s, s)) for s in model.states}
+        if any(v.has(sympy.zoo, sympy.nan, sympy.oo) for v in point.values()):
+            continue
+        duplicate = None
+        for k, other in enumerate(found):
+            if other.free == free and all(
+                zero.is_zero(point[s] - other.point[s]) for s in model.states
+            ):
+                duplicate = k
+                break
+        if duplicate is not None:
+            continue
+        exists = _existence(model, point, domains)
+        if exists is sympy.false:
+            # Never real or never in the domain (e.g. x = -1 for a share).
+            continue
+        found.append(Equilibrium(point=point, exists=exists, case=case, free=free))
+    return found
+
+
+def _sort_key(e: Equilibrium) -> tuple[Any, ...]:
+    # Points free of parameters first (in numeric order), then by size and text.
+    numeric = all(not v.free_symbols for v in e.values)
+    nums = tuple(float(v) if not v.free_symbols and v.is_real else 0.0 for v in e.values)
+    return (not numeric, sum(v.count_ops() for v in e.values), nums, str(e.values))
+
+
+def equilibria(model: Model, *, timeout: float | None = None, partial: bool = False) -> EquilibriumSet:
+    """All equilibria (fixed points) of `model` in closed form, with existence conditions.
+
+    Parameters
+    ----------
+    model : Model
+        Any model; on the simplex the constraint ``sum(x) = 1`` is added.
+    timeout : float, optional
+        Seconds allowed (default: no limit).
+    partial : bool
+        Past the timeout, return what was found, flagged incomplete, instead of raising.
+
+    Returns
+    -------
+    EquilibriumSet
+        A sequence of :class:`Equilibrium` with ``.complete`` and ``.message``.
+
+    Raises
+    ------
+    SymbolicTimeout
+        Past `timeout` (unless `partial`).
+    ModelError
+        When `model` is not a Model.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations(
+    ...     {"x": "a - (b + 1)*x + x**2*y", "y": "b*x - x**2*y"},
+    ...     parameters={"a": {"default": 1, "domain": "positive"},
+    ...                 "b": {"default": 2.5, "domain": "positive"}})
+    >>> eqs = ig.equilibria(m)
+    >>> [e.point for e in eqs], eqs.complete
+    ([{x: a, y: b/a}], True)
+    """
+    if not isinstance(model, Model):
+        raise ModelError(
+            f"`model` must be an incentive_geometry Model, got {model!r:.60} "
+            f"({type(model).__name__}); build one with Model.from_equations or load_model"
+        )
+    budget = Budget(timeout, what=f"equilibria of `{model.name}`")
+    solver = _Solver(model, budget, partial)
+    try:
+        solver.run(equilibrium_equations(model), list(model.states))
+        items = _merge(solver.leaves, model, solver.zero, solver.domains, budget)
+    except SymbolicTimeout:
+        if not partial:
+            raise
+        solver.incomplete.append(f"stopped at the time budget ({timeout} s)")
+        items = [
+            Equilibrium(point={s: sympy.sympify(subs.get(s, s)) for s in model.states},
+                        exists=sympy.true, case=case, free=free)
+            for subs, free, case in solver.leaves
+        ]
+    items.sort(key=_sort_key)
+    message = "; ".join(dict.fromkeys(solver.incomplete))
+    return EquilibriumSet(tuple(items), complete=not solver.incomplete, message=message, model=model)

@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -860,6 +860,17 @@ def continuation(
     >>> [(b.kind, round(b.p, 10)) for b in br.bifurcations]
     [('hopf', 2.0)]
     """
+    if model.simplex:
+        # Follow the branch on the simplex (the last share is 1 - the others), then lift it.
+        reduced = model.reduce_simplex()
+        branch = continuation(
+            reduced, param, x0=resolve_state(model, x0)[:-1], params=params, p_range=p_range,
+            p0=p0, ds=ds, ds_min=ds_min, ds_max=ds_max, max_steps=max_steps,
+            direction=direction, tol=tol, max_iter=max_iter,
+            bounds={k: v for k, v in dict(bounds or {}).items() if k != model.state_names[-1]},
+            detect=detect, switch_branches=switch_branches, raise_on_failure=raise_on_failure,
+        )
+        return _lift(branch, model)
     cm, base, k, values, p_lo, p_hi = _setup(model, param, params, p_range)
     x_start = resolve_state(model, x0)
     given = dict(params or {})
@@ -1011,9 +1022,28 @@ def _switch(sys: _System, bif: Bifurcation, opts: _Options, values: Mapping[str,
 
 
 def _with_children(branch: Branch, children: tuple[Branch, ...]) -> Branch:
-    from dataclasses import replace
-
     return replace(branch, children=children)
+
+
+def _lift(branch: Branch, model: Model) -> Branch:
+    """A branch of ``model.reduce_simplex()`` in the coordinates of the simplex model.
+
+    States gain the eliminated last share ``1 - sum``; eigenvalues stay those of the dynamics
+    on the simplex (n - 1 of them), tangents stay in the reduced coordinates.
+    """
+
+    def up(x: FloatArray) -> FloatArray:
+        return np.concatenate([x, 1.0 - np.sum(x, axis=-1, keepdims=True)], axis=-1)
+
+    return replace(
+        branch,
+        x=up(branch.x),
+        state_names=model.state_names,
+        bifurcations=tuple(
+            replace(b, x=up(b.x), state_names=model.state_names) for b in branch.bifurcations
+        ),
+        children=tuple(_lift(c, model) for c in branch.children),
+    )
 
 
 def switch_branch(
@@ -1065,6 +1095,14 @@ def switch_branch(
             f"`bifurcation` must be a branch point (transcritical or pitchfork) found by "
             f"continuation, got {getattr(bifurcation, 'kind', bifurcation)!r:.60}; only branch "
             "points have a second branch to switch to"
+        )
+    if model.simplex:
+        reduced = model.reduce_simplex()
+        down = replace(bifurcation, x=bifurcation.x[:-1], state_names=reduced.state_names)
+        return _lift(
+            switch_branch(reduced, down, p_range=p_range, params=params, ds=ds, ds_min=ds_min,
+                          ds_max=ds_max, max_steps=max_steps, tol=tol, max_iter=max_iter),
+            model,
         )
     merged = {**bifurcation.params, **dict(params or {})}
     merged[bifurcation.param] = bifurcation.p

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,8 @@ class NumericEquilibrium:
         The point, in the order of ``model.states``.
     eigenvalues : numpy.ndarray of shape (n,), complex
         Eigenvalues of ``D_x f`` (flow) or multipliers of ``D_x f^k`` (map), by decreasing real
-        part (flow) or modulus (map).
+        part (flow) or modulus (map). For a model on the simplex, the n - 1 eigenvalues of the
+        dynamics on the simplex.
     stable : bool
         Flow: every eigenvalue has negative real part. Map: every multiplier has modulus < 1.
     residual : float
@@ -319,7 +320,9 @@ def find_equilibria(
     Returns
     -------
     list of NumericEquilibrium
-        Sorted by the states (lexicographically). For ``period > 1`` one entry per orbit.
+        Sorted by the states (lexicographically). For ``period > 1`` one entry per orbit. For
+        a model on the simplex the search runs on :meth:`Model.reduce_simplex` and the points
+        are lifted back (points with a negative last share are dropped).
 
     Raises
     ------
@@ -344,6 +347,25 @@ def find_equilibria(
     >>> orbit.period, orbit.stable, sorted(round(float(v), 6) for v in orbit.orbit[:, 0])
     (2, True, [0.513045, 0.799455])
     """
+    if model.simplex:
+        # Shares summing to one: solve on the simplex (the last share is 1 - the others), so
+        # that stability is that of the dynamics on the simplex, then lift the points back.
+        reduced = model.reduce_simplex()
+        kept = {k: v for k, v in dict(bounds or {}).items() if k != model.state_names[-1]}
+        found_reduced = find_equilibria(
+            reduced, params=params, bounds=kept, period=period, n_starts=n_starts,
+            deflation_rounds=deflation_rounds, tol=tol, max_iter=max_iter, seed=seed,
+            raise_on_failure=raise_on_failure,
+        )
+        out = []
+        for e in found_reduced:
+            last = 1.0 - float(np.sum(e.x))
+            if last < -1e-9:
+                continue  # outside the simplex
+            orbit = np.column_stack([e.orbit, 1.0 - e.orbit.sum(axis=1)])
+            out.append(replace(e, x=np.append(e.x, last), orbit=orbit,
+                               state_names=model.state_names))
+        return out
     if isinstance(period, bool) or not isinstance(period, int) or period < 1:
         raise ModelError(f"`period` must be an int >= 1, got {period!r}")
     if period > 1 and model.time != "discrete":

@@ -252,3 +252,19 @@ def test_json_record_round_trips_through_json() -> None:
     record = json.loads(json.dumps(br.as_dict()))
     assert record["bifurcations"][0]["kind"] == "hopf"
     assert len(record["p"]) == len(br.p)
+
+
+def test_continuation_on_the_simplex() -> None:
+    # Replicator dynamics of A = [[p, 0], [0, 1]] on the simplex: the vertex u = 1 (payoff p
+    # against an entrant's 0) is stable exactly when p > 0; the interior point u* = 1/(1 + p)
+    # crosses it at p = 0 (transcritical).
+    m = ig.Model.from_equations(
+        {"u": "u*(p*u - (p*u**2 + v**2))", "v": "v*(v - (p*u**2 + v**2))"},
+        parameters={"p": 1.0}, simplex=True,
+    )
+    br = ig.continuation(m, "p", x0={"u": 1.0, "v": 0.0}, p_range=(-1.0, 1.0))
+    assert np.allclose(br.x.sum(axis=1), 1.0) and br.x.shape[1] == 2
+    (tc,) = br.bifurcations
+    assert tc.kind == "transcritical" and abs(tc.p) < TOL
+    assert np.allclose(tc.x, [1.0, 0.0])
+    assert np.all(br.stable[br.p > 1e-9]) and not np.any(br.stable[br.p < -1e-9])

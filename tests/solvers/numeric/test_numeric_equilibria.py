@@ -111,3 +111,26 @@ def test_failures() -> None:
         ig.find_equilibria(k, bounds={"y": (0, 1)})
     with pytest.raises(ig.ModelError, match=r"`period` = 2 asks for periodic points, which only maps have"):
         ig.find_equilibria(k, period=2)
+
+
+def coordination() -> ig.Model:
+    # Replicator dynamics of the coordination game A = diag(1, 2, 3) on the simplex.
+    phi = "(u**2 + 2*v**2 + 3*w**2)"
+    return ig.Model.from_equations(
+        {"u": f"u*(u - {phi})", "v": f"v*(2*v - {phi})", "w": f"w*(3*w - {phi})"},
+        parameters={}, simplex=True,
+    )
+
+
+def test_models_on_the_simplex_are_solved_on_the_simplex() -> None:
+    eqs = ig.find_equilibria(coordination())
+    # 3 vertices (stable: strict Nash), 3 edge points and the interior point (unstable).
+    assert len(eqs) == 7
+    for e in eqs:
+        assert abs(e.x.sum() - 1) < 1e-12 and np.all(e.x > -1e-12)
+        assert len(e.eigenvalues) == 2  # the dynamics on the simplex
+        vertex = np.isclose(e.x.max(), 1.0)
+        assert e.stable == vertex
+    interior = [e for e in eqs if np.all(e.x > 1e-6)]
+    # Interior point: u = 2 v = 3 w, i.e. (6, 3, 2) / 11.
+    assert np.allclose(interior[0].x, np.array([6, 3, 2]) / 11, atol=1e-10)

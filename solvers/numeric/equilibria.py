@@ -362,8 +362,8 @@ def find_equilibria(
             last = 1.0 - float(np.sum(e.x))
             if last < -1e-9:
                 continue  # outside the simplex
-            orbit = np.column_stack([e.orbit, 1.0 - e.orbit.sum(axis=1)])
-            out.append(replace(e, x=np.append(e.x, last), orbit=orbit,
+            lifted = np.column_stack([e.orbit, 1.0 - e.orbit.sum(axis=1)])
+            out.append(replace(e, x=np.append(e.x, last), orbit=lifted,
                                state_names=model.state_names))
         return out
     if isinstance(period, bool) or not isinstance(period, int) or period < 1:

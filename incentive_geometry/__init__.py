@@ -47,6 +47,10 @@ _LAZY: dict[str, str] = {
     "bifurcation_curve": "incentive_geometry.solvers.numeric.codim2",
     "BifurcationCurve": "incentive_geometry.solvers.numeric.codim2",
     "CodimTwoPoint": "incentive_geometry.solvers.numeric.codim2",
+    "plot_bifurcation_diagram": "incentive_geometry.solvers.numeric.plots",
+    "plot_bifurcation_curves": "incentive_geometry.solvers.numeric.plots",
+    "plot_phase_portrait": "incentive_geometry.solvers.numeric.plots",
+    "plot_time_series": "incentive_geometry.solvers.numeric.plots",
 }
 
 

@@ -304,13 +304,14 @@ def plot_phase_portrait(
         V = V - X
     speed = np.hypot(V[..., 0], V[..., 1])
     scale = np.where(speed > 0, speed, 1.0)
-    ax.quiver(gx, gy, V[..., 0] / scale, V[..., 1] / scale, speed, cmap="Greys", alpha=0.6,
-              angles="xy")
+    # Unit arrows: the direction of the flow (or of the map's displacement).
+    ax.quiver(gx, gy, V[..., 0] / scale, V[..., 1] / scale, color="0.6", angles="xy",
+              pivot="mid")
     orbits = list(trajectories)
     if starts is not None and len(starts):
         span: Any = (0, int(t)) if model.time == "discrete" else (0.0, float(t))
         ens = simulate(model, x0=np.asarray(starts, dtype=float), t=span, params=values,
-                       raise_on_failure=False)
+                       n_points=1001, raise_on_failure=False)
         orbits.extend(
             Trajectory(t=ens.t, x=ens.x[k], state_names=ens.state_names) for k in range(len(ens.x))
         )

@@ -48,7 +48,7 @@ __all__ = ["BifurcationCurve", "CodimTwoPoint", "bifurcation_curve"]
 CODIM2_KINDS = ("cusp", "bogdanov_takens")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class CodimTwoPoint:
     """A codimension-two point located on a curve of folds or Hopf points.
 
@@ -98,7 +98,7 @@ class CodimTwoPoint:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class BifurcationCurve:
     """A curve of fold or Hopf points in the plane of two parameters.
 

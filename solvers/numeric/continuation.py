@@ -69,7 +69,7 @@ KINDS = ("fold", "transcritical", "pitchfork", "branch", "hopf", "flip", "neimar
 ComplexArray = np.ndarray[Any, np.dtype[np.complex128]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class Bifurcation:
     """A bifurcation point located on a branch.
 
@@ -127,6 +127,10 @@ class Bifurcation:
         """The point as ``(x, p)``."""
         return np.append(self.x, self.p)
 
+    def __repr__(self) -> str:
+        state = ", ".join(f"{s}={v:.6g}" for s, v in zip(self.state_names, self.x, strict=False))
+        return f"Bifurcation({self.kind!r}, {self.param}={self.p:.12g}, ({state}))"
+
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready record.
 
@@ -157,7 +161,7 @@ STATUS_STOPPED = 1
 STATUS_FAILED = -1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class Branch:
     """A branch of equilibria (flow) or fixed points (map) in one parameter.
 
@@ -212,6 +216,13 @@ class Branch:
     def success(self) -> bool:
         """True when the branch was followed to its ends without stopping early."""
         return self.status == STATUS_COMPLETE
+
+    def __repr__(self) -> str:
+        span = f"{self.p.min():.6g}..{self.p.max():.6g}" if len(self.p) else "empty"
+        return (
+            f"<Branch in {self.param}: {len(self.p)} points, {self.param} in {span}, "
+            f"bifurcations {list(self.bifurcations)}, status {self.status}>"
+        )
 
     def __getitem__(self, name: str) -> FloatArray:
         """A state's values along the branch, by name."""

@@ -36,7 +36,7 @@ __all__ = [
 _DEFAULT_HALF_WIDTH = 10.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class NumericEquilibrium:
     """An equilibrium (flow), fixed point or periodic point (map) found numerically.
 

@@ -40,7 +40,7 @@ STATUS_DIVERGED = 1
 STATUS_FAILED = -1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class Trajectory:
     """A simulated trajectory, or an ensemble of trajectories on a common time grid.
 
@@ -97,6 +97,13 @@ class Trajectory:
     def success(self) -> bool:
         """True when every trajectory reached the final time without diverging."""
         return self.status == STATUS_SUCCESS
+
+    def __repr__(self) -> str:
+        members = f"{self.x.shape[0]} trajectories, " if self.is_ensemble else ""
+        return (
+            f"<Trajectory: {members}t = {self.t[0]:g}..{self.t[-1]:g} ({len(self.t)} points), "
+            f"states ({', '.join(self.state_names)}), {self.method}, status {self.status}>"
+        )
 
     @property
     def is_ensemble(self) -> bool:

@@ -268,3 +268,13 @@ def test_continuation_on_the_simplex() -> None:
     assert tc.kind == "transcritical" and abs(tc.p) < TOL
     assert np.allclose(tc.x, [1.0, 0.0])
     assert np.all(br.stable[br.p > 1e-9]) and not np.any(br.stable[br.p < -1e-9])
+
+
+def test_a_branch_that_ends_stops_with_the_step_size_message() -> None:
+    # x = p^2 from sqrt(x) = p: the branch ends at the edge of sqrt's domain, x = 0.
+    m = ig.Model.from_equations({"x": "sqrt(x) - p"}, parameters={"p": 1.0})
+    br = ig.continuation(m, "p", x0=[1.0], p_range=(-1.0, 2.0))
+    assert br.status == 1 and not br.success
+    assert "backward: step size fell below `ds_min` = 1e-08 at p=" in br.message
+    assert "forward: reached p = 2, the end of `p_range`" in br.message
+    assert br.p.min() < 1e-6 and np.allclose(br.x[:, 0], br.p**2, atol=1e-9)

@@ -257,8 +257,9 @@ def _agree(claim: Claim, predicted: Any, observed: Any) -> tuple[bool, float]:
         from scipy.stats import ttest_1samp
 
         draws = np.asarray(observed, dtype=float).ravel()
-        if draws.size < 2 or np.ptp(draws) == 0:
-            same = bool(np.allclose(draws, float(predicted), rtol=1e-12, atol=1e-12))
+        # Draws that do not vary (a deterministic quantity) cannot be t-tested: compare exactly.
+        if draws.size < 2 or float(np.std(draws)) <= 1e-12 * (1.0 + abs(float(np.mean(draws)))):
+            same = bool(np.allclose(draws, float(predicted), rtol=1e-9, atol=1e-12))
             return same, 1.0 if same else 0.0
         pvalue = float(ttest_1samp(draws, float(predicted)).pvalue)
         return pvalue >= claim.level, pvalue
@@ -421,6 +422,7 @@ def _boundary_error(
         t_obs = bisect(observed_at, 18)
         if t_obs is None:
             continue
+
         # The predicted crossing nearest to the observed one: widen a window around t_obs until
         # the prediction changes across it, then bisect inside (a segment may cross twice).
         def predicted_at(t: float) -> bool:
@@ -504,9 +506,21 @@ def check(
     if claim.derivation is not None:
         try:
             derivation = tuple(claim.derivation())
-        except (IncentiveGeometryError, AttributeError, ArithmeticError, ValueError, TypeError) as err:
+        except (
+            IncentiveGeometryError,
+            AttributeError,
+            ArithmeticError,
+            ValueError,
+            TypeError,
+        ) as err:
             # A derivation that cannot be produced is reported as such, never silently dropped.
-            derivation = (Step("derive the prediction symbolically", f"failed: {type(err).__name__}: {err}", False),)
+            derivation = (
+                Step(
+                    "derive the prediction symbolically",
+                    f"failed: {type(err).__name__}: {err}",
+                    False,
+                ),
+            )
         unverified = [s.description for s in derivation if not s.verified]
         if unverified:
             notes.append(f"derivation steps not verified: {'; '.join(unverified)}")

@@ -35,11 +35,13 @@ def _sample_value(model: Model, sym: Any, rng: random.Random) -> sympy.Rational:
     dom = model.parameter(sym.name).domain
     if dom.kind == "interval":
         lo, hi = dom.lo, dom.hi
-        return lo + (hi - lo) * sympy.Rational(rng.randint(1, 999), 1000)  # type: ignore[operator, no-any-return]
+        return lo + (hi - lo) * sympy.Rational(rng.randint(1, 999), 1000)  # type: ignore[operator]
     return sympy.Rational(rng.randint(1, 3000), 1000)
 
 
-def agree_on_rationals(model: Model, a: Any, b: Any, *, points: int = 200, seed: int = 0) -> tuple[int, int]:
+def agree_on_rationals(
+    model: Model, a: Any, b: Any, *, points: int = 200, seed: int = 0
+) -> tuple[int, int]:
     """Compare two conditions at exact random rational parameter points.
 
     Parameters
@@ -76,7 +78,9 @@ def agree_on_rationals(model: Model, a: Any, b: Any, *, points: int = 200, seed:
 
 def _points(model: Model, eq: Any, count: int, seed: int) -> list[dict[Any, Any]]:
     rng = random.Random(seed)
-    return [{s: _sample_value(model, s, rng) for s in model.parameter_symbols} for _ in range(count)]
+    return [
+        {s: _sample_value(model, s, rng) for s in model.parameter_symbols} for _ in range(count)
+    ]
 
 
 def _inside(domain: Any, value: float, tol: float = 1e-12) -> bool:
@@ -101,7 +105,9 @@ def _existence_checks(model: Model, eq: Any, count: int = 60) -> tuple[int, int]
     return same, count
 
 
-def _eigenvalue_checks(model: Model, eq: Any, J: Any, condition: Any, count: int = 60) -> tuple[int, int]:
+def _eigenvalue_checks(
+    model: Model, eq: Any, J: Any, condition: Any, count: int = 60
+) -> tuple[int, int]:
     """Compare a stability condition with numerical eigenvalues (points near the boundary skipped)."""
     import numpy as np
 
@@ -119,7 +125,9 @@ def _eigenvalue_checks(model: Model, eq: Any, J: Any, condition: Any, count: int
     return same, total
 
 
-def find_equilibrium(model: Model, target: Mapping[str, Any], *, timeout: float | None = 60.0) -> Any:
+def find_equilibrium(
+    model: Model, target: Mapping[str, Any], *, timeout: float | None = 60.0
+) -> Any:
     """The symbolic engine's equilibrium whose coordinates equal `target` (given states only).
 
     Parameters
@@ -184,45 +192,63 @@ def stability_derivation(
     except IncentiveGeometryError as err:
         return [Step("find the equilibrium symbolically", f"{type(err).__name__}: {err}", False)]
     if eq is None:
-        return [Step(f"find the equilibrium {dict(target)} symbolically", "not among the equilibria found", False)]
+        return [
+            Step(
+                f"find the equilibrium {dict(target)} symbolically",
+                "not among the equilibria found",
+                False,
+            )
+        ]
     point = eq.point
     text = ", ".join(f"{s} = {to_text(v)}" for s, v in point.items())
-    residual = [sympy.simplify(f.xreplace(point) - (s.xreplace(point) if model.time == "discrete" else 0))
-                for s, f in zip(model.states, model.rhs, strict=True)]
-    steps.append(Step(
-        "the point is an equilibrium",
-        f"substituting {text} into the right-hand side gives {residual}",
-        all(r == 0 for r in residual),
-    ))
+    residual = [
+        sympy.simplify(f.xreplace(point) - (s.xreplace(point) if model.time == "discrete" else 0))
+        for s, f in zip(model.states, model.rhs, strict=True)
+    ]
+    steps.append(
+        Step(
+            "the point is an equilibrium",
+            f"substituting {text} into the right-hand side gives {residual}",
+            all(r == 0 for r in residual),
+        )
+    )
     exist_ok, exist_total = _existence_checks(model, eq)
-    steps.append(Step(
-        "it exists (is real and in the state domain) when",
-        f"{to_text(eq.exists)}; matches a direct check of the point at {exist_ok} of {exist_total} "
-        "rational parameter points",
-        exist_ok == exist_total,
-    ))
+    steps.append(
+        Step(
+            "it exists (is real and in the state domain) when",
+            f"{to_text(eq.exists)}; matches a direct check of the point at {exist_ok} of {exist_total} "
+            "rational parameter points",
+            exist_ok == exist_total,
+        )
+    )
     st = ig.stability(model, eq, timeout=timeout)
     J = sympy.Matrix(model.rhs).jacobian(list(model.states)).xreplace(point)
     same_jacobian = sympy.simplify(sympy.Matrix(st.jacobian) - J) == sympy.zeros(*J.shape)
     eigen = getattr(st, "eigenvalues", None)
-    steps.append(Step(
-        "Jacobian at the equilibrium",
-        f"J = {sympy.sstr(sympy.Matrix(st.jacobian).tolist())}"
-        + (f"; eigenvalues {sympy.sstr(eigen)}" if eigen is not None else ""),
-        bool(same_jacobian),
-    ))
+    steps.append(
+        Step(
+            "Jacobian at the equilibrium",
+            f"J = {sympy.sstr(sympy.Matrix(st.jacobian).tolist())}"
+            + (f"; eigenvalues {sympy.sstr(eigen)}" if eigen is not None else ""),
+            bool(same_jacobian),
+        )
+    )
     criterion = "Routh-Hurwitz" if model.time == "continuous" else "Schur-Cohn (Jury)"
     eig_ok, eig_total = _eigenvalue_checks(model, eq, J, st.condition)
-    steps.append(Step(
-        f"stability condition ({criterion}, simplified under the domains)",
-        f"{to_text(st.condition)}; agrees with numerical eigenvalues at {eig_ok} of {eig_total} "
-        "rational parameter points",
-        eig_ok == eig_total and eig_total > 0,
-    ))
+    steps.append(
+        Step(
+            f"stability condition ({criterion}, simplified under the domains)",
+            f"{to_text(st.condition)}; agrees with numerical eigenvalues at {eig_ok} of {eig_total} "
+            "rational parameter points",
+            eig_ok == eig_total and eig_total > 0,
+        )
+    )
     agree, total = agree_on_rationals(model, st.condition, prediction)
-    steps.append(Step(
-        "the engine's condition matches the prediction",
-        f"{to_text(st.condition)}  vs  {to_text(prediction)}: equal at {agree} of {total} exact rational parameter points",
-        agree == total,
-    ))
+    steps.append(
+        Step(
+            "the engine's condition matches the prediction",
+            f"{to_text(st.condition)}  vs  {to_text(prediction)}: equal at {agree} of {total} exact rational parameter points",
+            agree == total,
+        )
+    )
     return steps

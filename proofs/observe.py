@@ -77,19 +77,32 @@ def equilibria_at(model: Model, values: Mapping[str, float], *, n_starts: int = 
 def _describe(found: list[Any]) -> str:
     parts = []
     for e in found:
-        lam = ", ".join(f"{complex(v).real:.3g}" + (f"{complex(v).imag:+.3g}i" if abs(complex(v).imag) > 1e-12 else "") for v in e.eigenvalues)
+        lam = ", ".join(
+            f"{complex(v).real:.3g}"
+            + (f"{complex(v).imag:+.3g}i" if abs(complex(v).imag) > 1e-12 else "")
+            for v in e.eigenvalues
+        )
         point = ", ".join(f"{float(v):.4g}" for v in e.x)
         parts.append(f"({point}) {'stable' if e.stable else 'unstable'} [{lam}]")
     return "; ".join(parts) or "no equilibrium found"
 
 
-def stable_at(model: Model, target: Mapping[str, float], values: Mapping[str, float]) -> Observation:
-    """Whether an equilibrium at `target` exists and is stable (numerically).
+def stable_at(
+    model: Model, target: Mapping[str, float], values: Mapping[str, float]
+) -> Observation:
+    """Whether the point `target` is an equilibrium and linearly stable, numerically.
+
+    The residual of the right-hand side (flows) or of ``f(x) - x`` (maps) is evaluated at the
+    point, and the eigenvalues of the Jacobian there are computed numerically (compiled model):
+    stable iff every real part is negative (flows) or every modulus below one (maps). Looking at
+    the point itself avoids a root finder, which near a transcritical point may converge to the
+    neighbouring equilibrium instead.
 
     Parameters
     ----------
     model : Model
     target : mapping of state name to value
+        Every state's value.
     values : mapping of str to float
 
     Returns
@@ -103,11 +116,28 @@ def stable_at(model: Model, target: Mapping[str, float], values: Mapping[str, fl
     >>> stable_at(entrenchment(), {"x": 0.0}, {"theta": 0.1}).value
     False
     """
-    found = equilibria_at(model, values)
-    idx = [model.state_names.index(k) for k in target]
-    want = np.array([float(v) for v in target.values()])
-    hits = [e for e in found if np.max(np.abs(e.x[idx] - want)) < NEAR]
-    return Observation(any(e.stable for e in hits), _describe(found))
+    from incentive_geometry.solvers.numeric.compile import compile_model
+
+    cm = compile_model(model)
+    x = np.array([float(target[s]) for s in model.state_names])
+    full = {p.name: p.default for p in model.parameters} | _params(model, values)
+    p = cm.param_vector(full)
+    f = cm.rhs(x, p) - (x if model.time == "discrete" else 0.0)
+    residual = float(np.max(np.abs(f)))
+    lam = np.linalg.eigvals(cm.jac(x, p))
+    if model.time == "continuous":
+        stable = bool(np.max(lam.real) < 0)
+    else:
+        stable = bool(np.max(np.abs(lam)) < 1)
+    shown = ", ".join(
+        f"{complex(v).real:.4g}"
+        + (f"{complex(v).imag:+.3g}i" if abs(complex(v).imag) > 1e-12 else "")
+        for v in lam
+    )
+    return Observation(
+        residual < 1e-9 and stable,
+        f"residual {residual:.2g} at {dict(target)}; eigenvalues [{shown}]",
+    )
 
 
 def count_stable(model: Model, values: Mapping[str, float], *, at_least: int = 2) -> Observation:
@@ -124,7 +154,9 @@ def count_stable(model: Model, values: Mapping[str, float], *, at_least: int = 2
     return Observation(sum(e.stable for e in found) >= at_least, _describe(found))
 
 
-def only_stable_is(model: Model, target: Mapping[str, float], values: Mapping[str, float]) -> Observation:
+def only_stable_is(
+    model: Model, target: Mapping[str, float], values: Mapping[str, float]
+) -> Observation:
     """Whether the equilibrium at `target` is the only stable one, numerically.
 
     Examples
@@ -142,7 +174,9 @@ def only_stable_is(model: Model, target: Mapping[str, float], values: Mapping[st
     return Observation(ok, _describe(found))
 
 
-def interior_unstable(model: Model, values: Mapping[str, float], *, margin: float = 1e-7) -> Observation:
+def interior_unstable(
+    model: Model, values: Mapping[str, float], *, margin: float = 1e-7
+) -> Observation:
     """Whether an interior equilibrium (all states strictly inside their interval domains)
     exists and every interior equilibrium is unstable, numerically.
 

@@ -57,7 +57,7 @@ class Entry:
         >>> catalogue()[0].samples(64)
         64
         """
-        return max(8, int(round(base * self.weight)))
+        return max(8, round(base * self.weight))
 
 
 def _families() -> dict[str, Callable[[], list[Entry]]]:

@@ -95,11 +95,15 @@ def shares_structure(
     )
     kinds = [(b.kind, float(b.p)) for b in branch.bifurcations]
     transcritical = [p for k, p in kinds if k in ("transcritical", "branch")]
-    feedback = _feedback_sign(model, params | {control: transcritical[0]} if transcritical else params)
+    feedback = _feedback_sign(
+        model, params | {control: transcritical[0]} if transcritical else params
+    )
     ok = bool(transcritical) and (feedback is None or feedback > 0)
     found = ", ".join(f"{k} at {control} = {p:.6g}" for k, p in kinds) or "no bifurcation"
     fb = "" if feedback is None else f"; feedback d/dx[f/(x(1-x))] = {feedback:.3g}"
-    return Observation(ok, f"{found} on the branch for {control} in [{p_range[0]:g}, {p_range[1]:g}]{fb}")
+    return Observation(
+        ok, f"{found} on the branch for {control} in [{p_range[0]:g}, {p_range[1]:g}]{fb}"
+    )
 
 
 def urn_share_model() -> Model:
@@ -145,51 +149,101 @@ def entries() -> list[Entry]:
     urn = urn_share_model()
     true = "0 == 0"
     return [
-        Entry(family, Claim(
-            name="C4.organizations.managerial_entrenchment",
-            statement="Managerial entrenchment: the entrenched manager (x = 1) loses his position "
-            "through a transcritical point in board monitoring, with self-reinforcing rents.",
-            model=manager, prediction=true,
-            domain={"benefit_weight": (0.3, 2.0), "private_benefit": (0.0, 1.0),
-                    "specificity": (0.1, 2.0), "cost": (0.2, 2.0)},
-            observe=functools.partial(shares_structure, manager, "monitoring", (0.0, 0.999), {"x": 1.0}),
-            references=(PAPER, "A. Shleifer and R. W. Vishny, J. Financ. Econ. 25, 123-139 (1989)"),
-        ), weight=0.25, reading=reading),
-        Entry(family, Claim(
-            name="C4.biology.replicator_coordination",
-            statement="Replicator dynamics of a coordination game: the monomorphic state x_1 = 1 "
-            "loses stability through a transcritical point in its payoff, with positive frequency "
-            "dependence.",
-            model=coord, prediction=true,
-            domain={"a_12": (-1.0, 0.4), "a_21": (0.2, 1.0), "a_22": (0.5, 2.0)},
-            observe=functools.partial(shares_structure, coord, "a_11", (2.0, -1.5), {"x_1": 1.0}),
-            references=("J. Hofbauer and K. Sigmund, Evolutionary Games and Population Dynamics, CUP, 1998",),
-        ), weight=0.25, reading=reading),
-        Entry(family, Claim(
-            name="C4.learning.multiplicative_weights",
-            statement="The discrete-time recursive optimizer (multiplicative weights): entrenchment "
-            "x = 1 is lost through a transcritical point in observability, as in the flow.",
-            model=mw, prediction=true,
-            domain={"alpha": (0.3, 2.0), "b": (0.0, 1.0), "gamma": (0.1, 2.0), "c": (0.2, 2.0), "eta": (0.1, 2.0)},
-            observe=functools.partial(shares_structure, mw, "theta", (0.0, 0.999), {"x": 1.0}),
-            references=(PAPER,),
-        ), weight=0.25, reading=reading),
-        Entry(family, Claim(
-            name="C4.economics.holmstrom_milgrom",
-            statement="Linear contracts (Holmstrom-Milgrom, gradient dynamics of effort and "
-            "commission): the contract equilibrium meets a transcritical point as risk grows.",
-            model=hm, prediction=true,
-            domain={"c": (0.3, 3.0), "sigma2": (0.1, 2.0)},
-            observe=functools.partial(shares_structure, hm, "r", (0.0, 10.0), None),
-            references=("B. Holmstrom and P. Milgrom, J. Law Econ. Organ. 7, 24-52 (1991)",),
-        ), weight=0.25, reading=reading),
-        Entry(family, Claim(
-            name="C4.lockin.polya_urn",
-            statement="Increasing-returns urn (share dynamics dx/dt = f(x) - x): its tipping point "
-            "x = 1/2 changes stability through a transcritical point as returns weaken "
-            "(alpha -> 1), as the canonical threshold x* does.",
-            model=urn, prediction=true, domain={},
-            observe=functools.partial(shares_structure, urn, "alpha", (3.0, 0.5), {"x": 0.5}),
-            references=("R. Pemantle, Probab. Surveys 4, 1-79 (2007)",),
-        ), weight=0.25, reading=reading),
+        Entry(
+            family,
+            Claim(
+                name="C4.organizations.managerial_entrenchment",
+                statement="Managerial entrenchment: the entrenched manager (x = 1) loses his position "
+                "through a transcritical point in board monitoring, with self-reinforcing rents.",
+                model=manager,
+                prediction=true,
+                domain={
+                    "benefit_weight": (0.3, 2.0),
+                    "private_benefit": (0.0, 1.0),
+                    "specificity": (0.1, 2.0),
+                    "cost": (0.2, 2.0),
+                },
+                observe=functools.partial(
+                    shares_structure, manager, "monitoring", (0.0, 0.999), {"x": 1.0}
+                ),
+                references=(
+                    PAPER,
+                    "A. Shleifer and R. W. Vishny, J. Financ. Econ. 25, 123-139 (1989)",
+                ),
+            ),
+            weight=0.25,
+            reading=reading,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="C4.biology.replicator_coordination",
+                statement="Replicator dynamics of a coordination game: the monomorphic state x_1 = 1 "
+                "loses stability through a transcritical point in its payoff, with positive frequency "
+                "dependence.",
+                model=coord,
+                prediction=true,
+                domain={"a_12": (-1.0, 0.4), "a_21": (0.2, 1.0), "a_22": (0.5, 2.0)},
+                observe=functools.partial(
+                    shares_structure, coord, "a_11", (2.0, -1.5), {"x_1": 1.0}
+                ),
+                references=(
+                    "J. Hofbauer and K. Sigmund, Evolutionary Games and Population Dynamics, CUP, 1998",
+                ),
+            ),
+            weight=0.25,
+            reading=reading,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="C4.learning.multiplicative_weights",
+                statement="The discrete-time recursive optimizer (multiplicative weights): entrenchment "
+                "x = 1 is lost through a transcritical point in observability, as in the flow.",
+                model=mw,
+                prediction=true,
+                domain={
+                    "alpha": (0.3, 2.0),
+                    "b": (0.0, 1.0),
+                    "gamma": (0.1, 2.0),
+                    "c": (0.2, 2.0),
+                    "eta": (0.1, 2.0),
+                },
+                observe=functools.partial(shares_structure, mw, "theta", (0.0, 0.999), {"x": 1.0}),
+                references=(PAPER,),
+            ),
+            weight=0.25,
+            reading=reading,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="C4.economics.holmstrom_milgrom",
+                statement="Linear contracts (Holmstrom-Milgrom, gradient dynamics of effort and "
+                "commission): the contract equilibrium meets a transcritical point as risk grows.",
+                model=hm,
+                prediction=true,
+                domain={"c": (0.3, 3.0), "sigma2": (0.1, 2.0)},
+                observe=functools.partial(shares_structure, hm, "r", (0.0, 10.0), None),
+                references=("B. Holmstrom and P. Milgrom, J. Law Econ. Organ. 7, 24-52 (1991)",),
+            ),
+            weight=0.25,
+            reading=reading,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="C4.lockin.polya_urn",
+                statement="Increasing-returns urn (share dynamics dx/dt = f(x) - x): its tipping point "
+                "x = 1/2 changes stability through a transcritical point as returns weaken "
+                "(alpha -> 1), as the canonical threshold x* does.",
+                model=urn,
+                prediction=true,
+                domain={},
+                observe=functools.partial(shares_structure, urn, "alpha", (3.0, 0.5), {"x": 0.5}),
+                references=("R. Pemantle, Probab. Surveys 4, 1-79 (2007)",),
+            ),
+            weight=0.25,
+            reading=reading,
+        ),
     ]

@@ -30,7 +30,9 @@ from .entrenchment import DOMAIN, PAPER
 __all__ = ["alignment_falls", "entries"]
 
 
-def alignment_falls(model: Model, values: Mapping[str, float], *, horizon: float = 60.0) -> Observation:
+def alignment_falls(
+    model: Model, values: Mapping[str, float], *, horizon: float = 60.0
+) -> Observation:
     """Simulate from ``x0``; whether alignment falls monotonically (and by more than noise).
 
     Examples
@@ -43,7 +45,9 @@ def alignment_falls(model: Model, values: Mapping[str, float], *, horizon: float
     import incentive_geometry as ig
 
     params = {k: float(v) for k, v in values.items() if k in model.parameter_names}
-    tr = ig.simulate(model, x0={"x": float(values["x0"])}, t=(0.0, horizon), params=params, n_points=301)
+    tr = ig.simulate(
+        model, x0={"x": float(values["x0"])}, t=(0.0, horizon), params=params, n_points=301
+    )
     alignment = tr.observables["alignment"]
     steps = np.diff(alignment)
     # Monotone up to the integrator's accuracy (atol 1e-9): rises below 1e-8 are round-off.
@@ -68,16 +72,20 @@ def entries() -> list[Entry]:
     m = entrenchment()
     domain = {**DOMAIN, "x0": (0.01, 0.99)}
     return [
-        Entry("C2 drift", Claim(
-            name="C2.alignment_falls_in_entrenched_basin",
-            statement="Along trajectories in the entrenched basin, alignment with the designer's "
-            "objective (1 - x) falls monotonically; outside it, it does not fall.",
-            model=m,
-            prediction="alpha*(1 - theta)*(b + gamma*x0) > theta*c",
-            domain=domain,
-            observe=functools.partial(alignment_falls, m),
-            # Points whose drift is slower than the simulation can show are left out.
-            boundary_tol=1e-3,
-            references=(PAPER,),
-        ), weight=0.5),
+        Entry(
+            "C2 drift",
+            Claim(
+                name="C2.alignment_falls_in_entrenched_basin",
+                statement="Along trajectories in the entrenched basin, alignment with the designer's "
+                "objective (1 - x) falls monotonically; outside it, it does not fall.",
+                model=m,
+                prediction="alpha*(1 - theta)*(b + gamma*x0) > theta*c",
+                domain=domain,
+                observe=functools.partial(alignment_falls, m),
+                # Points whose drift is slower than the simulation can show are left out.
+                boundary_tol=1e-3,
+                references=(PAPER,),
+            ),
+            weight=0.5,
+        ),
     ]

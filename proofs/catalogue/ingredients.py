@@ -49,18 +49,36 @@ def entries() -> list[Entry]:
         switch = ", ".join(f"{p} = {what.off:g}" for p in what.parameters)
         domain = {k: v for k, v in DOMAIN.items() if k in off.parameter_names}
         words = name.replace("_", " ")
-        out.append(Entry("C3 ingredients", Claim(
-            name=f"C3.{name}.needed_for_entrenchment",
-            statement=f"Without {words} ({switch}) the entrenched state x = 1 is never stable.",
-            model=off, prediction="0 == 1", domain=domain,
-            observe=functools.partial(stable_at, off, {"x": 1.0}),
-            references=(PAPER,),
-        ), weight=0.5, reading=_READING))
-        out.append(Entry("C3 ingredients", Claim(
-            name=f"C3.{name}.needed_for_bistability",
-            statement=f"Without {words} ({switch}) aligned and entrenched states are never both stable.",
-            model=off, prediction="0 == 1", domain=domain,
-            observe=functools.partial(count_stable, off),
-            references=(PAPER,),
-        ), weight=0.5, reading=_READING))
+        out.append(
+            Entry(
+                "C3 ingredients",
+                Claim(
+                    name=f"C3.{name}.needed_for_entrenchment",
+                    statement=f"Without {words} ({switch}) the entrenched state x = 1 is never stable.",
+                    model=off,
+                    prediction="0 == 1",
+                    domain=domain,
+                    observe=functools.partial(stable_at, off, {"x": 1.0}),
+                    references=(PAPER,),
+                ),
+                weight=0.5,
+                reading=_READING,
+            )
+        )
+        out.append(
+            Entry(
+                "C3 ingredients",
+                Claim(
+                    name=f"C3.{name}.needed_for_bistability",
+                    statement=f"Without {words} ({switch}) aligned and entrenched states are never both stable.",
+                    model=off,
+                    prediction="0 == 1",
+                    domain=domain,
+                    observe=functools.partial(count_stable, off),
+                    references=(PAPER,),
+                ),
+                weight=0.5,
+                reading=_READING,
+            )
+        )
     return out

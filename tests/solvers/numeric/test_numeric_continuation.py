@@ -278,3 +278,27 @@ def test_a_branch_that_ends_stops_with_the_step_size_message() -> None:
     assert "backward: step size fell below `ds_min` = 1e-08 at p=" in br.message
     assert "forward: reached p = 2, the end of `p_range`" in br.message
     assert br.p.min() < 1e-6 and np.allclose(br.x[:, 0], br.p**2, atol=1e-9)
+
+
+def test_branch_switching_onto_the_period_two_orbit() -> None:
+    # On f o f, the fixed-point branch x = 1 - 1/r has a pitchfork at r = 3: the other branch
+    # is the 2-cycle, with r >= 3 and x = (r + 1 +- sqrt((r + 1)(r - 3))) / (2 r).
+    m = ig.load_model(EXAMPLES / "logistic_map.toml").iterate(2)
+    br = ig.continuation(m, "r", x0=[0.6], params={"r": 2.5}, p_range=(2.5, 3.4),
+                         switch_branches=True)
+    (pf,) = br.of_kind("pitchfork")
+    assert abs(pf.p - 3.0) < TOL
+    (cycle,) = br.children
+    r, x = cycle.p, cycle.x[:, 0]
+    assert r.min() > 3.0 - 1e-9 and len(r) > 10
+    # Points of the 2-cycle: f(f(x)) = x, but f(x) != x away from the pitchfork. (The closed
+    # form is ill-conditioned at r = 3, where sqrt(r - 3) amplifies round-off.)
+    fx = r * x * (1 - x)
+    assert np.abs(r * fx * (1 - fx) - x).max() < 1e-12
+    assert np.all(np.abs(fx - x)[r > 3.01] > 1e-3)
+    far = r > 3.05
+    disc = np.sqrt((r[far] + 1) * (r[far] - 3))
+    lo, hi = (r[far] + 1 - disc) / (2 * r[far]), (r[far] + 1 + disc) / (2 * r[far])
+    assert np.minimum(np.abs(x[far] - lo), np.abs(x[far] - hi)).max() < 1e-10
+    # Stable between r = 3 and 1 + sqrt(6) (the flip of the 2-cycle is outside p_range).
+    assert np.all(cycle.stable[(r > 3.001) & (r < 3.44)])

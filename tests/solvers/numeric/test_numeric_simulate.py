@@ -269,3 +269,37 @@ def test_simulation_converges_to_the_symbolically_stable_equilibria(
         ens = ig.simulate(m, x0=starts, params=values, t=span, n_points=3)
         assert ens.success
         assert np.abs(ens.final - target).max() < 1e-5, (name, target)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("brusselator", {"a": 1.0, "b": 1.5}),
+        ("entrenchment", {"alpha": 1.0, "theta": 0.3, "b": 0.2, "gamma": 1.0, "c": 1.0}),
+        ("logistic_map", {"r": 2.8}),
+        ("fold", {"p": -1.0}),
+    ],
+)
+def test_simulation_converges_to_what_the_symbolic_engine_calls_stable(
+    name: str, values: dict[str, float]
+) -> None:
+    if "stability" not in dir(ig):
+        pytest.skip("the symbolic engine (ig.equilibria, ig.stability) is not registered yet")
+    import sympy
+
+    if name == "fold":
+        m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": -1.0})
+    else:
+        m = ig.load_model(EXAMPLES / f"{name}.toml")
+    fixed = m.with_parameters(**values)
+    stable = []
+    for eq in ig.equilibria(fixed):
+        if eq.exists in (True, sympy.true) and ig.stability(fixed, eq).condition in (True, sympy.true):
+            stable.append(np.array([float(eq.point[s]) for s in fixed.states]))
+    assert stable, "the symbolic engine finds a stable equilibrium"
+    rng = np.random.default_rng(5)
+    for target in stable:
+        starts = target + 0.01 * rng.standard_normal((8, len(target)))
+        span = (0, 600) if m.time == "discrete" else (0.0, 80.0)
+        ens = ig.simulate(m, x0=starts, params=values, t=span, n_points=3)
+        assert ens.success and np.abs(ens.final - target).max() < 1e-5

@@ -3,6 +3,7 @@ examples the README shows work as written."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -27,18 +28,24 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert test_command in [line.strip() for line in ci]
 
 
-def test_readme_main_job_runs() -> None:
+@pytest.mark.slow
+def test_readme_main_job_runs(tmp_path: Path) -> None:
     main_job = _bash_blocks()[0].strip()
-    assert main_job.startswith("python -m pip install . && incgeo ")
+    assert main_job == "python -m pip install . && incgeo verify"
     args = main_job.split("&& incgeo ", 1)[1].split()
     out = subprocess.run(
-        [sys.executable, "-m", "incentive_geometry", *args],
-        cwd=ROOT,
+        [sys.executable, "-m", "incentive_geometry", *args, "--no-progress"],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         check=False,
     )
     assert out.returncode == 0, out.stderr
+    report = tmp_path / "verify-report"
+    record = json.loads((report / "report.json").read_text())
+    assert record["seconds"] < 180, "the default verification must finish in under 3 minutes"
+    assert {c["verdict"] for c in record["claims"]} <= {"confirmed", "refuted", "inconclusive"}
+    assert "![stability_map](figures/stability_map.png)" in (report / "report.md").read_text()
 
 
 def test_readme_model_file_example_loads(tmp_path: Path) -> None:

@@ -250,6 +250,8 @@ def normalize_relation(rel: Any, domains: Mapping[Any, Domain]) -> Any:
     if not kept:
         return _relation(sympy.Integer(1), op, 0)
     if op in ("==", "!="):
+        if len(kept) == 1:
+            return _split_sides(kept[0][0], op)
         parts = [_relation(base, "==", 0) for base, _ in kept]
         return sympy.Or(*parts) if op == "==" else sympy.Not(sympy.Or(*parts))
     if len(kept) == 1:

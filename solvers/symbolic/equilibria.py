@@ -29,8 +29,8 @@ Examples
 >>> m = ig.Model.from_equations({"x": "r*x - x**3"}, parameters={"r": 1})
 >>> eqs = ig.equilibria(m)
 >>> [e.point for e in eqs]
-[{x: 0}, {x: -sqrt(r)}, {x: sqrt(r)}]
->>> eqs[2].exists
+[{x: 0}, {x: sqrt(r)}, {x: -sqrt(r)}]
+>>> eqs[1].exists
 r >= 0
 """
 
@@ -84,7 +84,7 @@ class Equilibrium:
     >>> m = ig.Model.from_equations({"x": "x*(1 - x)"}, parameters={})
     >>> e = ig.equilibria(m)[1]
     >>> e.point, e.values, e.case
-    ({x: 1}, (1,), '1 - x = 0')
+    ({x: 1}, (1,), '1 - x = 0 ; x = 1')
     """
 
     point: dict[Any, Any]

@@ -1,0 +1,187 @@
+"""Thresholds: the values of one parameter on the stability boundary of an equilibrium.
+
+Each relation of the stability condition is an inequality ``g > 0`` (or ``<``); its boundary
+``g = 0`` is solved for the parameter (by radicals for a polynomial of degree at most four,
+:func:`sympy.solve` otherwise). Solutions outside the parameter's domain, or never real, are
+dropped.
+
+Examples
+--------
+>>> import incentive_geometry as ig
+>>> m = ig.Model.from_equations({"x": "r*x*(1 - x)"}, time="discrete",
+...     parameters={"r": {"default": 2, "domain": [0, 4]}})
+>>> [s.value for s in ig.threshold(m, ig.equilibria(m)[1], "r")]
+[1, 3]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+import sympy
+
+from incentive_geometry.errors import ModelError
+from incentive_geometry.model import Model
+
+from .budget import Budget
+from .equilibria import Equilibrium
+from .stability import stability
+
+__all__ = ["Threshold", "ThresholdSolution", "threshold"]
+
+_RELATIONS = (sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan, sympy.GreaterThan)
+
+
+@dataclass(frozen=True)
+class ThresholdSolution:
+    """One value of the parameter on the stability boundary.
+
+    Parameters
+    ----------
+    value : sympy.Expr
+        The parameter value (an expression in the other parameters).
+    source : sympy relational
+        The stability condition whose boundary it is.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.threshold import ThresholdSolution
+    >>> r = sympy.Symbol("r")
+    >>> ThresholdSolution(sympy.Integer(3), r < 3).value
+    3
+    """
+
+    value: Any
+    source: Any
+
+
+@dataclass(frozen=True)
+class Threshold(Sequence[ThresholdSolution]):
+    """The parameter values on the stability boundary of an equilibrium.
+
+    Parameters
+    ----------
+    parameter : sympy.Symbol
+    solutions : tuple of ThresholdSolution
+    condition : sympy Boolean
+        The stability condition the boundary belongs to.
+    complete : bool
+        False when a boundary could not be solved for the parameter in closed form.
+    message : str
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "(a - k)*x"}, parameters={"a": 1, "k": 2})
+    >>> th = ig.threshold(m, ig.equilibria(m)[0], "k")
+    >>> th.values, th.complete
+    ((a,), True)
+    """
+
+    parameter: Any
+    solutions: tuple[ThresholdSolution, ...]
+    condition: Any
+    complete: bool = True
+    message: str = ""
+
+    @overload
+    def __getitem__(self, index: int) -> ThresholdSolution: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ThresholdSolution]: ...
+    def __getitem__(self, index: int | slice) -> ThresholdSolution | Sequence[ThresholdSolution]:
+        return self.solutions[index]
+
+    def __len__(self) -> int:
+        return len(self.solutions)
+
+    def __iter__(self) -> Iterator[ThresholdSolution]:
+        return iter(self.solutions)
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """The parameter values, in order of the solutions."""
+        return tuple(s.value for s in self.solutions)
+
+
+def threshold(
+    model: Model, eq: Equilibrium, parameter: str, *, timeout: float | None = None
+) -> Threshold:
+    """Solve the stability boundary of `eq` for one parameter.
+
+    Parameters
+    ----------
+    model : Model
+    eq : Equilibrium
+    parameter : str
+        The parameter's name.
+    timeout : float, optional
+        Seconds allowed; past it :class:`~incentive_geometry.errors.SymbolicTimeout`.
+
+    Returns
+    -------
+    Threshold
+
+    Raises
+    ------
+    ModelError
+        For an unknown parameter name.
+    SymbolicTimeout
+        Past `timeout`.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations(
+    ...     {"x": "x*(1 - x)*(alpha*(1 - theta)*(b + gamma*x) - theta*c)"},
+    ...     parameters={"alpha": {"default": 1, "domain": "positive"},
+    ...                 "theta": {"default": 0.3, "domain": [0, 1]},
+    ...                 "b": {"default": 0.2, "domain": "nonnegative"},
+    ...                 "gamma": {"default": 1, "domain": "nonnegative"},
+    ...                 "c": {"default": 1, "domain": "positive"}})
+    >>> ig.threshold(m, ig.equilibria(m)[1], "theta").values
+    (alpha*(b + gamma)/(alpha*b + alpha*gamma + c),)
+    """
+    if not isinstance(parameter, str):
+        raise ModelError(f"`parameter` must be a parameter name (str), got {parameter!r:.60}")
+    p = model.parameter(parameter)
+    sym = p.symbol
+    budget = Budget(timeout, what=f"threshold in `{parameter}` for `{model.name}`")
+    st = stability(model, eq, timeout=timeout)
+    solutions: list[ThresholdSolution] = []
+    seen: set[Any] = set()
+    notes: list[str] = []
+    relations = [r for r in sympy.preorder_traversal(st.condition) if isinstance(r, _RELATIONS)]
+    for rel in relations:
+        budget.check(f"boundary of {rel}")
+        g = sympy.fraction(sympy.together(rel.lhs - rel.rhs))[0]
+        if sym not in g.free_symbols:
+            continue
+        if g.is_polynomial(sym) and sympy.degree(g, sym) <= 4:
+            values = list(sympy.roots(sympy.Poly(g, sym)))
+            if len(values) < sympy.degree(g, sym):
+                values = [v for v in sympy.solve(g, sym)]
+        else:
+            try:
+                values = sympy.solve(g, sym)
+            except NotImplementedError:
+                notes.append(f"cannot solve {g} = 0 for `{parameter}`")
+                continue
+        for v in values:
+            v = sympy.factor(v) if v.count_ops() < 200 else v
+            if v.has(sympy.I) or v in seen:
+                continue
+            if not v.free_symbols and (not v.is_real or not p.domain.contains(float(v))):
+                continue
+            seen.add(v)
+            solutions.append(ThresholdSolution(value=v, source=rel))
+    solutions.sort(key=lambda s: (bool(s.value.free_symbols), float(s.value) if not s.value.free_symbols else 0.0, str(s.value)))
+    return Threshold(
+        parameter=sym,
+        solutions=tuple(solutions),
+        condition=st.condition,
+        complete=not notes,
+        message="; ".join(notes),
+    )

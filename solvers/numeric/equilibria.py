@@ -12,6 +12,7 @@ others.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -207,14 +208,16 @@ def _batched_newton(
             # D G = M D F + F (grad M)^T, grad M = M * sum_k (-2 (x - r_k)/|x - r_k|^4) / (1/|x - r_k|^2 + 1).
             M = np.ones(len(idx))
             gradlogM = np.zeros_like(xi)
-            for r in known:
-                d = xi - r
-                d2 = np.maximum(np.sum(d * d, axis=1), 1e-300)
-                factor = 1.0 / d2 + 1.0
-                M *= factor
-                gradlogM += (-2.0 * d / d2[:, None] ** 2) / factor[:, None]
-            Ji = M[:, None, None] * Ji + M[:, None, None] * Fi[:, :, None] * gradlogM[:, None, :]
-            Fi = M[:, None] * Fi
+            # A start sitting on a known root overflows here; it is dropped below as non-finite.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for r in known:
+                    d = xi - r
+                    d2 = np.maximum(np.sum(d * d, axis=1), 1e-300)
+                    factor = 1.0 / d2 + 1.0
+                    M *= factor
+                    gradlogM += (-2.0 * d / d2[:, None] ** 2) / factor[:, None]
+                Ji = M[:, None, None] * Ji + M[:, None, None] * Fi[:, :, None] * gradlogM[:, None, :]
+                Fi = M[:, None] * Fi
         finite = np.all(np.isfinite(Fi), axis=1) & np.all(np.isfinite(Ji), axis=(1, 2))
         step = np.zeros_like(xi)
         ok = finite.copy()
@@ -385,6 +388,14 @@ def find_equilibria(
     sampler = qmc.Sobol(d=cm.n, scramble=True, seed=seed)
     m_exp = int(np.ceil(np.log2(max(n_starts, 2))))
     starts = qmc.scale(sampler.random_base2(m_exp), lo, hi) if cm.n > 0 else np.zeros((1, 0))
+    n_corners = 0
+    if 0 < cm.n <= 6:
+        # The corners of the box start Newton too: equilibria on the boundary (shares at 0 or 1)
+        # are common, and near a transcritical point interior starts all converge to the
+        # neighbouring equilibrium instead of the boundary one.
+        corners = np.array(list(itertools.product(*zip(lo, hi, strict=True))), dtype=float)
+        starts = np.vstack([corners, starts])
+        n_corners = len(corners)
     dedup = np.sqrt(tol)
     slack = 1e-9 * (hi - lo)
 
@@ -407,7 +418,8 @@ def find_equilibria(
             raise ConvergenceError(
                 f"find_equilibria: Newton did not converge to any point of model `{target.name}` "
                 f"inside the box {dict(zip(model.state_names, zip(lo, hi, strict=True), strict=True))}"
-                f"; tried {len(starts)} Sobol starts (seed {seed}), {max_iter} iterations each, "
+                f"; tried {len(starts) - n_corners} Sobol starts (seed {seed}) and {n_corners} box "
+                f"corners, {max_iter} iterations each, "
                 f"and {deflation_rounds} deflation rounds, tol {tol:g}. Widen `bounds`, raise "
                 "`n_starts`, or check the parameters"
             )

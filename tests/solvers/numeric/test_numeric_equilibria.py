@@ -134,3 +134,17 @@ def test_models_on_the_simplex_are_solved_on_the_simplex() -> None:
     interior = [e for e in eqs if np.all(e.x > 1e-6)]
     # Interior point: u = 2 v = 3 w, i.e. (6, 3, 2) / 11.
     assert np.allclose(interior[0].x, np.array([6, 3, 2]) / 11, atol=1e-10)
+
+
+def test_boundary_equilibrium_next_to_a_transcritical_point_is_found() -> None:
+    # Just past theta_0 = b/(b + c) the interior point x* sits 1e-4 from x = 0: interior starts
+    # all converge to x*, so the box corners must start Newton too (x = 0 is stable there).
+    m = ig.Model.from_equations(
+        {"x": "x*(1 - x)*((1 - theta)*(0.2 + x) - theta)"},
+        parameters={"theta": {"default": 0.2 / 1.2 + 1e-4, "domain": [0, 1]}},
+        states={"x": {"domain": [0, 1]}},
+    )
+    found = ig.find_equilibria(m)
+    xs = sorted(round(float(e.x[0]), 6) for e in found)
+    assert xs == [0.0, 0.000144, 1.0]
+    assert [e.stable for e in sorted(found, key=lambda e: float(e.x[0]))] == [True, False, True]

@@ -438,6 +438,10 @@ class Model:
         ``params`` a dict name -> float and ``rng`` a :class:`numpy.random.Generator` (seeded by
         the caller). The equations then give the mean dynamics. It takes no part in equality or
         hashing, and a model file cannot hold it (:meth:`to_toml` refuses such a model).
+    claims : tuple of dict
+        Claims about the model declared in its file (``[[claims]]`` tables), kept as written;
+        ``incgeo check`` reads them (:mod:`incentive_geometry.proofs.user`). They take no part
+        in equality or hashing, and :meth:`to_toml` writes them back.
 
     Examples
     --------
@@ -461,6 +465,7 @@ class Model:
     description: str = ""
     references: tuple[str, ...] = ()
     stochastic_step: Callable[..., Any] | None = field(default=None, compare=False)
+    claims: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, hash=False)
 
     # -- validation ------------------------------------------------------------------------
     def __post_init__(self) -> None:
@@ -559,6 +564,18 @@ class Model:
                 f"model `{self.name}`: `stochastic_step` must be callable, got "
                 f"{self.stochastic_step!r:.60}"
             )
+        if isinstance(self.claims, Mapping) or not all(isinstance(c, Mapping) for c in self.claims):
+            raise ModelError(
+                f"model `{self.name}`: `claims` must be a list of tables (one [[claims]] each)"
+            )
+        for i, c in enumerate(self.claims):
+            missing = [k for k in ("name", "prediction", "observe") if k not in c]
+            if missing:
+                raise ModelError(
+                    f"model `{self.name}`: claim {i + 1} lacks {', '.join(missing)}; a claim needs "
+                    "name, prediction, observe and domain"
+                )
+        object.__setattr__(self, "claims", tuple(dict(c) for c in self.claims))
         if self.simplex:
             self._check_simplex_invariance()
 
@@ -609,6 +626,7 @@ class Model:
         constraints: Iterable[str | Any] = (),
         description: str = "",
         references: Iterable[str] = (),
+        claims: Iterable[Mapping[str, Any]] = (),
     ) -> Model:
         """Build a model from right-hand sides given as text or sympy expressions.
 
@@ -633,6 +651,8 @@ class Model:
             Conditions on states defining the admissible region.
         description : str
         references : iterable of str
+        claims : iterable of dict
+            Claims about the model, as in a model file's ``[[claims]]`` tables.
 
         Returns
         -------
@@ -736,6 +756,7 @@ class Model:
             constraints=cons,
             description=description,
             references=tuple(references),
+            claims=tuple(claims),
         )
 
     # -- accessors -------------------------------------------------------------------------
@@ -1104,6 +1125,8 @@ class Model:
             }
             if terms:
                 out["noise"] = terms
+        if self.claims:
+            out["claims"] = [dict(c) for c in self.claims]
         return out
 
     def to_toml(self) -> str:
@@ -1360,6 +1383,7 @@ def _rebind(expr: Any, names: Mapping[str, sympy.Symbol]) -> Any:
 
 
 _FILE_KEYS = (
+    "claims",
     "constraints",
     "description",
     "equations",
@@ -1372,6 +1396,13 @@ _FILE_KEYS = (
     "states",
     "time",
 )
+
+
+def _claim_tables(items: list[Any], source: str) -> list[dict[str, Any]]:
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ModelError(f"{source}: [[claims]] {i + 1}: expected a table, got {item!r:.60}")
+    return items
 
 
 def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -> Model:
@@ -1442,6 +1473,7 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
             constraints=typed("constraints", list, [], "a list of conditions"),
             description=typed("description", str, "", "text"),
             references=typed("references", list, [], "a list of strings"),
+            claims=_claim_tables(typed("claims", list, [], "a list of [[claims]] tables"), source),
         )
     except ModelError as err:
         summary = err.summary

@@ -1,0 +1,172 @@
+"""``incgeo check FILE``: check a user's own claims about a model file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from incentive_geometry.errors import ModelError
+
+from ._common import resolve_model
+
+__all__ = ["check"]
+
+
+def _pairs(items: tuple[str, ...], option: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        for part in item.split(","):
+            key, sep, value = part.partition("=")
+            try:
+                out[key.strip()] = float(value)
+            except ValueError:
+                raise ModelError(
+                    f"{option} {item}: expected state=value, e.g. {option} x=0"
+                ) from None
+            if not sep or not key.strip():
+                raise ModelError(f"{option} {item}: expected state=value, e.g. {option} x=0")
+    return out
+
+
+def _domain(items: tuple[str, ...]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for item in items:
+        key, sep, rng = item.partition("=")
+        parts = rng.split(":")
+        try:
+            lo, hi = (float(v) for v in parts)
+        except ValueError:
+            raise ModelError(
+                f"--domain {item}: expected name=lo:hi, e.g. --domain theta=0:1"
+            ) from None
+        if not sep or not key.strip():
+            raise ModelError(f"--domain {item}: expected name=lo:hi, e.g. --domain theta=0:1")
+        out[key.strip()] = [lo, hi]
+    return out
+
+
+@click.command()
+@click.argument("model")
+@click.option(
+    "--claim", "prediction", default=None, help="The prediction (a condition on parameters)."
+)
+@click.option(
+    "--observe",
+    type=click.Choice(["stable", "unstable", "bistable", "only_stable", "converges"]),
+    default=None,
+    help="What the observation decides (with --claim).",
+)
+@click.option(
+    "--at",
+    "at",
+    multiple=True,
+    metavar="STATE=VALUE",
+    help="The equilibrium (stable, unstable, only_stable).",
+)
+@click.option(
+    "--from",
+    "start",
+    multiple=True,
+    metavar="STATE=VALUE",
+    help="Start of the simulation (converges).",
+)
+@click.option(
+    "--to",
+    "end",
+    multiple=True,
+    metavar="STATE=VALUE",
+    help="Expected end of the simulation (converges).",
+)
+@click.option(
+    "--domain", "domain", multiple=True, metavar="NAME=LO:HI", help="A sampled parameter range."
+)
+@click.option("--name", default="claim", show_default=True, help="Name of the --claim.")
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Samples per claim (default: the claim's `samples`, else 128).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.option("--strict", is_flag=True, help="Exit with 1 unless every claim is confirmed.")
+def check(
+    model: str,
+    prediction: str | None,
+    observe: str | None,
+    at: tuple[str, ...],
+    start: tuple[str, ...],
+    end: tuple[str, ...],
+    domain: tuple[str, ...],
+    name: str,
+    samples: int | None,
+    seed: int,
+    as_json: bool,
+    strict: bool,
+) -> None:
+    """Check claims about MODEL: its [[claims]] tables, or one given with --claim.
+
+    Example: incgeo check examples/entrenchment.toml --claim "alpha*(1 - theta)*b < theta*c"
+    --observe stable --at x=0 --domain theta=0:0.98 --domain b=0:1
+    """
+    import warnings
+
+    import incentive_geometry as ig
+    from incentive_geometry.proofs.user import claim_from_spec
+
+    m = resolve_model(model)
+    specs: list[dict[str, Any]]
+    if prediction is not None:
+        if observe is None:
+            raise ModelError(
+                "--claim needs --observe (stable, unstable, bistable, only_stable or converges)"
+            )
+        spec: dict[str, Any] = {
+            "name": name,
+            "prediction": prediction,
+            "observe": observe,
+            "domain": _domain(domain),
+        }
+        if at:
+            spec["at"] = _pairs(at, "--at")
+        if start:
+            spec["from"] = _pairs(start, "--from")
+        if end:
+            spec["to"] = _pairs(end, "--to")
+        specs = [spec]
+    else:
+        if not m.claims:
+            raise ModelError(
+                f"`{model}` declares no [[claims]]; give one with --claim and --observe"
+            )
+        specs = [dict(c) for c in m.claims]
+    reports = []
+    for i, spec in enumerate(specs):
+        claim = claim_from_spec(
+            m, spec, where=f"{model}: [[claims]] {i + 1}" if prediction is None else "claim"
+        )
+        n = samples or int(spec.get("samples", 128))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reports.append(ig.check(claim, samples=n, seed=seed))
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        for r in reports:
+            lo, hi = r.interval
+            click.echo(
+                f"{r.claim}: {r.verdict} (agreement {r.agreement:.3f} [{lo:.3f}, {hi:.3f}], "
+                f"{r.evaluated} compared)"
+            )
+            click.echo(f"  {r.reason}")
+            if r.boundary_error is not None:
+                click.echo(
+                    f"  boundary error {r.boundary_error:.3g} (box units, {r.boundary_rays} rays)"
+                )
+            for note in r.notes:
+                click.echo(f"  note: {note}")
+    if strict and any(r.verdict != "confirmed" for r in reports):
+        sys.exit(1)

@@ -1,0 +1,115 @@
+"""A user's own claims: [[claims]] in a model file and `incgeo check`."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import incentive_geometry as ig
+from incentive_geometry.cli import main
+from incentive_geometry.proofs.user import claim_from_spec
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ENTRENCHMENT = str(EXAMPLES / "entrenchment.toml")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 0
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_claims_in_a_model_file_round_trip_and_check() -> None:
+    m = ig.load_model(ENTRENCHMENT)
+    assert [c["name"] for c in m.claims] == ["aligned_stable", "entrenched_attracts"]
+    assert ig.Model.from_toml(m.to_toml()).claims == m.claims
+    code, out, err = run("check", ENTRENCHMENT, "--samples", "32", "--json")
+    assert code == 0, err
+    reports = json.loads(out)
+    assert [r["verdict"] for r in reports] == ["confirmed", "confirmed"]
+
+
+def test_a_claim_on_the_command_line_is_confirmed_or_refuted() -> None:
+    base = [
+        "check",
+        ENTRENCHMENT,
+        "--observe",
+        "stable",
+        "--at",
+        "x=0",
+        "--domain",
+        "theta=0:0.98",
+        "--domain",
+        "b=0:1",
+        "--samples",
+        "64",
+    ]
+    code, out, _ = run(*base, "--claim", "alpha*(1 - theta)*b < theta*c")
+    assert code == 0 and "claim: confirmed" in out
+    code, out, _ = run(*base, "--claim", "alpha*(1 - theta)*b > theta*c", "--strict")
+    assert code == 1 and "claim: refuted" in out and "e.g. at" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--claim", "theta > 0.5"], "--claim needs --observe"),
+        (["--claim", "theta > 0.5", "--observe", "stable", "--at", "y=0"], "`at` names `y`"),
+        (
+            ["--claim", "theta > 0.5", "--observe", "stable", "--at", "x=0", "--domain", "theta=0"],
+            "expected name=lo:hi",
+        ),
+        (
+            ["--claim", "thetta > 0.5", "--observe", "bistable", "--domain", "theta=0:1"],
+            "unknown name `thetta`",
+        ),
+        (
+            ["--claim", "theta > 0.5", "--observe", "bistable", "--domain", "zeta=0:1"],
+            "unknown parameter `zeta`",
+        ),
+    ],
+)
+def test_bad_claims_exit_2_with_a_clear_message(args: list[str], message: str) -> None:
+    code, _, err = run("check", ENTRENCHMENT, *args)
+    assert code == 2, err
+    assert message in err and "Traceback" not in err
+
+
+def test_claim_tables_are_validated(tmp_path: Path) -> None:
+    m = ig.load_model(ENTRENCHMENT)
+    with pytest.raises(ig.ModelError, match="unknown key `colour`"):
+        claim_from_spec(
+            m, {"name": "a", "prediction": "theta > 0", "observe": "bistable", "colour": 1}
+        )
+    with pytest.raises(ig.ModelError, match="`observe` must be one of"):
+        claim_from_spec(m, {"name": "a", "prediction": "theta > 0", "observe": "maybe"})
+    path = tmp_path / "m.toml"
+    path.write_text('[equations]\nx = "-x"\n[[claims]]\nprediction = "0 == 0"\n')
+    with pytest.raises(ig.ModelError, match="claim 1 lacks name, observe"):
+        ig.load_model(path)
+
+
+def test_converges_claims_simulate() -> None:
+    m = ig.load_model(ENTRENCHMENT)
+    claim = claim_from_spec(
+        m,
+        {
+            "name": "returns",
+            "prediction": "theta > 0.6",
+            "observe": "converges",
+            "from": {"x": 0.999},
+            "to": {"x": 0},
+            "horizon": 400,
+            "tolerance": 0.01,
+            "domain": {"theta": [0.62, 0.98]},
+        },
+    )
+    assert ig.check(claim, samples=16).verdict == "confirmed"

@@ -35,6 +35,22 @@ __version__ = "0.1.0"
 # modules never import a solver. Public name -> module that defines it.
 _LAZY: dict[str, str] = {
     # solvers/symbolic (lazy entries)
+    "equilibria": "incentive_geometry.solvers.symbolic",
+    "stability": "incentive_geometry.solvers.symbolic",
+    "bifurcations": "incentive_geometry.solvers.symbolic",
+    "threshold": "incentive_geometry.solvers.symbolic",
+    "Equilibrium": "incentive_geometry.solvers.symbolic",
+    "EquilibriumSet": "incentive_geometry.solvers.symbolic",
+    "Stability": "incentive_geometry.solvers.symbolic",
+    "BifurcationCondition": "incentive_geometry.solvers.symbolic",
+    "Threshold": "incentive_geometry.solvers.symbolic",
+    # proofs
+    "Claim": "incentive_geometry.proofs.claims",
+    "Step": "incentive_geometry.proofs.claims",
+    "Observation": "incentive_geometry.proofs.claims",
+    "check": "incentive_geometry.proofs.check",
+    "CheckReport": "incentive_geometry.proofs.check",
+    "Counterexample": "incentive_geometry.proofs.check",
     # solvers/numeric (lazy entries)
     "find_equilibria": "incentive_geometry.solvers.numeric.equilibria",
     "NumericEquilibrium": "incentive_geometry.solvers.numeric.equilibria",
@@ -44,6 +60,8 @@ _LAZY: dict[str, str] = {
     "switch_branch": "incentive_geometry.solvers.numeric.continuation",
     "Branch": "incentive_geometry.solvers.numeric.continuation",
     "Bifurcation": "incentive_geometry.solvers.numeric.continuation",
+    "sweep": "incentive_geometry.solvers.numeric.sweep",
+    "StabilityMap": "incentive_geometry.solvers.numeric.sweep",
     "bifurcation_curve": "incentive_geometry.solvers.numeric.codim2",
     "BifurcationCurve": "incentive_geometry.solvers.numeric.codim2",
     "CodimTwoPoint": "incentive_geometry.solvers.numeric.codim2",

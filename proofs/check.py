@@ -282,11 +282,12 @@ def _samples(claim: Claim, samples: int, seed: int) -> list[dict[str, float]]:
     sampler = qmc.Sobol(d=len(names), scramble=True, seed=seed)
     out: list[dict[str, float]] = []
     draws = 0
+    m = max(3, math.ceil(math.log2(samples)))
     while len(out) < samples and draws < 16 * samples:
-        batch = max(samples - len(out), 8)
-        # Sobol points balance in powers of two.
-        unit = sampler.random_base2(max(3, math.ceil(math.log2(batch))))
+        # Sobol points balance in powers of two: draw 2^m, then as many again (doubling).
+        unit = sampler.random_base2(m)
         draws += len(unit)
+        m = int(math.log2(draws))
         for row in qmc.scale(unit, lo, hi):
             point = {k: float(v) for k, v in zip(names, row, strict=True)}
             if claim.admissible(point):

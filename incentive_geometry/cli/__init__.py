@@ -24,10 +24,14 @@ import click
 from incentive_geometry import __version__
 from incentive_geometry.errors import IncentiveGeometryError, ModelError
 
+from .check import check
 from .continuation import continue_
+from .derive import derive
 from .models import models
 from .show import show
 from .simulate import simulate
+from .sweep import sweep
+from .verify import verify
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "cli", "main"]
 
@@ -45,8 +49,12 @@ def cli() -> None:
     """
 
 
+cli.add_command(check)
 cli.add_command(models)
 cli.add_command(show)
+cli.add_command(derive)
+cli.add_command(sweep)
+cli.add_command(verify)
 cli.add_command(simulate)
 cli.add_command(continue_)
 
@@ -69,8 +77,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     2
     """
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="incgeo",
-                        standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="incgeo", standalone_mode=False
+        )
     except click.exceptions.Exit as stop:
         code = stop.exit_code
     except click.ClickException as err:

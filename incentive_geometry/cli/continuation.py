@@ -19,19 +19,42 @@ __all__ = ["continue_"]
 @click.command(name="continue")
 @click.argument("model")
 @click.argument("param")
-@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="Set a parameter (repeatable); setting PARAM gives the start value.")
-@click.option("--range", "p_range", nargs=2, type=float, default=None, metavar="LO HI",
-              help="Parameter range (default: PARAM's domain when it is an interval).")
-@click.option("--x0", "starts", multiple=True, metavar="STATE=VALUE",
-              help="Start near this state (default: every equilibrium found at the start).")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a parameter (repeatable); setting PARAM gives the start value.",
+)
+@click.option(
+    "--range",
+    "p_range",
+    nargs=2,
+    type=float,
+    default=None,
+    metavar="LO HI",
+    help="Parameter range (default: PARAM's domain when it is an interval).",
+)
+@click.option(
+    "--x0",
+    "starts",
+    multiple=True,
+    metavar="STATE=VALUE",
+    help="Start near this state (default: every equilibrium found at the start).",
+)
 @click.option("--ds", type=float, default=0.01, show_default=True, help="Initial step.")
 @click.option("--ds-max", type=float, default=0.1, show_default=True, help="Largest step.")
-@click.option("--max-steps", type=int, default=2000, show_default=True,
-              help="Steps in each direction.")
+@click.option(
+    "--max-steps", type=int, default=2000, show_default=True, help="Steps in each direction."
+)
 @click.option("--switch", is_flag=True, help="Also follow the other branch at branch points.")
-@click.option("--plot", "plot_path", default=None, metavar="OUT.png",
-              help="Save the bifurcation diagram (.png, .svg or .pdf).")
+@click.option(
+    "--plot",
+    "plot_path",
+    default=None,
+    metavar="OUT.png",
+    help="Save the bifurcation diagram (.png, .svg or .pdf).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the branches as JSON.")
 def continue_(
     model: str,
@@ -85,9 +108,18 @@ def continue_(
             bounds[name] = (-1e-9, math.inf)
     branches: list[Any] = []
     for x0 in x0s:
-        br = continuation(m, param, x0=x0, params=params, p_range=(lo, hi), ds=ds,
-                          ds_max=max(ds_max, ds), max_steps=max_steps, switch_branches=switch,
-                          bounds=bounds)
+        br = continuation(
+            m,
+            param,
+            x0=x0,
+            params=params,
+            p_range=(lo, hi),
+            ds=ds,
+            ds_max=max(ds_max, ds),
+            max_steps=max_steps,
+            switch_branches=switch,
+            bounds=bounds,
+        )
         # Starts on one branch give the same branch twice: keep one.
         if any(_same(br, other) for other in branches):
             continue
@@ -97,12 +129,17 @@ def continue_(
 
         plot_bifurcation_diagram(branches, path=plot_path, title=m.name)
     if as_json:
-        click.echo(json.dumps({"model": m.name, "param": param,
-                               "branches": [b.as_dict() for b in branches]}))
+        click.echo(
+            json.dumps(
+                {"model": m.name, "param": param, "branches": [b.as_dict() for b in branches]}
+            )
+        )
         return
     for k, br in enumerate(branches, 1):
-        click.echo(f"branch {k}: {len(br.p)} points, {param} in [{br.p.min():.6g}, "
-                   f"{br.p.max():.6g}]; {br.message}")
+        click.echo(
+            f"branch {k}: {len(br.p)} points, {param} in [{br.p.min():.6g}, "
+            f"{br.p.max():.6g}]; {br.message}"
+        )
         seen: set[tuple[str, float, tuple[float, ...]]] = set()
         for b in [*br.bifurcations, *(c for ch in br.children for c in ch.bifurcations)]:
             key = (b.kind, round(b.p, 8), tuple(round(float(v), 6) + 0.0 for v in b.x))

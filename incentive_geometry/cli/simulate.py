@@ -76,18 +76,39 @@ def parse_states(values: Iterable[str], model: Model) -> dict[str, float]:
 
 @click.command()
 @click.argument("model")
-@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="Set a parameter (repeatable).")
-@click.option("--x0", "starts", multiple=True, metavar="STATE=VALUE",
-              help="Initial value of a state (repeatable; default: middle of its domain).")
-@click.option("--t", "t_end", type=float, default=50.0, show_default=True,
-              help="Final time (number of steps for a map).")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a parameter (repeatable).",
+)
+@click.option(
+    "--x0",
+    "starts",
+    multiple=True,
+    metavar="STATE=VALUE",
+    help="Initial value of a state (repeatable; default: middle of its domain).",
+)
+@click.option(
+    "--t",
+    "t_end",
+    type=float,
+    default=50.0,
+    show_default=True,
+    help="Final time (number of steps for a map).",
+)
 @click.option("--points", type=int, default=201, show_default=True, help="Output times.")
 @click.option("--method", default=None, help="solve_ivp method (default LSODA).")
 @click.option("--seed", type=int, default=None, help="Seed of a stochastic simulation.")
 @click.option("--deterministic", is_flag=True, help="Ignore noise and step rules.")
-@click.option("--plot", "plot_path", default=None, metavar="OUT.png",
-              help="Save a time-series plot (.png, .svg or .pdf).")
+@click.option(
+    "--plot",
+    "plot_path",
+    default=None,
+    metavar="OUT.png",
+    help="Save a time-series plot (.png, .svg or .pdf).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the trajectory as JSON.")
 def simulate(
     model: str,
@@ -108,8 +129,16 @@ def simulate(
     params = parse_assignments(assignments, m)
     x0 = parse_states(starts, m)
     span = (0, int(t_end)) if m.time == "discrete" else (0.0, t_end)
-    tr = run(m, x0=x0, t=span, params=params, n_points=points, method=method, seed=seed,
-             stochastic=False if deterministic else None)
+    tr = run(
+        m,
+        x0=x0,
+        t=span,
+        params=params,
+        n_points=points,
+        method=method,
+        seed=seed,
+        stochastic=False if deterministic else None,
+    )
     if plot_path:
         from incentive_geometry.solvers.numeric.plots import plot_time_series
 

@@ -582,12 +582,10 @@ def _closed_forms(model: Model, timeout: float | None) -> tuple[list[Any], list[
 
     Cached per model, as compiled functions are: a second sweep of a model derives nothing.
     """
+    import incentive_geometry as ig
+
     try:
-        from incentive_geometry.solvers.symbolic import equilibria
-    except ImportError:
-        return [], [], False, "the symbolic engine is not available"
-    try:
-        found = equilibria(model, timeout=timeout)
+        found = ig.equilibria(model, timeout=timeout)
     except Exception as err:  # any failure of the symbolic path falls back to numerics, noted
         return [], [], False, f"symbolic equilibria failed ({type(err).__name__}: {err})"
     if not getattr(found, "complete", False):
@@ -608,15 +606,13 @@ def _boundaries(
     model: Model, labels: tuple[str, ...], timeout: float | None
 ) -> list[tuple[str, str]]:
     """Zero-level expressions of the symbolic stability conditions, one per relational atom."""
-    try:
-        from incentive_geometry.solvers.symbolic import equilibria, stability
-    except ImportError:
-        return []
+    import incentive_geometry as ig
+
     out: list[tuple[str, str]] = []
     seen: set[Any] = set()
     try:
-        for eq, label in zip(equilibria(model, timeout=timeout), labels, strict=False):
-            cond = stability(model, eq, timeout=timeout).condition
+        for eq, label in zip(ig.equilibria(model, timeout=timeout), labels, strict=False):
+            cond = ig.stability(model, eq, timeout=timeout).condition
             for rel in cond.atoms(sympy.core.relational.Relational):
                 expr = sympy.factor(rel.lhs - rel.rhs)
                 if expr.free_symbols & set(model.states) or expr.is_number or expr in seen:

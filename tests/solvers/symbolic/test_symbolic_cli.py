@@ -1,0 +1,68 @@
+"""`incgeo derive`: text, LaTeX and JSON output; the JSON reads back through the safe parser."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sympy
+from click.testing import CliRunner
+
+import incentive_geometry as ig
+from incentive_geometry.cli import cli, main
+from incentive_geometry.language import parse_condition, parse_expression
+
+ROOT = Path(__file__).resolve().parents[3]
+ENTRENCHMENT = str(ROOT / "examples" / "entrenchment.toml")
+
+
+def test_derive_prints_the_four_results() -> None:
+    result = CliRunner().invoke(cli, ["derive", ENTRENCHMENT])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "3 equilibria" in out
+    assert "x = 0" in out and "x = 1" in out
+    assert "exists when" in out and "stable when" in out
+    assert "transcritical" in out
+    assert "theta* = alpha*(b + gamma)/(alpha*b + alpha*gamma + c)" in out
+    assert "theta* = alpha*b/(alpha*b + c)" in out
+
+
+def test_derive_json_round_trips_through_the_parser() -> None:
+    result = CliRunner().invoke(cli, ["derive", ENTRENCHMENT, "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    model = ig.load_model(ENTRENCHMENT)
+    names = model.symbols
+    eqs = ig.equilibria(model)
+    assert len(record["equilibria"]) == len(eqs)
+    for item, eq in zip(record["equilibria"], eqs, strict=True):
+        for s, text in item["point"].items():
+            assert sympy.simplify(parse_expression(text, names) - eq.point[model.symbol(s)]) == 0
+        assert parse_condition(item["exists"], names) == eq.exists
+        assert parse_condition(item["stable"], names) == ig.stability(model, eq).condition
+        for b in item["bifurcations"]:
+            parse_condition(b["condition"], names)
+        for sols in item["thresholds"].values():
+            for s in sols:
+                parse_expression(s["value"], names)
+                parse_condition(s["from"], names)
+
+
+def test_derive_latex_and_set() -> None:
+    result = CliRunner().invoke(cli, ["derive", ENTRENCHMENT, "--latex"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("% incgeo derive") and "\\begin{itemize}" in result.output
+    assert "\\theta" in result.output
+    fixed = CliRunner().invoke(cli, ["derive", ENTRENCHMENT, "--set", "gamma=0", "--json"])
+    assert fixed.exit_code == 0, fixed.output
+    # No recursive feedback: no interior equilibrium, never bistability.
+    assert len(json.loads(fixed.output)["equilibria"]) == 2
+
+
+def test_derive_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["derive", ENTRENCHMENT, "--set", "nope=1"])
+    assert stop.value.code == 2
+    assert "nope" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from incentive_geometry.language import to_text
 
 from ._common import parse_assignments, resolve_model
 
-__all__ = ["derive", "derivation"]
+__all__ = ["derivation", "derive"]
 
 
 def derivation(model: Any, *, timeout: float | None = None) -> dict[str, Any]:

@@ -23,23 +23,23 @@ from .stability import jacobian_at as jacobian_at
 from .stability import stability as stability
 from .stability import working_model as working_model
 from .threshold import Threshold as Threshold
-from .verify import StabilityCheck as StabilityCheck
-from .verify import check_stability as check_stability
 from .threshold import ThresholdSolution as ThresholdSolution
 from .threshold import threshold as threshold
+from .verify import StabilityCheck as StabilityCheck
+from .verify import check_stability as check_stability
 
 __all__ = [
     "KINDS",
     "LAMBDA",
     "BifurcationCondition",
-    "bifurcations",
-    "check_stability",
     "Equilibrium",
     "EquilibriumSet",
     "Stability",
     "StabilityCheck",
     "Threshold",
     "ThresholdSolution",
+    "bifurcations",
+    "check_stability",
     "equilibria",
     "equilibrium_equations",
     "jacobian_at",

@@ -100,7 +100,7 @@ def hurwitz_determinants(coeffs: Sequence[Any]) -> list[Any]:
         return a[k] if 0 <= k <= n else sympy.Integer(0)
 
     H = sympy.Matrix(n, n, lambda i, j: coef(2 * (j + 1) - (i + 1)))
-    out = []
+    out: list[Any] = []
     for k in range(1, n + 1):
         # Delta_n = a_n Delta_{n-1}: the last column of H holds a_n alone.
         if k == n and n > 1:

@@ -80,14 +80,14 @@ def first_lyapunov_coefficient(
     det = sympy.cancel(a11 * a22 - a12 * a21)
     # omega > 0 stands for sqrt(det A) while computing; substituted back at the end.
     w = sympy.Symbol("omega_", positive=True)
-    I = sympy.I
+    i_ = sympy.I
     # A q = i w q and A^T p = -i w p, using trace A = 0 (a22 = -a11).
     if a12 != 0:
-        q = sympy.Matrix([a12, I * w - a11])
-        p0 = sympy.Matrix([a21, -I * w - a11])
+        q = sympy.Matrix([a12, i_ * w - a11])
+        p0 = sympy.Matrix([a21, -i_ * w - a11])
     else:
-        q = sympy.Matrix([I * w - a22, a21])
-        p0 = sympy.Matrix([-I * w - a22, a12])
+        q = sympy.Matrix([i_ * w - a22, a21])
+        p0 = sympy.Matrix([-i_ * w - a22, a12])
 
     # <q, q> = 1: |q1|^2 + |q2|^2 with the real and imaginary parts read off.
     qq = sum((sympy.expand(sympy.re(c) ** 2 + sympy.im(c) ** 2) for c in q), sympy.Integer(0))
@@ -124,7 +124,7 @@ def first_lyapunov_coefficient(
     qbar = q.applyfunc(sympy.conjugate)
     term1 = inner(p, C(q, q, qbar))
     term2 = inner(p, B(q, A.inv() * B(q, qbar)))
-    term3 = inner(p, B(qbar, (2 * I * w * sympy.eye(2) - A).inv() * B(q, q)))
+    term3 = inner(p, B(qbar, (2 * i_ * w * sympy.eye(2) - A).inv() * B(q, q)))
     total = sympy.expand_complex(sympy.expand(term1 - 2 * term2 + term3))
     real = sympy.re(total)
     l1 = real / (2 * w)

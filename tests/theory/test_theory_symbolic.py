@@ -14,9 +14,11 @@ import incentive_geometry as ig
 from incentive_geometry.theory import (
     ablate,
     entrenchment,
+    entrenchment_n,
     holmstrom_milgrom,
     managerial_entrenchment,
     multiplicative_weights,
+    replicator,
     rock_paper_scissors,
 )
 
@@ -136,3 +138,37 @@ def test_managerial_entrenchment_threshold_derived():
     A, B, G, C = (m.symbol(n) for n in ("benefit_weight", "private_benefit", "specificity", "cost"))
     assert any(sympy.simplify(s.value - A * (B + G) / (A * (B + G) + C)) == 0
                for s in th.solutions)
+
+
+def test_n_routine_vertex_conditions_derived():
+    b, gamma, c = [0, 0.2, 0.5], [0, 1, 0.5], [0, 1, 0.8]
+    m = entrenchment_n(3, b=b, gamma=gamma, c=c)
+    eqs = ig.equilibria(m, timeout=60)
+    assert eqs.complete
+    rng = np.random.default_rng(44)
+    for k in range(3):
+        (vertex,) = [e for e in eqs if e.point[m.states[k]] == 1]
+        cond = ig.stability(m, vertex).condition
+        for _ in range(30):
+            a_, t_ = rng.uniform(0.2, 3.0), rng.uniform(0.02, 0.98)
+
+            def s(i, w_i, a_=a_, t_=t_):
+                return a_ * (1 - t_) * (b[i] + gamma[i] * w_i) - t_ * c[i]
+
+            # DESIGN.md: e_k is stable iff s_j(e_k) < s_k(e_k) for all j != k.
+            predicted = all(s(j, 0.0) < s(k, 1.0) for j in range(3) if j != k)
+            assert _holds(cond, m, {"alpha": a_, "theta": t_}) == predicted
+
+
+def test_hawk_dove_interior_condition_derived():
+    m = replicator()
+    eqs = _by_point(m)
+    (interior,) = [e for p, e in eqs.items() if p not in ((0, 1), (1, 0))]
+    cond = ig.stability(m, interior).condition
+    hd = {"a_11": -0.5, "a_12": 2.0, "a_21": 0.0, "a_22": 1.0}  # V = 2, C = 3
+    assert _holds(cond, m, hd) and _holds(interior.exists, m, hd)
+    x1 = interior.point[m.states[0]].xreplace({m.symbol(k): sympy.nsimplify(v)
+                                               for k, v in hd.items()})
+    assert x1 == sympy.Rational(2, 3)
+    coordination = {"a_11": 2.0, "a_12": 0.0, "a_21": 0.0, "a_22": 1.0}
+    assert not _holds(cond, m, coordination)

@@ -37,7 +37,13 @@ import sympy
 from incentive_geometry.model import Model
 
 from .budget import Budget
-from .conditions import domain_map, generic_sign, normalize_relation, simplify_condition
+from .conditions import (
+    domain_map,
+    expression_size,
+    generic_sign,
+    normalize_relation,
+    simplify_condition,
+)
 from .equilibria import Equilibrium, EquilibriumSet, _ZeroTest, equilibria
 from .hurwitz import coefficients, hurwitz_determinants, moebius_transform
 from .lyapunov import first_lyapunov_coefficient
@@ -123,7 +129,7 @@ def _zero_factors(expr: Any, model: Model) -> list[Any]:
     num = sympy.fraction(sympy.together(expr))[0]
     out: list[Any] = []
     domains = domain_map(model)
-    for fac in sympy.Mul.make_args(sympy.factor(num) if num.count_ops() < 400 else num):
+    for fac in sympy.Mul.make_args(sympy.factor(num) if expression_size(num) < 400 else num):
         base = fac.base if isinstance(fac, sympy.Pow) else fac
         if isinstance(fac, sympy.Pow) and not fac.exp.is_positive:
             continue

@@ -26,6 +26,7 @@ from incentive_geometry.model import Domain, Model
 
 __all__ = [
     "domain_map",
+    "expression_size",
     "generic_sign",
     "interior_substitution",
     "normalize_relation",
@@ -33,9 +34,11 @@ __all__ = [
 ]
 
 # Expressions larger than this are not factored: factoring cost grows fast with size.
-_FACTOR_OPS_LIMIT = 150
+_FACTOR_OPS_LIMIT = 300
 # Sign decisions through the interior substitution factor only expressions below this size.
-_SIGN_FACTOR_LIMIT = 80
+_SIGN_FACTOR_LIMIT = 160
+# Sides of a relation are printed factored below this size.
+_SIDE_FACTOR_LIMIT = 120
 
 _REL_OPS: dict[type, str] = {
     sympy.StrictLessThan: "<",
@@ -46,6 +49,36 @@ _REL_OPS: dict[type, str] = {
     sympy.Unequality: "!=",
 }
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def expression_size(expr: Any, limit: int = 10**9) -> int:
+    """Number of nodes of an expression tree, counted up to `limit` (a cheap size measure).
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+    limit : int
+        Counting stops past this many nodes.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.conditions import expression_size
+    >>> x, y = sympy.symbols("x y")
+    >>> expression_size(x*y + 1)
+    5
+    """
+    count = 0
+    stack = [expr]
+    while stack and count <= limit:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.args)
+    return count
 
 
 def domain_map(model: Model) -> dict[Any, Domain]:
@@ -145,7 +178,7 @@ def _interior(expr: Any, domains: Mapping[Any, Domain]) -> Any:
     if not sub:
         return expr
     out = expr.xreplace(sub)
-    if out.count_ops() <= _SIGN_FACTOR_LIMIT:
+    if expression_size(out) <= _SIGN_FACTOR_LIMIT:
         out = sympy.factor(sympy.together(out))
     return out
 
@@ -156,7 +189,7 @@ def _factors(expr: Any) -> tuple[Any, list[tuple[Any, int]]]:
     out: list[tuple[Any, int]] = []
     const = sympy.Integer(1)
     for part, sign in ((num, 1), (den, -1)):
-        if part.count_ops() <= _FACTOR_OPS_LIMIT and part.is_polynomial():
+        if expression_size(part) <= _FACTOR_OPS_LIMIT and part.is_polynomial():
             c, fl = sympy.factor_list(part)
         else:
             c, fl = sympy.Integer(1), [(part, 1)]
@@ -174,9 +207,10 @@ def _split_sides(expr: Any, op: str) -> Any:
     pos = [t for t in expr.args if not t.could_extract_minus_sign()]
     neg = [-t for t in expr.args if t.could_extract_minus_sign()]
     lhs, rhs = sympy.Add(*pos), sympy.Add(*neg)
-    if lhs.count_ops() <= _FACTOR_OPS_LIMIT:
+    # Factoring each side is for the reader only: small sides alone.
+    if expression_size(lhs, _SIDE_FACTOR_LIMIT) <= _SIDE_FACTOR_LIMIT:
         lhs = sympy.factor(lhs)
-    if rhs.count_ops() <= _FACTOR_OPS_LIMIT:
+    if expression_size(rhs, _SIDE_FACTOR_LIMIT) <= _SIDE_FACTOR_LIMIT:
         rhs = sympy.factor(rhs)
     if lhs == 0:
         return _relation(rhs, _FLIP[op], sympy.Integer(0))

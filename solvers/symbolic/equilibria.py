@@ -47,18 +47,18 @@ from incentive_geometry.errors import ModelError, SymbolicTimeout
 from incentive_geometry.model import Domain, Model
 
 from .budget import Budget
-from .conditions import domain_map, simplify_condition
+from .conditions import domain_map, expression_size, simplify_condition
 
 __all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations"]
 
-# Factoring a polynomial costs more than it saves beyond this size (count_ops).
-_FACTOR_LIMIT = 300
+# Factoring a polynomial costs more than it saves beyond this size (expression tree nodes).
+_FACTOR_LIMIT = 600
 # Number of random parameter points for zero tests (Schwartz-Zippel; see _ZeroTest).
 _ZERO_POINTS = 3
-# Full factorization when splitting equations: only below this size (count_ops).
-_SPLIT_FACTOR_LIMIT = 60
+# Full factorization when splitting equations: only below this size (expression tree nodes).
+_SPLIT_FACTOR_LIMIT = 120
 # Equilibrium coordinates are printed factored below this size.
-_CANONICAL_FACTOR_LIMIT = 120
+_CANONICAL_FACTOR_LIMIT = 240
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,10 @@ class _ZeroTest:
             v = expr.xreplace(values).xreplace(point)
             if v.free_symbols or not v.is_number:
                 return bool(sympy.cancel(expr) == 0)
+            if v.is_Rational:
+                if v != 0:
+                    return False
+                continue
             if v.has(sympy.zoo, sympy.nan):
                 continue
             if abs(complex(v.evalf(30))) > 1e-20:
@@ -243,7 +247,7 @@ class _ZeroTest:
             num = complex(v.evalf(30))
             if abs(num) > 1e-20:
                 return False
-        if expr.count_ops() <= _FACTOR_LIMIT:
+        if expression_size(expr) <= _FACTOR_LIMIT:
             return bool(sympy.cancel(expr) == 0)
         return True
 
@@ -314,7 +318,12 @@ class _Solver:
                 if all(k.is_Integer and k >= 1 and g not in c.free_symbols for c, k in parts):
                     rest = sympy.Add(*(c * g ** (k - 1) for c, k in parts))
                     return [g, *self._split(rest, unknowns)]
-        if e.count_ops() > _SPLIT_FACTOR_LIMIT or not e.is_polynomial(*gens):
+        # Full factorization over the parameters' polynomial ring costs more than it saves
+        # on large multivariate equations: only a single unknown, or few symbols in all.
+        small = expression_size(e, _SPLIT_FACTOR_LIMIT) <= _SPLIT_FACTOR_LIMIT
+        affordable = (len(gens) == 1 and expression_size(e, 5 * _SPLIT_FACTOR_LIMIT)
+                      <= 5 * _SPLIT_FACTOR_LIMIT) or (small and len(e.free_symbols) <= 6)
+        if not affordable or not e.is_polynomial(*gens):
             return [e]
         # Full factorization over the parameters' polynomial ring, when small enough to pay.
         _, factors = sympy.factor_list(e, *gens)
@@ -371,7 +380,7 @@ class _Solver:
                 coeff = e.diff(v)
                 if coeff.free_symbols & unknowns or self.zero.is_zero(coeff):
                     continue
-                size = coeff.count_ops()
+                size = expression_size(coeff)
                 if best is None or size < best[0]:
                     best = (size, e, v, coeff)
             if best is not None and best[0] == 0:
@@ -391,12 +400,12 @@ class _Solver:
         unknowns = set(case.unknowns)
 
         def cost(factors: list[Any]) -> tuple[int, int]:
-            return (len(factors), sum(f.count_ops() for f in factors))
+            return (len(factors), sum(expression_size(f) for f in factors))
 
         factors = min(multi, key=cost)
         others = [f for f in eqs if f is not factors]
         # Simple factors first: a case that substitutes quickly prunes the later ones.
-        order = sorted(factors, key=lambda f: (f.count_ops(), str(f)))
+        order = sorted(factors, key=lambda f: (expression_size(f), str(f)))
         out: list[_Case | None] = []
         for k, f in enumerate(order):
             rest_eqs = [_product(o) for o in others]
@@ -482,14 +491,25 @@ class _Solver:
         if not found:
             return None
         self.budget.check("linear combinations")
-        new = _Case(
-            eqs=[*found, *[_product(f) for f in eqs]],
-            subs=case.subs,
-            unknowns=case.unknowns,
-            prune=case.prune,
-            steps=case.steps,
-        )
-        return [new]
+        return [self._solve_linear_system(case, found)]
+
+    def _solve_linear_system(self, case: _Case, linear: list[Any]) -> _Case | None:
+        """Solve linear equations jointly (fraction-free elimination over the parameters'
+        fraction field), substitute every solved unknown, keep the others free."""
+        unknowns = [u for u in case.unknowns if any(u in e.free_symbols for e in linear)]
+        A, b = sympy.linear_eq_to_matrix(linear, unknowns)
+        solution = sympy.linsolve((A, b), unknowns)
+        if solution == sympy.EmptySet:
+            return None  # inconsistent for generic parameters
+        (values,) = list(solution)
+        current: _Case | None = case
+        for u, v in zip(unknowns, values, strict=True):
+            if current is None:
+                return None
+            if v == u:
+                continue  # left free by the linear equations
+            current = self._substitute(current, u, v, f"{u} = {v}")
+        return current
 
     def _linear_dependent(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
         """Linear in an unknown with a coefficient that depends on other unknowns."""
@@ -625,9 +645,9 @@ def _readable_zero(f: Any, unknowns: set[Any]) -> str:
 def _canonical(value: Any) -> Any:
     if value.is_rational_function():
         value = sympy.cancel(value)
-        if value.count_ops() <= _CANONICAL_FACTOR_LIMIT:
+        if expression_size(value) <= _CANONICAL_FACTOR_LIMIT:
             value = sympy.factor(value)
-    elif value.count_ops() <= _CANONICAL_FACTOR_LIMIT:
+    elif expression_size(value) <= _CANONICAL_FACTOR_LIMIT:
         value = sympy.radsimp(value)
     return value
 
@@ -688,7 +708,7 @@ def _sort_key(e: Equilibrium) -> tuple[Any, ...]:
     # Points free of parameters first (in numeric order), then by size and text.
     numeric = all(not v.free_symbols for v in e.values)
     nums = tuple(float(v) if not v.free_symbols and v.is_real else 0.0 for v in e.values)
-    return (not numeric, sum(v.count_ops() for v in e.values), nums, str(e.values))
+    return (not numeric, sum(expression_size(v) for v in e.values), nums, str(e.values))
 
 
 def equilibria(model: Model, *, timeout: float | None = None, partial: bool = False) -> EquilibriumSet:

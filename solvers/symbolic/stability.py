@@ -31,7 +31,7 @@ from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
 from .budget import Budget
-from .conditions import domain_map, simplify_condition
+from .conditions import domain_map, expression_size, simplify_condition
 from .equilibria import Equilibrium, _ZeroTest
 from .hurwitz import coefficients, hurwitz_conditions, schur_cohn_conditions
 
@@ -40,7 +40,7 @@ __all__ = ["LAMBDA", "Stability", "jacobian_at", "stability", "working_model"]
 #: The variable of characteristic polynomials.
 LAMBDA = sympy.Symbol("lambda")
 
-# Entries larger than this (count_ops) are not passed through simplify.
+# Entries larger than this (expression tree nodes) are not passed through simplify.
 _SIMPLIFY_LIMIT = 200
 
 
@@ -121,7 +121,7 @@ def working_model(model: Model) -> Model:
 def _simplify_entry(e: Any) -> Any:
     if e.is_rational_function():
         e = sympy.cancel(e)
-    elif e.count_ops() <= _SIMPLIFY_LIMIT:
+    elif expression_size(e) <= _SIMPLIFY_LIMIT:
         e = sympy.simplify(e)
     return e
 
@@ -184,7 +184,7 @@ def _factor_conditions(poly: Any, time: str) -> tuple[list[Any], list[Any] | Non
         roots = [-monic[1]]
     elif n == 2:
         tr, det = -monic[1], monic[2]
-        disc = sympy.factor(tr**2 - 4 * det) if (tr**2 - 4 * det).count_ops() < 200 else tr**2 - 4 * det
+        disc = sympy.factor(tr**2 - 4 * det) if expression_size(tr**2 - 4 * det) < 400 else tr**2 - 4 * det
         roots = [(tr - sympy.sqrt(disc)) / 2, (tr + sympy.sqrt(disc)) / 2]
     if n == 1 and roots is not None:
         return _eigen_conditions(roots[0], time), roots
@@ -275,7 +275,7 @@ def stability(model: Model, eq: Equilibrium, *, timeout: float | None = None) ->
             poly = LAMBDA - lam
         else:
             poly = B.charpoly(LAMBDA).as_expr()
-            factored = sympy.factor_list(poly, LAMBDA) if poly.count_ops() < 400 else (1, [(poly, 1)])
+            factored = sympy.factor_list(poly, LAMBDA) if expression_size(poly) < 400 else (1, [(poly, 1)])
             conds, roots = [], []
             for fac, mult in factored[1]:
                 if not fac.has(LAMBDA):

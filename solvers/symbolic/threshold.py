@@ -26,6 +26,7 @@ from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
 from .budget import Budget
+from .conditions import expression_size
 from .equilibria import Equilibrium
 from .stability import stability
 
@@ -170,7 +171,7 @@ def threshold(
                 notes.append(f"cannot solve {g} = 0 for `{parameter}`")
                 continue
         for v in values:
-            v = sympy.factor(v) if v.count_ops() < 200 else v
+            v = sympy.factor(v) if expression_size(v) < 200 else v
             if v.has(sympy.I) or v in seen:
                 continue
             if not v.free_symbols and (not v.is_real or not p.domain.contains(float(v))):

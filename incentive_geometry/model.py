@@ -1191,7 +1191,7 @@ class Model:
         >>> ig.Model.from_dict({"equations": {"x": "-x"}, "colour": "red"}, source="m.toml")
         Traceback (most recent call last):
         ...
-        incentive_geometry.errors.ModelError: m.toml: unknown key `colour`; allowed keys: constraints, description, equations, name, noise, observables, parameters, references, simplex, states, time
+        incentive_geometry.errors.ModelError: m.toml: unknown key `colour`; allowed keys: claims, constraints, description, equations, name, noise, observables, parameters, references, simplex, states, time
         """
         return _model_from_record(cls, data, source)
 

@@ -83,6 +83,14 @@ def _points(model: Model, eq: Any, count: int, seed: int) -> list[dict[Any, Any]
     ]
 
 
+def _show(condition: Any) -> str:
+    if condition is sympy.true:
+        return "always"
+    if condition is sympy.false:
+        return "never"
+    return to_text(condition)
+
+
 def _inside(domain: Any, value: float, tol: float = 1e-12) -> bool:
     if domain.kind == "interval":
         return float(domain.lo) - tol <= value <= float(domain.hi) + tol
@@ -216,7 +224,7 @@ def stability_derivation(
     steps.append(
         Step(
             "it exists (is real and in the state domain) when",
-            f"{to_text(eq.exists)}; matches a direct check of the point at {exist_ok} of {exist_total} "
+            f"{_show(eq.exists)}; matches a direct check of the point at {exist_ok} of {exist_total} "
             "rational parameter points",
             exist_ok == exist_total,
         )

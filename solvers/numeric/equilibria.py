@@ -344,7 +344,7 @@ def find_equilibria(
     --------
     >>> import incentive_geometry as ig
     >>> m = ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 3.2}, time="discrete")
-    >>> [round(float(e.x[0]), 6) for e in ig.find_equilibria(m)]
+    >>> [round(float(e.x[0]), 6) + 0.0 for e in ig.find_equilibria(m)]
     [0.0, 0.6875]
     >>> orbit = ig.find_equilibria(m, period=2)[0]
     >>> orbit.period, orbit.stable, sorted(round(float(v), 6) for v in orbit.orbit[:, 0])

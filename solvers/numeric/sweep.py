@@ -614,11 +614,16 @@ def _boundaries(
         for eq, label in zip(ig.equilibria(model, timeout=timeout), labels, strict=False):
             cond = ig.stability(model, eq, timeout=timeout).condition
             for rel in cond.atoms(sympy.core.relational.Relational):
-                expr = sympy.factor(rel.lhs - rel.rhs)
-                if expr.free_symbols & set(model.states) or expr.is_number or expr in seen:
-                    continue
-                seen.add(expr)
-                out.append((label, to_text(expr)))
+                # Each factor of lhs - rhs is a boundary of its own (a product's zero set is the
+                # union of its factors'); the same curve is drawn once, whatever its sign.
+                _, factors = sympy.factor_list(rel.lhs - rel.rhs)
+                for factor, _power in factors:
+                    if factor.free_symbols & set(model.states) or factor.is_number:
+                        continue
+                    if factor in seen or -factor in seen:
+                        continue
+                    seen.add(factor)
+                    out.append((label, to_text(factor)))
     except Exception:  # boundaries are a drawing aid; a failure leaves them out, with no guess
         return out
     return out

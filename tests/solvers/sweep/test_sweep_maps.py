@@ -184,3 +184,26 @@ def test_plot_and_save_round_trip(tmp_path: Path) -> None:
     back = ig.StabilityMap.load(sm.save(tmp_path / "map.npz"))
     _same(sm, back)
     assert back.counts == sm.counts and back.boundaries == sm.boundaries
+
+
+def test_closed_forms_and_analytic_boundaries_of_the_entrenchment_map() -> None:
+    import sympy
+
+    from incentive_geometry.language import parse_expression
+
+    m = entrenchment()
+    sm = ig.sweep(m, GRID, labels=LABELS)
+    assert sm.method == "closed_form"
+    assert sm.equilibrium_labels[:2] == ("aligned", "entrenched")
+    # The boundaries are DESIGN.md's: theta c = alpha (1 - theta) b and
+    # theta c = alpha (1 - theta) (b + gamma), up to sign.
+    names = m.symbols
+    alpha, theta, b, gamma, c = (names[k] for k in ("alpha", "theta", "b", "gamma", "c"))
+    expected = {
+        "aligned": theta * c - alpha * (1 - theta) * b,
+        "entrenched": theta * c - alpha * (1 - theta) * (b + gamma),
+    }
+    found = {label: parse_expression(text, names) for label, text in sm.boundaries}
+    assert set(found) == set(expected)
+    for label, expr in found.items():
+        assert sympy.expand(expr - expected[label]) == 0 or sympy.expand(expr + expected[label]) == 0

@@ -64,4 +64,13 @@ def test_readme_tour_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # The tour is our own documentation, run as a user would paste it.
     exec(compile(block, "README.md", "exec"), namespace)
     assert isinstance(namespace["m"], ig.Model)
-    assert isinstance(namespace["logistic"], ig.Model)
+    # What the tour's comments promise.
+    a, b = namespace["m"].symbol("a"), namespace["m"].symbol("b")  # type: ignore[attr-defined]
+    assert namespace["eqs"].complete  # type: ignore[attr-defined]
+    assert namespace["st"].condition == (a**2 + 1 > b)  # type: ignore[attr-defined]
+    hopf = [c for c in namespace["bif"] if c.kind == "hopf"]  # type: ignore[attr-defined]
+    assert hopf and hopf[0].supercritical
+    kinds = [(p.kind, round(p.p, 10)) for p in namespace["br"].bifurcations]  # type: ignore[attr-defined]
+    assert ("hopf", 2.0) in kinds
+    assert "aligned + entrenched (bistable)" in namespace["sm"].counts  # type: ignore[attr-defined]
+    assert namespace["report"].verdict == "confirmed"  # type: ignore[attr-defined]

@@ -1,0 +1,67 @@
+"""Claim checks per second, as a ratio against a naive checker timed in the same run.
+
+The candidate is `ig.check` on C1.aligned_stable (256 samples, boundary rays off, so both sides
+do the same work: a prediction and an observation per sample). The baseline evaluates the same
+prediction by sympy substitution at each point and observes by the generic route, all equilibria
+by `ig.find_equilibria`, then picks the one at x = 0.
+
+Run: ``pytest benchmarks/bench_proofs.py -p no:cacheprovider``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import sympy
+
+import incentive_geometry as ig
+from incentive_geometry.proofs.catalogue import catalogue
+
+SAMPLES = 256
+
+
+def claim() -> ig.Claim:
+    (entry,) = catalogue("C1.aligned_stable")
+    return entry.claim
+
+
+def naive(c: ig.Claim, points: list[dict[str, float]]) -> float:
+    agree = 0
+    model = c.model
+    assert model is not None
+    for p in points:
+        full = c.point(p)
+        pred = bool(
+            c.prediction.xreplace({s: sympy.Float(full[s.name]) for s in c.prediction.free_symbols})
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            found = ig.find_equilibria(model, params={k: full[k] for k in model.parameter_names})
+        obs = any(e.stable for e in found if abs(float(e.x[0])) < 1e-6)
+        agree += pred == obs
+    return agree / len(points)
+
+
+def test_claim_checks_per_second(benchmark: Any, ratio: Callable[..., float]) -> None:
+    c = claim()
+    rng = np.random.default_rng(0)
+    points = [{k: float(rng.uniform(*c.domain[k])) for k in c.domain} for _ in range(SAMPLES)]
+    assert naive(c, points[:16]) == 1.0
+
+    def candidate() -> None:
+        report = ig.check(c, samples=SAMPLES, seed=0, rays=0)
+        assert report.verdict == "confirmed"
+
+    speedup = ratio(candidate, lambda: naive(c, points), name="naive checker", repeat=1)
+    per_second = SAMPLES / benchmark.stats.stats.min
+    benchmark.extra_info.update(
+        {
+            "samples": SAMPLES,
+            "claim_samples_per_s": per_second,
+            "claims_per_s": 1.0 / benchmark.stats.stats.min,
+        }
+    )
+    assert speedup >= 5, f"{speedup:.1f}x the naive checker"

@@ -850,70 +850,7 @@ def sweep(
     boundaries: list[tuple[str, str]] = []
     if use_closed and axes is not None and len(axes) == 2:
         boundaries = list(_boundaries(model, tuple(slot_names), timeout))
-    if store is not None:
-        result = _result(
-            model,
-            swept,
-            values,
-            shape,
-            axes,
-            fixed,
-            slot_names,
-            X,
-            exists,
-            stable,
-            eig,
-            codes,
-            class_names,
-            boundaries,
-            plan.method,
-            started,
-            notes,
-        )
-        result.save(Path(out))  # type: ignore[arg-type]
-        store.remove()
-        return result
-    return _result(
-        model,
-        swept,
-        values,
-        shape,
-        axes,
-        fixed,
-        slot_names,
-        X,
-        exists,
-        stable,
-        eig,
-        codes,
-        class_names,
-        boundaries,
-        plan.method,
-        started,
-        notes,
-    )
-
-
-def _result(
-    model: Model,
-    swept: tuple[str, ...],
-    values: FloatArray,
-    shape: tuple[int, ...],
-    axes: tuple[FloatArray, ...] | None,
-    fixed: Mapping[str, Any],
-    slot_names: list[str],
-    X: FloatArray,
-    exists: np.ndarray,
-    stable: np.ndarray,
-    eig: np.ndarray,
-    codes: np.ndarray,
-    class_names: tuple[str, ...],
-    boundaries: list[tuple[str, str]],
-    method: str,
-    started: float,
-    notes: list[str],
-) -> StabilityMap:
-    return StabilityMap(
+    result = StabilityMap(
         model_name=model.name,
         parameter_names=swept,
         values=values,
@@ -928,10 +865,15 @@ def _result(
         class_codes=codes.astype(np.int64).reshape(-1),
         class_names=class_names,
         boundaries=tuple(boundaries),
-        method=method,
+        method=plan.method,
         seconds=time.perf_counter() - started,
         notes=tuple(notes),
     )
+    if store is not None:
+        # The whole map is written before the finished chunks are dropped: nothing is lost.
+        result.save(Path(out))  # type: ignore[arg-type]
+        store.remove()
+    return result
 
 
 def _numeric_identities(

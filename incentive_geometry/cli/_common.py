@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from incentive_geometry.errors import ModelError
 from incentive_geometry.io import load_model
 from incentive_geometry.model import Model
 
-__all__ = ["library", "parse_assignments", "resolve_model"]
+__all__ = ["library", "parse_assignments", "parse_state_values", "resolve_model"]
 
 
 def library() -> dict[str, object]:
@@ -74,6 +74,39 @@ def resolve_model(spec: str) -> Model:
     )
 
 
+def _parse_pairs(
+    values: Iterable[str], option: str, known: Sequence[str], what: str, model: Model
+) -> dict[str, float]:
+    """``name=value`` items (commas may join several in one item) for names in `known`."""
+    out: dict[str, float] = {}
+    for item in values:
+        for part in item.split(","):
+            name, sep, text = part.partition("=")
+            name, text = name.strip(), text.strip()
+            if not sep or not name or not text:
+                raise ModelError(
+                    f"{option} {item}: expected name=value, e.g. {option} {known[0] if known else 'x'}=0.5"
+                )
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+                hint = (
+                    f"closest: {', '.join(f'`{c}`' for c in close)}"
+                    if close
+                    else f"{what}s: {', '.join(known) or 'none'}"
+                )
+                raise ModelError(
+                    f"{option} {item}: `{name}` is not a {what} of model `{model.name}` ({hint})"
+                )
+            try:
+                value = float(text)
+            except ValueError:
+                raise ModelError(f"{option} {item}: `{text}` is not a number") from None
+            if not math.isfinite(value):
+                raise ModelError(f"{option} {item}: the value must be a finite number")
+            out[name] = value
+    return out
+
+
 def parse_assignments(values: Iterable[str], model: Model) -> dict[str, float]:
     """Read ``name=value`` pairs (``--set``) for the parameters of `model`.
 
@@ -105,18 +138,39 @@ def parse_assignments(values: Iterable[str], model: Model) -> dict[str, float]:
     ...
     incentive_geometry.errors.ModelError: --set k=nan: the value must be a finite number
     """
-    out: dict[str, float] = {}
-    for item in values:
-        name, sep, text = item.partition("=")
-        name, text = name.strip(), text.strip()
-        if not sep or not name or not text:
-            raise ModelError(f"--set {item}: expected name=value, e.g. --set theta=0.4")
-        model.parameter(name)  # raises with the closest names
-        try:
-            value = float(text)
-        except ValueError:
-            raise ModelError(f"--set {item}: `{text}` is not a number") from None
-        if not math.isfinite(value):
-            raise ModelError(f"--set {item}: the value must be a finite number")
-        out[name] = value
-    return out
+    return _parse_pairs(values, "--set", model.parameter_names, "parameter", model)
+
+
+def parse_state_values(values: Iterable[str], model: Model, *, option: str) -> dict[str, float]:
+    """Read ``state=value`` pairs (``--x0``, ``--at``, ...) for the states of `model`.
+
+    Parameters
+    ----------
+    values : iterable of str
+        Items such as ``"x=0.9"`` or ``"x=0.1,y=2"``.
+    model : Model
+    option : str
+        The option the items come from, for messages.
+
+    Returns
+    -------
+    dict of str to float
+
+    Raises
+    ------
+    ModelError
+        For a malformed item, an unknown state or a non-finite value.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.cli._common import parse_state_values
+    >>> m = ig.Model.from_equations({"x": "-x", "y": "-y"}, parameters={})
+    >>> parse_state_values(["x=0.1,y=2"], m, option="--at")
+    {'x': 0.1, 'y': 2.0}
+    >>> parse_state_values(["z=1"], m, option="--at")
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: --at z=1: `z` is not a state of model `model` (states: x, y)
+    """
+    return _parse_pairs(values, option, model.state_names, "state", model)

@@ -10,25 +10,9 @@ import click
 
 from incentive_geometry.errors import ModelError
 
-from ._common import resolve_model
+from ._common import parse_state_values, resolve_model
 
 __all__ = ["check"]
-
-
-def _pairs(items: tuple[str, ...], option: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for item in items:
-        for part in item.split(","):
-            key, sep, value = part.partition("=")
-            try:
-                out[key.strip()] = float(value)
-            except ValueError:
-                raise ModelError(
-                    f"{option} {item}: expected state=value, e.g. {option} x=0"
-                ) from None
-            if not sep or not key.strip():
-                raise ModelError(f"{option} {item}: expected state=value, e.g. {option} x=0")
-    return out
 
 
 def _domain(items: tuple[str, ...]) -> dict[str, list[float]]:
@@ -131,11 +115,11 @@ def check(
             "domain": _domain(domain),
         }
         if at:
-            spec["at"] = _pairs(at, "--at")
+            spec["at"] = parse_state_values(at, m, option="--at")
         if start:
-            spec["from"] = _pairs(start, "--from")
+            spec["from"] = parse_state_values(start, m, option="--from")
         if end:
-            spec["to"] = _pairs(end, "--to")
+            spec["to"] = parse_state_values(end, m, option="--to")
         specs = [spec]
     else:
         if not m.claims:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 
 import click
 
-from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
-from ._common import parse_assignments, resolve_model
+from ._common import parse_assignments, parse_state_values, resolve_model
 
 __all__ = ["parse_states", "simulate"]
 
@@ -54,23 +52,7 @@ def parse_states(values: Iterable[str], model: Model) -> dict[str, float]:
             out[name] = 1.0
         else:
             out[name] = 0.1
-    for item in values:
-        name, sep, text = item.partition("=")
-        name, text = name.strip(), text.strip()
-        if not sep or not name or not text:
-            raise ModelError(f"--x0 {item}: expected state=value, e.g. --x0 x=0.1")
-        if name not in model.state_names:
-            raise ModelError(
-                f"--x0 {item}: `{name}` is not a state of model `{model.name}` "
-                f"(states: {', '.join(model.state_names)})"
-            )
-        try:
-            value = float(text)
-        except ValueError:
-            raise ModelError(f"--x0 {item}: `{text}` is not a number") from None
-        if not math.isfinite(value):
-            raise ModelError(f"--x0 {item}: the value must be a finite number")
-        out[name] = value
+    out.update(parse_state_values(values, model, option="--x0"))
     return out
 
 

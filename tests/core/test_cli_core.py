@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import incentive_geometry as ig
-from incentive_geometry.cli import cli, main
+from incentive_geometry.cli import cli
 from incentive_geometry.language import parse_expression
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ENTRENCHMENT = str(EXAMPLES / "entrenchment.toml")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """Run `main` as the console script does; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 0
-        else:
-            raise AssertionError("main() must exit with a code")
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_help_lists_the_commands() -> None:
@@ -40,16 +26,20 @@ def test_help_lists_the_commands() -> None:
     assert "models" in result.output and "show" in result.output
 
 
-def test_show_prints_equations_parameters_and_domains() -> None:
-    code, out, err = run("show", ENTRENCHMENT)
+def test_show_prints_equations_parameters_and_domains(
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
+    code, out, err = incgeo("show", ENTRENCHMENT)
     assert code == 0, err
     assert "dx/dt = x*(1 - x)*(alpha*(1 - theta)*(b + gamma*x) - c*theta)" in out
     assert "theta = 0.3  [0, 1]  observability of true outcomes" in out
     assert "alignment = 1 - x" in out
 
 
-def test_show_json_is_a_record_the_parser_reads_back() -> None:
-    code, out, _ = run("show", ENTRENCHMENT, "--json")
+def test_show_json_is_a_record_the_parser_reads_back(
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
+    code, out, _ = incgeo("show", ENTRENCHMENT, "--json")
     assert code == 0
     record = json.loads(out)
     model = ig.load_model(ENTRENCHMENT)
@@ -58,17 +48,19 @@ def test_show_json_is_a_record_the_parser_reads_back() -> None:
     assert rhs == model.rhs[0]
 
 
-def test_show_latex_prints_the_equations() -> None:
-    code, out, _ = run("show", ENTRENCHMENT, "--latex")
+def test_show_latex_prints_the_equations(incgeo: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, _ = incgeo("show", ENTRENCHMENT, "--latex")
     assert code == 0
     assert out.startswith("\\begin{aligned}")
     assert "\\dot{x} &=" in out and "\\theta" in out
 
 
-def test_malformed_file_prints_one_error_line_and_exits_2(tmp_path: Path) -> None:
+def test_malformed_file_prints_one_error_line_and_exits_2(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[equations\nx = '-x'\n")
-    code, out, err = run("show", str(bad))
+    code, out, err = incgeo("show", str(bad))
     assert code == 2
     assert out == ""
     lines = err.strip().splitlines()
@@ -77,40 +69,46 @@ def test_malformed_file_prints_one_error_line_and_exits_2(tmp_path: Path) -> Non
     assert "Traceback" not in err
 
 
-def test_bad_expression_reports_file_key_and_caret(tmp_path: Path) -> None:
+def test_bad_expression_reports_file_key_and_caret(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[equations]\nx = "-k*x + __import__(1)"\n[parameters]\nk = 1\n')
-    code, _, err = run("show", str(bad))
+    code, _, err = incgeo("show", str(bad))
     assert code == 2
     assert err.startswith(f"error: {bad}: [equations] x, line 1, column 8:")
     assert "^" in err and "Traceback" not in err
 
 
-def test_unknown_model_name_exits_2() -> None:
-    code, _, err = run("show", "no-such-model")
+def test_unknown_model_name_exits_2(incgeo: Callable[..., tuple[int, str, str]]) -> None:
+    code, _, err = incgeo("show", "no-such-model")
     assert code == 2 and "incgeo models" in err
 
 
-def test_usage_error_exits_2() -> None:
-    code, _, err = run("show")
+def test_usage_error_exits_2(incgeo: Callable[..., tuple[int, str, str]]) -> None:
+    code, _, err = incgeo("show")
     assert code == 2 and "Missing argument" in err
 
 
-def test_internal_failure_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_failure_exits_1(
+    monkeypatch: pytest.MonkeyPatch, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     def boom(_: str) -> None:
         raise ZeroDivisionError("planted")
 
     module = importlib.import_module("incentive_geometry.cli.show")
     monkeypatch.setattr(module, "resolve_model", boom)
-    code, _, err = run("show", ENTRENCHMENT)
+    code, _, err = incgeo("show", ENTRENCHMENT)
     assert code == 1
     assert "internal error: ZeroDivisionError: planted" in err
 
 
-def test_models_lists_one_line_per_library_entry() -> None:
+def test_models_lists_one_line_per_library_entry(
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
     from incentive_geometry.theory import MODELS
 
-    code, out, _ = run("models")
+    code, out, _ = incgeo("models")
     assert code == 0
     if MODELS:
         assert len(out.strip().splitlines()) == len(MODELS)

@@ -2,42 +2,34 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import incentive_geometry as ig
-from incentive_geometry.cli import main
 from incentive_geometry.proofs.user import claim_from_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ENTRENCHMENT = str(EXAMPLES / "entrenchment.toml")
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 0
-    return code, out.getvalue(), err.getvalue()
-
-
-def test_claims_in_a_model_file_round_trip_and_check() -> None:
+def test_claims_in_a_model_file_round_trip_and_check(
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
     m = ig.load_model(ENTRENCHMENT)
     assert [c["name"] for c in m.claims] == ["aligned_stable", "entrenched_attracts"]
     assert ig.Model.from_toml(m.to_toml()).claims == m.claims
-    code, out, err = run("check", ENTRENCHMENT, "--samples", "32", "--json")
+    code, out, err = incgeo("check", ENTRENCHMENT, "--samples", "32", "--json")
     assert code == 0, err
     reports = json.loads(out)
     assert [r["verdict"] for r in reports] == ["confirmed", "confirmed"]
 
 
-def test_a_claim_on_the_command_line_is_confirmed_or_refuted() -> None:
+def test_a_claim_on_the_command_line_is_confirmed_or_refuted(
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
     base = [
         "check",
         ENTRENCHMENT,
@@ -52,9 +44,9 @@ def test_a_claim_on_the_command_line_is_confirmed_or_refuted() -> None:
         "--samples",
         "64",
     ]
-    code, out, _ = run(*base, "--claim", "alpha*(1 - theta)*b < theta*c")
+    code, out, _ = incgeo(*base, "--claim", "alpha*(1 - theta)*b < theta*c")
     assert code == 0 and "claim: confirmed" in out
-    code, out, _ = run(*base, "--claim", "alpha*(1 - theta)*b > theta*c", "--strict")
+    code, out, _ = incgeo(*base, "--claim", "alpha*(1 - theta)*b > theta*c", "--strict")
     assert code == 1 and "claim: refuted" in out and "e.g. at" in out
 
 
@@ -62,7 +54,7 @@ def test_a_claim_on_the_command_line_is_confirmed_or_refuted() -> None:
     ("args", "message"),
     [
         (["--claim", "theta > 0.5"], "--claim needs --observe"),
-        (["--claim", "theta > 0.5", "--observe", "stable", "--at", "y=0"], "`at` names `y`"),
+        (["--claim", "theta > 0.5", "--observe", "stable", "--at", "y=0"], "`y` is not a state"),
         (
             ["--claim", "theta > 0.5", "--observe", "stable", "--at", "x=0", "--domain", "theta=0"],
             "expected name=lo:hi",
@@ -77,8 +69,10 @@ def test_a_claim_on_the_command_line_is_confirmed_or_refuted() -> None:
         ),
     ],
 )
-def test_bad_claims_exit_2_with_a_clear_message(args: list[str], message: str) -> None:
-    code, _, err = run("check", ENTRENCHMENT, *args)
+def test_bad_claims_exit_2_with_a_clear_message(
+    args: list[str], message: str, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, _, err = incgeo("check", ENTRENCHMENT, *args)
     assert code == 2, err
     assert message in err and "Traceback" not in err
 

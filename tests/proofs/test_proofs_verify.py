@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
-from incentive_geometry.cli import main
 from incentive_geometry.proofs.catalogue import catalogue
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 0
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_catalogue_covers_the_issue() -> None:
@@ -42,8 +30,10 @@ def test_catalogue_covers_the_issue() -> None:
         assert e.claim.statement and e.claim.references, e.claim.name
 
 
-def test_verify_writes_report_json_and_figures(tmp_path: Path) -> None:
-    code, out, err = run(
+def test_verify_writes_report_json_and_figures(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, out, err = incgeo(
         "verify", "--only", "C1.", "--samples", "16", "--out", str(tmp_path), "--no-progress"
     )
     assert code == 0, err
@@ -63,8 +53,10 @@ def test_verify_writes_report_json_and_figures(tmp_path: Path) -> None:
     ]
 
 
-def test_refuted_claims_show_their_counterexample_in_the_report(tmp_path: Path) -> None:
-    code, _, _ = run(
+def test_refuted_claims_show_their_counterexample_in_the_report(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, _, _ = incgeo(
         "verify",
         "--only",
         "C3.local_proxies.needed_for_entrenchment",
@@ -80,8 +72,10 @@ def test_refuted_claims_show_their_counterexample_in_the_report(tmp_path: Path) 
     assert "**refuted**" in md and "Counterexamples:" in md and "how to read it" in md
 
 
-def test_strict_exits_1_when_a_claim_is_not_confirmed(tmp_path: Path) -> None:
-    code, _, _ = run(
+def test_strict_exits_1_when_a_claim_is_not_confirmed(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, _, _ = incgeo(
         "verify",
         "--only",
         "C4.economics",
@@ -96,6 +90,8 @@ def test_strict_exits_1_when_a_claim_is_not_confirmed(tmp_path: Path) -> None:
     assert code == 1
 
 
-def test_only_with_no_match_exits_2(tmp_path: Path) -> None:
-    code, _, err = run("verify", "--only", "no-such-claim", "--out", str(tmp_path))
+def test_only_with_no_match_exits_2(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, _, err = incgeo("verify", "--only", "no-such-claim", "--out", str(tmp_path))
     assert code == 2 and "matches no claim" in err

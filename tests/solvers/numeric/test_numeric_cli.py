@@ -3,56 +3,80 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from incentive_geometry.cli import cli, main
+from incentive_geometry.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr if result.stderr_bytes is not None else ""
-
-
-def test_simulate_text_json_and_plot(tmp_path: Path) -> None:
+def test_simulate_text_json_and_plot(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     model = str(EXAMPLES / "brusselator.toml")
-    code, out, _ = run("simulate", model, "--x0", "x=1", "--x0", "y=1", "--set", "b=1.5", "--t", "200")
+    code, out, _ = incgeo(
+        "simulate", model, "--x0", "x=1", "--x0", "y=1", "--set", "b=1.5", "--t", "200"
+    )
     assert code == 0, out
     assert "final state: x = 1, y = 1.5" in out
-    code, out, _ = run("simulate", model, "--set", "b=1.5", "--json", "--points", "11")
+    code, out, _ = incgeo("simulate", model, "--set", "b=1.5", "--json", "--points", "11")
     record = json.loads(out)
     assert record["success"] and len(record["t"]) == 11
     assert abs(record["x"]["y"][-1] - 1.5) < 0.05
     png = tmp_path / "ts.png"
-    code, out, _ = run("simulate", str(EXAMPLES / "logistic_map.toml"), "--set", "r=2.5",
-                       "--t", "30", "--plot", str(png))
+    code, out, _ = incgeo(
+        "simulate",
+        str(EXAMPLES / "logistic_map.toml"),
+        "--set",
+        "r=2.5",
+        "--t",
+        "30",
+        "--plot",
+        str(png),
+    )
     assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
     assert "final state: x = 0.6" in out
 
 
-def test_continue_lists_the_bifurcations(tmp_path: Path) -> None:
+def test_continue_lists_the_bifurcations(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     png = tmp_path / "bd.png"
-    code, out, _ = run("continue", str(EXAMPLES / "entrenchment.toml"), "theta", "--switch",
-                       "--plot", str(png))
+    code, out, _ = incgeo(
+        "continue", str(EXAMPLES / "entrenchment.toml"), "theta", "--switch", "--plot", str(png)
+    )
     assert code == 0, out
     assert "transcritical   theta = 0.545454545455  (x = 1)" in out
     assert "transcritical   theta = 0.166666666667  (x = 0)" in out
     assert png.exists()
-    code, out, _ = run("continue", str(EXAMPLES / "brusselator.toml"), "b", "--range", "0.5", "4",
-                       "--set", "a=1", "--json")
+    code, out, _ = incgeo(
+        "continue",
+        str(EXAMPLES / "brusselator.toml"),
+        "b",
+        "--range",
+        "0.5",
+        "4",
+        "--set",
+        "a=1",
+        "--json",
+    )
     record = json.loads(out)
-    kinds = [(b["kind"], round(b["p"], 10)) for br in record["branches"] for b in br["bifurcations"]]
+    kinds = [
+        (b["kind"], round(b["p"], 10)) for br in record["branches"] for b in br["bifurcations"]
+    ]
     assert kinds == [("hopf", 2.0)]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["simulate", "EX/brusselator.toml", "--set", "b=nan"], "the value must be a finite number"),
+        (
+            ["simulate", "EX/brusselator.toml", "--set", "b=nan"],
+            "the value must be a finite number",
+        ),
         (["simulate", "EX/brusselator.toml", "--x0", "z=1"], "`z` is not a state"),
         (["simulate", "EX/brusselator.toml", "--plot", "out.gif"], "must end in .png, .svg, .pdf"),
         (["continue", "EX/brusselator.toml", "b"], "give the range with --range LO HI"),

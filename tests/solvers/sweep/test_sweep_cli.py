@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import incentive_geometry as ig
-from incentive_geometry.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ENTRENCHMENT = str(EXAMPLES / "entrenchment.toml")
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 0
-    return code, out.getvalue(), err.getvalue()
-
-
-def test_sweep_writes_the_map_and_the_plot(tmp_path: Path) -> None:
+def test_sweep_writes_the_map_and_the_plot(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     png, npz = tmp_path / "map.png", tmp_path / "map.npz"
-    code, out, err = run(
+    code, out, err = incgeo(
         "sweep",
         ENTRENCHMENT,
         "--grid",
@@ -58,8 +48,10 @@ def test_sweep_writes_the_map_and_the_plot(tmp_path: Path) -> None:
     assert sm.shape == (31, 21) and sm.parameter_names == ("theta", "gamma")
 
 
-def test_sweep_json_summary_and_fixed_parameters() -> None:
-    code, out, err = run(
+def test_sweep_json_summary_and_fixed_parameters(
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
+    code, out, err = incgeo(
         "sweep",
         ENTRENCHMENT,
         "--grid",
@@ -90,16 +82,20 @@ def test_sweep_json_summary_and_fixed_parameters() -> None:
         (["--grid", "theta=0:1:3", "--set", "c=nan"], "finite"),
     ],
 )
-def test_sweep_bad_input_exits_2(args: list[str], message: str) -> None:
-    code, _, err = run("sweep", ENTRENCHMENT, *args)
+def test_sweep_bad_input_exits_2(
+    args: list[str], message: str, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, _, err = incgeo("sweep", ENTRENCHMENT, *args)
     assert code == 2
     assert message in err and "Traceback" not in err
 
 
-def test_sweep_from_a_sample_table(tmp_path: Path) -> None:
+def test_sweep_from_a_sample_table(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     table = tmp_path / "sample.csv"
     table.write_text("theta,gamma\n0.05,1.0\n0.5,0.1\n0.9,2.0\n")
-    code, out, err = run("sweep", ENTRENCHMENT, "--sample", str(table), "--json")
+    code, out, err = incgeo("sweep", ENTRENCHMENT, "--sample", str(table), "--json")
     assert code == 0, err
     assert json.loads(out)["points"] == 3
 

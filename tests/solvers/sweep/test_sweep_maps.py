@@ -206,4 +206,6 @@ def test_closed_forms_and_analytic_boundaries_of_the_entrenchment_map() -> None:
     found = {label: parse_expression(text, names) for label, text in sm.boundaries}
     assert set(found) == set(expected)
     for label, expr in found.items():
-        assert sympy.expand(expr - expected[label]) == 0 or sympy.expand(expr + expected[label]) == 0
+        assert (
+            sympy.expand(expr - expected[label]) == 0 or sympy.expand(expr + expected[label]) == 0
+        )

@@ -34,11 +34,13 @@ __all__ = [
 ]
 
 # Expressions larger than this are not factored: factoring cost grows fast with size.
-_FACTOR_OPS_LIMIT = 300
+_FACTOR_OPS_LIMIT = 200
 # Sign decisions through the interior substitution factor only expressions below this size.
-_SIGN_FACTOR_LIMIT = 160
+_SIGN_FACTOR_LIMIT = 60
 # Sides of a relation are printed factored below this size.
-_SIDE_FACTOR_LIMIT = 120
+_SIDE_FACTOR_LIMIT = 60
+# Full factorization only of expressions in at most this many symbols.
+_FACTOR_SYMBOLS = 8
 
 _REL_OPS: dict[type, str] = {
     sympy.StrictLessThan: "<",
@@ -174,6 +176,10 @@ def generic_sign(expr: Any, domains: Mapping[Any, Domain]) -> int | None:
 
 
 def _interior(expr: Any, domains: Mapping[Any, Domain]) -> Any:
+    # Only interval and nonnegative parameters change under the substitution.
+    moved = {s for s, d in domains.items() if d.kind in ("interval", "nonnegative")}
+    if not (expr.free_symbols & moved):
+        return expr
     sub = {s: v for s, v in interior_substitution(domains).items() if s in expr.free_symbols}
     if not sub:
         return expr
@@ -189,8 +195,17 @@ def _factors(expr: Any) -> tuple[Any, list[tuple[Any, int]]]:
     out: list[tuple[Any, int]] = []
     const = sympy.Integer(1)
     for part, sign in ((num, 1), (den, -1)):
-        if expression_size(part) <= _FACTOR_OPS_LIMIT and part.is_polynomial():
+        if (
+            len(part.free_symbols) <= _FACTOR_SYMBOLS
+            and expression_size(part, _FACTOR_OPS_LIMIT) <= _FACTOR_OPS_LIMIT
+            and part.is_polynomial()
+        ):
             c, fl = sympy.factor_list(part)
+        elif part.is_polynomial():
+            # Large: only the common monomial and numeric content (cheap).
+            c, rest = sympy.factor_terms(part).as_coeff_Mul()
+            fl = [(b, int(e)) if e.is_Integer else (b**e, 1)
+                  for b, e in (f.as_base_exp() for f in sympy.Mul.make_args(rest))]
         else:
             c, fl = sympy.Integer(1), [(part, 1)]
         const = const * c**sign
@@ -208,13 +223,20 @@ def _split_sides(expr: Any, op: str) -> Any:
     neg = [-t for t in expr.args if t.could_extract_minus_sign()]
     lhs, rhs = sympy.Add(*pos), sympy.Add(*neg)
     # Factoring each side is for the reader only: small sides alone.
-    if expression_size(lhs, _SIDE_FACTOR_LIMIT) <= _SIDE_FACTOR_LIMIT:
-        lhs = sympy.factor(lhs)
-    if expression_size(rhs, _SIDE_FACTOR_LIMIT) <= _SIDE_FACTOR_LIMIT:
-        rhs = sympy.factor(rhs)
+    lhs, rhs = _readable(lhs), _readable(rhs)
     if lhs == 0:
         return _relation(rhs, _FLIP[op], sympy.Integer(0))
     return _relation(lhs, op, rhs)
+
+
+def _readable(side: Any) -> Any:
+    """Factored when small (full factorization), else its common factors pulled out."""
+    if (
+        len(side.free_symbols) <= _FACTOR_SYMBOLS - 3
+        and expression_size(side, _SIDE_FACTOR_LIMIT) <= _SIDE_FACTOR_LIMIT
+    ):
+        return sympy.factor(side)
+    return sympy.factor_terms(side)
 
 
 def _relation(lhs: Any, op: str, rhs: Any) -> Any:

@@ -58,7 +58,7 @@ _ZERO_POINTS = 3
 # Full factorization when splitting equations: only below this size (expression tree nodes).
 _SPLIT_FACTOR_LIMIT = 120
 # Equilibrium coordinates are printed factored below this size.
-_CANONICAL_FACTOR_LIMIT = 240
+_CANONICAL_FACTOR_LIMIT = 120
 
 
 @dataclass(frozen=True)
@@ -318,6 +318,22 @@ class _Solver:
                 if all(k.is_Integer and k >= 1 and g not in c.free_symbols for c, k in parts):
                     rest = sympy.Add(*(c * g ** (k - 1) for c, k in parts))
                     return [g, *self._split(rest, unknowns)]
+        # Roots at 1 and -1 (the vertices of shares): divide out (x - 1) by synthetic
+        # division, which is far cheaper than a full factorization.
+        for g in gens:
+            for root in (sympy.Integer(1), sympy.Integer(-1)):
+                if not self.zero.is_zero_in(e.xreplace({g: root}), unknowns):
+                    continue
+                if not e.is_polynomial(g):
+                    continue
+                coeffs = sympy.Poly(e, g).all_coeffs()
+                if len(coeffs) > 2:  # degree >= 2 in g (a linear factor is irreducible)
+                    quotient, carry = [], sympy.Integer(0)
+                    for c in coeffs[:-1]:
+                        carry = sympy.expand(c + carry * root)
+                        quotient.append(carry)
+                    rest = sympy.Add(*(q * g**k for k, q in enumerate(reversed(quotient))))
+                    return [g - root, *self._split(rest, unknowns)]
         # Full factorization over the parameters' polynomial ring costs more than it saves
         # on large multivariate equations: only a single unknown, or few symbols in all.
         small = expression_size(e, _SPLIT_FACTOR_LIMIT) <= _SPLIT_FACTOR_LIMIT
@@ -645,7 +661,7 @@ def _readable_zero(f: Any, unknowns: set[Any]) -> str:
 def _canonical(value: Any) -> Any:
     if value.is_rational_function():
         value = sympy.cancel(value)
-        if expression_size(value) <= _CANONICAL_FACTOR_LIMIT:
+        if len(value.free_symbols) <= 6 and expression_size(value) <= _CANONICAL_FACTOR_LIMIT:
             value = sympy.factor(value)
     elif expression_size(value) <= _CANONICAL_FACTOR_LIMIT:
         value = sympy.radsimp(value)
@@ -665,9 +681,13 @@ def _existence(model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain
         den = sympy.fraction(sympy.together(v))[1]
         if den.free_symbols:
             parts.append(sympy.Ne(den, 0))
-    # Inside the state domains and the constraints.
+    # Inside the state domains and the constraints. On the simplex, shares that are all
+    # nonnegative and sum to one are at most one, so only ``x >= 0`` is needed there.
     for (s, v), dom in zip(point.items(), model.state_domains, strict=True):
-        parts.append(dom.condition(s).xreplace({s: v}))
+        if model.simplex and dom.kind == "interval" and dom.lo == 0 and dom.hi == 1:
+            parts.append(sympy.Ge(v, 0))
+        else:
+            parts.append(dom.condition(s).xreplace({s: v}))
     for c in model.constraints:
         parts.append(c.xreplace(point))
     cond = sympy.And(*parts)
@@ -682,26 +702,42 @@ def _merge(
     budget: Budget,
 ) -> list[Equilibrium]:
     found: list[Equilibrium] = []
+    prints: list[tuple[complex | None, ...]] = []
     for subs, free, case in leaves:
         budget.check("existence conditions")
         point = {s: _canonical(subs.get(s, s)) for s in model.states}
         if any(v.has(sympy.zoo, sympy.nan, sympy.oo) for v in point.values()):
             continue
-        duplicate = None
-        for k, other in enumerate(found):
-            if other.free == free and all(
-                zero.is_zero(point[s] - other.point[s]) for s in model.states
-            ):
-                duplicate = k
-                break
-        if duplicate is not None:
+        # A fingerprint (the point at one random parameter point) rules out most duplicates
+        # at once; equal fingerprints are confirmed by zero tests of the differences.
+        fingerprint = tuple(_fingerprint(zero.value(v)) for v in point.values())
+        duplicate = any(
+            _same_print(fp, fingerprint)
+            and other.free == free
+            and all(zero.is_zero(point[s] - other.point[s]) for s in model.states)
+            for fp, other in zip(prints, found, strict=True)
+        )
+        if duplicate:
             continue
         exists = _existence(model, point, domains)
         if exists is sympy.false:
             # Never real or never in the domain (e.g. x = -1 for a share).
             continue
         found.append(Equilibrium(point=point, exists=exists, case=case, free=free))
+        prints.append(fingerprint)
     return found
+
+
+def _fingerprint(value: Any) -> complex | None:
+    if value.is_number and not value.has(sympy.zoo, sympy.nan):
+        return complex(value.evalf(20))
+    return None
+
+
+def _same_print(a: tuple[complex | None, ...], b: tuple[complex | None, ...]) -> bool:
+    return all(
+        x is None or y is None or abs(x - y) <= 1e-9 * (1 + abs(x)) for x, y in zip(a, b, strict=True)
+    )
 
 
 def _sort_key(e: Equilibrium) -> tuple[Any, ...]:

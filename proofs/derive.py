@@ -17,18 +17,26 @@ True
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sympy
 
 from incentive_geometry.errors import IncentiveGeometryError
-from incentive_geometry.language import parse_condition, to_text
+from incentive_geometry.language import exact_number, parse_condition, parse_expression, to_text
 from incentive_geometry.model import Model
 
 from .claims import Step
 
-__all__ = ["agree_on_rationals", "find_equilibrium", "stability_derivation"]
+__all__ = [
+    "agree_on_rationals",
+    "equilibrium_value_derivation",
+    "find_equilibrium",
+    "interior_derivation",
+    "stability_derivation",
+    "threshold_derivation",
+    "window_derivation",
+]
 
 
 def _sample_value(model: Model, sym: Any, rng: random.Random) -> sympy.Rational:
@@ -133,6 +141,19 @@ def _eigenvalue_checks(
     return same, total
 
 
+def _value(model: Model, value: Any) -> Any:
+    """A target coordinate: a number (exact) or model-language text such as ``"b"``."""
+    if isinstance(value, str):
+        return parse_expression(value, model.symbols, where="target")
+    return exact_number(value, what="target")
+
+
+def _condition(model: Model, prediction: Any) -> Any:
+    if isinstance(prediction, str):
+        return parse_condition(prediction, model.symbols, where="prediction")
+    return prediction
+
+
 def find_equilibrium(
     model: Model, target: Mapping[str, Any], *, timeout: float | None = 60.0
 ) -> Any:
@@ -157,7 +178,7 @@ def find_equilibrium(
     """
     import incentive_geometry as ig
 
-    want = {model.symbol(k): sympy.nsimplify(v) for k, v in target.items()}
+    want = {model.symbol(k): _value(model, v) for k, v in target.items()}
     for eq in ig.equilibria(model, timeout=timeout):
         if all(sympy.simplify(eq.point[s] - v) == 0 for s, v in want.items()):
             return eq
@@ -193,8 +214,7 @@ def stability_derivation(
     import incentive_geometry as ig
 
     steps: list[Step] = []
-    if isinstance(prediction, str):
-        prediction = parse_condition(prediction, model.symbols, where="prediction")
+    prediction = _condition(model, prediction)
     try:
         eq = find_equilibrium(model, target, timeout=timeout)
     except IncentiveGeometryError as err:
@@ -260,3 +280,225 @@ def stability_derivation(
         )
     )
     return steps
+
+
+def _stability_of(
+    model: Model, target: Mapping[str, Any], timeout: float | None
+) -> tuple[Any, Any]:
+    import incentive_geometry as ig
+
+    eq = find_equilibrium(model, target, timeout=timeout)
+    if eq is None:
+        raise LookupError(f"the symbolic engine has no equilibrium at {dict(target)}")
+    return eq, ig.stability(model, eq, timeout=timeout).condition
+
+
+def _guard(steps: Callable[[], list[Step]], what: str) -> list[Step]:
+    try:
+        return steps()
+    except (IncentiveGeometryError, LookupError) as err:
+        return [Step(what, f"{type(err).__name__}: {err}", False)]
+
+
+def window_derivation(
+    model: Model,
+    targets: Sequence[Mapping[str, Any]],
+    prediction: str | Any,
+    *,
+    timeout: float | None = 60.0,
+) -> list[Step]:
+    """Steps for "all of these equilibria are stable together exactly when `prediction`".
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.derive import window_derivation
+    >>> steps = window_derivation(entrenchment(), [{"x": 0}, {"x": 1}],
+    ...     "alpha*(1 - theta)*b < theta*c and theta*c < alpha*(1 - theta)*(b + gamma)")
+    >>> [s.verified for s in steps]
+    [True, True, True]
+    """
+    prediction = _condition(model, prediction)
+
+    def run() -> list[Step]:
+        steps, parts = [], []
+        for target in targets:
+            _, cond = _stability_of(model, target, timeout)
+            parts.append(cond)
+            steps.append(
+                Step(
+                    f"stability of the equilibrium {dict(target)} (symbolic engine)",
+                    to_text(cond),
+                    True,
+                )
+            )
+        both = sympy.And(*parts)
+        agree, total = agree_on_rationals(model, both, prediction)
+        steps.append(
+            Step(
+                "their conjunction matches the prediction",
+                f"{to_text(both)}  vs  {to_text(prediction)}: equal at {agree} of {total} exact rational parameter points",
+                agree == total,
+            )
+        )
+        return steps
+
+    return _guard(run, "derive the window symbolically")
+
+
+def interior_derivation(
+    model: Model, window: str | Any, *, timeout: float | None = 60.0
+) -> list[Step]:
+    """Steps for "an interior equilibrium exists exactly in `window`, and is then unstable".
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.derive import interior_derivation
+    >>> steps = interior_derivation(entrenchment(),
+    ...     "alpha*(1 - theta)*b < theta*c and theta*c < alpha*(1 - theta)*(b + gamma)")
+    >>> all(s.verified for s in steps)
+    True
+    """
+    import incentive_geometry as ig
+
+    window = _condition(model, window)
+
+    def run() -> list[Step]:
+        steps = []
+        inner = [
+            eq
+            for eq in ig.equilibria(model, timeout=timeout)
+            if not all(v.is_number for v in eq.point.values())
+        ]
+        if len(inner) != 1:
+            raise LookupError(
+                f"expected one equilibrium depending on the parameters, found {len(inner)}"
+            )
+        eq = inner[0]
+        text = ", ".join(f"{s} = {to_text(v)}" for s, v in eq.point.items())
+        residual = [sympy.simplify(f.xreplace(eq.point)) for f in model.rhs]
+        steps.append(
+            Step(
+                "the interior point is an equilibrium",
+                f"substituting {text} gives {residual}",
+                all(r == 0 for r in residual),
+            )
+        )
+        agree, total = agree_on_rationals(model, eq.exists, window)
+        steps.append(
+            Step(
+                "it lies inside the state domain exactly in the window",
+                f"exists: {_show(eq.exists)}  vs  {to_text(window)}: equal at {agree} of {total} rational points",
+                agree == total,
+            )
+        )
+        cond = ig.stability(model, eq, timeout=timeout).condition
+        agree, total = agree_on_rationals(model, sympy.And(eq.exists, cond), sympy.false)
+        steps.append(
+            Step(
+                "where it exists it is unstable",
+                f"stable iff {_show(cond)}; never together with existence at {agree} of {total} rational points",
+                agree == total,
+            )
+        )
+        return steps
+
+    return _guard(run, "derive the interior equilibrium symbolically")
+
+
+def threshold_derivation(
+    model: Model,
+    target: Mapping[str, Any],
+    param: str,
+    prediction: str | Any,
+    *,
+    timeout: float | None = 60.0,
+) -> list[Step]:
+    """Steps for "the equilibrium at `target` changes stability at `param` = prediction".
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.derive import threshold_derivation
+    >>> steps = threshold_derivation(entrenchment(), {"x": 1}, "theta",
+    ...     "alpha*(b + gamma)/(alpha*(b + gamma) + c)")
+    >>> steps[-1].verified
+    True
+    """
+    import incentive_geometry as ig
+
+    value = (
+        parse_expression(prediction, model.symbols, where="prediction")
+        if isinstance(prediction, str)
+        else prediction
+    )
+
+    def run() -> list[Step]:
+        eq, cond = _stability_of(model, target, timeout)
+        th = ig.threshold(model, eq, param, timeout=timeout)
+        sols = [sol.value for sol in th.solutions]
+        steps = [
+            Step(
+                f"stability of the equilibrium {dict(target)} (symbolic engine)",
+                to_text(cond),
+                True,
+            ),
+            Step(
+                f"its boundary solved for {param} (ig.threshold)",
+                ", ".join(to_text(v) for v in sols) or "none",
+                bool(sols),
+            ),
+        ]
+        match = [v for v in sols if sympy.simplify(v - value) == 0]
+        steps.append(
+            Step(
+                "one solution is the predicted threshold",
+                f"{param} = {to_text(match[0]) if match else '?'}  vs  {to_text(value)}",
+                bool(match),
+            )
+        )
+        return steps
+
+    return _guard(run, f"derive the {param} threshold symbolically")
+
+
+def equilibrium_value_derivation(
+    model: Model, state: str, prediction: str | Any, *, timeout: float | None = 60.0
+) -> list[Step]:
+    """Steps for "at the stable equilibrium, `state` equals `prediction`".
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import holmstrom_milgrom
+    >>> from incentive_geometry.proofs.derive import equilibrium_value_derivation
+    >>> steps = equilibrium_value_derivation(holmstrom_milgrom(), "beta", "1/(1 + r*c*sigma2)")
+    >>> steps[0].verified
+    True
+    """
+    import incentive_geometry as ig
+
+    value = (
+        parse_expression(prediction, model.symbols, where="prediction")
+        if isinstance(prediction, str)
+        else prediction
+    )
+    sym = model.symbol(state)
+
+    def run() -> list[Step]:
+        for eq in ig.equilibria(model, timeout=timeout):
+            if sympy.simplify(eq.point[sym] - value) == 0:
+                text = ", ".join(f"{s} = {to_text(v)}" for s, v in eq.point.items())
+                residual = [sympy.simplify(f.xreplace(eq.point)) for f in model.rhs]
+                cond = ig.stability(model, eq, timeout=timeout).condition
+                return [
+                    Step(
+                        f"an equilibrium has {state} = {to_text(value)}",
+                        f"{text}; residual {residual}",
+                        all(r == 0 for r in residual),
+                    ),
+                    Step("its stability condition (symbolic engine)", _show(cond), True),
+                ]
+        raise LookupError(f"no equilibrium of the symbolic engine has {state} = {to_text(value)}")
+
+    return _guard(run, "derive the equilibrium value symbolically")

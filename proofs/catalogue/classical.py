@@ -25,6 +25,7 @@ import numpy as np
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation
+from incentive_geometry.proofs.derive import equilibrium_value_derivation, stability_derivation
 from incentive_geometry.proofs.observe import stable_at
 from incentive_geometry.theory import (
     arthur_adoption,
@@ -314,6 +315,9 @@ def entries() -> list[Entry]:
                 tolerance=1e-6,
                 domain={"r": (0.0, 4.0), "c": (0.2, 3.0), "sigma2": (0.0, 2.0)},
                 observe=functools.partial(equilibrium_value, hm, "beta"),
+                derivation=functools.partial(
+                    equilibrium_value_derivation, hm, "beta", "1/(1 + r*c*sigma2)"
+                ),
                 references=(
                     "B. Holmstrom and P. Milgrom, Aggregation and linearity in the provision of intertemporal incentives, Econometrica 55, 303-328 (1987)",
                 ),
@@ -338,6 +342,12 @@ def entries() -> list[Entry]:
                     "sigma2": (0.0, 1.0),
                 },
                 observe=functools.partial(equilibrium_value, baker, "beta"),
+                derivation=functools.partial(
+                    equilibrium_value_derivation,
+                    baker,
+                    "beta",
+                    "f_norm*g_norm*cos(angle)/(g_norm**2 + r*sigma2)",
+                ),
                 references=(
                     "G. P. Baker, Incentive contracts and performance measurement, J. Polit. Econ. 100, 598-614 (1992)",
                     "G. Baker, Distortion and risk in optimal incentive contracts, J. Hum. Resour. 37, 728-751 (2002)",
@@ -404,6 +414,9 @@ def entries() -> list[Entry]:
                 prediction="a < 2/(b*(1 - b))",
                 domain={"a": (0.5, 20.0), "b": (0.1, 0.9)},
                 observe=functools.partial(map_converges, mw),
+                derivation=functools.partial(
+                    stability_derivation, mw, {"x": "b"}, "a < 2/(b*(1 - b))"
+                ),
                 boundary_tol=0.02,
                 references=(
                     "T. Chotibut, F. Falniowski, M. Misiurewicz and G. Piliouras, The route to chaos in routing games: when is price of anarchy too optimistic?, NeurIPS 2020",
@@ -477,6 +490,12 @@ def entries() -> list[Entry]:
                     "eta": (0.1, 2.0),
                 },
                 observe=functools.partial(stable_at, mw_entrench, {"x": 1.0}),
+                derivation=functools.partial(
+                    stability_derivation,
+                    mw_entrench,
+                    {"x": 1},
+                    "alpha*(1 - theta)*(b + gamma) > theta*c",
+                ),
                 references=(
                     "D. Daniel, Incentive Geometry and the Emergence of Mesa-Optimizers, Zenodo preprint, 2025",
                 ),

@@ -16,7 +16,12 @@ from collections.abc import Mapping
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation
-from incentive_geometry.proofs.derive import stability_derivation
+from incentive_geometry.proofs.derive import (
+    interior_derivation,
+    stability_derivation,
+    threshold_derivation,
+    window_derivation,
+)
 from incentive_geometry.proofs.observe import (
     count_stable,
     interior_unstable,
@@ -126,6 +131,7 @@ def entries() -> list[Entry]:
                 prediction=WINDOW,
                 domain=DOMAIN,
                 observe=functools.partial(count_stable, m),
+                derivation=functools.partial(window_derivation, m, [{"x": 0}, {"x": 1}], WINDOW),
                 references=(PAPER,),
             ),
         ),
@@ -139,6 +145,7 @@ def entries() -> list[Entry]:
                 prediction=WINDOW,
                 domain=DOMAIN,
                 observe=functools.partial(interior_unstable, m),
+                derivation=functools.partial(interior_derivation, m, WINDOW),
                 references=(PAPER,),
             ),
         ),
@@ -155,6 +162,9 @@ def entries() -> list[Entry]:
                 domain={k: v for k, v in DOMAIN.items() if k != "theta"},
                 constraints=("alpha*(b + gamma) > 0.05",),
                 observe=functools.partial(transcritical_theta, m),
+                derivation=functools.partial(
+                    threshold_derivation, m, {"x": 1}, "theta", THETA_STAR
+                ),
                 references=(PAPER,),
             ),
             weight=0.25,
@@ -168,6 +178,9 @@ def entries() -> list[Entry]:
                 prediction="0 == 1",
                 domain={k: v for k, v in DOMAIN.items() if k != "gamma"},
                 observe=functools.partial(count_stable, no_feedback),
+                derivation=functools.partial(
+                    window_derivation, no_feedback, [{"x": 0}, {"x": 1}], "0 == 1"
+                ),
                 references=(PAPER,),
             ),
         ),
@@ -180,6 +193,7 @@ def entries() -> list[Entry]:
                 prediction="0 == 0",
                 domain={k: v for k, v in DOMAIN.items() if k != "theta"},
                 observe=functools.partial(only_stable_is, full_obs, {"x": 0.0}),
+                derivation=functools.partial(window_derivation, full_obs, [{"x": 0}], "0 == 0"),
                 references=(PAPER,),
             ),
         ),

@@ -18,6 +18,7 @@ import functools
 
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim
+from incentive_geometry.proofs.derive import stability_derivation, window_derivation
 from incentive_geometry.proofs.observe import count_stable, stable_at
 from incentive_geometry.theory import INGREDIENTS, ablate, entrenchment, ingredients
 
@@ -59,6 +60,7 @@ def entries() -> list[Entry]:
                     prediction="0 == 1",
                     domain=domain,
                     observe=functools.partial(stable_at, off, {"x": 1.0}),
+                    derivation=functools.partial(stability_derivation, off, {"x": 1}, "0 == 1"),
                     references=(PAPER,),
                 ),
                 weight=0.5,
@@ -75,6 +77,9 @@ def entries() -> list[Entry]:
                     prediction="0 == 1",
                     domain=domain,
                     observe=functools.partial(count_stable, off),
+                    derivation=functools.partial(
+                        window_derivation, off, [{"x": 0}, {"x": 1}], "0 == 1"
+                    ),
                     references=(PAPER,),
                 ),
                 weight=0.5,

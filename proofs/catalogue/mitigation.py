@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation
+from incentive_geometry.proofs.derive import threshold_derivation
 from incentive_geometry.proofs.observe import stable_at
 from incentive_geometry.theory import entrenchment
 
@@ -132,6 +134,14 @@ def narrower_with_diversity(values: Mapping[str, float]) -> Observation:
     )
 
 
+def _hysteresis_derivation(model: Model) -> list[Any]:
+    """The two thresholds, each from the symbolic engine: undo at x = 1, prevent at x = 0."""
+    return [
+        *threshold_derivation(model, {"x": 1}, "theta", THETA_STAR),
+        *threshold_derivation(model, {"x": 0}, "theta", "alpha*b/(alpha*b + c)"),
+    ]
+
+
 def entries() -> list[Entry]:
     """The C5 claims.
 
@@ -155,6 +165,9 @@ def entries() -> list[Entry]:
                 prediction=f"theta > {THETA_STAR}",
                 domain=DOMAIN,
                 observe=functools.partial(leaves_entrenchment, m),
+                derivation=functools.partial(
+                    threshold_derivation, m, {"x": 1}, "theta", THETA_STAR
+                ),
                 # Near theta* the return takes longer than the simulation: those points are left out.
                 boundary_tol=0.02,
                 references=(PAPER,),
@@ -209,6 +222,7 @@ def entries() -> list[Entry]:
                 domain={k: v for k, v in DOMAIN.items() if k != "theta"},
                 constraints=("alpha*gamma > 0.05",),
                 observe=functools.partial(hysteresis_width, m),
+                derivation=functools.partial(_hysteresis_derivation, m),
                 references=(PAPER,),
             ),
             weight=0.125,

@@ -43,13 +43,20 @@ def symbolic_cusp() -> tuple[float, float, float]:
 
 def test_fold_curves_of_the_diversity_model_meet_at_the_symbolic_cusp() -> None:
     m = diversity()
-    br = ig.continuation(m, "theta", x0={"x": 0.1}, params={"theta": 0.3, "mu": 0.02},
-                         p_range=(0.0, 1.0))
+    br = ig.continuation(
+        m, "theta", x0={"x": 0.1}, params={"theta": 0.3, "mu": 0.02}, p_range=(0.0, 1.0)
+    )
     lower, upper = sorted(br.of_kind("fold"), key=lambda f: f.p)
     x_c, theta_c, mu_c = symbolic_cusp()
     curves = [
-        ig.bifurcation_curve(m, fold, "mu", p_range={"theta": (0, 1), "mu": (0, 0.5)},
-                             bounds={"x": (0, 1)}, ds_max=0.01)
+        ig.bifurcation_curve(
+            m,
+            fold,
+            "mu",
+            p_range={"theta": (0, 1), "mu": (0, 0.5)},
+            bounds={"x": (0, 1)},
+            ds_max=0.01,
+        )
         for fold in (lower, upper)
     ]
     for curve in curves:
@@ -82,7 +89,9 @@ def test_fold_curves_of_the_diversity_model_meet_at_the_symbolic_cusp() -> None:
 def test_cusp_of_the_normal_form_and_the_fold_curve_27a2_eq_4b3() -> None:
     m = ig.Model.from_equations({"x": "a + b*x - x**3"}, parameters={"a": 0.0, "b": 1.0})
     br = ig.continuation(m, "a", x0=[1.0], params={"b": 1.0}, p_range=(-1, 1))
-    curve = ig.bifurcation_curve(m, br.bifurcations[0], "b", p_range={"a": (-1, 1), "b": (-0.5, 1.5)})
+    curve = ig.bifurcation_curve(
+        m, br.bifurcations[0], "b", p_range={"a": (-1, 1), "b": (-0.5, 1.5)}
+    )
     (cusp,) = curve.special
     assert cusp.kind == "cusp" and abs(cusp.params["a"]) < 1e-10 and abs(cusp.params["b"]) < 1e-10
     assert np.abs(27 * curve["a"] ** 2 - 4 * curve["b"] ** 3).max() < 1e-9
@@ -91,8 +100,9 @@ def test_cusp_of_the_normal_form_and_the_fold_curve_27a2_eq_4b3() -> None:
 def test_bogdanov_takens_on_fold_and_hopf_curves() -> None:
     # Normal form x' = y, y' = b1 + b2 x + x^2 + x y: folds on b1 = b2^2/4, Hopf on b1 = 0, b2 < 0
     # ... BT at (0, 0).
-    m = ig.Model.from_equations({"x": "y", "y": "b1 + b2*x + x**2 + x*y"},
-                                parameters={"b1": -1.0, "b2": 1.0})
+    m = ig.Model.from_equations(
+        {"x": "y", "y": "b1 + b2*x + x**2 + x*y"}, parameters={"b1": -1.0, "b2": 1.0}
+    )
     br = ig.continuation(m, "b1", x0=[-1.0, 0.0], params={"b2": 1.0}, p_range=(-2, 2))
     fold = br.of_kind("fold")[0]
     assert abs(fold.p - 0.25) < 1e-9
@@ -102,8 +112,9 @@ def test_bogdanov_takens_on_fold_and_hopf_curves() -> None:
     assert np.abs(curve["b1"] - curve["b2"] ** 2 / 4).max() < 1e-9
     # Hopf points of the branch at b2 = -1: the equilibria x = (-b2 +- sqrt(b2^2 - 4 b1))/2,
     # trace = x = 0 at b1 = 0.
-    br2 = ig.continuation(m, "b1", x0=[-0.4, 0.0], params={"b2": -1.0, "b1": -0.5},
-                          p_range=(-1, 0.5))
+    br2 = ig.continuation(
+        m, "b1", x0=[-0.4, 0.0], params={"b2": -1.0, "b1": -0.5}, p_range=(-1, 0.5)
+    )
     hopf = br2.of_kind("hopf")
     assert hopf and abs(hopf[0].p) < 1e-9
     hcurve = ig.bifurcation_curve(m, hopf[0], "b2", p_range={"b1": (-1, 1), "b2": (-1.5, 0.5)})
@@ -115,8 +126,9 @@ def test_bogdanov_takens_on_fold_and_hopf_curves() -> None:
 def test_hopf_curve_of_the_brusselator_is_b_eq_1_plus_a_squared() -> None:
     m = ig.load_model(EXAMPLES / "brusselator.toml")
     br = ig.continuation(m, "b", x0=[1.0, 1.0], params={"a": 1.0}, p_range=(0.5, 3))
-    hcurve = ig.bifurcation_curve(m, br.of_kind("hopf")[0], "a",
-                                  p_range={"b": (0.1, 6), "a": (0.2, 2.0)})
+    hcurve = ig.bifurcation_curve(
+        m, br.of_kind("hopf")[0], "a", p_range={"b": (0.1, 6), "a": (0.2, 2.0)}
+    )
     assert hcurve.kind == "hopf" and len(hcurve.p) > 10
     assert np.abs(hcurve["b"] - (1 + hcurve["a"] ** 2)).max() < 1e-9
     assert math.isclose(hcurve["a"].max(), 2.0, abs_tol=0.1)
@@ -134,14 +146,28 @@ def test_failure_paths() -> None:
         ig.bifurcation_curve(m, fold, "b", p_range={"a": (-1, 1), "b": (0, math.nan)})
     with pytest.raises(ig.ModelError, match="must be a fold or hopf Bifurcation"):
         ig.bifurcation_curve(m, "fold", "b", p_range={"a": (-1, 1), "b": (0, 1)})  # type: ignore[arg-type]
-    moved = ig.Bifurcation(kind="fold", param="a", p=0.9, x=np.array([3.0]),
-                           eigenvalues=np.zeros(1, complex), params={"b": 1.0})
+    moved = ig.Bifurcation(
+        kind="fold",
+        param="a",
+        p=0.9,
+        x=np.array([3.0]),
+        eigenvalues=np.zeros(1, complex),
+        params={"b": 1.0},
+    )
     # A start off the fold curve converges onto it (Newton on the defining system).
     curve = ig.bifurcation_curve(m, moved, "b", p_range={"a": (-1, 1), "b": (-1, 5)})
     assert np.abs(27 * curve["a"] ** 2 - 4 * curve["b"] ** 3).max() < 1e-8
     # x' = a - x has no fold anywhere: Newton on the fold system cannot converge.
     linear = ig.Model.from_equations({"x": "a - x"}, parameters={"a": 0.0, "b": 1.0})
-    fake = ig.Bifurcation(kind="fold", param="a", p=0.0, x=np.array([0.0]),
-                          eigenvalues=np.zeros(1, complex), params={"b": 1.0})
-    with pytest.raises(ig.ConvergenceError, match="Newton on the fold defining system did not converge"):
+    fake = ig.Bifurcation(
+        kind="fold",
+        param="a",
+        p=0.0,
+        x=np.array([0.0]),
+        eigenvalues=np.zeros(1, complex),
+        params={"b": 1.0},
+    )
+    with pytest.raises(
+        ig.ConvergenceError, match="Newton on the fold defining system did not converge"
+    ):
         ig.bifurcation_curve(linear, fake, "b", p_range={"a": (-1, 1), "b": (-1, 1)})

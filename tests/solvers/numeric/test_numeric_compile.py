@@ -34,10 +34,15 @@ def test_values_and_derivatives_match_sympy() -> None:
         sub = dict(zip(syms, [*X[k], *P[k]], strict=True))
         assert np.allclose(F[k], [float(e.subs(sub)) for e in Fs], rtol=1e-13)
         assert np.allclose(J[k], np.array(Fs.jacobian(m.states).subs(sub), dtype=float), rtol=1e-13)
-        assert np.allclose(Jp[k], np.array(Fs.jacobian(list(m.parameter_symbols)).subs(sub),
-                                           dtype=float), rtol=1e-13)
+        assert np.allclose(
+            Jp[k],
+            np.array(Fs.jacobian(list(m.parameter_symbols)).subs(sub), dtype=float),
+            rtol=1e-13,
+        )
     assert np.allclose(cm.observables["total"](X, P), X.sum(axis=1))
-    assert cm.noise is not None and np.allclose(cm.noise(X, P), np.column_stack([0.1 * X[:, 0], 0 * X[:, 1]]))
+    assert cm.noise is not None and np.allclose(
+        cm.noise(X, P), np.column_stack([0.1 * X[:, 0], 0 * X[:, 1]])
+    )
 
 
 def test_broadcasting_over_states_and_parameter_sets() -> None:
@@ -63,8 +68,10 @@ def test_compiled_once_per_model() -> None:
 
 
 def test_argument_checks() -> None:
-    m = ig.Model.from_equations({"x": "-k*x"}, parameters={"k": {"default": 1, "domain": [0, 2]},
-                                                           "q": {"domain": "positive"}})
+    m = ig.Model.from_equations(
+        {"x": "-k*x"},
+        parameters={"k": {"default": 1, "domain": [0, 2]}, "q": {"domain": "positive"}},
+    )
     with pytest.raises(ig.ModelError, match=r"parameter `q` of model `model` has no default"):
         resolve_params(m, {"k": 1})
     with pytest.raises(ig.ModelError, match=r"parameter `k` = inf is not a finite number"):

@@ -46,8 +46,9 @@ def diversity() -> ig.Model:
 @pytest.mark.parametrize("a", [0.5, 1.0, 2.0])
 def test_brusselator_hopf_at_one_plus_a_squared(a: float) -> None:
     m = ig.load_model(EXAMPLES / "brusselator.toml")
-    br = ig.continuation(m, "b", x0={"x": a, "y": 1.0}, params={"a": a, "b": 1.0},
-                         p_range=(0.1, 6.0))
+    br = ig.continuation(
+        m, "b", x0={"x": a, "y": 1.0}, params={"a": a, "b": 1.0}, p_range=(0.1, 6.0)
+    )
     hopf = br.of_kind("hopf")
     assert len(hopf) == 1
     assert abs(hopf[0].p - (1 + a * a)) < TOL
@@ -63,14 +64,21 @@ def test_brusselator_hopf_at_one_plus_a_squared(a: float) -> None:
 def test_lorenz_hopf_and_pitchfork() -> None:
     m = lorenz()
     s = math.sqrt(8 / 3 * 9)
-    nontrivial = ig.continuation(m, "r", x0={"x": s, "y": s, "z": 9.0}, params={"r": 10.0},
-                                 p_range=(0.5, 30.0))
+    nontrivial = ig.continuation(
+        m, "r", x0={"x": s, "y": s, "z": 9.0}, params={"r": 10.0}, p_range=(0.5, 30.0)
+    )
     hopf = nontrivial.of_kind("hopf")
     assert hopf and all(abs(h.p - 470 / 19) < TOL for h in hopf)
     # C+ and C- meet the origin at the pitchfork r = 1.
     assert any(abs(b.p - 1) < TOL for b in nontrivial.of_kind("pitchfork"))
-    origin = ig.continuation(m, "r", x0={"x": 0.0, "y": 0.0, "z": 0.0}, params={"r": 0.5},
-                             p_range=(0.0, 2.0), switch_branches=True)
+    origin = ig.continuation(
+        m,
+        "r",
+        x0={"x": 0.0, "y": 0.0, "z": 0.0},
+        params={"r": 0.5},
+        p_range=(0.0, 2.0),
+        switch_branches=True,
+    )
     assert [b.kind for b in origin.bifurcations] == ["pitchfork"]
     pf = origin.bifurcations[0]
     assert abs(pf.p - 1.0) < TOL and np.allclose(pf.x, 0.0, atol=1e-9)
@@ -88,7 +96,7 @@ def test_fold_of_the_normal_form() -> None:
     assert fold.kind == "fold" and abs(fold.p) < TOL
     # x = -sqrt(-p) is stable, x = +sqrt(-p) is not.
     assert np.all(br.stable[br.x[:, 0] < -1e-6]) and not np.any(br.stable[br.x[:, 0] > 1e-6])
-    assert np.allclose(br.p, -br.x[:, 0] ** 2, atol=1e-9)
+    assert np.allclose(br.p, -(br.x[:, 0] ** 2), atol=1e-9)
 
 
 def test_logistic_map_flip_and_period_doubling_on_the_second_iterate() -> None:
@@ -99,8 +107,9 @@ def test_logistic_map_flip_and_period_doubling_on_the_second_iterate() -> None:
     assert np.allclose(flip.eigenvalues, -1.0, atol=1e-8)
     # Start on the period-2 orbit at r = 3.2 and follow it on f o f.
     orbit = ig.find_equilibria(m, params={"r": 3.2}, period=2)[0]
-    br2 = ig.continuation(m.iterate(2), "r", x0={"x": orbit.x[0]}, params={"r": 3.2},
-                          p_range=(2.8, 3.5))
+    br2 = ig.continuation(
+        m.iterate(2), "r", x0={"x": orbit.x[0]}, params={"r": 3.2}, p_range=(2.8, 3.5)
+    )
     flips = br2.of_kind("flip")
     assert flips and all(abs(f.p - (1 + math.sqrt(6))) < TOL for f in flips)
     # The 2-cycle is born from the fixed point at r = 3: a pitchfork of f o f.
@@ -113,8 +122,14 @@ def test_canonical_entrenchment_transcritical_at_theta_star() -> None:
     alpha, b, gamma, c = 1.0, 0.2, 1.0, 1.0
     for gamma in (1.0, 0.5):
         theta_star = alpha * (b + gamma) / (alpha * (b + gamma) + c)
-        br = ig.continuation(m, "theta", x0={"x": 1.0}, params={"gamma": gamma},
-                             p_range=(0.0, 1.0), switch_branches=True)
+        br = ig.continuation(
+            m,
+            "theta",
+            x0={"x": 1.0},
+            params={"gamma": gamma},
+            p_range=(0.0, 1.0),
+            switch_branches=True,
+        )
         (tc,) = br.bifurcations
         assert tc.kind == "transcritical"
         assert abs(tc.p - theta_star) < TOL and abs(tc.x[0] - 1) < 1e-12
@@ -132,8 +147,9 @@ def test_canonical_entrenchment_transcritical_at_theta_star() -> None:
 def test_diversity_folds_match_the_symbolic_fold_conditions() -> None:
     m = diversity()
     mu = 0.02
-    br = ig.continuation(m, "theta", x0={"x": 0.1}, params={"theta": 0.3, "mu": mu},
-                         p_range=(0.0, 1.0))
+    br = ig.continuation(
+        m, "theta", x0={"x": 0.1}, params={"theta": 0.3, "mu": mu}, p_range=(0.0, 1.0)
+    )
     folds = sorted(br.of_kind("fold"), key=lambda f: f.p)
     assert len(folds) == 2
     # Symbolic: f = 0 and df/dx = 0 in (x, theta), other parameters exact.
@@ -168,8 +184,10 @@ def test_a_wrong_claim_is_refuted() -> None:
 def test_neimark_sacker_of_a_planar_map() -> None:
     # x' = rho R(omega) x + cubic damping: multipliers rho e^{+-i omega} cross |mu| = 1 at rho = 1.
     m = ig.Model.from_equations(
-        {"x": "rho*(x*cos(w) - y*sin(w)) - (x**2 + y**2)*x",
-         "y": "rho*(x*sin(w) + y*cos(w)) - (x**2 + y**2)*y"},
+        {
+            "x": "rho*(x*cos(w) - y*sin(w)) - (x**2 + y**2)*x",
+            "y": "rho*(x*sin(w) + y*cos(w)) - (x**2 + y**2)*y",
+        },
         parameters={"rho": 0.5, "w": 0.7},
         time="discrete",
     )
@@ -180,8 +198,9 @@ def test_neimark_sacker_of_a_planar_map() -> None:
 
 def test_both_directions_and_adaptive_steps() -> None:
     m = ig.Model.from_equations({"x": "p - x**3"}, parameters={"p": 0.0})
-    br = ig.continuation(m, "p", x0=[0.5], params={"p": 0.125}, p_range=(-8.0, 8.0), ds=0.01,
-                         ds_max=0.5)
+    br = ig.continuation(
+        m, "p", x0=[0.5], params={"p": 0.125}, p_range=(-8.0, 8.0), ds=0.01, ds_max=0.5
+    )
     assert br.p[0] == -8.0 and br.p[-1] == 8.0
     assert np.allclose(br.x[:, 0] ** 3, br.p, atol=1e-9)
     steps = np.linalg.norm(np.diff(np.column_stack([br.x, br.p]), axis=0), axis=1)
@@ -201,7 +220,9 @@ def test_closed_loop_and_state_bounds() -> None:
 
 def test_start_that_does_not_converge_raises_with_what_was_tried() -> None:
     m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": 1.0})  # no equilibrium
-    with pytest.raises(ig.ConvergenceError, match=r"Newton at fixed p = 1 did not converge.*50 iterations"):
+    with pytest.raises(
+        ig.ConvergenceError, match=r"Newton at fixed p = 1 did not converge.*50 iterations"
+    ):
         ig.continuation(m, "p", x0=[0.5], p_range=(0.5, 2.0))
     br = ig.continuation(m, "p", x0=[0.5], p_range=(0.5, 2.0), raise_on_failure=False)
     assert br.status == -1 and not br.success and "did not converge" in br.message
@@ -217,7 +238,9 @@ def test_early_stop_is_a_status_with_a_message() -> None:
 
 def test_singular_start_warns_naming_the_point() -> None:
     m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": 0.0})
-    with pytest.warns(RuntimeWarning, match=r"singular or ill-conditioned.*at the start p=0, \(x=0\)"):
+    with pytest.warns(
+        RuntimeWarning, match=r"singular or ill-conditioned.*at the start p=0, \(x=0\)"
+    ):
         ig.continuation(m, "p", x0=[0.0], p_range=(-1.0, 0.0))
 
 
@@ -260,7 +283,8 @@ def test_continuation_on_the_simplex() -> None:
     # crosses it at p = 0 (transcritical).
     m = ig.Model.from_equations(
         {"u": "u*(p*u - (p*u**2 + v**2))", "v": "v*(v - (p*u**2 + v**2))"},
-        parameters={"p": 1.0}, simplex=True,
+        parameters={"p": 1.0},
+        simplex=True,
     )
     br = ig.continuation(m, "p", x0={"u": 1.0, "v": 0.0}, p_range=(-1.0, 1.0))
     assert np.allclose(br.x.sum(axis=1), 1.0) and br.x.shape[1] == 2
@@ -284,8 +308,9 @@ def test_branch_switching_onto_the_period_two_orbit() -> None:
     # On f o f, the fixed-point branch x = 1 - 1/r has a pitchfork at r = 3: the other branch
     # is the 2-cycle, with r >= 3 and x = (r + 1 +- sqrt((r + 1)(r - 3))) / (2 r).
     m = ig.load_model(EXAMPLES / "logistic_map.toml").iterate(2)
-    br = ig.continuation(m, "r", x0=[0.6], params={"r": 2.5}, p_range=(2.5, 3.4),
-                         switch_branches=True)
+    br = ig.continuation(
+        m, "r", x0=[0.6], params={"r": 2.5}, p_range=(2.5, 3.4), switch_branches=True
+    )
     (pf,) = br.of_kind("pitchfork")
     assert abs(pf.p - 3.0) < TOL
     (cycle,) = br.children

@@ -40,8 +40,9 @@ def test_lorenz_has_three_equilibria_with_the_textbook_stability() -> None:
         parameters={"sigma": 10.0, "r": 10.0, "beta": 8 / 3},
     )
     for r in (10.0, 28.0):
-        eqs = ig.find_equilibria(m, params={"r": r}, bounds={"x": (-20, 20), "y": (-20, 20),
-                                                             "z": (-5, 40)})
+        eqs = ig.find_equilibria(
+            m, params={"r": r}, bounds={"x": (-20, 20), "y": (-20, 20), "z": (-5, 40)}
+        )
         s = math.sqrt(8 / 3 * (r - 1))
         xs = sorted(float(e.x[0]) for e in eqs)
         assert np.allclose(xs, [-s, 0.0, s], atol=1e-9)
@@ -97,7 +98,9 @@ def test_brusselator_equilibrium_is_a_b_over_a() -> None:
 def test_failures() -> None:
     m = ig.Model.from_equations({"x": "x**2 + 1"}, parameters={})
     assert ig.find_equilibria(m) == []
-    with pytest.raises(ig.ConvergenceError, match=r"Newton did not converge to any point.*tried 64 Sobol starts"):
+    with pytest.raises(
+        ig.ConvergenceError, match=r"Newton did not converge to any point.*tried 64 Sobol starts"
+    ):
         ig.find_equilibria(m, raise_on_failure=True)
     fold = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": 0.0})
     with pytest.warns(RuntimeWarning, match=r"singular or ill-conditioned.*at the point \(x="):
@@ -105,11 +108,15 @@ def test_failures() -> None:
     k = ig.Model.from_equations({"x": "-k*x"}, parameters={"k": 1.0})
     with pytest.raises(ig.ModelError, match=r"parameter `k` = nan is not a finite number"):
         ig.find_equilibria(k, params={"k": float("nan")})
-    with pytest.raises(ig.ModelError, match=r"`bounds\['x'\]` = \(1.0, 0.0\) must be finite with lo < hi"):
+    with pytest.raises(
+        ig.ModelError, match=r"`bounds\['x'\]` = \(1.0, 0.0\) must be finite with lo < hi"
+    ):
         ig.find_equilibria(k, bounds={"x": (1, 0)})
     with pytest.raises(ig.ModelError, match=r"`bounds` names `y`"):
         ig.find_equilibria(k, bounds={"y": (0, 1)})
-    with pytest.raises(ig.ModelError, match=r"`period` = 2 asks for periodic points, which only maps have"):
+    with pytest.raises(
+        ig.ModelError, match=r"`period` = 2 asks for periodic points, which only maps have"
+    ):
         ig.find_equilibria(k, period=2)
 
 
@@ -118,7 +125,8 @@ def coordination() -> ig.Model:
     phi = "(u**2 + 2*v**2 + 3*w**2)"
     return ig.Model.from_equations(
         {"u": f"u*(u - {phi})", "v": f"v*(2*v - {phi})", "w": f"w*(3*w - {phi})"},
-        parameters={}, simplex=True,
+        parameters={},
+        simplex=True,
     )
 
 

@@ -32,10 +32,14 @@ def test_bifurcation_diagram_styles_and_labels(tmp_path: Path) -> None:
     dashed = [ln for ln in drawn if ln.get_linestyle() == "--"]
     # x = 1 is stable (solid) for theta < theta* and unstable (dashed) beyond.
     theta_star = 1.2 / 2.2
-    assert any(np.allclose(ln.get_ydata(), 1.0) and max(ln.get_xdata()) <= theta_star + 1e-9
-               for ln in solid)
-    assert any(np.allclose(ln.get_ydata(), 1.0) and min(ln.get_xdata()) >= theta_star - 1e-9
-               for ln in dashed)
+    assert any(
+        np.allclose(ln.get_ydata(), 1.0) and max(ln.get_xdata()) <= theta_star + 1e-9
+        for ln in solid
+    )
+    assert any(
+        np.allclose(ln.get_ydata(), 1.0) and min(ln.get_xdata()) >= theta_star - 1e-9
+        for ln in dashed
+    )
     labels = [t.get_text() for t in ax.texts]
     assert "TC" in labels
     assert ax.get_xlabel() == "theta" and ax.get_ylabel() == "x"
@@ -55,8 +59,15 @@ def test_two_parameter_diagram_marks_the_cusp(tmp_path: Path) -> None:
 
 def test_phase_portrait_and_time_series(tmp_path: Path) -> None:
     m = ig.load_model(EXAMPLES / "brusselator.toml")
-    fig = plot_phase_portrait(m, params={"b": 3.0}, xlim=(0, 4), ylim=(0, 5),
-                              starts=[(1.0, 1.0), (0.5, 4.0)], t=20, path=tmp_path / "pp.png")
+    fig = plot_phase_portrait(
+        m,
+        params={"b": 3.0},
+        xlim=(0, 4),
+        ylim=(0, 5),
+        starts=[(1.0, 1.0), (0.5, 4.0)],
+        t=20,
+        path=tmp_path / "pp.png",
+    )
     ax = fig.axes[0]
     eq_markers = [ln for ln in ax.lines if ln.get_marker() == "o"]
     # The equilibrium (1, 3) is unstable at b = 3 > 1 + a^2: an open marker.

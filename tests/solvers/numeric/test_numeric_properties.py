@@ -22,8 +22,9 @@ LINEAR = ig.Model.from_equations(
 @given(a=st.floats(0.2, 5.0) | st.floats(-5.0, -0.2), c=st.floats(-2.0, 2.0))
 def test_fold_of_random_quadratics(a: float, c: float) -> None:
     # p + a (x - c)^2 = 0 has a fold at p = 0, x = c; start on the branch at p = -a.
-    br = ig.continuation(FOLD, "p", x0=[c + 1.0], params={"p": -a, "a": a, "c": c},
-                         p_range=(-abs(a) - 1, abs(a) + 1))
+    br = ig.continuation(
+        FOLD, "p", x0=[c + 1.0], params={"p": -a, "a": a, "c": c}, p_range=(-abs(a) - 1, abs(a) + 1)
+    )
     (fold,) = br.bifurcations
     assert fold.kind == "fold" and abs(fold.p) < 1e-10 and abs(fold.x[0] - c) < 1e-4
 
@@ -31,8 +32,9 @@ def test_fold_of_random_quadratics(a: float, c: float) -> None:
 @settings(max_examples=15, deadline=None)
 @given(a=st.floats(0.3, 3.0))
 def test_brusselator_hopf_for_random_a(a: float) -> None:
-    br = ig.continuation(BRUSSELATOR, "b", x0=[a, 1.0], params={"a": a, "b": 1.0},
-                         p_range=(0.1, 1.0 + a * a + 2.0))
+    br = ig.continuation(
+        BRUSSELATOR, "b", x0=[a, 1.0], params={"a": a, "b": 1.0}, p_range=(0.1, 1.0 + a * a + 2.0)
+    )
     (hopf,) = br.of_kind("hopf")
     assert abs(hopf.p - (1 + a * a)) < 1e-10 * (1 + a * a)
 
@@ -48,7 +50,10 @@ def test_linear_equilibrium_and_stability(entries: list[float], rhs: list[float]
         return  # nearly singular: the equilibrium is not isolated enough to compare
     b = np.array(rhs)
     x_star = np.linalg.solve(A, -b)
-    params = dict(zip(("a11", "a12", "a21", "a22"), entries, strict=True)) | {"b1": rhs[0], "b2": rhs[1]}
+    params = dict(zip(("a11", "a12", "a21", "a22"), entries, strict=True)) | {
+        "b1": rhs[0],
+        "b2": rhs[1],
+    }
     box = {"x": (x_star[0] - 1, x_star[0] + 1), "y": (x_star[1] - 1, x_star[1] + 1)}
     (e,) = ig.find_equilibria(LINEAR, params=params, bounds=box)
     assert np.allclose(e.x, x_star, atol=1e-9)

@@ -14,8 +14,9 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def logistic_ode() -> ig.Model:
-    return ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 1.0},
-                                   observables={"gap": "1 - x"})
+    return ig.Model.from_equations(
+        {"x": "r*x*(1 - x)"}, parameters={"r": 1.0}, observables={"gap": "1 - x"}
+    )
 
 
 def exact_logistic(t: np.ndarray, x0: np.ndarray, r: np.ndarray | float) -> np.ndarray:
@@ -94,14 +95,18 @@ def test_simulation_converges_to_each_stable_equilibrium_from_nearby(
     }
     m = models[name]()
     period = 2 if name.endswith("2cycle") else 1
-    eqs = [e for e in ig.find_equilibria(m, params=params, bounds=bounds, period=period) if e.stable]
+    eqs = [
+        e for e in ig.find_equilibria(m, params=params, bounds=bounds, period=period) if e.stable
+    ]
     assert eqs, "the test model must have a stable equilibrium"
     rng = np.random.default_rng(3)
     for e in eqs:
         starts = e.x + 0.02 * rng.standard_normal((8, len(e.x)))
         if m.time == "discrete":
             ens = ig.simulate(m, x0=starts, params=params, t=(0, 400 * period))
-            final = ens.x[:, -1, :] if period == 1 else ens.x[:, -1 - (ens.x.shape[1] - 1) % period, :]
+            final = (
+                ens.x[:, -1, :] if period == 1 else ens.x[:, -1 - (ens.x.shape[1] - 1) % period, :]
+            )
             # For a cycle, compare with the closest point of the orbit.
             dist = np.min(np.abs(final[:, None, :] - e.orbit[None, :, :]).max(axis=2), axis=1)
         else:
@@ -151,14 +156,20 @@ def test_blow_up_is_reported_not_returned_as_nan() -> None:
 
 def test_solver_failure_raises_with_what_was_tried_or_returns_a_status() -> None:
     m = ig.Model.from_equations({"x": "-sqrt(x - 1)"}, parameters={})
-    with pytest.raises(ig.ConvergenceError, match=r"the RK45 solver failed .* from x0 = \(x=2\) "
-                       r"over t = \(0, 5\) with rtol=1e-06, atol=1e-09: the right-hand side is not finite"):
+    with pytest.raises(
+        ig.ConvergenceError,
+        match=r"the RK45 solver failed .* from x0 = \(x=2\) "
+        r"over t = \(0, 5\) with rtol=1e-06, atol=1e-09: the right-hand side is not finite",
+    ):
         ig.simulate(m, x0=[2.0], t=(0, 5), method="RK45")
     tr = ig.simulate(m, x0=[2.0], t=(0, 5), method="RK45", raise_on_failure=False)
     assert tr.status == -1 and "not finite at t = " in tr.message
     assert np.all(np.isfinite(tr.x)) and tr.x.min() >= 1.0 - 1e-3
     ens = ig.simulate(m, x0={"x": np.array([2.0, 5.0])}, t=(0, 3), raise_on_failure=False)
-    assert ens.status == -1 and "1 of 2 trajectories reached a point where the right-hand side" in ens.message
+    assert (
+        ens.status == -1
+        and "1 of 2 trajectories reached a point where the right-hand side" in ens.message
+    )
     assert ens.diverged.tolist() == [True, False]
 
 
@@ -181,8 +192,9 @@ def test_euler_maruyama_is_seeded_and_has_the_right_statistics() -> None:
 
 def test_noisy_map_and_step_rule() -> None:
     # x(t+1) = a x + s xi: stationary variance s^2 / (1 - a^2).
-    m = ig.Model.from_equations({"x": "a*x"}, parameters={"a": 0.5, "s": 1.0}, noise={"x": "s"},
-                                time="discrete")
+    m = ig.Model.from_equations(
+        {"x": "a*x"}, parameters={"a": 0.5, "s": 1.0}, noise={"x": "s"}, time="discrete"
+    )
     ens = ig.simulate(m, x0={"x": np.zeros(5000)}, t=(0, 30), seed=1)
     assert abs(ens.final[:, 0].var() - 1 / 0.75) < 0.1
     # A Polya urn through `stochastic_step`: the share of red balls is a martingale.
@@ -194,8 +206,9 @@ def test_noisy_map_and_step_rule() -> None:
         return np.array([red + params["add"] * draw_red, total + params["add"]])
 
     urn = dataclasses.replace(
-        ig.Model.from_equations({"red": "red", "total": "total"}, parameters={"add": 1.0},
-                                time="discrete"),
+        ig.Model.from_equations(
+            {"red": "red", "total": "total"}, parameters={"add": 1.0}, time="discrete"
+        ),
         stochastic_step=polya,
     )
     runs = ig.simulate(urn, x0=np.tile([1.0, 2.0], (400, 1)), t=(0, 100), seed=3)
@@ -240,7 +253,9 @@ def _symbolically_stable_points(m: ig.Model, values: dict[str, float]) -> list[n
         if not all(sol[s].is_real for s in m.states):
             continue
         lam = [complex(v) for v in J.subs(sol).eigenvals(multiple=True)]
-        stable = (max(abs(v) for v in lam) < 1) if m.time == "discrete" else max(v.real for v in lam) < 0
+        stable = (
+            (max(abs(v) for v in lam) < 1) if m.time == "discrete" else max(v.real for v in lam) < 0
+        )
         if stable:
             out.append(np.array([float(sol[s]) for s in m.states]))
     return out
@@ -294,7 +309,10 @@ def test_simulation_converges_to_what_the_symbolic_engine_calls_stable(
     fixed = m.with_parameters(**values)
     stable = []
     for eq in ig.equilibria(fixed):
-        if eq.exists in (True, sympy.true) and ig.stability(fixed, eq).condition in (True, sympy.true):
+        if eq.exists in (True, sympy.true) and ig.stability(fixed, eq).condition in (
+            True,
+            sympy.true,
+        ):
             stable.append(np.array([float(eq.point[s]) for s in fixed.states]))
     assert stable, "the symbolic engine finds a stable equilibrium"
     rng = np.random.default_rng(5)

@@ -43,8 +43,12 @@ def test_hawk_dove_mixed_equilibrium_is_v_over_c_and_attracts():
     V, C = sympy.symbols("V C", positive=True)
     r = m.reduce_simplex()
     (x1,) = r.states
-    payoff = {m.symbol("a_11"): (V - C) / 2, m.symbol("a_12"): V, m.symbol("a_21"): 0,
-              m.symbol("a_22"): V / 2}
+    payoff = {
+        m.symbol("a_11"): (V - C) / 2,
+        m.symbol("a_12"): V,
+        m.symbol("a_21"): 0,
+        m.symbol("a_22"): V / 2,
+    }
     f = r.rhs[0].xreplace(payoff)
     interior = [s for s in sympy.solve(f, x1) if s not in (0, 1)]
     assert len(interior) == 1 and sympy.simplify(interior[0] - V / C) == 0
@@ -81,8 +85,10 @@ def test_rock_paper_scissors_stability_condition():
     r = m.reduce_simplex()
     J = sympy.Matrix(r.rhs).jacobian(r.states).subs({s: third for s in r.states})
     eig = list(J.eigenvals())
-    expected = [(L - W + sympy.I * sympy.sqrt(3) * (W + L)) / 6,
-                (L - W - sympy.I * sympy.sqrt(3) * (W + L)) / 6]
+    expected = [
+        (L - W + sympy.I * sympy.sqrt(3) * (W + L)) / 6,
+        (L - W - sympy.I * sympy.sqrt(3) * (W + L)) / 6,
+    ]
     assert all(any(sympy.simplify(e - t) == 0 for t in expected) for e in eig)
     # Simulation: stable, neutral and unstable cases.
     x0 = [0.5, 0.3, 0.2]
@@ -126,8 +132,7 @@ def test_price_equation_holds_in_a_simulated_population():
         switched = rng.binomial(fitness.astype(int), m_switch)
         # Mean offspring trait of each parent: switched offspring take the other trait.
         with np.errstate(invalid="ignore", divide="ignore"):
-            zp = np.where(fitness > 0, (z * (fitness - switched) + (1 - z) * switched) / fitness,
-                          z)
+            zp = np.where(fitness > 0, (z * (fitness - switched) + (1 - z) * switched) / fitness, z)
         t = price_decomposition(fitness, z, zp)
         assert t.selection + t.transmission == pytest.approx(t.change, abs=1e-12)
         changes.append(t.change)
@@ -173,7 +178,8 @@ def test_traulsen_nowak_condition_from_the_weak_selection_expansion():
         assert traulsen_nowak_fixation(b=3.0, c=1.0, n=n, m=m, w=0.05) == pytest.approx(val)
     # Many groups: the threshold tends to 1 + n/m.
     assert traulsen_nowak_threshold(10, 10_000) == pytest.approx(
-        traulsen_nowak_threshold(10, 10_000, many_groups=True), rel=1e-3)
+        traulsen_nowak_threshold(10, 10_000, many_groups=True), rel=1e-3
+    )
     with pytest.raises(ModelError, match="exceed 2"):
         traulsen_nowak_threshold(4, 2)
 
@@ -184,7 +190,7 @@ def test_moran_fixation_matches_its_neutral_and_constant_fitness_limits():
     rr = 1.5
     wv = 0.5
     got = moran_fixation_probability([[(rr - 1 + wv) / wv, (rr - 1 + wv) / wv], [1, 1]], 6, wv)
-    assert got == pytest.approx((1 - 1 / rr) / (1 - rr ** -6))
+    assert got == pytest.approx((1 - 1 / rr) / (1 - rr**-6))
 
 
 def _fixation(model, groups, size, runs, seed):
@@ -255,11 +261,13 @@ def test_price_identity_holds_for_any_population():
 
     @settings(max_examples=200, deadline=None)
     @given(
-        st.integers(1, 30).flatmap(lambda n: st.tuples(
-            arrays(float, n, elements=st.floats(0, 5, allow_nan=False)),
-            arrays(float, n, elements=floats),
-            arrays(float, n, elements=floats),
-        ))
+        st.integers(1, 30).flatmap(
+            lambda n: st.tuples(
+                arrays(float, n, elements=st.floats(0, 5, allow_nan=False)),
+                arrays(float, n, elements=floats),
+                arrays(float, n, elements=floats),
+            )
+        )
     )
     def check(data):
         w, z, zp = data

@@ -90,8 +90,9 @@ def test_multitask_rest_point_is_the_published_formula():
     Cs = sympy.Matrix([[m.symbol("C_11"), m.symbol("C_12")], [m.symbol("C_12"), m.symbol("C_22")]])
     Ss = sympy.Matrix([[m.symbol("S_11"), m.symbol("S_12")], [m.symbol("S_12"), m.symbol("S_22")]])
     a = sympy.Matrix([sol[a1], sol[a2]])
-    resid = (sympy.eye(2) + m.symbol("r") * Cs * Ss) * a - sympy.Matrix([m.symbol("B_1"),
-                                                                          m.symbol("B_2")])
+    resid = (sympy.eye(2) + m.symbol("r") * Cs * Ss) * a - sympy.Matrix(
+        [m.symbol("B_1"), m.symbol("B_2")]
+    )
     assert sympy.simplify(resid) == sympy.zeros(2, 1)
 
 
@@ -114,7 +115,8 @@ def test_baker_weight_and_surplus_by_simulation_across_angles():
             assert end[2] == pytest.approx(b_star, abs=1e-7)
             surplus = _observable(m, "surplus", end, params)
             assert surplus == pytest.approx(
-                baker_surplus(angle, f_norm=1.5, g_norm=0.8, r=r, sigma2=s2), abs=1e-7)
+                baker_surplus(angle, f_norm=1.5, g_norm=0.8, r=r, sigma2=s2), abs=1e-7
+            )
     # Without risk the efficiency relative to first best |f|^2/2 is cos(angle)^2.
     assert baker_surplus(0.9, f_norm=2.0) / 2.0 == pytest.approx(np.cos(0.9) ** 2)
 

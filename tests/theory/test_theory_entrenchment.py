@@ -57,7 +57,9 @@ def test_canonical_equilibria_and_their_stability_conditions():
     assert sympy.simplify(fp.subs(x, 0) - (alpha * (1 - theta) * b - theta * c)) == 0
     assert sympy.simplify(fp.subs(x, 1) + (alpha * (1 - theta) * (b + gamma) - theta * c)) == 0
     # At the interior point f' = x*(1-x*) G'(x*) with G' = alpha (1-theta) gamma > 0: unstable.
-    interior = sympy.simplify(fp.subs(x, x_star) - x_star * (1 - x_star) * alpha * (1 - theta) * gamma)
+    interior = sympy.simplify(
+        fp.subs(x, x_star) - x_star * (1 - x_star) * alpha * (1 - theta) * gamma
+    )
     assert interior == 0
     # Stated conditions against numerical eigenvalues at random parameter points.
     rng = np.random.default_rng(1)
@@ -114,7 +116,7 @@ def test_discrete_recursive_optimizer_has_the_same_boundaries():
     assert sympy.simplify(fp.subs(x, 1) - sympy.exp(-eta * g1)) == 0
     # Iterating the map from either side of x* reaches the two attractors.
     step = _vector_field(m)
-    x_star = (0.3 / 0.7 - 0.2)
+    x_star = 0.3 / 0.7 - 0.2
     for x0, target in ((x_star - 0.02, 0.0), (x_star + 0.02, 1.0)):
         v = np.array([x0])
         for _ in range(3000):
@@ -131,9 +133,18 @@ def test_diversity_unfolds_the_transcritical_point_into_a_fold():
     assert sympy.simplify(f.subs(x, 1) + m.symbol("mu") / 2) == 0
     # Count interior rest points across theta with numpy roots: 3 (bistable) then 1 past a fold
     # that occurs before the mu = 0 threshold theta* (the loop narrows).
-    poly = sympy.Poly(sympy.expand(f.subs({p.symbol: sympy.nsimplify(v) for p, v in
-                                            zip(m.parameters, m.defaults.values(), strict=True)
-                                            if p.name != "theta"})), x)
+    poly = sympy.Poly(
+        sympy.expand(
+            f.subs(
+                {
+                    p.symbol: sympy.nsimplify(v)
+                    for p, v in zip(m.parameters, m.defaults.values(), strict=True)
+                    if p.name != "theta"
+                }
+            )
+        ),
+        x,
+    )
 
     def count(theta_value: float) -> int:
         coeffs = [float(cf.subs(m.symbol("theta"), theta_value)) for cf in poly.all_coeffs()]
@@ -167,8 +178,9 @@ def test_two_routines_reduce_to_the_canonical_model():
     x = canon.states[0]
     w1, w2 = m2.states
     sub = {m2.symbol("alpha"): canon.symbol("alpha"), m2.symbol("theta"): canon.symbol("theta")}
-    target = canon.rhs[0].subs({canon.symbol("b"): sympy.Rational(1, 5), canon.symbol("gamma"): 1,
-                                canon.symbol("c"): 1})
+    target = canon.rhs[0].subs(
+        {canon.symbol("b"): sympy.Rational(1, 5), canon.symbol("gamma"): 1, canon.symbol("c"): 1}
+    )
     reduced = m2.rhs[1].xreplace(sub).subs({w1: 1 - x, w2: x})
     assert sympy.simplify(reduced - target) == 0
 
@@ -181,16 +193,19 @@ def test_vertex_stability_condition_matches_eigenvalues_and_simulation():
         c = rng.uniform(0, 1.5, 3)
         m = entrenchment_n(3, b=b, gamma=gamma, c=c, theta=0.4)
         vals = {p.symbol: sympy.nsimplify(p.default) for p in m.parameters}
-        s = [sympy.lambdify(m.states, m.observables_map[f"s_{i + 1}"].xreplace(vals))
-             for i in range(3)]
+        s = [
+            sympy.lambdify(m.states, m.observables_map[f"s_{i + 1}"].xreplace(vals))
+            for i in range(3)
+        ]
         reduced = m.reduce_simplex()
         J = sympy.Matrix(reduced.rhs).jacobian(reduced.states).xreplace(vals)
         for k in range(3):
             e = [0.0, 0.0, 0.0]
             e[k] = 1.0
             predicted = all(s[j](*e) < s[k](*e) for j in range(3) if j != k)
-            eig = np.linalg.eigvals(np.array(J.subs(dict(zip(reduced.states, e[:2], strict=True))),
-                                             dtype=float))
+            eig = np.linalg.eigvals(
+                np.array(J.subs(dict(zip(reduced.states, e[:2], strict=True))), dtype=float)
+            )
             assert (np.max(eig.real) < 0) == predicted
             if predicted:
                 # A start near the stable vertex converges to it.
@@ -232,8 +247,7 @@ def test_nested_alignment_monte_carlo_matches_cos_phi_to_the_l():
     # Sample size 400 in dimension 400: the cosine of level l has standard deviation about
     # 1/sqrt(dim); the mean is within 5 standard errors of cos(phi)**l (the high-dim limit).
     phi, L, samples, dim = 0.5, 5, 400, 400
-    a = nested_alignment_sample(L, phi=phi, dim=dim, samples=samples,
-                                rng=np.random.default_rng(3))
+    a = nested_alignment_sample(L, phi=phi, dim=dim, samples=samples, rng=np.random.default_rng(3))
     mean = a.mean(axis=0)
     se = a.std(axis=0, ddof=1) / np.sqrt(samples)
     expected = np.cos(phi) ** np.arange(1, L + 1)
@@ -254,8 +268,9 @@ def test_diversity_narrows_the_bistable_loop_and_removes_it_at_a_cusp():
 
     m = entrenchment(diversity=True)
     x, theta, mu = m.states[0], m.symbol("theta"), m.symbol("mu")
-    fixed = {m.symbol(k): sympy.nsimplify(v) for k, v in m.defaults.items()
-             if k not in ("theta", "mu")}
+    fixed = {
+        m.symbol(k): sympy.nsimplify(v) for k, v in m.defaults.items() if k not in ("theta", "mu")
+    }
     f = sympy.expand(m.rhs[0].xreplace(fixed))
     poly = sympy.Poly(f, x)
     coeffs = [sympy.lambdify([theta, mu], cf) for cf in poly.all_coeffs()]

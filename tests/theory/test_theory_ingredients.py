@@ -36,8 +36,9 @@ def _stable_rest_points(model, samples):
     out = []
     for values in samples:
         vals = [values[p.name] for p in model.parameters]
-        points = sorted({float(r(*vals)) for r in root_fns
-                         if np.isfinite(r(*vals)) and 0 <= r(*vals) <= 1})
+        points = sorted(
+            {float(r(*vals)) for r in root_fns if np.isfinite(r(*vals)) and 0 <= r(*vals) <= 1}
+        )
         out.append([(p, float(fp(p, *vals)) < 0) for p in points])
     return out
 
@@ -53,9 +54,13 @@ def test_the_map_names_every_ingredient_of_the_canonical_model():
     }
     assert set(ingredients(entrenchment(discrete=True, diversity=True))) == set(INGREDIENTS)
     assert ingredients(entrenchment_n(3))["recursive_feedback"].parameters == (
-        "gamma_1", "gamma_2", "gamma_3")
+        "gamma_1",
+        "gamma_2",
+        "gamma_3",
+    )
     assert ingredients(managerial_entrenchment())["partial_observability"].parameters == (
-        "monitoring",)
+        "monitoring",
+    )
     assert list(ingredients(nested_objectives())) == ["local_proxies"]
 
 
@@ -63,14 +68,23 @@ def test_ablating_partial_observability_leaves_only_the_aligned_state_stable():
     m = ablate(entrenchment(), "partial_observability")
     assert "theta" not in m.parameter_names
     rng = np.random.default_rng(11)
-    samples = [dict(zip(["alpha", "b", "gamma", "c"], rng.uniform([0.1, 0, 0, 0.1], [4, 2, 3, 2]),
-                        strict=True)) for _ in range(200)]
+    samples = [
+        dict(
+            zip(
+                ["alpha", "b", "gamma", "c"],
+                rng.uniform([0.1, 0, 0, 0.1], [4, 2, 3, 2]),
+                strict=True,
+            )
+        )
+        for _ in range(200)
+    ]
     for points in _stable_rest_points(m, samples):
         assert [p for p, stable in points if stable] == [0.0]
     # Without the ablation the same samples (theta = 0.3) often entrench.
     full = [{**v, "theta": 0.3} for v in samples]
-    assert any(any(p == 1.0 and st for p, st in pts)
-               for pts in _stable_rest_points(entrenchment(), full))
+    assert any(
+        any(p == 1.0 and st for p, st in pts) for pts in _stable_rest_points(entrenchment(), full)
+    )
 
 
 def test_ablating_recursive_feedback_leaves_no_bistability():
@@ -80,8 +94,13 @@ def test_ablating_recursive_feedback_leaves_no_bistability():
     f = sympy.lambdify([m.states[0], *m.parameter_symbols], m.rhs[0])
     samples = []
     while len(samples) < 30:
-        values = dict(zip(["alpha", "theta", "b", "c"], rng.uniform([0.1, 0, 0, 0.1], [4, 1, 2, 2]),
-                          strict=True))
+        values = dict(
+            zip(
+                ["alpha", "theta", "b", "c"],
+                rng.uniform([0.1, 0, 0, 0.1], [4, 1, 2, 2]),
+                strict=True,
+            )
+        )
         # Keep |G| >= 0.05 so that the logistic flow settles within the simulated time.
         G = values["alpha"] * (1 - values["theta"]) * values["b"] - values["theta"] * values["c"]
         if abs(G) >= 0.05:
@@ -142,15 +161,15 @@ def test_gradient_angle_symbolic_and_checked_numerically():
         assert f(px, py) == pytest.approx(expected, rel=1e-12)
     assert gradient_angle("x", "-x", ["x"]) == sympy.pi
     assert gradient_cosine("a*x + y", "x", ["x", "y"], parameters=["a"]).free_symbols == {
-        sympy.Symbol("a", real=True)}
+        sympy.Symbol("a", real=True)
+    }
 
 
 def test_gradient_angle_along_a_trajectory():
     t = np.linspace(0.1, 2.0, 50)
     traj = np.column_stack([np.cos(t), np.sin(t)])
     # V = x, P = x*cos(w) + y*sin(w): constant angle w between gradients.
-    got = gradient_angle_along("x", "x*cos(w) + y*sin(w)", ["x", "y"], traj,
-                               parameters={"w": 0.7})
+    got = gradient_angle_along("x", "x*cos(w) + y*sin(w)", ["x", "y"], traj, parameters={"w": 0.7})
     assert got == pytest.approx(np.full(50, 0.7), abs=1e-12)
     # A state-dependent angle: V = x^2 + y^2, P = x -> angle = polar angle of the point.
     got = gradient_angle_along("x**2 + y**2", "x", ["x", "y"], {"x": traj[:, 0], "y": traj[:, 1]})

@@ -68,11 +68,17 @@ def test_entrenchment_map_period_doubles_under_negative_feedback():
     # is large. With gamma < 0 substituted, the interior multiplier is 1 + eta x*(1-x*) G'.
     m = entrenchment(discrete=True)
     x = m.states[0]
-    f = m.rhs[0].xreplace({m.symbol("gamma"): -2, m.symbol("b"): 1, m.symbol("alpha"): 1,
-                           m.symbol("theta"): 0, m.symbol("c"): 1})
+    f = m.rhs[0].xreplace(
+        {
+            m.symbol("gamma"): -2,
+            m.symbol("b"): 1,
+            m.symbol("alpha"): 1,
+            m.symbol("theta"): 0,
+            m.symbol("c"): 1,
+        }
+    )
     # G(x) = 1 - 2x, interior point x* = 1/2, multiplier 1 - eta/2: flip at eta = 4.
-    assert sympy.simplify(sympy.diff(f, x).subs(x, sympy.Rational(1, 2))) == \
-        1 - m.symbol("eta") / 2
+    assert sympy.simplify(sympy.diff(f, x).subs(x, sympy.Rational(1, 2))) == 1 - m.symbol("eta") / 2
     for eta, period in ((3.0, 1), (4.5, 2)):
         fn = sympy.lambdify(x, f.subs(m.symbol("eta"), eta))
         orb = _orbit(fn, 0.3, 3000)
@@ -87,8 +93,9 @@ def test_saxe_closed_form_matches_gradient_flow():
     f = sympy.lambdify(m.states, [g.xreplace(vals) for g in m.rhs])
     u0 = 1e-3
     t = np.linspace(0, 4, 81)
-    sol = solve_ivp(lambda _t, y: f(*y), (0, 4), [np.sqrt(u0)] * 2, t_eval=t, rtol=1e-11,
-                    atol=1e-13)
+    sol = solve_ivp(
+        lambda _t, y: f(*y), (0, 4), [np.sqrt(u0)] * 2, t_eval=t, rtol=1e-11, atol=1e-13
+    )
     u = sol.y[0] * sol.y[1]
     assert u == pytest.approx(saxe_mode_trajectory(t, s=s, u0=u0, tau=tau), rel=1e-7, abs=1e-10)
     # Learning time to reach uf: the simulated crossing time agrees.
@@ -100,8 +107,10 @@ def test_saxe_closed_form_matches_gradient_flow():
     # starts, derived symbolically.
     a, b = m.states
     imb = m.observables_map["imbalance"]
-    assert sympy.simplify(sum(sympy.diff(imb, v) * g for v, g in zip(m.states, m.rhs,
-                                                                      strict=True))) == 0
+    assert (
+        sympy.simplify(sum(sympy.diff(imb, v) * g for v, g in zip(m.states, m.rhs, strict=True)))
+        == 0
+    )
     du = sympy.diff(a * b, a) * m.rhs[0] + sympy.diff(a * b, b) * m.rhs[1]
     balanced = du.subs(b, a)
     assert sympy.simplify(balanced - 2 * a**2 * (m.symbol("s") - a**2) / m.symbol("tau")) == 0

@@ -82,10 +82,15 @@ def test_urn_limits_are_the_downcrossing_fixed_points():
         x = sympy.Symbol("x", real=True)
         red, blue = m.states
         # The drift observable as a function of the share: f(x) - x.
-        drift = m.observables_map["drift"].subs({red: x, blue: 1 - x}).subs(
-            m.symbol("alpha"), sympy.nsimplify(alpha))
-        assert all(sympy.simplify(drift.subs(x, sympy.nsimplify(p.x))) == 0
-                   for p in power_urn_limits(alpha))
+        drift = (
+            m.observables_map["drift"]
+            .subs({red: x, blue: 1 - x})
+            .subs(m.symbol("alpha"), sympy.nsimplify(alpha))
+        )
+        assert all(
+            sympy.simplify(drift.subs(x, sympy.nsimplify(p.x))) == 0
+            for p in power_urn_limits(alpha)
+        )
         slope = sympy.diff(drift, x)
         # Down-crossing: the drift decreases through zero.
         for p in power_urn_limits(alpha):

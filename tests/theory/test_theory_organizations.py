@@ -38,7 +38,8 @@ def test_goodhart_closed_forms_by_monte_carlo():
     # The truncated mean is the proxy gain scaled by sigma_v^2 / sigma_u^2 (the Goodhart gap).
     su = np.hypot(sv, sx)
     assert goodhart_truncated_mean(1.0, sigma_v=sv, sigma_x=sx) == pytest.approx(
-        su * selection_intensity(1.0 / su) * sv**2 / su**2)
+        su * selection_intensity(1.0 / su) * sv**2 / su**2
+    )
 
 
 def test_goodhart_model_step_and_stochastic_step_agree():
@@ -71,7 +72,8 @@ def test_managerial_entrenchment_is_the_canonical_model_renamed():
     mapping = {m.symbol(k): canon.symbol(v) for k, v in CANONICAL_NAMES.items()}
     assert sympy.simplify(m.rhs[0].xreplace(mapping) - canon.rhs[0]) == 0
     assert {k: m.parameter(k).default for k in CANONICAL_NAMES} == {
-        k: canon.parameter(v).default for k, v in CANONICAL_NAMES.items()}
+        k: canon.parameter(v).default for k, v in CANONICAL_NAMES.items()
+    }
 
 
 def test_managerial_entrenchment_thresholds_by_simulation():
@@ -82,10 +84,12 @@ def test_managerial_entrenchment_thresholds_by_simulation():
     (undo,) = sympy.solve(sympy.diff(m.rhs[0], x).subs(x, 1), monitoring)
     (prevent,) = sympy.solve(sympy.diff(m.rhs[0], x).subs(x, 0), monitoring)
     ab = 1.5 * 0.9
-    assert float(undo.subs({p.symbol: p.default for p in m.parameters if p.name != "monitoring"})) \
-        == pytest.approx(ab / (ab + 1.0))
-    assert float(prevent.subs({p.symbol: p.default for p in m.parameters
-                               if p.name != "monitoring"})) == pytest.approx(0.15 / 1.15)
+    assert float(
+        undo.subs({p.symbol: p.default for p in m.parameters if p.name != "monitoring"})
+    ) == pytest.approx(ab / (ab + 1.0))
+    assert float(
+        prevent.subs({p.symbol: p.default for p in m.parameters if p.name != "monitoring"})
+    ) == pytest.approx(0.15 / 1.15)
 
     def end(mon: float, x0: float) -> float:
         vals = {p.symbol: (mon if p.name == "monitoring" else p.default) for p in m.parameters}
@@ -101,5 +105,6 @@ def test_managerial_entrenchment_thresholds_by_simulation():
 def test_goodhart_step_rejects_an_impossible_intensity():
     m = regressional_goodhart()
     with pytest.raises(ModelError, match="intensity"):
-        m.stochastic_step(np.array([0.0]), {**m.defaults, "intensity": 50.0},
-                          np.random.default_rng(0))
+        m.stochastic_step(
+            np.array([0.0]), {**m.defaults, "intensity": 50.0}, np.random.default_rng(0)
+        )

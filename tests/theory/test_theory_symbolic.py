@@ -34,8 +34,10 @@ def _holds(condition, model, values):
 
 def _samples(rng, n):
     lo, hi = [0.2, 0.02, 0.0, 0.1, 0.2], [2.5, 0.95, 1.0, 2.0, 2.0]
-    return [dict(zip(["alpha", "theta", "b", "gamma", "c"], rng.uniform(lo, hi), strict=True))
-            for _ in range(n)]
+    return [
+        dict(zip(["alpha", "theta", "b", "gamma", "c"], rng.uniform(lo, hi), strict=True))
+        for _ in range(n)
+    ]
 
 
 def _by_point(model, *, complete=True):
@@ -68,8 +70,9 @@ def test_canonical_equilibria_stability_threshold_and_bifurcation():
             assert not _holds(inner.condition, m, values)  # bistability: x* unstable
     th = ig.threshold(m, eqs[(1,)], "theta")
     values = [sol.value for sol in th.solutions]
-    assert any(sympy.simplify(v - alpha * (b + gamma) / (alpha * (b + gamma) + c)) == 0
-               for v in values)
+    assert any(
+        sympy.simplify(v - alpha * (b + gamma) / (alpha * (b + gamma) + c)) == 0 for v in values
+    )
     kinds = {bc.kind for bc in ig.bifurcations(m, eqs[(1,)])}
     assert "transcritical" in kinds
 
@@ -136,8 +139,7 @@ def test_managerial_entrenchment_threshold_derived():
     eqs = _by_point(m)
     th = ig.threshold(m, eqs[(1,)], "monitoring")
     A, B, G, C = (m.symbol(n) for n in ("benefit_weight", "private_benefit", "specificity", "cost"))
-    assert any(sympy.simplify(s.value - A * (B + G) / (A * (B + G) + C)) == 0
-               for s in th.solutions)
+    assert any(sympy.simplify(s.value - A * (B + G) / (A * (B + G) + C)) == 0 for s in th.solutions)
 
 
 def test_n_routine_vertex_conditions_derived():
@@ -167,8 +169,9 @@ def test_hawk_dove_interior_condition_derived():
     cond = ig.stability(m, interior).condition
     hd = {"a_11": -0.5, "a_12": 2.0, "a_21": 0.0, "a_22": 1.0}  # V = 2, C = 3
     assert _holds(cond, m, hd) and _holds(interior.exists, m, hd)
-    x1 = interior.point[m.states[0]].xreplace({m.symbol(k): sympy.nsimplify(v)
-                                               for k, v in hd.items()})
+    x1 = interior.point[m.states[0]].xreplace(
+        {m.symbol(k): sympy.nsimplify(v) for k, v in hd.items()}
+    )
     assert x1 == sympy.Rational(2, 3)
     coordination = {"a_11": 2.0, "a_12": 0.0, "a_21": 0.0, "a_22": 1.0}
     assert not _holds(cond, m, coordination)

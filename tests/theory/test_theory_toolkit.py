@@ -34,9 +34,13 @@ def test_find_equilibria_agrees_with_the_canonical_conditions():
     m = entrenchment()
     rng = np.random.default_rng(30)
     for _ in range(12):
-        params = dict(zip(["alpha", "theta", "b", "gamma", "c"],
-                          rng.uniform([0.3, 0.05, 0.0, 0.2, 0.2], [2.5, 0.9, 0.8, 2.0, 2.0]),
-                          strict=True))
+        params = dict(
+            zip(
+                ["alpha", "theta", "b", "gamma", "c"],
+                rng.uniform([0.3, 0.05, 0.0, 0.2, 0.2], [2.5, 0.9, 0.8, 2.0, 2.0]),
+                strict=True,
+            )
+        )
         found = ig.find_equilibria(m, params=params, bounds={"x": (-0.01, 1.01)})
         by_x = {round(float(e.x[0]), 6) + 0.0: e.stable for e in found}
         aligned, entrenched = _canonical(params)
@@ -54,20 +58,25 @@ def test_ablations_through_find_equilibria():
     assert [round(float(e.x[0]), 6) + 0.0 for e in stable] == [0.0]
     no_feedback = ablate(entrenchment(), "recursive_feedback")
     for theta in np.linspace(0.02, 0.98, 13):
-        found = ig.find_equilibria(no_feedback, params={"theta": float(theta)},
-                                   bounds={"x": (-0.01, 1.01)})
+        found = ig.find_equilibria(
+            no_feedback, params={"theta": float(theta)}, bounds={"x": (-0.01, 1.01)}
+        )
         assert sum(e.stable for e in found) <= 1
 
 
 def test_simulate_shows_bistability_and_its_removal():
     m = entrenchment()
-    x_star = (0.3 / 0.7 - 0.2)
-    ends = [float(ig.simulate(m, x0={"x": x0}, t=(0, 400)).x[-1, 0])
-            for x0 in (x_star - 0.03, x_star + 0.03)]
+    x_star = 0.3 / 0.7 - 0.2
+    ends = [
+        float(ig.simulate(m, x0={"x": x0}, t=(0, 400)).x[-1, 0])
+        for x0 in (x_star - 0.03, x_star + 0.03)
+    ]
     assert ends == pytest.approx([0.0, 1.0], abs=1e-5)
     ablated = ablate(m, "recursive_feedback")
-    ends = [float(ig.simulate(ablated, x0={"x": x0}, t=(0, 400)).x[-1, 0])
-            for x0 in (x_star - 0.03, x_star + 0.03)]
+    ends = [
+        float(ig.simulate(ablated, x0={"x": x0}, t=(0, 400)).x[-1, 0])
+        for x0 in (x_star - 0.03, x_star + 0.03)
+    ]
     assert ends[0] == pytest.approx(ends[1], abs=1e-5)
 
 
@@ -79,8 +88,7 @@ def test_mw_map_period_two_orbit_found_past_the_threshold():
     assert [e.stable for e in below if abs(e.x[0] - b) < 1e-8] == [True]
     above = ig.find_equilibria(m, params={"a": 1.05 * a_c}, bounds={"x": (0.01, 0.99)})
     assert [e.stable for e in above if abs(e.x[0] - b) < 1e-8] == [False]
-    cycles = ig.find_equilibria(m, params={"a": 1.05 * a_c}, period=2,
-                                bounds={"x": (0.01, 0.99)})
+    cycles = ig.find_equilibria(m, params={"a": 1.05 * a_c}, period=2, bounds={"x": (0.01, 0.99)})
     assert any(e.stable and e.period == 2 for e in cycles)
 
 
@@ -89,25 +97,41 @@ def test_rock_paper_scissors_centre_through_find_equilibria():
         # In simplex coordinates (x_3 = 1 - x_1 - x_2): the unreduced model has lines of rest
         # points off the simplex (x = (0, 0, s)), which are not states of the game.
         reduced = rock_paper_scissors().reduce_simplex()
-        found = ig.find_equilibria(reduced, params={"win": win, "loss": loss},
-                                   bounds={"x_1": (0.0, 1.0), "x_2": (0.0, 1.0)})
+        found = ig.find_equilibria(
+            reduced,
+            params={"win": win, "loss": loss},
+            bounds={"x_1": (0.0, 1.0), "x_2": (0.0, 1.0)},
+        )
         centre = [e for e in found if np.allclose(e.x, 1 / 3, atol=1e-8)]
         assert len(centre) == 1
         assert centre[0].stable == (win > loss)
         # Eigenvalues ((loss - win) +- i sqrt(3)(win + loss)) / 6.
-        assert all(ev.real == pytest.approx((loss - win) / 6, abs=1e-9)
-                   for ev in centre[0].eigenvalues)
+        assert all(
+            ev.real == pytest.approx((loss - win) / 6, abs=1e-9) for ev in centre[0].eigenvalues
+        )
         assert sorted(abs(ev.imag) for ev in centre[0].eigenvalues) == pytest.approx(
-            [np.sqrt(3) * (win + loss) / 6] * 2, abs=1e-9)
+            [np.sqrt(3) * (win + loss) / 6] * 2, abs=1e-9
+        )
 
 
 def test_holmstrom_milgrom_and_nested_objectives_through_simulate():
-    tr = ig.simulate(holmstrom_milgrom(), x0={"e": 0.0, "beta": 0.0}, t=(0, 60),
-                     params={"r": 2.0, "sigma2": 0.75}, rtol=1e-10, atol=1e-12)
-    assert tr.x[-1, 1] == pytest.approx(hm_incentive_intensity(r=2.0, c=1.0, sigma2=0.75),
-                                        abs=1e-7)
-    tr = ig.simulate(nested_objectives(3), x0=[0.0, 0.0, 0.0], t=(0, 60), params={"phi": 0.6},
-                     rtol=1e-10, atol=1e-12)
+    tr = ig.simulate(
+        holmstrom_milgrom(),
+        x0={"e": 0.0, "beta": 0.0},
+        t=(0, 60),
+        params={"r": 2.0, "sigma2": 0.75},
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    assert tr.x[-1, 1] == pytest.approx(hm_incentive_intensity(r=2.0, c=1.0, sigma2=0.75), abs=1e-7)
+    tr = ig.simulate(
+        nested_objectives(3),
+        x0=[0.0, 0.0, 0.0],
+        t=(0, 60),
+        params={"phi": 0.6},
+        rtol=1e-10,
+        atol=1e-12,
+    )
     assert tr.observables["alignment_3"][-1] == pytest.approx(np.cos(0.6) ** 3, abs=1e-7)
 
 

@@ -37,6 +37,8 @@ __all__ = [
 _FACTOR_OPS_LIMIT = 200
 # Sign decisions through the interior substitution factor only expressions below this size.
 _SIGN_FACTOR_LIMIT = 60
+# Signs are decided only for expressions below this size.
+_SIGN_SIZE_LIMIT = 400
 # Sides of a relation are printed factored below this size.
 _SIDE_FACTOR_LIMIT = 60
 # Full factorization only of expressions in at most this many symbols.
@@ -165,6 +167,8 @@ def generic_sign(expr: Any, domains: Mapping[Any, Domain]) -> int | None:
     (-1, None)
     """
     expr = sympy.sympify(expr)
+    if expression_size(expr, _SIGN_SIZE_LIMIT) > _SIGN_SIZE_LIMIT:
+        return None  # the assumptions system is slow on large expressions, and rarely decides
     if expr.is_zero:
         return 0
     for candidate in (expr, _interior(expr, domains)):
@@ -189,9 +193,15 @@ def _interior(expr: Any, domains: Mapping[Any, Domain]) -> Any:
     return out
 
 
+def _has_fraction(expr: Any) -> bool:
+    return any(p.exp.is_negative for p in expr.atoms(sympy.Pow))
+
+
 def _factors(expr: Any) -> tuple[Any, list[tuple[Any, int]]]:
     """Constant and (base, exponent) factors of a rational function in factored form."""
-    num, den = sympy.fraction(sympy.together(expr))
+    num, den = sympy.fraction(expr)
+    if _has_fraction(num) or _has_fraction(den):
+        num, den = sympy.fraction(sympy.together(expr))
     out: list[tuple[Any, int]] = []
     const = sympy.Integer(1)
     for part, sign in ((num, 1), (den, -1)):

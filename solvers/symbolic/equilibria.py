@@ -53,6 +53,8 @@ __all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations
 
 # Factoring a polynomial costs more than it saves beyond this size (expression tree nodes).
 _FACTOR_LIMIT = 600
+# Zero tests are confirmed by cancel below this size.
+_CONFIRM_LIMIT = 80
 # Number of random parameter points for zero tests (Schwartz-Zippel; see _ZeroTest).
 _ZERO_POINTS = 3
 # Full factorization when splitting equations: only below this size (expression tree nodes).
@@ -247,7 +249,9 @@ class _ZeroTest:
             num = complex(v.evalf(30))
             if abs(num) > 1e-20:
                 return False
-        if expression_size(expr) <= _FACTOR_LIMIT:
+        # Zero at every random point: zero with probability one (Schwartz-Zippel); small
+        # expressions are confirmed exactly.
+        if expression_size(expr, _CONFIRM_LIMIT) <= _CONFIRM_LIMIT:
             return bool(sympy.cancel(expr) == 0)
         return True
 
@@ -337,8 +341,11 @@ class _Solver:
         # Full factorization over the parameters' polynomial ring costs more than it saves
         # on large multivariate equations: only a single unknown, or few symbols in all.
         small = expression_size(e, _SPLIT_FACTOR_LIMIT) <= _SPLIT_FACTOR_LIMIT
-        affordable = (len(gens) == 1 and expression_size(e, 5 * _SPLIT_FACTOR_LIMIT)
-                      <= 5 * _SPLIT_FACTOR_LIMIT) or (small and len(e.free_symbols) <= 6)
+        affordable = (
+            len(gens) == 1
+            and len(e.free_symbols) <= 9
+            and expression_size(e, 5 * _SPLIT_FACTOR_LIMIT) <= 5 * _SPLIT_FACTOR_LIMIT
+        ) or (small and len(e.free_symbols) <= 6)
         if not affordable or not e.is_polynomial(*gens):
             return [e]
         # Full factorization over the parameters' polynomial ring, when small enough to pay.
@@ -371,7 +378,7 @@ class _Solver:
         unknowns = [u for u in case.unknowns if u != var]
         uset = set(unknowns)
         for p in prune:
-            if not (p.free_symbols & uset) and self.zero.is_zero(self._numerator(p)):
+            if not (p.free_symbols & uset) and self.zero.is_zero(p):
                 return None  # this point belongs to an earlier case of a split
         subs = {k: v.xreplace(mapping) for k, v in case.subs.items()}
         subs[var] = value
@@ -469,9 +476,7 @@ class _Solver:
         single = [f[0] for f in eqs if len(f) == 1 and f[0].is_polynomial(*unknowns)]
         if len(single) < 2:
             return None
-        rows: list[dict[Any, Any]] = []
-        for e in single:
-            rows.append(dict(sympy.Poly(e, *unknowns).terms()))
+        rows = [_monomial_terms(e, unknowns) for e in single]
         nonlinear = sorted(
             {m for r in rows for m in r if sum(m) >= 2}, key=lambda m: (-sum(m), m)
         )
@@ -644,6 +649,21 @@ class _Solver:
             if new is None:
                 new = self._last_resort(case, normalized)
             stack.extend(reversed([c for c in new if c is not None]))
+
+
+def _monomial_terms(e: Any, unknowns: list[Any]) -> dict[tuple[int, ...], Any]:
+    """``e`` (a polynomial in the unknowns) as exponent tuple -> coefficient."""
+    out: dict[tuple[int, ...], Any] = {}
+    index = {u: k for k, u in enumerate(unknowns)}
+    for term in sympy.Add.make_args(sympy.expand(e)):
+        coeff, mono = term.as_independent(*unknowns, as_Add=False)
+        exps = [0] * len(unknowns)
+        for base, power in mono.as_powers_dict().items():
+            if base in index:
+                exps[index[base]] += int(power)
+        key = tuple(exps)
+        out[key] = out.get(key, 0) + coeff
+    return {k: v for k, v in out.items() if v != 0}
 
 
 def _product(factors: list[Any]) -> Any:

@@ -7,11 +7,14 @@ and stability, and gives the point a class named after its stable equilibria (``
 
 * from the symbolic engine's closed forms (``method="closed_form"``), compiled once and evaluated
   vectorized over the parameters, when the engine finds all equilibria in closed form; or
-* numerically (``method="numeric"``): a batched Newton iteration from one fixed quasi-random set
-  of starts, the same for every point, with the analytic Jacobian.
+* numerically (``method="numeric"``): a batched Newton iteration with the analytic Jacobian from
+  one fixed set of starts (the box corners and scrambled Sobol points, the same for every point),
+  then seeding passes in which each point starts Newton from its own and its neighbouring
+  points' roots, until no point gains a root.
 
-Both paths make each point's result a function of that point alone, so results are identical
-whatever the chunking, the executor or the number of workers. Work is chunked and runs on any
+Each pass makes a point's result a function of the previous pass's results, never of how the
+points were split into chunks, so results are identical whatever the chunking, the executor or
+the number of workers. Work is chunked and runs on any
 :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``; with ``out=`` finished
 chunks are kept on disk and an interrupted sweep resumes.
 
@@ -31,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import time
@@ -146,20 +150,26 @@ def _relation_margin(model: Model, cond: Any) -> Any:
     return margin
 
 
-def _newton_batch(plan: _Plan, P: FloatArray) -> FloatArray:
-    """All equilibria at each parameter point: Newton from the plan's starts, de-duplicated.
+def _newton_batch(plan: _Plan, P: FloatArray, starts: FloatArray | None = None) -> FloatArray:
+    """All equilibria at each parameter point: Newton from the starts, de-duplicated.
 
-    Returns an array (c, E, n) with NaN rows where a point has fewer than E equilibria.
+    `starts` is one set (K, n) shared by every point (default: the plan's) or one set per point
+    (c, K, n), where NaN rows are no start. Returns an array (c, E, n) with NaN rows where a
+    point has fewer than E equilibria.
     """
     cm = compile_model(plan.model)
-    starts = plan.starts
+    if starts is None:
+        starts = plan.starts
     assert starts is not None
-    c, K, n = P.shape[0], starts.shape[0], plan.model.states.__len__()
+    n = len(plan.model.states)
+    c, K = P.shape[0], starts.shape[-2]
     discrete = plan.model.time == "discrete"
     X = np.broadcast_to(starts, (c, K, n)).copy()
     Pb = np.broadcast_to(P[:, None, :], (c, K, P.shape[1]))
     eye = np.eye(n)
-    active = np.ones((c, K), dtype=bool)
+    active: Any = np.isfinite(X).all(-1)
+    X = np.where(active[..., None], X, 0.0)
+    started = active.copy()
     for _ in range(60):
         # Newton on F(x) = f(x) (flows) or f(x) - x (maps): x <- x - J^{-1} F.
         F = cm.rhs(X, Pb) - (X if discrete else 0.0)
@@ -182,7 +192,7 @@ def _newton_batch(plan: _Plan, P: FloatArray) -> FloatArray:
         if not active.any():
             break
     F = cm.rhs(X, Pb) - (X if discrete else 0.0)
-    converged = np.isfinite(F).all(-1) & (np.max(np.abs(F), axis=-1) < 1e-9)
+    converged = started & np.isfinite(F).all(-1) & (np.max(np.abs(F), axis=-1) < 1e-9)
     converged &= _domain_ok(plan.model, X, Pb)
     X = np.where(converged[..., None], X, np.nan)
     # De-duplicate per point: sort roots by rounded coordinates; drop a root equal to the one
@@ -203,13 +213,32 @@ def _newton_batch(plan: _Plan, P: FloatArray) -> FloatArray:
     return out
 
 
-def _chunk(plan: _Plan, values: FloatArray, index: int) -> dict[str, np.ndarray]:
-    """One chunk: equilibria, existence, eigenvalues and stability at the rows of `values`."""
+def _roots_chunk(
+    plan: _Plan, values: FloatArray, seeds: FloatArray | None, index: int
+) -> dict[str, np.ndarray]:
+    """A pass of the numeric method: the roots Newton finds from the shared starts (first pass)
+    or from each point's seeds (its own and its neighbours' roots of the previous pass)."""
+    return {"x": _newton_batch(plan, _param_rows(plan, values), seeds)}
+
+
+def _param_rows(plan: _Plan, values: FloatArray) -> FloatArray:
+    P = np.tile(np.asarray(plan.base, dtype=float), (values.shape[0], 1))
+    P[:, list(plan.param_columns)] = values
+    return P
+
+
+def _chunk(
+    plan: _Plan, values: FloatArray, seeds: FloatArray | None, index: int
+) -> dict[str, np.ndarray]:
+    """One chunk: equilibria, existence, eigenvalues and stability at the rows of `values`.
+
+    For the numeric method, `seeds` (c, E, n) are the point's roots after the seeding passes;
+    Newton refines them and the point's stability follows.
+    """
     model = plan.model
     cm = compile_model(model)
     c = values.shape[0]
-    P = np.tile(np.asarray(plan.base, dtype=float), (c, 1))
-    P[:, list(plan.param_columns)] = values
+    P = _param_rows(plan, values)
     n = len(model.states)
     if plan.method == "closed_form":
         funcs = _compiled_points(plan)
@@ -222,7 +251,7 @@ def _chunk(plan: _Plan, values: FloatArray, index: int) -> dict[str, np.ndarray]
             for i in range(n):
                 X[:, e, i] = np.real_if_close(np.asarray(coords[i]))
     else:
-        X = _newton_batch(plan, P)
+        X = _newton_batch(plan, P, seeds)
         E = X.shape[1]
     Pb = np.broadcast_to(P[:, None, :], (c, E, P.shape[1]))
     exists = _domain_ok(model, X, Pb)
@@ -673,6 +702,7 @@ def sweep(
     progress: bool = False,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     n_starts: int = 24,
+    seed_passes: int = 8,
     max_equilibria: int = 8,
     seed: int = 0,
     retries: int = 2,
@@ -707,7 +737,12 @@ def sweep(
     bounds : dict of state -> (lo, hi), optional
         Box of the Newton starts (numeric method); default from the state domains.
     n_starts : int
-        Number of Newton starts (numeric method).
+        Number of Newton starts shared by every point (numeric method), besides the corners of
+        the box.
+    seed_passes : int
+        Numeric method: at most this many passes in which each point starts Newton from its
+        own and its grid neighbours' roots (nearest points, for a sample), until no point gains
+        a root. Fills in roots the shared starts missed at a point but found next to it.
     max_equilibria : int
         Most equilibria kept per point (numeric method).
     seed : int
@@ -804,19 +839,67 @@ def sweep(
     if out is not None:
         store = ChunkStore(Path(out), fingerprint(plan.key, values, chunk_size))
     heavy = values.shape[0] * (1 if use_closed else n_starts) > 400_000
+
+    def rows(i: int) -> FloatArray:
+        return values[i * chunk_size : (i + 1) * chunk_size]
+
+    common = {
+        "executor": executor,
+        "heavy": heavy,
+        "store": store,
+        "retries": retries,
+        "progress": progress,
+    }
+    seeds: FloatArray | None = None
+    stage = 0  # chunk indices of pass k are k * n_chunks + i, so a resumed run finds its files
+    if not use_closed:
+        # Pass 0: Newton from the shared starts. Then each point is seeded with its own and its
+        # grid neighbours' roots, pass after pass, until no point gains a root (at most
+        # `seed_passes` passes). Every pass is a function of the previous pass's results, which
+        # do not depend on the chunking, so neither does the map.
+        def run_pass(k: int, pass_seeds: FloatArray | None) -> FloatArray:
+            got = run_chunks(
+                _roots_chunk,
+                [k * n_chunks + i for i in range(n_chunks)],
+                args=(plan,),
+                payload=lambda j: (
+                    rows(j - k * n_chunks),
+                    None
+                    if pass_seeds is None
+                    else pass_seeds[
+                        (j - k * n_chunks) * chunk_size : (j - k * n_chunks + 1) * chunk_size
+                    ],
+                ),
+                description=f"sweep {model.name} (pass {k + 1})",
+                **common,
+            )
+            return np.concatenate([got[k * n_chunks + i]["x"] for i in range(n_chunks)])
+
+        roots = run_pass(0, None)
+        for k in range(1, seed_passes + 1):
+            grown = run_pass(k, _neighbour_seeds(roots, values, shape, axes is not None))
+            gained = np.isfinite(grown).all(-1).sum(axis=1) > np.isfinite(roots).all(-1).sum(axis=1)
+            roots, stage = grown, k
+            if not gained.any():
+                break
+        seeds = roots
+        stage += 1
     chunks = run_chunks(
         _chunk,
-        list(range(n_chunks)),
+        [stage * n_chunks + i for i in range(n_chunks)],
         args=(plan,),
-        payload=lambda i: (values[i * chunk_size : (i + 1) * chunk_size],),
-        executor=executor,
-        heavy=heavy,
-        store=store,
-        retries=retries,
-        progress=progress,
+        payload=lambda j: (
+            rows(j - stage * n_chunks),
+            None
+            if seeds is None
+            else seeds[
+                (j - stage * n_chunks) * chunk_size : (j - stage * n_chunks + 1) * chunk_size
+            ],
+        ),
         description=f"sweep {model.name}",
+        **common,
     )
-    parts = [chunks[i] for i in range(n_chunks)]
+    parts = [chunks[stage * n_chunks + i] for i in range(n_chunks)]
     X = np.concatenate([p["x"] for p in parts])
     exists = np.concatenate([p["exists"] for p in parts])
     stable = np.concatenate([p["stable"] for p in parts])
@@ -874,6 +957,38 @@ def sweep(
         result.save(Path(out))  # type: ignore[arg-type]
         store.remove()
     return result
+
+
+def _neighbour_seeds(
+    roots: FloatArray, values: FloatArray, shape: tuple[int, ...], grid: bool
+) -> FloatArray:
+    """Each point's roots followed by its neighbours' roots: (P, E * (1 + neighbours), n).
+
+    Grid neighbours differ by one step along one axis; in a sample they are the 2k nearest
+    points (k swept parameters) in coordinates scaled to the unit box.
+    """
+    P, _, n = roots.shape
+    if grid:
+        index = np.arange(P).reshape(shape)
+        neighbours = []
+        for axis in range(len(shape)):
+            for step in (-1, 1):
+                shifted = np.roll(index, -step, axis=axis)
+                # No wrap-around: a point at the edge has no neighbour beyond it.
+                edge = [slice(None)] * len(shape)
+                edge[axis] = slice(-1, None) if step == 1 else slice(0, 1)
+                shifted[tuple(edge)] = -1
+                neighbours.append(shifted.ravel())
+        nb = np.stack(neighbours, axis=1)
+    else:
+        from scipy.spatial import cKDTree
+
+        lo, span = values.min(axis=0), np.ptp(values, axis=0)
+        unit = (values - lo) / np.where(span > 0, span, 1.0)
+        k = min(P - 1, 2 * values.shape[1])
+        nb = cKDTree(unit).query(unit, k=k + 1)[1][:, 1:] if k > 0 else np.zeros((P, 0), dtype=int)
+    gathered = np.where((nb >= 0)[..., None, None], roots[np.maximum(nb, 0)], np.nan)
+    return np.concatenate([roots[:, None], gathered], axis=1).reshape(P, -1, n)
 
 
 def _numeric_identities(
@@ -947,5 +1062,8 @@ def _starts(
     # Sobol points balance in powers of two: round the number of starts up to one.
     unit = sampler.random_base2(max(0, math.ceil(math.log2(n_starts))))
     starts = qmc.scale(unit, lo, hi)
-    # The corners of the box hold equilibria often (shares at 0 or 1): include the lower corner.
-    return np.vstack([np.array(lo), starts])
+    if len(lo) <= 6:
+        # The corners of the box hold equilibria often (shares at 0 or 1): start there too.
+        corners = np.array(list(itertools.product(*zip(lo, hi, strict=True))), dtype=float)
+        starts = np.vstack([corners, starts])
+    return starts

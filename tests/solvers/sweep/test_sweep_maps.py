@@ -116,32 +116,37 @@ def test_interrupted_sweep_resumes_to_the_same_result(
     m = entrenchment()
     fresh = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40)
     out = tmp_path / "map.npz"
+    parts_dir = tmp_path / "map.npz.parts"
     real_chunk = sweep_module._chunk
+    seen: list[int] = []
 
-    def interrupted(plan, values, index):  # type: ignore[no-untyped-def]
-        if index == 4:
+    # Stop at the fifth chunk of the final pass (after the root-finding passes are saved).
+    def interrupted(plan, values, seeds, index):  # type: ignore[no-untyped-def]
+        seen.append(index)
+        if len(seen) == 5:
             raise KeyboardInterrupt
-        return real_chunk(plan, values, index)
+        return real_chunk(plan, values, seeds, index)
 
     monkeypatch.setattr(sweep_module, "_chunk", interrupted)
     with pytest.raises(KeyboardInterrupt):
         ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40, out=out)
-    parts = sorted(p.name for p in (tmp_path / "map.npz.parts").glob("chunk-*.npz"))
-    assert parts == [f"chunk-{i:06d}.npz" for i in range(4)]
+    stop = seen[-1]
+    kept = sorted(int(p.stem.split("-")[1]) for p in parts_dir.glob("chunk-*.npz"))
+    assert kept == list(range(stop)), "every chunk before the interruption is kept, none after"
     assert not out.exists()
 
     # The rerun computes only the missing chunks.
     calls: list[int] = []
 
-    def counting(plan, values, index):  # type: ignore[no-untyped-def]
+    def counting(plan, values, seeds, index):  # type: ignore[no-untyped-def]
         calls.append(index)
-        return real_chunk(plan, values, index)
+        return real_chunk(plan, values, seeds, index)
 
     monkeypatch.setattr(sweep_module, "_chunk", counting)
     resumed = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40, out=out)
-    assert min(calls) == 4 and len(calls) == len(set(calls))
+    assert calls and min(calls) == stop and len(calls) == len(set(calls))
     _same(fresh, resumed)
-    assert out.exists() and not (tmp_path / "map.npz.parts").exists()
+    assert out.exists() and not parts_dir.exists()
     _same(fresh, ig.StabilityMap.load(out))
 
 
@@ -209,3 +214,38 @@ def test_closed_forms_and_analytic_boundaries_of_the_entrenchment_map() -> None:
         assert (
             sympy.expand(expr - expected[label]) == 0 or sympy.expand(expr + expected[label]) == 0
         )
+
+
+def test_neighbours_seed_the_roots_that_the_shared_starts_miss() -> None:
+    # x' = x (1 - x) (x - r) on [0, 1]: the corners always find 0 and 1; with one Sobol start the
+    # interior root r is found only where that start lies in its basin. Each seeding pass starts
+    # Newton from the neighbours' roots and carries r one grid step further.
+    m = ig.Model.from_equations(
+        {"x": "x*(1 - x)*(x - r)"},
+        parameters={"r": {"default": 0.5, "domain": [0, 1]}},
+        states={"x": {"domain": [0, 1]}},
+    )
+    r = np.linspace(0.02, 0.98, 97)
+
+    def missing(sm: ig.StabilityMap) -> int:
+        near = np.abs(np.nan_to_num(sm.x[:, :, 0], nan=9.0) - r[:, None]) < 1e-9
+        return int((~near.any(axis=1)).sum())
+
+    alone = ig.sweep(m, {"r": r}, method="numeric", n_starts=1, seed_passes=0, executor="serial")
+    seeded = ig.sweep(m, {"r": r}, method="numeric", n_starts=1, seed_passes=8, executor="serial")
+    assert missing(alone) > 20, "the shared start alone must miss r, or this test proves nothing"
+    # Eight passes carry r eight steps out of the region where it was found.
+    assert missing(seeded) == missing(alone) - 8
+    # The passes do not make the result depend on the chunking.
+    _same(
+        seeded,
+        ig.sweep(
+            m,
+            {"r": r},
+            method="numeric",
+            n_starts=1,
+            seed_passes=8,
+            executor="serial",
+            chunk_size=5,
+        ),
+    )

@@ -554,14 +554,19 @@ class _Builder:
     # -- conditions ----------------------------------------------------------------------
     def condition(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Compare):
+            for op in node.ops:
+                if type(op) not in _COMPARE:
+                    # `is`, `is not`, `in`, `not in` compare objects, not numbers.
+                    raise _Reject(
+                        node,
+                        f"the comparison `{type(op).__name__}` is not part of the model language; "
+                        "use <, <=, >, >=, == or !=",
+                    )
             terms = [self.expr(node.left), *(self.expr(c) for c in node.comparators)]
             # A chain a < b < c means (a < b) and (b < c), as in Python.
-            parts = [
-                _COMPARE[type(op)](terms[i], terms[i + 1])
-                for i, op in enumerate(node.ops)
-                if type(op) in _COMPARE or self._bad_compare(node, op)
-            ]
-            return sympy.And(*parts)
+            return sympy.And(
+                *(_COMPARE[type(op)](terms[i], terms[i + 1]) for i, op in enumerate(node.ops))
+            )
         if isinstance(node, ast.BoolOp):
             parts = [self.condition(v) for v in node.values]
             return sympy.And(*parts) if isinstance(node.op, ast.And) else sympy.Or(*parts)
@@ -578,9 +583,6 @@ class _Builder:
             "comparisons joined by `and`, `or`, `not`",
         )
 
-    @staticmethod
-    def _bad_compare(node: ast.AST, op: ast.cmpop) -> bool:
-        raise _Reject(node, f"the comparison `{type(op).__name__}` is not part of the language")
 
 
 def _prescan(text: str, where: str, limits: ParserLimits) -> None:

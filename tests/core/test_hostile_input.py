@@ -105,6 +105,8 @@ CASES: list[Case] = [
     ("matrix product", eq("x @ x")),
     ("bit inversion", eq("~x")),
     ("comparison as a value", eq("x < 1")),
+    ("identity comparison in a condition", eq("x if a is 1 else 0")),
+    ("membership test in a condition", eq("x if a in [1] else 0")),
     ("not as a value", eq("not x")),
     ("tuple", eq("x, a")),
     ("list", eq("[x]")),

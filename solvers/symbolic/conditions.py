@@ -39,6 +39,8 @@ _FACTOR_OPS_LIMIT = 200
 _SIGN_FACTOR_LIMIT = 60
 # Signs are decided only for expressions below this size.
 _SIGN_SIZE_LIMIT = 400
+# Relations larger than this (or in more symbols than _FACTOR_SYMBOLS) are not factored.
+_LIGHT_LIMIT = 300
 # Sides of a relation are printed factored below this size.
 _SIDE_FACTOR_LIMIT = 60
 # Full factorization only of expressions in at most this many symbols.
@@ -295,6 +297,20 @@ def normalize_relation(rel: Any, domains: Mapping[Any, Domain]) -> Any:
     expr = rel.lhs - rel.rhs
     if expr.is_number:
         return _relation(expr, op, 0)
+    if len(expr.free_symbols) > _FACTOR_SYMBOLS or (
+        expression_size(expr, _LIGHT_LIMIT) > _LIGHT_LIMIT
+    ):
+        # Large: no factoring; only the denominator moves up (n/d op 0 iff n d op 0) unless
+        # it is a number.
+        num, den = sympy.fraction(expr)
+        if _has_fraction(num) or _has_fraction(den):
+            num, den = sympy.fraction(sympy.together(expr))
+        if den.is_number:
+            return _split_sides(num, op if den > 0 else _FLIP[op])
+        den_sign = generic_sign(den, domains)
+        if den_sign is not None and den_sign != 0:
+            return _split_sides(num, op if den_sign > 0 else _FLIP[op])
+        return _relation(num * den, op, sympy.Integer(0))
     const, factors = _factors(expr)
     sign = 1 if const > 0 else -1 if const < 0 else 0
     if sign == 0:

@@ -41,6 +41,8 @@ _SIGN_FACTOR_LIMIT = 60
 _SIGN_SIZE_LIMIT = 400
 # Relations larger than this (or in more symbols than _FACTOR_SYMBOLS) are not factored.
 _LIGHT_LIMIT = 300
+# The interior substitution is tried on factors in at most this many symbols.
+_INTERIOR_SYMBOLS = 4
 # Sides of a relation are printed factored below this size.
 _SIDE_FACTOR_LIMIT = 60
 # Full factorization only of expressions in at most this many symbols.
@@ -184,7 +186,7 @@ def generic_sign(expr: Any, domains: Mapping[Any, Domain]) -> int | None:
 def _interior(expr: Any, domains: Mapping[Any, Domain]) -> Any:
     # Only interval and nonnegative parameters change under the substitution.
     moved = {s for s, d in domains.items() if d.kind in ("interval", "nonnegative")}
-    if not (expr.free_symbols & moved):
+    if not (expr.free_symbols & moved) or len(expr.free_symbols) > _INTERIOR_SYMBOLS:
         return expr
     sub = {s: v for s, v in interior_substitution(domains).items() if s in expr.free_symbols}
     if not sub:

@@ -55,6 +55,8 @@ __all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations
 _FACTOR_LIMIT = 600
 # Zero tests are confirmed by cancel below this size.
 _CONFIRM_LIMIT = 80
+# Equilibrium coordinates already in one fraction are re-cancelled only below this size.
+_CANCEL_LIMIT = 200
 # Number of random parameter points for zero tests (Schwartz-Zippel; see _ZeroTest).
 _ZERO_POINTS = 3
 # Full factorization when splitting equations: only below this size (expression tree nodes).
@@ -313,6 +315,8 @@ class _Solver:
         if not isinstance(e, sympy.Add):
             return [e]
         gens = sorted(e.free_symbols & unknowns, key=str)
+        if all(not (e.diff(g).free_symbols & unknowns) for g in gens):
+            return [e]  # linear in the unknowns: irreducible
         # Monomial content: an unknown x divides e iff e vanishes at x = 0 (the common case
         # x*(...) written out); then divide term by term.
         for g in gens:
@@ -500,7 +504,7 @@ class _Solver:
                 factor = sympy.cancel(c / pc)
                 combined: dict[Any, Any] = dict(r)
                 for m, v in pivot.items():
-                    combined[m] = sympy.cancel(combined.get(m, 0) - factor * v)
+                    combined[m] = _reduce(combined.get(m, 0) - factor * v)
                 new_rows.append({m: v for m, v in combined.items() if v != 0})
             rows = new_rows
             pivots.append(pivot)
@@ -651,6 +655,13 @@ class _Solver:
             stack.extend(reversed([c for c in new if c is not None]))
 
 
+def _reduce(e: Any) -> Any:
+    """Canonical form of a coefficient: expanded if polynomial, else cancelled."""
+    if any(p.exp.is_negative for p in e.atoms(sympy.Pow)):
+        return sympy.cancel(e)
+    return sympy.expand(e)
+
+
 def _monomial_terms(e: Any, unknowns: list[Any]) -> dict[tuple[int, ...], Any]:
     """``e`` (a polynomial in the unknowns) as exponent tuple -> coefficient."""
     out: dict[tuple[int, ...], Any] = {}
@@ -680,7 +691,12 @@ def _readable_zero(f: Any, unknowns: set[Any]) -> str:
 
 def _canonical(value: Any) -> Any:
     if value.is_rational_function():
-        value = sympy.cancel(value)
+        num, den = sympy.fraction(value)
+        nested = any(p.exp.is_negative for p in (num + den).atoms(sympy.Pow))
+        # A large value that is already one fraction (as the linear solver returns it) is
+        # kept; cancel only pays on nested or small forms.
+        if nested or expression_size(value, _CANCEL_LIMIT) <= _CANCEL_LIMIT:
+            value = sympy.cancel(value)
         if len(value.free_symbols) <= 6 and expression_size(value) <= _CANONICAL_FACTOR_LIMIT:
             value = sympy.factor(value)
     elif expression_size(value) <= _CANONICAL_FACTOR_LIMIT:

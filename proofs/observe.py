@@ -120,8 +120,8 @@ def stable_at(
 
     cm = compile_model(model)
     x = np.array([float(target[s]) for s in model.state_names])
-    full = {p.name: p.default for p in model.parameters} | _params(model, values)
-    p = cm.param_vector(full)
+    defaults = {p.name: float(p.default) for p in model.parameters if p.default is not None}
+    p = cm.param_vector(defaults | _params(model, values))
     f = cm.rhs(x, p) - (x if model.time == "discrete" else 0.0)
     residual = float(np.max(np.abs(f)))
     lam = np.linalg.eigvals(cm.jac(x, p))

@@ -273,7 +273,7 @@ def sweep(
     )
     width = max(len(k) for k in sm.counts)
     for name, count in sm.counts.items():
-        click.echo(f"  {name:<{width}}  {count:>9}  {100 * count / summary['points']:5.1f}%")
+        click.echo(f"  {name:<{width}}  {count:>9}  {100 * count / sm.values.shape[0]:5.1f}%")
     for label, expr in sm.boundaries:
         click.echo(f"  boundary of {label}: {expr} = 0")
     for note in sm.notes:

@@ -123,7 +123,10 @@ def test_ctrl_c_keeps_chunks_and_the_same_command_resumes(tmp_path: Path) -> Non
         str(npz),
         "--no-progress",
     ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Run outside the checkout: `python -m` puts the working folder first on sys.path.
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
     parts = tmp_path / "map.npz.parts"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(parts.glob("chunk-*.npz"))) < 5:
@@ -135,7 +138,9 @@ def test_ctrl_c_keeps_chunks_and_the_same_command_resumes(tmp_path: Path) -> Non
     kept = len(list(parts.glob("chunk-*.npz")))
     assert 5 <= kept < 90 and not npz.exists()
 
-    done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=300)
+    done = subprocess.run(
+        args, capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     resumed = ig.StabilityMap.load(npz)
     fresh = ig.sweep(

@@ -57,6 +57,8 @@ _FACTOR_LIMIT = 600
 _CONFIRM_LIMIT = 80
 # Equilibrium coordinates already in one fraction are re-cancelled only below this size.
 _CANCEL_LIMIT = 200
+# Case steps print expressions up to this size.
+_STEP_LIMIT = 40
 # Number of random parameter points for zero tests (Schwartz-Zippel; see _ZeroTest).
 _ZERO_POINTS = 3
 # Full factorization when splitting equations: only below this size (expression tree nodes).
@@ -417,14 +419,13 @@ class _Solver:
         _, e, v, coeff = best
         rest = e.xreplace({v: 0})
         value = sympy.cancel(-rest / coeff)
-        return [self._substitute(case, v, value, f"{v} = {value}")]
+        return [self._substitute(case, v, value, _step(v, value))]
 
     def _split_case(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
         """A product equation: one case per factor, earlier factors assumed nonzero."""
         multi = [f for f in eqs if len(f) > 1]
         if not multi:
             return None
-        unknowns = set(case.unknowns)
 
         def cost(factors: list[Any]) -> tuple[int, int]:
             return (len(factors), sum(expression_size(f) for f in factors))
@@ -441,7 +442,7 @@ class _Solver:
                 subs=dict(case.subs),
                 unknowns=list(case.unknowns),
                 prune=[*case.prune, *order[:k]],
-                steps=[*case.steps, f"{_readable_zero(f, unknowns)}"],
+                steps=[*case.steps, _step(f, sympy.Integer(0))],
             )
             out.append(new)
         return out
@@ -470,7 +471,7 @@ class _Solver:
             for r in rts:
                 if r.has(sympy.I) and not r.free_symbols:
                     continue  # a complex root for every parameter value
-                out.append(self._substitute(case, v, r, f"{v} = {r}"))
+                out.append(self._substitute(case, v, r, _step(v, r)))
             return out
         return None
 
@@ -533,7 +534,7 @@ class _Solver:
                 return None
             if v == u:
                 continue  # left free by the linear equations
-            current = self._substitute(current, u, v, f"{u} = {v}")
+            current = self._substitute(current, u, v, _step(u, v))
         return current
 
     def _linear_dependent(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
@@ -562,7 +563,7 @@ class _Solver:
                     steps=[*case.steps, f"{coeff} = 0"],
                 )
                 value = sympy.cancel(-rest / coeff)
-                return [self._substitute(divide, v, value, f"{v} = {value}"), zero]
+                return [self._substitute(divide, v, value, _step(v, value)), zero]
         return None
 
     def _resultant(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
@@ -609,7 +610,7 @@ class _Solver:
             for v, val in sol.items():
                 if current is None:
                     break
-                current = self._substitute(current, v, val, f"{v} = {val}")
+                current = self._substitute(current, v, val, _step(v, val))
             if current is not None:
                 current = _Case([], current.subs, current.unknowns, current.prune, current.steps)
             out.append(current)
@@ -681,8 +682,11 @@ def _product(factors: list[Any]) -> Any:
     return sympy.Mul(*factors)
 
 
-def _readable_zero(f: Any, unknowns: set[Any]) -> str:
-    return f"{f} = 0"
+def _step(lhs: Any, rhs: Any) -> str:
+    """A case step for `Equilibrium.case`; large expressions are elided (printing costs)."""
+    left = str(lhs) if expression_size(lhs, _STEP_LIMIT) <= _STEP_LIMIT else "(...)"
+    right = str(rhs) if expression_size(rhs, _STEP_LIMIT) <= _STEP_LIMIT else "(...)"
+    return f"{left} = {right}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,14 +718,16 @@ def _existence(model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain
                 parts.append(sympy.Ge(p.base, 0))
     # Defined: no denominator vanishes.
     for v in values:
-        den = sympy.fraction(sympy.together(v))[1]
+        num, den = sympy.fraction(v)
+        if any(p.exp.is_negative for p in (num + den).atoms(sympy.Pow)):
+            den = sympy.fraction(sympy.together(v))[1]
         if den.free_symbols:
             parts.append(sympy.Ne(den, 0))
     # Inside the state domains and the constraints. On the simplex, shares that are all
     # nonnegative and sum to one are at most one, so only ``x >= 0`` is needed there.
     for (s, v), dom in zip(point.items(), model.state_domains, strict=True):
         if model.simplex and dom.kind == "interval" and dom.lo == 0 and dom.hi == 1:
-            parts.append(sympy.Ge(v, 0))
+            parts.append(sympy.Ge(v, 0, evaluate=not v.free_symbols))
         else:
             parts.append(dom.condition(s).xreplace({s: v}))
     for c in model.constraints:

@@ -4,7 +4,8 @@
   reduced system, timed in the same run (target: >= 20x). ``sympy.solve`` is run under a cap
   (SIGALRM); when it hits the cap the ratio recorded is a lower bound.
 * N = 6: complete, with stability conditions for every vertex, target < 10 s (asserted).
-* N = 8: the figure is recorded (extra_info), not asserted.
+* N = 8: the figure is recorded (extra_info), not asserted; the run uses the engine's own
+  budget (``timeout=N8_BUDGET_S, partial=True``) and records how many equilibria it found.
 
 Run: ``pytest benchmarks/bench_symbolic.py -q -p no:cacheprovider``.
 """
@@ -22,6 +23,8 @@ import incentive_geometry as ig
 
 # sympy.solve is stopped after this many seconds (it does not finish at N = 4 in 120 s).
 BASELINE_CAP_S = 60
+# The N = 8 run stops (partial=True) after this many seconds.
+N8_BUDGET_S = 300.0
 
 
 def n_routine(n: int) -> ig.Model:
@@ -92,10 +95,14 @@ def test_n6_complete_with_vertex_stability(benchmark: Any, n: int) -> None:
 
 
 def test_n8_figure(benchmark: Any) -> None:
-    def run() -> float:
-        start = time.perf_counter()
-        _ours(8)
-        return time.perf_counter() - start
+    """N = 8 (255 equilibria): recorded, not asserted; capped by the engine's own time budget."""
 
-    elapsed = benchmark.pedantic(run, rounds=1, iterations=1)
+    def run() -> tuple[float, int, bool]:
+        start = time.perf_counter()
+        eqs = ig.equilibria(n_routine(8), timeout=N8_BUDGET_S, partial=True)
+        return time.perf_counter() - start, len(eqs), eqs.complete
+
+    elapsed, found, complete = benchmark.pedantic(run, rounds=1, iterations=1)
     benchmark.extra_info["seconds_N8"] = elapsed
+    benchmark.extra_info["equilibria_found_N8"] = found
+    benchmark.extra_info["complete_N8"] = complete

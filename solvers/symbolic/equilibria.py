@@ -7,18 +7,24 @@ The system is not handed to :func:`sympy.solve`. Each equation is split into its
 solution set is enumerated case by case (a product vanishes when one of its factors does); each
 case is worked in a good order, every step a small strategy with one hook (STYLE.md, item 3):
 
-1. an equation linear in an unknown with a coefficient free of the unknowns is solved for it and
-   substituted everywhere (linear and triangular subsystems first);
+1. an equation linear in its only unknown is solved and substituted everywhere (triangular
+   steps first);
 2. an equation that is a product splits into cases; case ``k`` assumes the earlier factors are
    not zero, so the cases are disjoint and a point is found once;
-3. linear combinations of polynomial equations that cancel every nonlinear monomial (one
-   elimination step of a Macaulay matrix) give new linear equations;
-4. a polynomial in one unknown is solved by radicals (:func:`sympy.roots`);
-5. an equation linear in an unknown whose coefficient depends on other unknowns splits into the
+3. a polynomial in one unknown is solved by radicals (:func:`sympy.roots`);
+4. linear combinations of the polynomial equations that cancel every nonlinear monomial (one
+   elimination step of a Macaulay matrix) are added to the linear equations, and all linear
+   equations are solved jointly over the parameters' fraction field (:func:`sympy.linsolve`);
+5. an equation linear in an unknown with a coefficient free of the unknowns is solved for it;
+6. an equation linear in an unknown whose coefficient depends on other unknowns splits into the
    case "coefficient not zero" (divide) and "coefficient and remainder both zero";
-6. two polynomial equations in a common unknown are replaced by their resultant;
-7. :func:`sympy.solve` is the last resort; solutions of non-polynomial equations found that
+7. two polynomial equations in a common unknown are replaced by their resultant;
+8. :func:`sympy.solve` is the last resort; solutions of non-polynomial equations found that
    way flag the result incomplete (they may be missing some).
+
+Splitting an equation also tries cheap factors before a full factorization: a common monomial
+(``x`` divides every term) and the roots ``x = 1`` and ``x = -1`` (divided out by synthetic
+division).
 
 Each equilibrium's existence condition says when it is real (radicands nonnegative, denominators
 not zero), inside the state domains and the model's constraints.
@@ -397,6 +403,12 @@ class _Solver:
         )
 
     # -- strategies (each returns the cases that replace this one, or None) ------------------
+    def _triangular(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
+        """Solve an equation linear in its only unknown (a triangular step)."""
+        unknowns = set(case.unknowns)
+        single = [f for f in eqs if len(f) == 1 and len(f[0].free_symbols & unknowns) == 1]
+        return self._linear(case, single)
+
     def _linear(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
         """Solve an equation linear in an unknown with a parameter-only coefficient."""
         unknowns = set(case.unknowns)
@@ -476,17 +488,16 @@ class _Solver:
         return None
 
     def _linear_combination(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
-        """Combine polynomial equations so that every nonlinear monomial cancels."""
+        """Combine polynomial equations so that every nonlinear monomial cancels; solve all the
+        linear equations (found so, or given) jointly."""
         unknowns = sorted(set(case.unknowns), key=str)
         single = [f[0] for f in eqs if len(f) == 1 and f[0].is_polynomial(*unknowns)]
-        if len(single) < 2:
+        if not single:
             return None
         rows = [_monomial_terms(e, unknowns) for e in single]
         nonlinear = sorted(
             {m for r in rows for m in r if sum(m) >= 2}, key=lambda m: (-sum(m), m)
         )
-        if not nonlinear:
-            return None
         # Gaussian elimination, pivoting on the nonlinear monomials (fraction-free rows are
         # normalized by cancel after each step).
         pivots: list[dict[Any, Any]] = []
@@ -619,11 +630,14 @@ class _Solver:
     # -- the search ------------------------------------------------------------------------
     def run(self, eqs: list[Any], unknowns: list[Any]) -> None:
         stack: list[_Case] = [_Case(list(eqs), {}, list(unknowns), [], [])]
+        # Triangular steps first, then case splits, then linear systems solved jointly (with
+        # the linear combinations of the nonlinear equations), then the nonlinear strategies.
         strategies = (
-            self._linear,
+            self._triangular,
             self._split_case,
             self._univariate,
             self._linear_combination,
+            self._linear,
             self._linear_dependent,
             self._resultant,
         )

@@ -46,17 +46,22 @@ def brusselator() -> ig.Model:
 def lorenz() -> ig.Model:
     return ig.Model.from_equations(
         {"x": "sigma*(y - x)", "y": "r*x - y - x*z", "z": "x*y - beta*z"},
-        parameters={"sigma": {"default": 10, "domain": "positive"},
-                    "r": {"default": 28, "domain": "positive"},
-                    "beta": {"default": 2.6, "domain": "positive"}},
+        parameters={
+            "sigma": {"default": 10, "domain": "positive"},
+            "r": {"default": 28, "domain": "positive"},
+            "beta": {"default": 2.6, "domain": "positive"},
+        },
         name="lorenz",
     )
 
 
 def logistic() -> ig.Model:
     return ig.Model.from_equations(
-        {"x": "r*x*(1 - x)"}, parameters={"r": {"default": 3.2, "domain": [0, 4]}},
-        states={"x": {"domain": [0, 1]}}, time="discrete", name="logistic",
+        {"x": "r*x*(1 - x)"},
+        parameters={"r": {"default": 3.2, "domain": [0, 4]}},
+        states={"x": {"domain": [0, 1]}},
+        time="discrete",
+        name="logistic",
     )
 
 
@@ -71,7 +76,9 @@ def n_routine(n: int) -> ig.Model:
         params[f"gamma{i}"] = {"default": 1.0, "domain": "nonnegative"}
     return ig.Model.from_equations(
         {f"x{i}": f"x{i}*({s[i]} - ({sbar}))" for i in s},
-        parameters=params, simplex=True, name=f"n_routine_{n}",
+        parameters=params,
+        simplex=True,
+        name=f"n_routine_{n}",
     )
 
 

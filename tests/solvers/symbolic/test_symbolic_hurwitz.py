@@ -88,8 +88,10 @@ def test_lyapunov_coefficient_of_the_normal_form() -> None:
 
     omega = 2
     a = (d(fx, x, x, x) + d(fx, x, y, y) + d(fy, x, x, y) + d(fy, y, y, y)) / 16 + (
-        d(fx, x, y) * (d(fx, x, x) + d(fx, y, y)) - d(fy, x, y) * (d(fy, x, x) + d(fy, y, y))
-        - d(fx, x, x) * d(fy, x, x) + d(fx, y, y) * d(fy, y, y)
+        d(fx, x, y) * (d(fx, x, x) + d(fx, y, y))
+        - d(fy, x, y) * (d(fy, x, x) + d(fy, y, y))
+        - d(fx, x, x) * d(fy, x, x)
+        + d(fx, y, y) * d(fy, y, y)
     ) / (16 * omega)
     l1 = first_lyapunov_coefficient(fq, (x, y), {x: 0, y: 0})
     assert sympy.simplify(l1 - 2 * a / omega) == 0

@@ -12,8 +12,16 @@ import sympy
 import incentive_geometry as ig
 from incentive_geometry.solvers.symbolic import check_stability, equilibrium_equations
 
-NAMES = ["entrenchment", "pitchfork", "fold", "brusselator", "lorenz", "logistic", "logistic^2",
-         "n_routine_3"]
+NAMES = [
+    "entrenchment",
+    "pitchfork",
+    "fold",
+    "brusselator",
+    "lorenz",
+    "logistic",
+    "logistic^2",
+    "n_routine_3",
+]
 
 
 def _agree_at_random(cond_a: Any, cond_b: Any, model: ig.Model, n: int = 300, seed: int = 1) -> int:
@@ -51,8 +59,9 @@ def test_stability_agrees_with_numerical_eigenvalues(
         if name.startswith("n_routine") and sympy.Integer(1) not in eq.values:
             continue  # interior faces: see the vertex test; their conditions are large
         st = ig.stability(model, eq)
-        check = check_stability(model, eq, st.condition, samples=200, seed=3,
-                                ranges=ranges.get(name))
+        check = check_stability(
+            model, eq, st.condition, samples=200, seed=3, ranges=ranges.get(name)
+        )
         assert check.checked == 200, (name, eq.point, check)
         assert check.agree, (name, eq.point, st.condition, check.disagreements[:3])
 
@@ -85,8 +94,9 @@ def test_entrenchment_reproduces_design(models: Any, solved: Any) -> None:
     assert _agree_at_random(ig.stability(model, entrenched).condition, stable1, model) == 0
     # Interior in (0, 1) exactly when both hold, and then unstable.
     assert _agree_at_random(interior.exists, sympy.And(stable0, stable1), model) == 0
-    unstable_when_exists = sympy.Or(sympy.Not(interior.exists),
-                                    sympy.Not(ig.stability(model, interior).condition))
+    unstable_when_exists = sympy.Or(
+        sympy.Not(interior.exists), sympy.Not(ig.stability(model, interior).condition)
+    )
     assert _agree_at_random(unstable_when_exists, sympy.true, model) == 0
     # The transcritical point at x = 1 and the threshold theta*.
     theta_star = alpha * (b + gamma) / (alpha * (b + gamma) + c)
@@ -97,8 +107,10 @@ def test_entrenchment_reproduces_design(models: Any, solved: Any) -> None:
     th = ig.threshold(model, entrenched, "theta")
     assert [sympy.simplify(v - theta_star) for v in th.values] == [0]
     # Preventing entrenchment needs theta > alpha b / (alpha b + c) (the aligned state's threshold).
-    assert [sympy.simplify(v - alpha * b / (alpha * b + c))
-            for v in ig.threshold(model, aligned, "theta").values] == [0]
+    assert [
+        sympy.simplify(v - alpha * b / (alpha * b + c))
+        for v in ig.threshold(model, aligned, "theta").values
+    ] == [0]
 
 
 def test_pitchfork_and_fold_normal_forms(models: Any, solved: Any) -> None:
@@ -174,7 +186,9 @@ def test_logistic_flip_and_period_two(models: Any, solved: Any) -> None:
 
 
 @pytest.mark.parametrize("n", [2, 3])
-def test_n_routine_vertices_and_supports(n: int, make_n_routine: Any, solved: Any, models: Any) -> None:
+def test_n_routine_vertices_and_supports(
+    n: int, make_n_routine: Any, solved: Any, models: Any
+) -> None:
     m = models["n_routine_3"] if n == 3 else make_n_routine(n)
     eqs = solved["n_routine_3"] if n == 3 else ig.equilibria(m)
     assert eqs.complete and len(eqs) == 2**n - 1
@@ -189,8 +203,9 @@ def test_n_routine_vertices_and_supports(n: int, make_n_routine: Any, solved: An
     for k in range(1, n + 1):
         vertex = next(e for e in eqs if e.values[k - 1] == 1)
         assert vertex.exists == sympy.true
-        claim = sympy.And(*[s(j, vertex.point) < s(k, vertex.point)
-                            for j in range(1, n + 1) if j != k])
+        claim = sympy.And(
+            *[s(j, vertex.point) < s(k, vertex.point) for j in range(1, n + 1) if j != k]
+        )
         assert _agree_at_random(ig.stability(m, vertex).condition, claim, m) == 0
 
 
@@ -223,3 +238,43 @@ def test_bad_input_is_reported() -> None:
         ig.equilibria(m, timeout=-1)
     with pytest.raises(ig.ModelError, match="`eq`"):
         ig.stability(m, {"x": 0})  # type: ignore[arg-type]
+
+
+def test_neimark_sacker_of_the_delayed_logistic_map() -> None:
+    # x' = y, y' = r y (1 - x): the fixed point (1 - 1/r, 1 - 1/r) has det J = r - 1 and
+    # trace 1, so a complex pair crosses the unit circle at r = 2.
+    m = ig.Model.from_equations(
+        {"x": "y", "y": "r*y*(1 - x)"},
+        parameters={"r": {"default": 1.5, "domain": "positive"}},
+        time="discrete", name="delayed_logistic",
+    )
+    r = m.symbol("r")
+    eqs = ig.equilibria(m)
+    inner = next(e for e in eqs if e.values[0] != 0)
+    st = ig.stability(m, inner)
+    assert _agree_at_random(st.condition, sympy.And(r > 1, r < 2), m) == 0
+    check = check_stability(m, inner, st.condition, samples=200, ranges={"r": (0.05, 4.0)})
+    assert check.checked == 200 and check.agree
+    kinds = {b.kind: b.condition for b in ig.bifurcations(m, inner)}
+    assert set(kinds) == {"transcritical", "neimark_sacker"}
+    (eq_part,) = [c for c in sympy.And.make_args(kinds["neimark_sacker"]) if isinstance(c, sympy.Eq)]
+    assert eq_part == sympy.Eq(r, 2)
+    assert ig.threshold(m, inner, "r").values == (1, 2)
+
+
+def test_every_entry_point_honours_its_timeout(models: Any, solved: Any) -> None:
+    import time as _time
+
+    from incentive_geometry.solvers.symbolic.budget import Budget
+
+    budget = Budget(1e-6, what="test")
+    _time.sleep(0.001)
+    with pytest.raises(ig.SymbolicTimeout, match="test"):
+        budget.check("a step")
+    m = models["lorenz"]
+    eq = solved["lorenz"][1]
+    for call in (ig.stability, ig.bifurcations):
+        with pytest.raises(ig.SymbolicTimeout):
+            call(m, eq, timeout=1e-9)
+    with pytest.raises(ig.SymbolicTimeout):
+        ig.threshold(m, eq, "r", timeout=1e-9)

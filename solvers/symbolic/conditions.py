@@ -254,6 +254,19 @@ def _readable(side: Any) -> Any:
 
 
 def _relation(lhs: Any, op: str, rhs: Any) -> Any:
+    # Relations between expressions are built unevaluated: evaluating asks the assumptions
+    # system about the difference, which is slow on large expressions and decided earlier.
+    lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
+    if lhs.free_symbols or rhs.free_symbols:
+        kind = {
+            "<": sympy.StrictLessThan,
+            "<=": sympy.LessThan,
+            ">": sympy.StrictGreaterThan,
+            ">=": sympy.GreaterThan,
+            "==": sympy.Equality,
+            "!=": sympy.Unequality,
+        }[op]
+        return kind(lhs, rhs, evaluate=False)
     return {
         "<": sympy.Lt,
         "<=": sympy.Le,

@@ -707,10 +707,15 @@ def _step(lhs: Any, rhs: Any) -> str:
 # Existence and merging
 
 
+def _nested(num: Any, den: Any) -> bool:
+    """Whether a numerator or denominator still holds a fraction."""
+    return any(p.exp.is_negative for part in (num, den) for p in part.atoms(sympy.Pow))
+
+
 def _canonical(value: Any) -> Any:
     if value.is_rational_function():
         num, den = sympy.fraction(value)
-        nested = any(p.exp.is_negative for p in (num + den).atoms(sympy.Pow))
+        nested = _nested(num, den)
         # A large value that is already one fraction (as the linear solver returns it) is
         # kept; cancel only pays on nested or small forms.
         if nested or expression_size(value, _CANCEL_LIMIT) <= _CANCEL_LIMIT:
@@ -733,7 +738,7 @@ def _existence(model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain
     # Defined: no denominator vanishes.
     for v in values:
         num, den = sympy.fraction(v)
-        if any(p.exp.is_negative for p in (num + den).atoms(sympy.Pow)):
+        if _nested(num, den):
             den = sympy.fraction(sympy.together(v))[1]
         if den.free_symbols:
             parts.append(sympy.Ne(den, 0))

@@ -727,7 +727,9 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _existence(model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain]) -> Any:
+def _existence(
+    model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain], *, simplify: bool = True
+) -> Any:
     parts: list[Any] = []
     values = list(point.values())
     # Real: every even root of the point has a nonnegative radicand.
@@ -752,7 +754,7 @@ def _existence(model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain
     for c in model.constraints:
         parts.append(c.xreplace(point))
     cond = sympy.And(*parts)
-    return simplify_condition(cond, domains)
+    return simplify_condition(cond, domains) if simplify else cond
 
 
 def _merge(
@@ -856,12 +858,15 @@ def equilibria(model: Model, *, timeout: float | None = None, partial: bool = Fa
     except SymbolicTimeout:
         if not partial:
             raise
-        solver.incomplete.append(f"stopped at the time budget ({timeout} s)")
-        items = [
-            Equilibrium(point={s: sympy.sympify(subs.get(s, s)) for s in model.states},
-                        exists=sympy.true, case=case, free=free)
-            for subs, free, case in solver.leaves
-        ]
+        solver.incomplete.append(
+            f"stopped at the time budget ({timeout} s); existence conditions of the points "
+            "found are not simplified"
+        )
+        items = []
+        for subs, free, case in solver.leaves:
+            point = {s: sympy.sympify(subs.get(s, s)) for s in model.states}
+            exists = _existence(model, point, solver.domains, simplify=False)
+            items.append(Equilibrium(point=point, exists=exists, case=case, free=free))
     items.sort(key=_sort_key)
     message = "; ".join(dict.fromkeys(solver.incomplete))
     return EquilibriumSet(tuple(items), complete=not solver.incomplete, message=message, model=model)

@@ -284,3 +284,17 @@ def test_every_entry_point_honours_its_timeout(models: Any, solved: Any) -> None
             call(m, eq, timeout=1e-9)
     with pytest.raises(ig.SymbolicTimeout):
         ig.threshold(m, eq, "r", timeout=1e-9)
+
+
+def test_entrenchment_limits_of_design(models: Any) -> None:
+    m = models["entrenchment"]
+    # No recursive feedback: no interior equilibrium, so never bistability.
+    no_feedback = m.with_parameters(gamma=0)
+    eqs = ig.equilibria(no_feedback)
+    assert sorted(e.values[0] for e in eqs) == [0, 1]
+    both = sympy.And(*(ig.stability(no_feedback, e).condition for e in eqs))
+    assert _agree_at_random(both, sympy.false, no_feedback) == 0
+    # Full observability: the aligned state is the only stable one.
+    observed = m.with_parameters(theta=1)
+    conditions = {e.values[0]: ig.stability(observed, e).condition for e in ig.equilibria(observed)}
+    assert conditions[0] == sympy.true and conditions[1] == sympy.false

@@ -323,7 +323,8 @@ def _refine(
     width = np.array([claim.domain[k][1] - claim.domain[k][0] for k in names], dtype=float)
 
     def still(candidate: dict[str, float]) -> tuple[bool, Any, Any, str]:
-        if not claim.admissible(candidate):
+        # A refined point stays admissible and outside the band the check leaves out.
+        if not claim.admissible(candidate) or claim.margin(candidate) <= claim.boundary_tol:
             return False, None, None, ""
         ok, obs, ev = _observe_safe(claim, claim.point(candidate))
         if not ok:

@@ -68,7 +68,7 @@ class Verification:
 
 def verify(
     *,
-    samples: int = 128,
+    samples: int = 256,
     seed: int = 0,
     only: str | None = None,
     out: Path | None = None,

@@ -22,7 +22,7 @@ __all__ = ["verify"]
 @click.option(
     "--samples",
     type=click.IntRange(min=8),
-    default=128,
+    default=256,
     show_default=True,
     help="Samples per claim (expensive claims take a share of it).",
 )

@@ -65,8 +65,9 @@ _CONFIRM_LIMIT = 80
 _CANCEL_LIMIT = 200
 # Case steps print expressions up to this size.
 _STEP_LIMIT = 40
-# Number of random parameter points for zero tests (Schwartz-Zippel; see _ZeroTest).
-_ZERO_POINTS = 3
+# Random parameter points for zero tests (Schwartz-Zippel: a nonzero polynomial of degree d
+# vanishes at a random point of a grid of side ~10^4 with probability <= d/10^4; see _ZeroTest).
+_ZERO_POINTS = 2
 # Full factorization when splitting equations: only below this size (expression tree nodes).
 _SPLIT_FACTOR_LIMIT = 120
 # Equilibrium coordinates are printed factored below this size.

@@ -84,6 +84,19 @@ def derivation(model: Any, *, timeout: float | None = None) -> dict[str, Any]:
     }
 
 
+def _words(text: str) -> str:
+    """Conditions that are always true or false, in words (the record keeps parseable text)."""
+    return {"0 == 0": "always", "0 == 1": "never"}.get(text, text)
+
+
+def _latex_condition(cond: Any) -> str:
+    if cond is sympy.true:
+        return "\\text{always}"
+    if cond is sympy.false:
+        return "\\text{never}"
+    return str(sympy.latex(cond))
+
+
 def _latex(model: Any, record: dict[str, Any], eqs: Any) -> str:
     from incentive_geometry.solvers.symbolic import bifurcations, stability, threshold
 
@@ -92,8 +105,8 @@ def _latex(model: Any, record: dict[str, Any], eqs: Any) -> str:
         st = stability(model, eq)
         point = ", ".join(f"{sympy.latex(s)} = {sympy.latex(v)}" for s, v in eq.point.items())
         lines.append(f"\\item Equilibrium $\\left({point}\\right)$.")
-        lines.append(f"  Exists when ${sympy.latex(eq.exists)}$;")
-        lines.append(f"  asymptotically stable when ${sympy.latex(st.condition)}$.")
+        lines.append(f"  Exists when ${_latex_condition(eq.exists)}$;")
+        lines.append(f"  asymptotically stable when ${_latex_condition(st.condition)}$.")
         for b in bifurcations(model, eq):
             extra = ""
             if b.lyapunov_coefficient is not None:
@@ -148,8 +161,8 @@ def derive(
     for k, e in enumerate(record["equilibria"], 1):
         point = ", ".join(f"{s} = {v}" for s, v in e["point"].items())
         click.echo(f"\n[{k}] equilibrium  {point}")
-        click.echo(f"    exists when   {'always' if e['exists'] == '0 == 0' else e['exists']}")
-        click.echo(f"    stable when   {e['stable']}")
+        click.echo(f"    exists when   {_words(e['exists'])}")
+        click.echo(f"    stable when   {_words(e['stable'])}")
         if e["eigenvalues"] is not None:
             click.echo(f"    eigenvalues   {', '.join(e['eigenvalues'])}")
         for b in e["bifurcations"]:
@@ -157,7 +170,7 @@ def derive(
             if "lyapunov_coefficient" in b:
                 click.echo(
                     f"    {'':<14}first Lyapunov coefficient l1 = {b['lyapunov_coefficient']}"
-                    f"  (supercritical when {b['supercritical']})"
+                    f"  (supercritical: {_words(b['supercritical'])})"
                 )
         for name, sols in e["thresholds"].items():
             for s in sols:

@@ -26,7 +26,7 @@ from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
 from .budget import Budget
-from .conditions import expression_size
+from .conditions import domain_map, expression_size, generic_sign
 from .equilibria import Equilibrium
 from .stability import stability
 
@@ -107,6 +107,18 @@ class Threshold(Sequence[ThresholdSolution]):
         return tuple(s.value for s in self.solutions)
 
 
+def _never_in(value: Any, domain: Any, domains: Any) -> bool:
+    """A value that cannot lie in a nonnegative domain: negative, or minus a square root."""
+    if domain.kind not in ("positive", "nonnegative") and not (
+        domain.kind == "interval" and domain.lo >= 0
+    ):
+        return False
+    neg = -value
+    if isinstance(neg, sympy.Pow) and neg.exp == sympy.Rational(1, 2):
+        return True
+    return generic_sign(value, domains) == -1
+
+
 def threshold(
     model: Model, eq: Equilibrium, parameter: str, *, timeout: float | None = None
 ) -> Threshold:
@@ -151,6 +163,7 @@ def threshold(
     sym = p.symbol
     budget = Budget(timeout, what=f"threshold in `{parameter}` for `{model.name}`")
     st = stability(model, eq, timeout=timeout)
+    domains = domain_map(model)
     solutions: list[ThresholdSolution] = []
     seen: set[Any] = set()
     notes: list[str] = []
@@ -175,6 +188,8 @@ def threshold(
             if v.has(sympy.I) or v in seen:
                 continue
             if not v.free_symbols and (not v.is_real or not p.domain.contains(float(v))):
+                continue
+            if _never_in(v, p.domain, domains):
                 continue
             seen.add(v)
             solutions.append(ThresholdSolution(value=v, source=rel))

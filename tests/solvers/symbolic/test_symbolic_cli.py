@@ -66,3 +66,12 @@ def test_derive_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["derive", ENTRENCHMENT, "--set", "nope=1"])
     assert stop.value.code == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_derive_brusselator_reports_the_lyapunov_coefficient() -> None:
+    result = CliRunner().invoke(cli, ["derive", str(ROOT / "examples" / "brusselator.toml")])
+    assert result.exit_code == 0, result.output
+    assert "hopf" in result.output and "first Lyapunov coefficient" in result.output
+    assert "supercritical: always" in result.output
+    # a is positive: the root -sqrt(b - 1) of the boundary is never a threshold.
+    assert "a* = sqrt(b - 1)" in result.output and "-sqrt(b - 1)" not in result.output

@@ -298,3 +298,43 @@ def test_entrenchment_limits_of_design(models: Any) -> None:
     observed = m.with_parameters(theta=1)
     conditions = {e.values[0]: ig.stability(observed, e).condition for e in ig.equilibria(observed)}
     assert conditions[0] == sympy.true and conditions[1] == sympy.false
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_existence_conditions_agree_with_the_numerical_point(
+    name: str, models: Any, solved: Any, ranges: Any
+) -> None:
+    """`exists` holds iff the point is real and inside the state domains (random parameters)."""
+    from incentive_geometry.solvers.symbolic.verify import sample_parameters
+
+    model = models[name]
+    params = list(model.parameter_symbols)
+    rng = random.Random(7)
+    for eq in solved[name]:
+        f_point = sympy.lambdify(params, list(eq.point.values()), modules="numpy")
+        f_exists = sympy.lambdify(params, eq.exists, modules="numpy")
+        checked = 0
+        for _ in range(400):
+            values = sample_parameters(model, rng, ranges.get(name))
+            args = [values[p.name] for p in model.parameters]
+            with np.errstate(all="ignore"):
+                # Complex arguments: a square root of a negative number is complex, not nan.
+                x = np.array(f_point(*[complex(a) for a in args]), dtype=complex)
+            real = bool(np.all(np.isfinite(x)) and np.all(np.abs(x.imag) < 1e-12))
+            margins = [
+                min(abs(v - float(d.lo)), abs(v - float(d.hi))) if d.kind == "interval"
+                else abs(v) if d.kind in ("positive", "nonnegative") else 1.0
+                for v, d, sym in zip(x.real, model.state_domains, eq.values, strict=True)
+                if sympy.sympify(sym).free_symbols  # constant coordinates are exact
+            ] or [1.0]
+            if not np.all(np.isfinite(x)) or (real and min(margins) < 1e-9) or (
+                not real and np.min(np.abs(x.imag)) < 1e-6
+            ):
+                continue  # on the boundary of the domain or of realness
+            inside = real and all(d.contains(float(v)) for v, d in
+                                  zip(x.real, model.state_domains, strict=True))
+            with np.errstate(all="ignore"):
+                claimed = bool(f_exists(*args))
+            assert claimed == inside, (name, eq.point, values)
+            checked += 1
+        assert checked > 100, (name, eq.point, checked)

@@ -61,8 +61,6 @@ __all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations
 _FACTOR_LIMIT = 600
 # Zero tests are confirmed by cancel below this size.
 _CONFIRM_LIMIT = 80
-# Equilibrium coordinates already in one fraction are re-cancelled only below this size.
-_CANCEL_LIMIT = 200
 # Case steps print expressions up to this size.
 _STEP_LIMIT = 40
 # Random parameter points for zero tests (Schwartz-Zippel: a nonzero polynomial of degree d
@@ -717,9 +715,9 @@ def _canonical(value: Any) -> Any:
     if value.is_rational_function():
         num, den = sympy.fraction(value)
         nested = _nested(num, den)
-        # A large value that is already one fraction (as the linear solver returns it) is
-        # kept; cancel only pays on nested or small forms.
-        if nested or expression_size(value, _CANCEL_LIMIT) <= _CANCEL_LIMIT:
+        # A value that is already one fraction (the linear solver and the triangular steps
+        # return cancelled ones) is kept; a nested form is brought to one by cancel.
+        if nested:
             value = sympy.cancel(value)
         if len(value.free_symbols) <= 6 and expression_size(value) <= _CANONICAL_FACTOR_LIMIT:
             value = sympy.factor(value)

@@ -57,8 +57,6 @@ from .conditions import domain_map, expression_size, simplify_condition
 
 __all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations"]
 
-# Factoring a polynomial costs more than it saves beyond this size (expression tree nodes).
-_FACTOR_LIMIT = 600
 # Zero tests are confirmed by cancel below this size.
 _CONFIRM_LIMIT = 80
 # Case steps print expressions up to this size.

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.errors import ModelError
 from incentive_geometry.language import parse_expression, to_text
@@ -621,7 +622,7 @@ def _closed_forms(model: Model, timeout: float | None) -> tuple[list[Any], list[
         return [], [], False, "the symbolic engine did not find all equilibria in closed form"
     points, labels = [], []
     for j, eq in enumerate(found):
-        coords = tuple(sympy.sympify(eq.point[s]) for s in model.states)
+        coords = tuple(_sympify(eq.point[s]) for s in model.states)
         if any(c.has(sympy.RootOf, sympy.CRootOf) for c in coords):
             return [], [], False, "an equilibrium is only known implicitly (RootOf)"
         points.append(coords)

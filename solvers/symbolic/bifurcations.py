@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Any
 
 import sympy
+from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.model import Model
 
@@ -153,7 +154,7 @@ def _classify(g: Any, model: Model, eq: Equilibrium, zero: _ZeroTest) -> tuple[s
     for other in _all_equilibria(model):
         if other.free or other.point == eq.point:
             continue
-        diffs = [sympy.sympify(other.point[s] - eq.point[s]).xreplace(sol) for s in model.states]
+        diffs = [_sympify(other.point[s] - eq.point[s]).xreplace(sol) for s in model.states]
         if all(zero.is_zero(d) for d in diffs):
             meeting.append(other)
     if len(meeting) >= 2:
@@ -163,7 +164,7 @@ def _classify(g: Any, model: Model, eq: Equilibrium, zero: _ZeroTest) -> tuple[s
             p.base
             for e in (eq, meeting[0])
             for v in e.values
-            for p in sympy.sympify(v).atoms(sympy.Pow)
+            for p in _sympify(v).atoms(sympy.Pow)
             if not p.exp.is_integer
         ]
         if any(zero.is_zero(r.xreplace(sol)) for r in radicands):
@@ -274,7 +275,7 @@ def _lyapunov(model: Model, eq: Equilibrium, cond: Any, domains: Any) -> dict[st
         return {}
     work = working_model(model)
     rhs = [f.xreplace(sol) for f in work.rhs]
-    point = {s: sympy.sympify(eq.point[s]).xreplace(sol) for s in work.states}
+    point = {s: _sympify(eq.point[s]).xreplace(sol) for s in work.states}
     l1 = first_lyapunov_coefficient(rhs, work.states, point)
     return {
         "lyapunov_coefficient": l1,

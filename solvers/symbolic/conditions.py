@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sympy
+from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.model import Domain, Model
 
@@ -170,7 +171,7 @@ def generic_sign(expr: Any, domains: Mapping[Any, Domain]) -> int | None:
     >>> generic_sign(t - 1, {t: Domain.parse([0, 1])}), generic_sign(t - 1, {})
     (-1, None)
     """
-    expr = sympy.sympify(expr)
+    expr = _sympify(expr)
     if expression_size(expr, _SIGN_SIZE_LIMIT) > _SIGN_SIZE_LIMIT:
         return None  # the assumptions system is slow on large expressions, and rarely decides
     if expr.is_zero:
@@ -256,7 +257,7 @@ def _readable(side: Any) -> Any:
 def _relation(lhs: Any, op: str, rhs: Any) -> Any:
     # Relations between expressions are built unevaluated: evaluating asks the assumptions
     # system about the difference, which is slow on large expressions and decided earlier.
-    lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
+    lhs, rhs = _sympify(lhs), _sympify(rhs)
     if lhs.free_symbols or rhs.free_symbols:
         kind = {
             "<": sympy.StrictLessThan,

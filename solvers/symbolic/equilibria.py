@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 import sympy
+from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.errors import ModelError, SymbolicTimeout
 from incentive_geometry.model import Domain, Model
@@ -861,7 +862,7 @@ def equilibria(model: Model, *, timeout: float | None = None, partial: bool = Fa
         )
         items = []
         for subs, free, case in solver.leaves:
-            point = {s: sympy.sympify(subs.get(s, s)) for s in model.states}
+            point = {s: _sympify(subs.get(s, s)) for s in model.states}
             exists = _existence(model, point, solver.domains, simplify=False)
             items.append(Equilibrium(point=point, exists=exists, case=case, free=free))
     items.sort(key=_sort_key)

@@ -271,13 +271,19 @@ def run_chunks(
             store.save(i, value)
         bar.update(1)
 
+    if not todo:
+        # Everything was in the store (a finished run, resumed): no pool to start.
+        bar.close()
+        return results
     try:
         with open_executor(executor, n_chunks=len(todo), heavy=heavy) as pool:
             if pool is None:
                 for i in todo:
                     finish(i, func(*call_args(i)))
             else:
-                own = executor is None or executor in ("auto", "processes")
+                own = executor is None or (
+                    isinstance(executor, str) and executor in ("auto", "processes")
+                )
                 _run_on_pool(pool, func, call_args, todo, finish, retries, own=own)
     finally:
         bar.close()

@@ -36,13 +36,16 @@ __all__ = [
 ]
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def _figure(ax: Any) -> tuple[Any, Any]:
+    from incentive_geometry.solvers.numeric.plots import _figure as figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    return figure(ax)
 
-    return plt
+
+def _save(fig: Any, path: Path) -> None:
+    from incentive_geometry.solvers.numeric.plots import _save as save
+
+    save(fig, path)
 
 
 def bifurcation_theta(path: Path) -> Path:
@@ -114,7 +117,6 @@ def hysteresis(path: Path) -> Path:
     import incentive_geometry as ig
     from incentive_geometry.theory import entrenchment
 
-    plt = _pyplot()
     m = entrenchment()
     thetas = np.linspace(0.0, 0.9, 91)
     runs = {}
@@ -135,7 +137,8 @@ def hysteresis(path: Path) -> Path:
             x = float(tr.x[-1, 0])
             finals.append(x)
         runs[label] = (order, np.array(finals))
-    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    fig, ax = _figure(None)
+    fig.set_size_inches(7, 4.5)
     for (label, (order, curve)), style in zip(runs.items(), ("-o", "-s"), strict=True):
         ax.plot(order, curve, style, ms=3, label=label)
     alpha, b, gamma, c = 1.0, 0.2, 1.0, 1.0
@@ -151,8 +154,7 @@ def hysteresis(path: Path) -> Path:
         "hysteresis: undoing entrenchment needs more observability than preventing it", fontsize=10
     )
     ax.legend(fontsize=8)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
     return path
 
 
@@ -228,8 +230,8 @@ def depth(path: Path) -> Path:
     """
     from incentive_geometry.theory import nested_alignment_sample
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    fig, ax = _figure(None)
+    fig.set_size_inches(7, 4.5)
     levels = np.arange(1, 13)
     rng = np.random.default_rng(0)
     for phi in (0.2, 0.4, 0.7):
@@ -243,8 +245,7 @@ def depth(path: Path) -> Path:
     ax.set_ylabel("alignment with the designer's objective")
     ax.set_title("alignment decays geometrically with recursion depth", fontsize=10)
     ax.legend(fontsize=8)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
     return path
 
 
@@ -271,7 +272,6 @@ def make_figures(folder: Path) -> tuple[dict[str, Path], dict[str, str]]:
     folder.mkdir(parents=True, exist_ok=True)
     done: dict[str, Path] = {}
     failed: dict[str, str] = {}
-    plt = _pyplot()
     for name, draw in FIGURES.items():
         try:
             with warnings.catch_warnings():
@@ -279,6 +279,4 @@ def make_figures(folder: Path) -> tuple[dict[str, Path], dict[str, str]]:
                 done[name] = draw(folder / f"{name}.png")
         except Exception as err:  # a figure that cannot be drawn is reported, the rest go on
             failed[name] = f"{type(err).__name__}: {err}"
-        finally:
-            plt.close("all")
     return done, failed

@@ -488,25 +488,25 @@ class StabilityMap:
         1
         """
         import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
         from matplotlib.colors import BoundaryNorm, ListedColormap
+        from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
+
+        from .plots import _figure, _save
 
         if self.axes is None or len(self.axes) != 2:
             raise ModelError(
                 "`plot` draws 2-D grids; this sweep has "
                 f"{'a sample' if self.axes is None else f'{len(self.axes)} axes'}"
             )
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(7.0, 5.0), layout="constrained")
-        else:
-            fig = ax.figure
+        created = ax is None
+        fig, ax = _figure(ax)
+        if created:
+            fig.set_size_inches(7.5, 5.0)  # room for the legend beside the map
         a_axis, b_axis = self.axes
         codes = self.class_codes.reshape(self.shape)
         used = sorted(set(np.unique(codes).tolist()))
-        palette = plt.get_cmap("tab10")
+        palette = matplotlib.colormaps["tab10"]
         colors = [palette(i % 10) for i in range(len(self.class_names))]
         cmap = ListedColormap(colors)
         norm = BoundaryNorm(np.arange(len(colors) + 1) - 0.5, len(colors))
@@ -543,7 +543,7 @@ class StabilityMap:
                         linewidths=1.5,
                     )
                     handles.append(
-                        matplotlib.lines.Line2D(
+                        Line2D(
                             [],
                             [],
                             color="black",
@@ -561,8 +561,7 @@ class StabilityMap:
         ax.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
         )
-        if path is not None:
-            fig.savefig(path, dpi=120)
+        _save(fig, path)
         return fig
 
 

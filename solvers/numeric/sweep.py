@@ -851,55 +851,50 @@ def sweep(
         "progress": progress,
     }
     seeds: FloatArray | None = None
-    stage = 0  # chunk indices of pass k are k * n_chunks + i, so a resumed run finds its files
+    stage = 0
+
+    def run_stage(
+        func: Any, k: int, stage_seeds: FloatArray | None, label: str
+    ) -> list[dict[str, Any]]:
+        # Chunk indices of stage k are k * n_chunks + i, so a resumed run finds its files.
+        base = k * n_chunks
+
+        def payload(j: int) -> tuple[Any, ...]:
+            i = j - base
+            part = (
+                None if stage_seeds is None else stage_seeds[i * chunk_size : (i + 1) * chunk_size]
+            )
+            return (rows(i), part)
+
+        got = run_chunks(
+            func,
+            [base + i for i in range(n_chunks)],
+            args=(plan,),
+            payload=payload,
+            description=label,
+            **common,
+        )
+        return [got[base + i] for i in range(n_chunks)]
+
     if not use_closed:
         # Pass 0: Newton from the shared starts. Then each point is seeded with its own and its
         # grid neighbours' roots, pass after pass, until no point gains a root (at most
         # `seed_passes` passes). Every pass is a function of the previous pass's results, which
         # do not depend on the chunking, so neither does the map.
-        def run_pass(k: int, pass_seeds: FloatArray | None) -> FloatArray:
-            got = run_chunks(
-                _roots_chunk,
-                [k * n_chunks + i for i in range(n_chunks)],
-                args=(plan,),
-                payload=lambda j: (
-                    rows(j - k * n_chunks),
-                    None
-                    if pass_seeds is None
-                    else pass_seeds[
-                        (j - k * n_chunks) * chunk_size : (j - k * n_chunks + 1) * chunk_size
-                    ],
-                ),
-                description=f"sweep {model.name} (pass {k + 1})",
-                **common,
-            )
-            return np.concatenate([got[k * n_chunks + i]["x"] for i in range(n_chunks)])
+        def roots_of(k: int, stage_seeds: FloatArray | None) -> FloatArray:
+            found = run_stage(_roots_chunk, k, stage_seeds, f"sweep {model.name} (pass {k + 1})")
+            return np.concatenate([c["x"] for c in found])
 
-        roots = run_pass(0, None)
+        roots = roots_of(0, None)
         for k in range(1, seed_passes + 1):
-            grown = run_pass(k, _neighbour_seeds(roots, values, shape, axes is not None))
+            grown = roots_of(k, _neighbour_seeds(roots, values, shape, axes is not None))
             gained = np.isfinite(grown).all(-1).sum(axis=1) > np.isfinite(roots).all(-1).sum(axis=1)
             roots, stage = grown, k
             if not gained.any():
                 break
         seeds = roots
         stage += 1
-    chunks = run_chunks(
-        _chunk,
-        [stage * n_chunks + i for i in range(n_chunks)],
-        args=(plan,),
-        payload=lambda j: (
-            rows(j - stage * n_chunks),
-            None
-            if seeds is None
-            else seeds[
-                (j - stage * n_chunks) * chunk_size : (j - stage * n_chunks + 1) * chunk_size
-            ],
-        ),
-        description=f"sweep {model.name}",
-        **common,
-    )
-    parts = [chunks[stage * n_chunks + i] for i in range(n_chunks)]
+    parts = run_stage(_chunk, stage, seeds, f"sweep {model.name}")
     X = np.concatenate([p["x"] for p in parts])
     exists = np.concatenate([p["exists"] for p in parts])
     stable = np.concatenate([p["stable"] for p in parts])

@@ -428,11 +428,7 @@ def threshold_derivation(
     """
     import incentive_geometry as ig
 
-    value = (
-        parse_expression(prediction, model.symbols, where="prediction")
-        if isinstance(prediction, str)
-        else prediction
-    )
+    value = _value(model, prediction)
 
     def run() -> list[Step]:
         eq, cond = _stability_of(model, target, timeout)
@@ -478,11 +474,7 @@ def equilibrium_value_derivation(
     """
     import incentive_geometry as ig
 
-    value = (
-        parse_expression(prediction, model.symbols, where="prediction")
-        if isinstance(prediction, str)
-        else prediction
-    )
+    value = _value(model, prediction)
     sym = model.symbol(state)
 
     def run() -> list[Step]:

@@ -142,10 +142,13 @@ def _eigenvalue_checks(
 
 
 def _value(model: Model, value: Any) -> Any:
-    """A target coordinate: a number (exact) or model-language text such as ``"b"``."""
+    """A coordinate or predicted value: model-language text such as ``"b"``, a sympy
+    expression, or a number (made exact)."""
     if isinstance(value, str):
-        return parse_expression(value, model.symbols, where="target")
-    return exact_number(value, what="target")
+        return parse_expression(value, model.symbols, where="prediction")
+    if isinstance(value, sympy.Basic):
+        return value
+    return exact_number(value, what="prediction")
 
 
 def _condition(model: Model, prediction: Any) -> Any:

@@ -33,22 +33,23 @@ from functools import lru_cache
 from typing import Any
 
 import sympy
-from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.model import Model
 
 from .budget import Budget
 from .conditions import (
+    ZeroTest,
     domain_map,
     expression_size,
     generic_sign,
     normalize_relation,
     simplify_condition,
+    strict,
 )
-from .equilibria import Equilibrium, EquilibriumSet, _ZeroTest, equilibria
+from .equilibria import Equilibrium, EquilibriumSet, equilibria
 from .hurwitz import coefficients, hurwitz_determinants, moebius_transform
 from .lyapunov import first_lyapunov_coefficient
-from .stability import LAMBDA, jacobian_at, working_model
+from .stability import LAMBDA, diagonal_blocks, jacobian_at, working_model
 
 __all__ = ["KINDS", "BifurcationCondition", "bifurcations"]
 
@@ -146,7 +147,7 @@ def _zero_factors(expr: Any, model: Model) -> list[Any]:
     return out
 
 
-def _classify(g: Any, model: Model, eq: Equilibrium, zero: _ZeroTest) -> tuple[str, dict[Any, Any]]:
+def _classify(g: Any, model: Model, eq: Equilibrium, zero: ZeroTest) -> tuple[str, dict[Any, Any]]:
     sol = _solve_for_parameter(g, model)
     if sol is None:
         return "branch", {}
@@ -154,7 +155,7 @@ def _classify(g: Any, model: Model, eq: Equilibrium, zero: _ZeroTest) -> tuple[s
     for other in _all_equilibria(model):
         if other.free or other.point == eq.point:
             continue
-        diffs = [_sympify(other.point[s] - eq.point[s]).xreplace(sol) for s in model.states]
+        diffs = [strict(other.point[s] - eq.point[s]).xreplace(sol) for s in model.states]
         if all(zero.is_zero(d) for d in diffs):
             meeting.append(other)
     if len(meeting) >= 2:
@@ -164,7 +165,7 @@ def _classify(g: Any, model: Model, eq: Equilibrium, zero: _ZeroTest) -> tuple[s
             p.base
             for e in (eq, meeting[0])
             for v in e.values
-            for p in _sympify(v).atoms(sympy.Pow)
+            for p in strict(v).atoms(sympy.Pow)
             if not p.exp.is_integer
         ]
         if any(zero.is_zero(r.xreplace(sol)) for r in radicands):
@@ -223,9 +224,8 @@ def bifurcations(
     """
     budget = Budget(timeout, what=f"bifurcations in `{model.name}`")
     domains = domain_map(model)
-    zero = _ZeroTest(domains)
+    zero = ZeroTest(domains)
     J, states = jacobian_at(model, eq)
-    from .stability import _blocks
 
     out: list[BifurcationCondition] = []
     seen: set[Any] = set()
@@ -236,7 +236,7 @@ def bifurcations(
         seen.add((kind, cond))
         out.append(BifurcationCondition(kind=kind, condition=cond, equilibrium=eq, **extra))
 
-    for block in _blocks(J, zero):
+    for block in diagonal_blocks(J, zero):
         budget.check(f"block {[str(states[i]) for i in block]}")
         B = J.extract(block, block)
         poly = B.charpoly(LAMBDA).as_expr()
@@ -275,7 +275,7 @@ def _lyapunov(model: Model, eq: Equilibrium, cond: Any, domains: Any) -> dict[st
         return {}
     work = working_model(model)
     rhs = [f.xreplace(sol) for f in work.rhs]
-    point = {s: _sympify(eq.point[s]).xreplace(sol) for s in work.states}
+    point = {s: strict(eq.point[s]).xreplace(sol) for s in work.states}
     l1 = first_lyapunov_coefficient(rhs, work.states, point)
     return {
         "lyapunov_coefficient": l1,

@@ -17,21 +17,26 @@ t < 2
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Mapping
 from typing import Any
 
 import sympy
-from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.model import Domain, Model
 
 __all__ = [
+    "ZeroTest",
+    "definition_conditions",
     "domain_map",
     "expression_size",
     "generic_sign",
     "interior_substitution",
     "normalize_relation",
+    "real_root",
     "simplify_condition",
+    "strict",
 ]
 
 # Expressions larger than this are not factored: factoring cost grows fast with size.
@@ -88,6 +93,355 @@ def expression_size(expr: Any, limit: int = 10**9) -> int:
         count += 1
         stack.extend(node.args)
     return count
+
+
+def strict(value: Any) -> Any:
+    """A number or sympy object as a sympy object; text is refused (never parsed).
+
+    Parameters
+    ----------
+    value : int, float, Fraction, sympy.Basic
+
+    Returns
+    -------
+    sympy.Basic
+
+    Raises
+    ------
+    sympy.SympifyError
+        For text or any other object sympy would have to parse.
+
+    Examples
+    --------
+    >>> from incentive_geometry.solvers.symbolic.conditions import strict
+    >>> strict(3)
+    3
+    >>> strict("x + 1")
+    Traceback (most recent call last):
+    ...
+    sympy.core.sympify.SympifyError: SympifyError: 'x + 1'
+    """
+    return sympy.sympify(value, strict=True)
+
+
+# Random points for zero tests (Schwartz-Zippel: a nonzero polynomial of degree d vanishes at a
+# random point of a grid of side ~10^4 with probability <= d/10^4).
+_ZERO_POINTS = 2
+# A point where the expression is undefined (a pole, 0/0, log of a negative number, a real
+# expression that is complex there) is redrawn, at most this many times for each point.
+_ZERO_REDRAWS = 40
+# Zero tests are confirmed exactly (cancel) below this size, for rational functions.
+_CONFIRM_LIMIT = 80
+# Digits for evaluating non-rational sample values, and the magnitude below which one is zero.
+_ZERO_DIGITS = 60
+_ZERO_EPS = 1e-40
+
+
+class ZeroTest:
+    """Is an expression identically zero, as a function of the parameters (and unknowns)?
+
+    The one zero test of the symbolic engine. An expression is evaluated exactly at random
+    rational points inside the parameter domains: a nonzero value proves "not zero"; zero at
+    every point means zero with probability one (Schwartz-Zippel), and a small rational
+    function is confirmed by :func:`sympy.cancel`. Values that are not rational (radicals) are
+    evaluated to 60 digits and count as zero below 1e-40. A point where the expression is
+    undefined (division by zero, ``nan``, or a complex value of an expression written without
+    ``I``: outside its real domain, where principal branches break real identities) proves
+    nothing: it is redrawn; when no defined point is found, the question is decided exactly
+    (:func:`sympy.simplify`), or, for a large expression, answered "not zero" and recorded in
+    ``undecided`` (the caller flags its result incomplete).
+
+    Parameters
+    ----------
+    domains : mapping of Symbol to Domain
+        Where each parameter lives.
+    seed : int
+        Seed of the random points (results are reproducible).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.conditions import ZeroTest
+    >>> a = sympy.Symbol("a", positive=True)
+    >>> z = ZeroTest({})
+    >>> z.is_zero(sympy.sqrt(a)**2 - a), z.is_zero(a - 1)
+    (True, False)
+    >>> z.is_zero((a**2 - 1)/(a - 1) - a - 1)
+    True
+    """
+
+    def __init__(self, domains: Mapping[Any, Domain], seed: int = 20260101) -> None:
+        self.domains = dict(domains)
+        self.rng = random.Random(seed)
+        self.points: list[dict[Any, Any]] = [self._draw() for _ in range(_ZERO_POINTS)]
+        # Expressions the test could not decide (undefined or complex at every point drawn,
+        # too large to decide exactly); they were answered "not zero".
+        self.undecided: list[Any] = []
+
+    def _draw(self) -> dict[Any, Any]:
+        point: dict[Any, Any] = {}
+        rng = self.rng
+        for sym, dom in self.domains.items():
+            frac = sympy.Rational(rng.randint(101, 9901), 10007)
+            if dom.kind == "interval":
+                point[sym] = dom.lo + (dom.hi - dom.lo) * frac  # type: ignore[operator]
+            elif dom.kind == "real":
+                point[sym] = sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997))
+            else:
+                point[sym] = frac * rng.randint(1, 7)
+        return point
+
+    def value(self, expr: Any, k: int = 0) -> Any:
+        """`expr` at the `k`-th random point.
+
+        Parameters
+        ----------
+        expr : sympy.Expr
+        k : int
+
+        Returns
+        -------
+        sympy.Expr
+
+        Examples
+        --------
+        >>> import sympy
+        >>> from incentive_geometry.solvers.symbolic.conditions import ZeroTest
+        >>> ZeroTest({}).value(sympy.Integer(2) + 1)
+        3
+        """
+        return expr.xreplace(self.points[k])
+
+    @staticmethod
+    def _sample(v: Any, complex_ok: bool = True) -> bool | None:
+        """True: zero at this point; False: not zero; None: undefined or undecided here."""
+        if v.free_symbols:
+            return None
+        if v.is_Rational:
+            return bool(v == 0)
+        if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            return None
+        try:
+            num = complex(v.evalf(_ZERO_DIGITS))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return None
+        if not (math.isfinite(num.real) and math.isfinite(num.imag)):
+            return None
+        if abs(num) <= _ZERO_EPS:
+            return True
+        if not complex_ok and abs(num.imag) > _ZERO_EPS * (1 + abs(num.real)):
+            # A real expression (radicals, acos, logs) that is complex here: this point is
+            # outside its real domain, where principal branches break real identities.
+            return None
+        return False
+
+    @staticmethod
+    def _holds(conditions: list[Any], values: dict[Any, Any]) -> bool:
+        for c in conditions:
+            try:
+                v = c.xreplace(values)
+            except (TypeError, ValueError, ZeroDivisionError):
+                return False
+            if v is not sympy.true:
+                return False
+        return True
+
+    def _decide(self, expr: Any, draw: Any, record: bool) -> bool:
+        complex_ok = expr.has(sympy.I)
+        # Sample only where the expression is defined and real (radicands nonnegative, acos
+        # arguments in [-1, 1], ...): outside, principal branches break real identities.
+        conditions = definition_conditions(expr)
+        defined = 0
+        for k in range(_ZERO_POINTS):
+            values = draw(k)
+            for _ in range(_ZERO_REDRAWS):
+                verdict = None
+                if self._holds(conditions, values):
+                    verdict = self._sample(expr.xreplace(values), complex_ok)
+                if verdict is not None:
+                    break
+                values = draw(None)
+            else:
+                continue
+            if verdict is False:
+                return False
+            defined += 1
+        if defined == 0:
+            # Undefined wherever we looked: decide exactly instead of guessing.
+            if expr.is_rational_function() and expression_size(expr, 4 * _CONFIRM_LIMIT) <= 4 * _CONFIRM_LIMIT:
+                return bool(sympy.cancel(expr) == 0)
+            if record:
+                self.undecided.append(expr)
+            return False
+        if expr.is_rational_function() and expression_size(expr, _CONFIRM_LIMIT) <= _CONFIRM_LIMIT:
+            return bool(sympy.cancel(expr) == 0)
+        return True
+
+    def is_zero(self, expr: Any, *, record: bool = True) -> bool:
+        """Whether `expr`, an expression in the parameters, is identically zero.
+
+        Parameters
+        ----------
+        expr : sympy.Expr
+        record : bool
+            Record an undecided test in ``undecided`` (False where "not zero" is the safe
+            answer, as when two points are compared that never exist together).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import sympy
+        >>> from incentive_geometry.solvers.symbolic.conditions import ZeroTest
+        >>> x = sympy.Symbol("x", real=True)
+        >>> ZeroTest({}).is_zero(x / x - 1)
+        True
+        """
+        expr = strict(expr)
+        if expr == 0:
+            return True
+        if expr.is_number:
+            return bool(self._sample(expr))
+        extra = sorted(expr.free_symbols - set(self.domains), key=str)
+
+        def draw(k: int | None) -> dict[Any, Any]:
+            base = self.points[k] if k is not None else self._draw()
+            if not extra:
+                return base
+            rng = self.rng
+            more = {u: sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997)) for u in extra}
+            return {**base, **more}
+
+        return self._decide(expr, draw, record)
+
+    def is_zero_in(self, expr: Any, unknowns: set[Any]) -> bool:
+        """Zero as a function of the parameters and the `unknowns` together.
+
+        Parameters
+        ----------
+        expr : sympy.Expr
+        unknowns : set of Symbol
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import sympy
+        >>> from incentive_geometry.solvers.symbolic.conditions import ZeroTest
+        >>> x = sympy.Symbol("x", real=True)
+        >>> ZeroTest({}).is_zero_in(x*(x - 1) - x**2 + x, {x})
+        True
+        """
+        return self.is_zero(expr)
+
+
+def real_root(value: Any, n: int, domains: Mapping[Any, Domain] | None = None) -> Any:
+    """The real `n`-th root of `value` (the real branch for odd `n`).
+
+    sympy's ``value**(1/3)`` is the principal branch, complex for negative ``value``; the real
+    cube root of ``-8`` is ``-2``. For odd `n` the result is ``value**(1/n)`` where the domains
+    make ``value`` positive, ``-(-value)**(1/n)`` where they make it negative, and
+    ``sign(value)*Abs(value)**(1/n)`` otherwise. For even `n` it is ``value**(1/n)`` (real
+    where ``value >= 0``).
+
+    Parameters
+    ----------
+    value : sympy.Expr
+    n : int
+    domains : mapping of Symbol to Domain, optional
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.conditions import real_root
+    >>> a = sympy.Symbol("a", real=True)
+    >>> real_root(sympy.Integer(-8), 3), real_root(a, 3)
+    (-2, Abs(a)**(1/3)*sign(a))
+    """
+    value = strict(value)
+    root = sympy.Rational(1, n)
+    if n % 2 == 0:
+        return value**root
+    if value.is_number:
+        return sympy.real_root(value, n)
+    s = generic_sign(value, domains or {})
+    if s == 1:
+        return value**root
+    if s == -1:
+        return -((-value) ** root)
+    if s == 0:
+        return sympy.Integer(0)
+    return sympy.sign(value) * sympy.Abs(value) ** root
+
+
+def definition_conditions(expr: Any) -> list[Any]:
+    """Where `expr` is defined and real: denominators nonzero, arguments in their domains.
+
+    ``1/d`` needs ``d != 0``; ``log(u)`` needs ``u > 0``; a fractional power ``u**(p/q)``
+    (sympy's principal branch) needs ``u >= 0`` (``u > 0`` for a negative exponent);
+    ``asin(u)`` and ``acos(u)`` need ``-1 <= u <= 1``; ``LambertW(u)`` needs
+    ``u >= -1/e`` (and ``u < 0`` on the branch ``k = -1``).
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+
+    Returns
+    -------
+    list of sympy relational
+        Conditions that hold where `expr` is defined (unevaluated for symbolic arguments).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.conditions import definition_conditions
+    >>> x, a = sympy.symbols("x a", real=True)
+    >>> definition_conditions(sympy.log(a) + 1/(x + 2))
+    [Ne(x + 2, 0), a > 0]
+    """
+    out: list[Any] = []
+    seen: set[Any] = set()
+
+    def add(rel: Any) -> None:
+        if rel is sympy.true or rel in seen:
+            return
+        seen.add(rel)
+        out.append(rel)
+
+    for node in sympy.preorder_traversal(strict(expr)):
+        if isinstance(node, sympy.Pow):
+            base, e = node.base, node.exp
+            if not base.free_symbols:
+                continue
+            if base.is_positive or base.is_negative:
+                continue  # e.g. 1 + x**2: never zero, every real power defined
+            if e.is_negative:
+                add(_relation(base, "!=", sympy.Integer(0)))
+            if e.is_Rational and not e.is_integer:
+                if not base.is_nonnegative:
+                    add(_relation(base, ">" if e.is_negative else ">=", sympy.Integer(0)))
+            elif not e.is_number:
+                add(_relation(base, ">", sympy.Integer(0)))
+        elif isinstance(node, sympy.log) and node.args[0].free_symbols:
+            if not node.args[0].is_positive:
+                add(_relation(node.args[0], ">", sympy.Integer(0)))
+        elif isinstance(node, sympy.asin | sympy.acos) and node.args[0].free_symbols:
+            add(_relation(node.args[0], "<=", sympy.Integer(1)))
+            add(_relation(node.args[0], ">=", sympy.Integer(-1)))
+        elif isinstance(node, sympy.LambertW) and node.args[0].free_symbols:
+            u = node.args[0]
+            add(_relation(u, ">=", -sympy.exp(-1)))
+            if len(node.args) > 1 and node.args[1] == -1:
+                add(_relation(u, "<", sympy.Integer(0)))
+    return out
 
 
 def domain_map(model: Model) -> dict[Any, Domain]:
@@ -171,7 +525,7 @@ def generic_sign(expr: Any, domains: Mapping[Any, Domain]) -> int | None:
     >>> generic_sign(t - 1, {t: Domain.parse([0, 1])}), generic_sign(t - 1, {})
     (-1, None)
     """
-    expr = _sympify(expr)
+    expr = strict(expr)
     if expression_size(expr, _SIGN_SIZE_LIMIT) > _SIGN_SIZE_LIMIT:
         return None  # the assumptions system is slow on large expressions, and rarely decides
     if expr.is_zero:
@@ -215,7 +569,10 @@ def _factors(expr: Any) -> tuple[Any, list[tuple[Any, int]]]:
             and expression_size(part, _FACTOR_OPS_LIMIT) <= _FACTOR_OPS_LIMIT
             and part.is_polynomial()
         ):
-            c, fl = sympy.factor_list(part)
+            try:
+                c, fl = sympy.factor_list(part)
+            except sympy.PolynomialError:  # e.g. a + exp(-1): a number that is not rational
+                c, fl = sympy.Integer(1), [(part, 1)]
         elif part.is_polynomial():
             # Large: only the common monomial and numeric content (cheap).
             c, rest = sympy.factor_terms(part).as_coeff_Mul()
@@ -257,7 +614,7 @@ def _readable(side: Any) -> Any:
 def _relation(lhs: Any, op: str, rhs: Any) -> Any:
     # Relations between expressions are built unevaluated: evaluating asks the assumptions
     # system about the difference, which is slow on large expressions and decided earlier.
-    lhs, rhs = _sympify(lhs), _sympify(rhs)
+    lhs, rhs = strict(lhs), strict(rhs)
     if lhs.free_symbols or rhs.free_symbols:
         kind = {
             "<": sympy.StrictLessThan,

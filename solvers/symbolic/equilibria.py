@@ -42,29 +42,33 @@ r >= 0
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
 import sympy
-from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.errors import ModelError, SymbolicTimeout
 from incentive_geometry.model import Domain, Model
 
 from .budget import Budget
-from .conditions import domain_map, expression_size, simplify_condition
+from .conditions import (
+    ZeroTest,
+    definition_conditions,
+    domain_map,
+    expression_size,
+    generic_sign,
+    real_root,
+    simplify_condition,
+    strict,
+)
 
-__all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations"]
+__all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations", "real_roots"]
 
-# Zero tests are confirmed by cancel below this size.
-_CONFIRM_LIMIT = 80
 # Case steps print expressions up to this size.
 _STEP_LIMIT = 40
-# Random parameter points for zero tests (Schwartz-Zippel: a nonzero polynomial of degree d
-# vanishes at a random point of a grid of side ~10^4 with probability <= d/10^4; see _ZeroTest).
-_ZERO_POINTS = 2
+# Piecewise right-hand sides are solved piece by piece: at most this many combinations.
+_PIECE_LIMIT = 64
 # Full factorization when splitting equations: only below this size (expression tree nodes).
 _SPLIT_FACTOR_LIMIT = 120
 # Equilibrium coordinates are printed factored below this size.
@@ -87,6 +91,9 @@ class Equilibrium:
         The factors set to zero to reach it (e.g. ``"x = 0"``).
     free : tuple of Symbol
         States left free (a continuum of equilibria); empty for an isolated point.
+    rhs : tuple of sympy.Expr
+        For a piecewise model: the smooth right-hand sides of the piece the point lies in
+        (what its Jacobian is taken of); empty when the model's own right-hand sides are smooth.
 
     Examples
     --------
@@ -101,9 +108,10 @@ class Equilibrium:
     exists: Any = sympy.true
     case: str = ""
     free: tuple[Any, ...] = ()
+    rhs: tuple[Any, ...] = field(default=(), repr=False)
 
     def __hash__(self) -> int:
-        return hash((tuple(self.point.items()), self.exists, self.case, self.free))
+        return hash((tuple(self.point.items()), self.exists, self.case, self.free, self.rhs))
 
     @property
     def values(self) -> tuple[Any, ...]:
@@ -194,76 +202,6 @@ def equilibrium_equations(model: Model) -> list[Any]:
     return eqs
 
 
-class _ZeroTest:
-    """Is an expression in the parameters identically zero?
-
-    Exact evaluation at random rational points inside the parameter domains: a nonzero value
-    proves "not zero"; zero at several independent points means zero with probability one
-    (Schwartz-Zippel), confirmed by ``cancel`` when the expression is small.
-    """
-
-    def __init__(self, domains: Mapping[Any, Domain], seed: int = 20260101) -> None:
-        rng = random.Random(seed)
-        self.points: list[dict[Any, Any]] = []
-        for _ in range(_ZERO_POINTS):
-            point = {}
-            for sym, dom in domains.items():
-                frac = sympy.Rational(rng.randint(101, 9901), 10007)
-                if dom.kind == "interval":
-                    point[sym] = dom.lo + (dom.hi - dom.lo) * frac  # type: ignore[operator]
-                elif dom.kind == "real":
-                    point[sym] = sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997))
-                else:
-                    point[sym] = frac * rng.randint(1, 7)
-            self.points.append(point)
-
-    def value(self, expr: Any, k: int = 0) -> Any:
-        return expr.xreplace(self.points[k])
-
-    def is_zero_in(self, expr: Any, unknowns: set[Any]) -> bool:
-        """Zero as a function of the parameters and the unknowns together."""
-        names = sorted(expr.free_symbols & unknowns, key=str)
-        if not names:
-            return self.is_zero(expr)
-        rng = random.Random(len(names))
-        for point in self.points:
-            values = {u: sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997)) for u in names}
-            v = expr.xreplace(values).xreplace(point)
-            if v.free_symbols or not v.is_number:
-                return bool(sympy.cancel(expr) == 0)
-            if v.is_Rational:
-                if v != 0:
-                    return False
-                continue
-            if v.has(sympy.zoo, sympy.nan):
-                continue
-            if abs(complex(v.evalf(30))) > 1e-20:
-                return False
-        return True
-
-    def is_zero(self, expr: Any) -> bool:
-        if expr == 0:
-            return True
-        for point in self.points:
-            v = expr.xreplace(point)
-            if v.free_symbols:
-                return bool(sympy.cancel(expr) == 0)
-            if v.is_Rational:
-                if v != 0:
-                    return False
-                continue
-            if v.has(sympy.zoo, sympy.nan):
-                continue
-            num = complex(v.evalf(30))
-            if abs(num) > 1e-20:
-                return False
-        # Zero at every random point: zero with probability one (Schwartz-Zippel); small
-        # expressions are confirmed exactly.
-        if expression_size(expr, _CONFIRM_LIMIT) <= _CONFIRM_LIMIT:
-            return bool(sympy.cancel(expr) == 0)
-        return True
-
-
 @dataclass
 class _Case:
     """One branch of the case split."""
@@ -273,6 +211,8 @@ class _Case:
     unknowns: list[Any]
     prune: list[Any]  # expressions this case assumes nonzero (earlier factors of a split)
     steps: list[str]
+    # Roots substituted with the condition under which each is real (from `real_roots`).
+    real: list[tuple[Any, Any]] = field(default_factory=list)
 
 
 class _Solver:
@@ -281,9 +221,11 @@ class _Solver:
         self.budget = budget
         self.partial = partial
         self.domains = domain_map(model)
-        self.zero = _ZeroTest(self.domains)
+        self.zero = ZeroTest(self.domains)
         self.params = set(model.parameter_symbols)
-        self.leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str]] = []
+        # (values, free states, case steps, piece index, roots with their realness).
+        self.leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str, int, list[Any]]] = []
+        self.piece = 0  # index of the piece combination being solved (Piecewise models)
         self.incomplete: list[str] = []
         self._split_cache: dict[Any, list[Any]] = {}
         self.cases = 0
@@ -388,7 +330,8 @@ class _Solver:
         unknowns = [u for u in case.unknowns if u != var]
         uset = set(unknowns)
         for p in prune:
-            if not (p.free_symbols & uset) and self.zero.is_zero(p):
+            # Undecided counts as "not zero": at worst a point is found twice (merged later).
+            if not (p.free_symbols & uset) and self.zero.is_zero(p, record=False):
                 return None  # this point belongs to an earlier case of a split
         subs = {k: v.xreplace(mapping) for k, v in case.subs.items()}
         subs[var] = value
@@ -398,6 +341,7 @@ class _Solver:
             unknowns=unknowns,
             prune=prune,
             steps=[*case.steps, step],
+            real=case.real,
         )
 
     # -- strategies (each returns the cases that replace this one, or None) ------------------
@@ -453,12 +397,13 @@ class _Solver:
                 unknowns=list(case.unknowns),
                 prune=[*case.prune, *order[:k]],
                 steps=[*case.steps, _step(f, sympy.Integer(0))],
+                real=case.real,
             )
             out.append(new)
         return out
 
     def _univariate(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
-        """A polynomial equation in a single unknown: its roots by radicals."""
+        """A polynomial equation in a single unknown: its real roots in closed form."""
         unknowns = set(case.unknowns)
         for factors in eqs:
             e = factors[0]
@@ -468,20 +413,17 @@ class _Solver:
             (v,) = present
             if not e.is_polynomial(v):
                 continue
-            poly = sympy.Poly(e, v)
-            rts = sympy.roots(poly, multiple=False)
-            if sum(rts.values()) < poly.degree():
-                self.incomplete.append(
-                    f"a polynomial of degree {poly.degree()} in `{v}` has no solution by "
-                    f"radicals ({e})"
-                )
-                if not rts:
-                    return []
+            rts, note = real_roots(e, v, self.domains, self.zero)
+            if note:
+                self.incomplete.append(note)
+            # The roots solve `e` by construction (where real): `e` leaves the case, so that
+            # it is never zero-tested at parameters where a root is complex.
+            rest = [_product(f) for f in eqs if f is not factors]
             out: list[_Case | None] = []
-            for r in rts:
-                if r.has(sympy.I) and not r.free_symbols:
-                    continue  # a complex root for every parameter value
-                out.append(self._substitute(case, v, r, _step(v, r)))
+            for r, real in rts:
+                known = case.real if real is None else [*case.real, (r, real)]
+                base = _Case(rest, case.subs, case.unknowns, case.prune, case.steps, known)
+                out.append(self._substitute(base, v, r, _step(v, r)))
             return out
         return None
 
@@ -563,6 +505,7 @@ class _Solver:
                     unknowns=list(case.unknowns),
                     prune=[*case.prune, coeff],
                     steps=list(case.steps),
+                    real=case.real,
                 )
                 zero = _Case(
                     eqs=[coeff, rest, *others],
@@ -570,6 +513,7 @@ class _Solver:
                     unknowns=list(case.unknowns),
                     prune=list(case.prune),
                     steps=[*case.steps, f"{coeff} = 0"],
+                    real=case.real,
                 )
                 value = sympy.cancel(-rest / coeff)
                 return [self._substitute(divide, v, value, _step(v, value)), zero]
@@ -592,6 +536,7 @@ class _Solver:
                             unknowns=case.unknowns,
                             prune=case.prune,
                             steps=case.steps,
+                            real=case.real,
                         )
                         # Progress: the resultant has fewer unknowns than p and q together.
                         if len(res.free_symbols & set(unknowns)) < len(
@@ -613,6 +558,20 @@ class _Solver:
                 f"transcendental equations {system}: sympy.solve was the last resort and may "
                 "miss solutions"
             )
+        # sympy.solve gives the principal branch of the Lambert W function only; on
+        # -1/e < z < 0 the branch k = -1 is a second real solution of the same equation.
+        for sol in list(sols):
+            if any(w.func == sympy.LambertW and len(w.args) == 1 for v in sol.values()
+                   for w in v.atoms(sympy.LambertW)):
+                sols.append(
+                    {
+                        k: v.replace(
+                            lambda w: isinstance(w, sympy.LambertW) and len(w.args) == 1,
+                            lambda w: sympy.LambertW(w.args[0], -1),
+                        )
+                        for k, v in sol.items()
+                    }
+                )
         out: list[_Case | None] = []
         for sol in sols:
             current: _Case | None = case
@@ -621,7 +580,9 @@ class _Solver:
                     break
                 current = self._substitute(current, v, val, _step(v, val))
             if current is not None:
-                current = _Case([], current.subs, current.unknowns, current.prune, current.steps)
+                current = _Case(
+                    [], current.subs, current.unknowns, current.prune, current.steps, current.real
+                )
             out.append(current)
         return out
 
@@ -654,7 +615,15 @@ class _Solver:
             if normalized is None:
                 continue
             if not normalized:
-                self.leaves.append((case.subs, tuple(case.unknowns), " ; ".join(case.steps)))
+                self.leaves.append(
+                    (
+                        case.subs,
+                        tuple(case.unknowns),
+                        " ; ".join(case.steps),
+                        self.piece,
+                        case.real,
+                    )
+                )
                 continue
             if not case.unknowns:
                 continue
@@ -702,6 +671,239 @@ def _step(lhs: Any, rhs: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Real roots of a polynomial in one unknown
+
+
+def real_roots(
+    expr: Any, v: Any, domains: Mapping[Any, Domain], zero: ZeroTest | None = None
+) -> tuple[list[Any], str]:
+    """Closed forms of the real roots of a polynomial in `v` whose coefficients are parameters.
+
+    Each root is written so that it is real wherever it is defined: quadratics by the usual
+    formula (real where the discriminant is nonnegative); binomials ``c x**n + d`` by the real
+    ``n``-th root; cubics by the trigonometric form (three real roots, where
+    ``4 p**3 + 27 q**2 < 0`` for the depressed cubic ``t**3 + p t + q``) and by Cardano's form
+    with real cube roots (one real root, where ``4 p**3 + 27 q**2 > 0``). When the parameters'
+    domains do not decide the sign of the discriminant, both forms are returned: the
+    definition conditions of each (:func:`~.conditions.definition_conditions`: radicands
+    nonnegative, ``acos`` arguments in ``[-1, 1]``) are exactly where it is a real root.
+    Polynomials with numeric coefficients have their real roots exactly
+    (:meth:`sympy.Poly.real_roots`). A root never given through complex numbers.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        A polynomial in `v`.
+    v : sympy.Symbol
+    domains : mapping of Symbol to Domain
+        The parameters' domains (they decide signs).
+    zero : ZeroTest, optional
+
+    Returns
+    -------
+    (list of (sympy.Expr, sympy Boolean or None), str)
+        Each root with the condition on the parameters under which it is real (None: where
+        its definition conditions hold), and a note (empty when every real root is among
+        them) saying what is missing.
+
+    References
+    ----------
+    .. [1] R. W. D. Nickalls, A new approach to solving the cubic: Cardan's solution
+       revealed, Math. Gazette 77 (1993) 354-359 (the trigonometric form).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.equilibria import real_roots
+    >>> x, a = sympy.Symbol("x", real=True), sympy.Symbol("a", real=True)
+    >>> [r for r, _ in real_roots(x**3 - 3*x + 1, x, {})[0]]
+    [2*cos(2*pi/9), 2*cos(4*pi/9), -2*cos(pi/9)]
+    >>> real_roots(a - x**3, x, {})[0]
+    [(Abs(a)**(1/3)*sign(a), True)]
+    >>> [c for _, c in real_roots(x**2 - a, x, {})[0]]
+    [a >= 0, a >= 0]
+    """
+    zero = zero or ZeroTest(domains)
+    poly = sympy.Poly(expr, v)
+    n = poly.degree()
+    coeffs = poly.all_coeffs()
+    if n <= 0:
+        return [], ""
+    if n == 1:
+        return [(sympy.cancel(-coeffs[1] / coeffs[0]), sympy.true)], ""
+    if not (expr.free_symbols - {v}):
+        return [(r, sympy.true) for r in _numeric_real_roots(poly)], ""
+    inner = [c for c in coeffs[1:-1]]
+    if all(c == 0 or zero.is_zero(c) for c in inner):
+        return _binomial_roots(coeffs[0], coeffs[-1], n, domains), ""
+    if n == 2:
+        a, b, c = coeffs
+        disc = sympy.expand(b**2 - 4 * a * c)
+        if generic_sign(disc, domains) == -1:
+            return [], ""
+        disc = sympy.factor(disc) if expression_size(disc) <= 60 else disc
+        root = sympy.sqrt(disc)
+        real = sympy.Ge(disc, 0)
+        return [((-b - root) / (2 * a), real), ((-b + root) / (2 * a), real)], ""
+    if n == 3:
+        return _cubic_roots(coeffs, domains, zero), ""
+    found = sympy.roots(poly, multiple=False)
+    real = [(r, None) for r in found if not r.has(sympy.I)]
+    missing = n - sum(m for r, m in found.items() if not r.has(sympy.I))
+    note = ""
+    if missing:
+        note = (
+            f"a polynomial of degree {n} in `{v}` with parameter coefficients has {missing} "
+            "root(s) that have no closed form free of complex numbers (their realness is not "
+            "decided here); use ig.find_equilibria at numeric parameters"
+        )
+    return real, note
+
+
+def _numeric_real_roots(poly: Any) -> list[Any]:
+    """Exact real roots of a polynomial with numeric coefficients, in radicals or as
+    trigonometric forms when those are real, else as ``CRootOf``."""
+    out: list[Any] = []
+    for fac, _ in sympy.factor_list(poly)[1]:
+        if fac.degree() == 0:
+            continue
+        coeffs = fac.all_coeffs()
+        if fac.degree() <= 2:
+            out.extend(r for r in sympy.roots(fac, multiple=True) if r.is_real)
+        elif fac.degree() == 3:
+            out.extend(r for r, _ in _cubic_roots(coeffs, {}, ZeroTest({})))
+        else:
+            out.extend(fac.real_roots())
+    return list(dict.fromkeys(out))
+
+
+def _binomial_roots(
+    lead: Any, const: Any, n: int, domains: Mapping[Any, Domain]
+) -> list[tuple[Any, Any]]:
+    """Real roots of ``lead x**n + const``: ``x**n = c`` with ``c = -const/lead``."""
+    c = sympy.cancel(-const / lead)
+    if n % 2:
+        return [(real_root(c, n, domains), sympy.true)]
+    if generic_sign(c, domains) == -1:
+        return []
+    r = c ** sympy.Rational(1, n)
+    return [(r, sympy.Ge(c, 0)), (-r, sympy.Ge(c, 0))]
+
+
+def _cubic_roots(
+    coeffs: Sequence[Any], domains: Mapping[Any, Domain], zero: ZeroTest
+) -> list[tuple[Any, Any]]:
+    """Real roots of a cubic ``a x**3 + b x**2 + c x + d`` (trigonometric and Cardano forms)."""
+    a, b, c, d = coeffs
+    B, C, D = (sympy.cancel(k / a) for k in (b, c, d))
+    shift = -B / 3
+    # Depressed cubic t**3 + p t + q with x = t - B/3.
+    p = sympy.cancel(C - B**2 / 3)
+    q = sympy.cancel(2 * B**3 / 27 - B * C / 3 + D)
+    if p == 0 or zero.is_zero(p):
+        return [(sympy.cancel(shift) + real_root(-q, 3, domains), sympy.true)]
+    disc = sympy.factor(4 * p**3 + 27 * q**2)
+    sign = generic_sign(disc, domains)
+    out: list[tuple[Any, Any]] = []
+    three, one = sympy.Lt(disc, 0), sympy.Gt(disc, 0)
+    if sign is None or sign == -1:
+        # Three real roots (Vieta's trigonometric form): t_k = 2 sqrt(-p/3) cos(phi/3 - 2 pi k/3),
+        # cos(phi) = (3 q / (2 p)) sqrt(-3/p).
+        r = sympy.sqrt(-p / 3)
+        phi = sympy.acos(sympy.Rational(3, 2) * q / p * sympy.sqrt(-3 / p))
+        for k in range(3):
+            out.append((shift + 2 * r * sympy.cos(phi / 3 - 2 * sympy.pi * k / 3), three))
+    if sign is None or sign == 1:
+        # One real root (Cardano with real cube roots).
+        s = sympy.sqrt(q**2 / 4 + p**3 / 27)
+        root = shift + real_root(-q / 2 + s, 3, domains) + real_root(-q / 2 - s, 3, domains)
+        out.append((root, one))
+    if sign == 0:
+        # A double root -3q/(2p) and a simple root 3q/p.
+        out = [(shift + 3 * q / p, sympy.true), (shift - 3 * q / (2 * p), sympy.true)]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Piecewise right-hand sides: solved piece by piece
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One combination of pieces of a piecewise system, with where it is active."""
+
+    equations: tuple[Any, ...]
+    defined: tuple[Any, ...]  # conditions in states and parameters: defined and active
+    case: str = ""
+    rhs: tuple[Any, ...] = ()  # the smooth right-hand sides (empty: the model's own)
+
+
+def _as_piecewise(e: Any, states: set[Any]) -> Any:
+    """Abs, sign, Min and Max of the states written as Piecewise (they are piecewise smooth)."""
+    kinds = (sympy.Abs, sympy.sign, sympy.Min, sympy.Max, sympy.Heaviside)
+    return e.replace(
+        lambda n: isinstance(n, kinds) and bool(n.free_symbols & states),
+        lambda n: n.rewrite(sympy.Piecewise),
+    )
+
+
+def _pieces(model: Model) -> tuple[list[_Piece], str]:
+    """The smooth systems a piecewise model is made of (one for a smooth model), and a note
+    when there are too many combinations to enumerate."""
+    states = set(model.states)
+    eqs = [_as_piecewise(e, states) for e in equilibrium_equations(model)]
+    rhs = [_as_piecewise(f, states) for f in model.rhs]
+    if not any(e.has(sympy.Piecewise) for e in eqs):
+        defined = tuple(dict.fromkeys(c for e in eqs for c in definition_conditions(e)))
+        return [_Piece(tuple(eqs), defined)], ""
+    # Each Piecewise splits the system into its pieces; piece i holds where its condition
+    # does and the earlier ones do not.
+    work: list[tuple[list[Any], list[Any], list[Any], list[str]]] = [(eqs, rhs, [], [])]
+    done: list[tuple[list[Any], list[Any], list[Any], list[str]]] = []
+    while work:
+        cur_eqs, cur_rhs, conds, words = work.pop()
+        pw = next(
+            (p for e in cur_eqs for p in sympy.preorder_traversal(e) if isinstance(p, sympy.Piecewise)),
+            None,
+        )
+        if pw is None:
+            done.append((cur_eqs, cur_rhs, conds, words))
+            continue
+        earlier: list[Any] = []
+        for expr, cond in pw.args:
+            active = sympy.And(cond, *[sympy.Not(c) for c in earlier])
+            earlier.append(cond)
+            if active is sympy.false:
+                continue
+            sub = {pw: expr}
+            work.append(
+                (
+                    [e.xreplace(sub) for e in cur_eqs],
+                    [f.xreplace(sub) for f in cur_rhs],
+                    [*conds, active],
+                    [*words, str(cond) if cond is not sympy.true else f"not ({earlier[-2] if len(earlier) > 1 else cond})"],
+                )
+            )
+        if len(work) + len(done) > _PIECE_LIMIT:
+            return [], (
+                f"the piecewise right-hand side has more than {_PIECE_LIMIT} combinations of "
+                "pieces; use ig.find_equilibria at numeric parameters"
+            )
+    out = []
+    for cur_eqs, cur_rhs, conds, words in reversed(done):
+        defined = [c for e in cur_eqs for c in definition_conditions(e)]
+        out.append(
+            _Piece(
+                tuple(cur_eqs),
+                tuple(dict.fromkeys([*conds, *defined])),
+                case="piece " + " & ".join(words),
+                rhs=tuple(cur_rhs),
+            )
+        )
+    return out, ""
+
+
+# --------------------------------------------------------------------------------------------
 # Existence and merging
 
 
@@ -726,22 +928,52 @@ def _canonical(value: Any) -> Any:
 
 
 def _existence(
-    model: Model, point: dict[Any, Any], domains: Mapping[Any, Domain], *, simplify: bool = True
+    model: Model,
+    point: dict[Any, Any],
+    domains: Mapping[Any, Domain],
+    *,
+    defined: Sequence[Any] = (),
+    real: Sequence[tuple[Any, Any]] = (),
+    simplify: bool = True,
 ) -> Any:
+    """Where `point` is an equilibrium of `model` as posed, as a condition on the parameters.
+
+    `defined` holds the conditions, in the states and parameters, under which the right-hand
+    sides are defined (denominators nonzero, logarithms of positive numbers, the active pieces
+    of a piecewise right-hand side); they are evaluated at the point. `real` pairs a root
+    substituted into the point with the condition under which it is real: that condition
+    replaces the definition conditions of the root's own radicals (the same set, readable).
+    """
     parts: list[Any] = []
     values = list(point.values())
-    # Real: every even root of the point has a nonnegative radicand.
+    masks: dict[Any, Any] = {}
+    for k, (root, cond) in enumerate(real):
+        if not root.is_Atom:
+            masks[root] = sympy.Dummy(f"root{k}", real=True)
+            parts.append(cond)
+    if masks:
+        masked = [v.xreplace(masks) for v in values]
+        # A root that no longer appears intact: its radicals are checked directly.
+        for root, dummy in masks.items():
+            if not any(dummy in m.free_symbols for m in masked):
+                parts.extend(definition_conditions(root))
+        values_for_defs = masked
+    else:
+        values_for_defs = values
+    unmask = {d: r for r, d in masks.items()}
+    for v in values_for_defs:
+        parts.extend(c.xreplace(unmask) for c in definition_conditions(v))
     for v in values:
-        for p in v.atoms(sympy.Pow):
-            if p.exp.is_Rational and not p.exp.is_integer and p.exp.q % 2 == 0:
-                parts.append(sympy.Ge(p.base, 0))
-    # Defined: no denominator vanishes.
-    for v in values:
-        num, den = sympy.fraction(v)
-        if _nested(num, den):
-            den = sympy.fraction(sympy.together(v))[1]
-        if den.free_symbols:
-            parts.append(sympy.Ne(den, 0))
+        if v.has(sympy.I):
+            # Written with complex numbers (sympy.solve's radicals): real only where the
+            # imaginary part vanishes; stated as such, never assumed.
+            if v.is_number:
+                if abs(complex(v.evalf(30)).imag) > 1e-25:
+                    return sympy.false
+            else:
+                parts.append(sympy.Eq(sympy.im(v, evaluate=False), 0, evaluate=False))
+    for cond in defined:
+        parts.append(cond.xreplace(point))
     # Inside the state domains and the constraints. On the simplex, shares that are all
     # nonnegative and sum to one are at most one, so only ``x >= 0`` is needed there.
     for (s, v), dom in zip(point.items(), model.state_domains, strict=True):
@@ -756,42 +988,52 @@ def _existence(
 
 
 def _merge(
-    leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str]],
+    leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str, int, list[Any]]],
     model: Model,
-    zero: _ZeroTest,
+    pieces: Sequence[_Piece],
+    zero: ZeroTest,
     domains: Mapping[Any, Domain],
     budget: Budget,
 ) -> list[Equilibrium]:
     found: list[Equilibrium] = []
     prints: list[tuple[complex | None, ...]] = []
-    for subs, free, case in leaves:
+    for subs, free, case, k, real in leaves:
         budget.check("existence conditions")
         point = {s: _canonical(subs.get(s, s)) for s in model.states}
-        if any(v.has(sympy.zoo, sympy.nan, sympy.oo) for v in point.values()):
+        if any(v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for v in point.values()):
             continue
+        piece = pieces[k]
         # A fingerprint (the point at one random parameter point) rules out most duplicates
         # at once; equal fingerprints are confirmed by zero tests of the differences.
         fingerprint = tuple(_fingerprint(zero.value(v)) for v in point.values())
         duplicate = any(
             _same_print(fp, fingerprint)
             and other.free == free
-            and all(zero.is_zero(point[s] - other.point[s]) for s in model.states)
+            and other.rhs == piece.rhs
+            and all(zero.is_zero(point[s] - other.point[s], record=False) for s in model.states)
             for fp, other in zip(prints, found, strict=True)
         )
         if duplicate:
             continue
-        exists = _existence(model, point, domains)
+        raw = {s: strict(subs.get(s, s)) for s in model.states}
+        exists = _existence(model, raw, domains, defined=piece.defined, real=real)
         if exists is sympy.false:
-            # Never real or never in the domain (e.g. x = -1 for a share).
+            # Never real, never defined or never in the domain (e.g. x = -1 for a share, a
+            # pole of the right-hand side).
             continue
-        found.append(Equilibrium(point=point, exists=exists, case=case, free=free))
+        if piece.case:
+            case = f"{piece.case} ; {case}" if case else piece.case
+        found.append(Equilibrium(point=point, exists=exists, case=case, free=free, rhs=piece.rhs))
         prints.append(fingerprint)
     return found
 
 
 def _fingerprint(value: Any) -> complex | None:
     if value.is_number and not value.has(sympy.zoo, sympy.nan):
-        return complex(value.evalf(20))
+        try:
+            return complex(value.evalf(20))
+        except (TypeError, ValueError):
+            return None
     return None
 
 
@@ -850,9 +1092,19 @@ def equilibria(model: Model, *, timeout: float | None = None, partial: bool = Fa
         )
     budget = Budget(timeout, what=f"equilibria of `{model.name}`")
     solver = _Solver(model, budget, partial)
+    pieces, note = _pieces(model)
+    if note:
+        solver.incomplete.append(note)
     try:
-        solver.run(equilibrium_equations(model), list(model.states))
-        items = _merge(solver.leaves, model, solver.zero, solver.domains, budget)
+        for k, piece in enumerate(pieces):
+            solver.piece = k
+            solver.run(list(piece.equations), list(model.states))
+        items = _merge(solver.leaves, model, pieces, solver.zero, solver.domains, budget)
+        if solver.zero.undecided:
+            solver.incomplete.append(
+                f"{len(solver.zero.undecided)} zero test(s) could not be decided (the expression "
+                "was undefined or complex at every random point drawn); cases may be missing"
+            )
     except SymbolicTimeout:
         if not partial:
             raise
@@ -861,10 +1113,14 @@ def equilibria(model: Model, *, timeout: float | None = None, partial: bool = Fa
             "found are not simplified"
         )
         items = []
-        for subs, free, case in solver.leaves:
-            point = {s: _sympify(subs.get(s, s)) for s in model.states}
-            exists = _existence(model, point, solver.domains, simplify=False)
-            items.append(Equilibrium(point=point, exists=exists, case=case, free=free))
+        for subs, free, case, k, real in solver.leaves:
+            point = {s: strict(subs.get(s, s)) for s in model.states}
+            exists = _existence(
+                model, point, solver.domains, defined=pieces[k].defined, real=real, simplify=False
+            )
+            items.append(
+                Equilibrium(point=point, exists=exists, case=case, free=free, rhs=pieces[k].rhs)
+            )
     items.sort(key=_sort_key)
     message = "; ".join(dict.fromkeys(solver.incomplete))
     return EquilibriumSet(tuple(items), complete=not solver.incomplete, message=message, model=model)

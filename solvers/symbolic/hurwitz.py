@@ -20,6 +20,7 @@ References
 Examples
 --------
 >>> import sympy
+
 >>> from incentive_geometry.solvers.symbolic.hurwitz import hurwitz_conditions
 >>> a, b, lam = sympy.symbols("a b lambda")
 >>> hurwitz_conditions([1, a, b])
@@ -32,7 +33,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sympy
-from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
+
+from .conditions import strict
 
 __all__ = [
     "coefficients",
@@ -94,7 +96,7 @@ def hurwitz_determinants(coeffs: Sequence[Any]) -> list[Any]:
     >>> hurwitz_determinants([1, a1, a2, a3])
     [a1, a1*a2 - a3, a3*(a1*a2 - a3)]
     """
-    a = [_sympify(c) for c in coeffs]
+    a = [strict(c) for c in coeffs]
     n = len(a) - 1
 
     def coef(k: int) -> Any:
@@ -145,7 +147,7 @@ def hurwitz_conditions(coeffs: Sequence[Any]) -> list[Any]:
     >>> hurwitz_conditions([1, a1, a2, a3])
     [a1 > 0, a2 > 0, a3 > 0, a1*a2 - a3 > 0]
     """
-    a = [_sympify(c) for c in coeffs]
+    a = [strict(c) for c in coeffs]
     if not (a[0].is_number and a[0] > 0):
         raise ValueError(f"`coeffs` must start with a positive number, got {a[0]}")
     n = len(a) - 1
@@ -188,7 +190,7 @@ def schur_cohn_conditions(coeffs: Sequence[Any]) -> list[Any]:
     >>> schur_cohn_conditions([1, -a])
     [1 - a**2 > 0]
     """
-    a = [_sympify(c) for c in coeffs]
+    a = [strict(c) for c in coeffs]
     conds: list[Any] = []
     while len(a) > 1:
         lead, last = a[0], a[-1]
@@ -227,7 +229,7 @@ def moebius_transform(coeffs: Sequence[Any]) -> list[Any]:
     w = sympy.Dummy("w")
     n = len(coeffs) - 1
     q = sum(
-        (_sympify(c) * (1 + w) ** (n - i) * (1 - w) ** i for i, c in enumerate(coeffs)),
+        (strict(c) * (1 + w) ** (n - i) * (1 - w) ** i for i, c in enumerate(coeffs)),
         sympy.Integer(0),
     )
     return [sympy.expand(c) for c in sympy.Poly(sympy.expand(q), w).all_coeffs()]

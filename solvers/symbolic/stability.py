@@ -31,11 +31,11 @@ from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
 from .budget import Budget
-from .conditions import domain_map, expression_size, simplify_condition
-from .equilibria import Equilibrium, _ZeroTest
+from .conditions import ZeroTest, domain_map, expression_size, simplify_condition
+from .equilibria import Equilibrium
 from .hurwitz import coefficients, hurwitz_conditions, schur_cohn_conditions
 
-__all__ = ["LAMBDA", "Stability", "jacobian_at", "stability", "working_model"]
+__all__ = ["LAMBDA", "Stability", "diagonal_blocks", "jacobian_at", "stability", "working_model"]
 
 #: The variable of characteristic polynomials.
 LAMBDA = sympy.Symbol("lambda")
@@ -153,8 +153,30 @@ def jacobian_at(model: Model, eq: Equilibrium) -> tuple[Any, tuple[Any, ...]]:
     return J.applyfunc(_simplify_entry), tuple(states)
 
 
-def _blocks(J: Any, zero: _ZeroTest) -> list[list[int]]:
-    """Diagonal blocks of the block-triangular form: strongly connected components in order."""
+def diagonal_blocks(J: Any, zero: ZeroTest) -> list[list[int]]:
+    """Diagonal blocks of the block-triangular form: strongly connected components in order.
+
+    Parameters
+    ----------
+    J : sympy.Matrix
+        A square matrix.
+    zero : ZeroTest
+        Decides which entries vanish identically.
+
+    Returns
+    -------
+    list of list of int
+        The indices of each block; the eigenvalues of `J` are those of the blocks.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.conditions import ZeroTest
+    >>> from incentive_geometry.solvers.symbolic.stability import diagonal_blocks
+    >>> a = sympy.Symbol("a")
+    >>> diagonal_blocks(sympy.Matrix([[1, 0], [a, 2]]), ZeroTest({}))
+    [[0], [1]]
+    """
     n = J.rows
     graph = nx.DiGraph()
     graph.add_nodes_from(range(n))
@@ -257,10 +279,10 @@ def stability(model: Model, eq: Equilibrium, *, timeout: float | None = None) ->
         )
     budget = Budget(timeout, what=f"stability in `{model.name}`")
     domains = domain_map(model)
-    zero = _ZeroTest(domains)
+    zero = ZeroTest(domains)
     J, states = jacobian_at(model, eq)
     budget.check("the Jacobian")
-    blocks = _blocks(J, zero)
+    blocks = diagonal_blocks(J, zero)
     conditions: list[Any] = []
     block_conditions: list[Any] = []
     eigenvalues: list[Any] | None = []

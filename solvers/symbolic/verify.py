@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.model import Model
 
+from .conditions import strict
 from .equilibria import Equilibrium
 from .stability import working_model
 
@@ -163,7 +163,7 @@ def check_stability(
     """
     work = working_model(model)
     params = list(model.parameter_symbols)
-    point = [_sympify(eq.point[s]) for s in work.states]
+    point = [strict(eq.point[s]) for s in work.states]
     J = sympy.Matrix(work.rhs).jacobian(work.states)
     f_point = sympy.lambdify(params, point, modules="numpy")
     f_jac = sympy.lambdify([*work.states, *params], J, modules="numpy")

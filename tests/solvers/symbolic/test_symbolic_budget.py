@@ -1,0 +1,317 @@
+"""run_bounded: a `timeout=` that holds, whatever the work does between its budget checks.
+
+The wall-clock assertions below check the promise (an answer or an error within the timeout
+plus the stated margin, with slack for a loaded machine); they are not speed measurements.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sympy
+
+import incentive_geometry as ig
+from incentive_geometry.errors import IncentiveGeometryError, ModelError, SymbolicTimeout
+from incentive_geometry.solvers.symbolic import budget as budget_module
+from incentive_geometry.solvers.symbolic.budget import (
+    KILL_GRACE,
+    MARGIN,
+    Budget,
+    fork_available,
+    run_bounded,
+)
+
+needs_fork = pytest.mark.skipif(not fork_available(), reason="no fork start method here")
+
+# Slack on top of the promise (timeout + MARGIN + KILL_GRACE) for a loaded test machine.
+SLACK = 2.0
+
+
+def _spin(*, budget: Budget) -> None:
+    """Pure Python that never checks its budget again and would run forever."""
+    budget.offer(("x = 0", "x = 1"))
+    budget.check("the interior case")
+    while True:
+        pass
+
+
+def _huge_expansion(*, budget: Budget) -> Any:
+    """One sympy call of many minutes: (a + ... + f + 1)**30 has 1,947,792 terms."""
+    budget.check("expanding")
+    a, b, c, d, e, f = sympy.symbols("a:f")
+    return sympy.expand((a + b + c + d + e + f + 1) ** 30)
+
+
+@needs_fork
+def test_a_function_that_never_checks_is_stopped_and_named() -> None:
+    start = time.perf_counter()
+    with pytest.raises(SymbolicTimeout) as info:
+        run_bounded(_spin, timeout=1, what="equilibria of `spinner`")
+    assert time.perf_counter() - start < 1 + MARGIN + KILL_GRACE + SLACK
+    message = str(info.value)
+    assert message.startswith("equilibria of `spinner`: not finished within the time budget of 1 s")
+    assert "stopped at the interior case" in message
+    for route in ("ig.find_equilibria", "ig.continuation", "ig.sweep"):
+        assert route in message
+    assert isinstance(info.value, TimeoutError)
+
+
+@needs_fork
+def test_a_long_sympy_call_is_stopped() -> None:
+    start = time.perf_counter()
+    with pytest.raises(SymbolicTimeout, match="expanding"):
+        run_bounded(_huge_expansion, timeout=1, what="an expansion")
+    assert time.perf_counter() - start < 1 + MARGIN + KILL_GRACE + SLACK
+
+
+@needs_fork
+def test_the_last_snapshot_and_step_make_the_partial_result() -> None:
+    seen: list[Any] = []
+
+    def partial(snapshot: Any, step: str) -> str:
+        seen.append((snapshot, step))
+        return "partial"
+
+    assert run_bounded(_spin, timeout=0.5, what="t", partial_result=partial) == "partial"
+    assert seen == [(("x = 0", "x = 1"), "the interior case")]
+
+
+@needs_fork
+def test_later_snapshots_replace_earlier_ones() -> None:
+    def work(*, budget: Budget) -> None:
+        for k in range(3):
+            budget.check(f"step {k}")
+            budget.offer(list(range(k + 1)))
+        while True:
+            pass
+
+    got = run_bounded(work, timeout=0.5, what="t", partial_result=lambda s, st: (s, st))
+    assert got == ([0, 1, 2], "step 2")
+    # Without any offer the snapshot is None.
+    got = run_bounded(_huge_expansion, timeout=0.5, what="t", partial_result=lambda s, st: (s, st))
+    assert got == (None, "expanding")
+
+
+@needs_fork
+def test_a_cooperative_partial_answer_built_in_the_child_comes_back() -> None:
+    def work(*, budget: Budget) -> tuple[str, ...]:
+        found: list[str] = []
+        try:
+            for k in range(10**9):
+                budget.check(f"case {k}")
+                found.append(f"case {k}")
+                time.sleep(0.01)
+        except SymbolicTimeout:
+            return ("incomplete", *found[:2])
+        return tuple(found)
+
+    start = time.perf_counter()
+    assert run_bounded(work, timeout=0.5, what="t") == ("incomplete", "case 0", "case 1")
+    assert time.perf_counter() - start < 0.5 + MARGIN + SLACK
+
+
+@needs_fork
+def test_a_cooperative_timeout_in_the_child_uses_partial_result() -> None:
+    def work(*, budget: Budget) -> None:
+        budget.offer("half")
+        while True:
+            budget.check("looping")
+
+    assert run_bounded(work, timeout=0.3, what="t", partial_result=lambda s, st: (s, st)) == (
+        "half",
+        "looping",
+    )
+    with pytest.raises(SymbolicTimeout, match=r"past the time budget of 0\.3 s at looping"):
+        run_bounded(work, timeout=0.3, what="t")
+
+
+@needs_fork
+def test_results_come_back_by_pickling_models_and_sympy_objects() -> None:
+    m = ig.Model.from_equations(
+        {"x": "a - (b + 1)*x + x**2*y", "y": "b*x - x**2*y"},
+        parameters={"a": {"default": 1, "domain": "positive"}, "b": 2.5},
+        name="brusselator",
+    )
+
+    def work(model: ig.Model, *, budget: Budget, power: int) -> tuple[Any, int]:
+        budget.check("the Jacobian")
+        return model, os.getpid()
+
+    back, pid = run_bounded(work, m, timeout=10, what="t", power=2)
+    assert pid != os.getpid()  # the work ran in a child process
+    assert back == m and back.rhs == m.rhs and back.parameters == m.parameters
+
+
+@needs_fork
+def test_exceptions_come_back_with_their_type_and_message() -> None:
+    def model_error(*, budget: Budget) -> None:
+        raise ModelError("equation for `x`: unknown name `z`", context="x + z\n    ^")
+
+    with pytest.raises(ModelError) as info:
+        run_bounded(model_error, timeout=5, what="t")
+    assert info.value.summary == "equation for `x`: unknown name `z`"
+    assert info.value.context == "x + z\n    ^"
+    assert str(info.value) == "equation for `x`: unknown name `z`\nx + z\n    ^"
+    # The child's traceback is kept as the cause, for debugging.
+    assert "model_error" in str(info.value.__cause__)
+
+    def zero(*, budget: Budget) -> float:
+        return 1 / 0
+
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        run_bounded(zero, timeout=5, what="t")
+
+    def coercion(*, budget: Budget) -> None:
+        from sympy.polys.polyerrors import CoercionFailed
+
+        raise CoercionFailed("can't convert 1/x of type <class 'sympy.core.power.Pow'> to ZZ")
+
+    from sympy.polys.polyerrors import CoercionFailed
+
+    with pytest.raises(CoercionFailed, match="can't convert 1/x"):
+        run_bounded(coercion, timeout=5, what="t")
+
+
+def test_the_errors_of_the_hierarchy_survive_the_trip() -> None:
+    # run_bounded rebuilds exceptions from (type, args, attributes); plain pickling would lose
+    # ModelError.context (its constructor folds it into the message).
+    for exc in (
+        ModelError("bad `x`", context="here"),
+        ig.ModelKindError("`iterate` needs a discrete-time model"),
+        ig.ConvergenceError("Newton did not converge"),
+        SymbolicTimeout("equilibria: past the budget"),
+    ):
+        back = budget_module._rebuild(
+            pickle.loads(pickle.dumps(budget_module._exception_record(exc)))
+        )
+        assert type(back) is type(exc) and str(back) == str(exc) and back.args == exc.args
+        assert getattr(back, "context", None) == getattr(exc, "context", None)
+
+
+@needs_fork
+def test_an_exception_that_does_not_pickle_is_reported_by_name() -> None:
+    class Local(Exception):
+        pass
+
+    def work(*, budget: Budget) -> None:
+        raise Local("a local class")
+
+    with pytest.raises(IncentiveGeometryError, match="Local: a local class"):
+        run_bounded(work, timeout=5, what="t")
+
+    def unpicklable_answer(*, budget: Budget) -> Any:
+        return lambda: 1
+
+    with pytest.raises(IncentiveGeometryError, match="t: the answer could not be sent back"):
+        run_bounded(unpicklable_answer, timeout=5, what="t")
+
+
+@needs_fork
+def test_a_child_that_dies_is_reported() -> None:
+    def die(*, budget: Budget) -> None:
+        budget.check("allocating")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(
+        IncentiveGeometryError, match=r"ended without an answer \(exit code -9\) at allocating"
+    ):
+        run_bounded(die, timeout=5, what="t")
+
+
+@needs_fork
+def test_nested_calls_run_in_the_child_with_the_outer_deadline() -> None:
+    def inner(*, budget: Budget) -> tuple[int, float | None]:
+        budget.check("inner step")
+        return os.getpid(), budget.timeout
+
+    def outer(*, budget: Budget) -> tuple[int, int, float | None, float | None]:
+        budget.check("outer step")
+        pid, capped = run_bounded(inner, timeout=100, what="inner")
+        _, unlimited = run_bounded(inner, timeout=None, what="inner")
+        return os.getpid(), pid, capped, unlimited
+
+    child, nested, capped, unlimited = run_bounded(outer, timeout=3, what="outer")
+    assert child != os.getpid() and nested == child  # no second fork
+    assert capped is not None and capped <= 3 and unlimited is not None and unlimited <= 3
+
+
+@needs_fork
+def test_a_nested_call_that_hangs_is_stopped_at_the_outer_deadline() -> None:
+    def outer(*, budget: Budget) -> None:
+        budget.offer("outer work")
+        budget.check("outer step")
+        run_bounded(_spin, timeout=None, what="inner")
+
+    start = time.perf_counter()
+    got = run_bounded(outer, timeout=1, what="outer", partial_result=lambda s, st: (s, st))
+    assert time.perf_counter() - start < 1 + MARGIN + KILL_GRACE + SLACK
+    # The inner call's snapshot stays in the child; its step is named after the inner call.
+    assert got == ("outer work", "inner: the interior case")
+
+
+def test_without_timeout_the_work_runs_in_process() -> None:
+    def work(*, budget: Budget) -> tuple[int, float | None, str]:
+        return os.getpid(), budget.timeout, budget.what
+
+    assert run_bounded(work, timeout=None, what="here") == (os.getpid(), None, "here")
+
+
+def test_a_bad_timeout_is_refused_before_anything_runs() -> None:
+    calls: list[int] = []
+
+    def work(*, budget: Budget) -> None:
+        calls.append(1)
+
+    for bad in (-1, 0, float("inf"), True, "10"):
+        with pytest.raises(ModelError, match="`timeout`"):
+            run_bounded(work, timeout=bad, what="t")  # type: ignore[arg-type]
+    assert calls == []
+
+
+def test_without_fork_the_budget_is_cooperative(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(budget_module, "fork_available", lambda: False)
+
+    def work(*, budget: Budget) -> None:
+        budget.offer(os.getpid())
+        while True:
+            budget.check("looping")
+
+    got = run_bounded(work, timeout=0.2, what="t", partial_result=lambda s, st: (s, st))
+    assert got == (os.getpid(), "looping")
+    with pytest.raises(SymbolicTimeout, match=r"t: past the time budget of 0\.2 s at looping"):
+        run_bounded(work, timeout=0.2, what="t")
+
+
+@needs_fork
+def test_ctrl_c_in_the_parent_stops_the_child(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+
+    def work(*, budget: Budget) -> None:
+        pid_file.write_text(str(os.getpid()))
+        while True:
+            pass
+
+    def interrupt() -> None:
+        for _ in range(200):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_bounded(work, timeout=30, what="t")
+    finally:
+        timer.join()
+    child = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(child, 0)

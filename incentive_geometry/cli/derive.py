@@ -14,6 +14,7 @@ the numerical command to try instead, and the command then exits with code 1.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,7 @@ class _Missing:
         return {"part": self.part, "reason": self.reason, "step": self.step, "try": self.hint}
 
     def text(self) -> str:
-        at = f" (stopped at {self.step})" if self.step else ""
+        at = f" (last step reached: {self.step})" if self.step else ""
         return f"{self.reason}{at}; try `{self.hint}`"
 
 
@@ -70,7 +71,6 @@ class _Analysis:
     thresholds: dict[str, Any] = field(default_factory=dict)
     bifurcations: list[Any] | None = None
     missing: list[_Missing] = field(default_factory=list)
-    done: bool = False
 
 
 class _Routes:
@@ -146,7 +146,6 @@ def _analyse(model: Model, eq: Any, routes: _Routes, *, budget: Any) -> _Analysi
         routes.continuation(out.stability),
         lambda timeout: bifurcations(model, eq, timeout=timeout),
     )
-    out.done = True
     return out
 
 
@@ -176,19 +175,24 @@ def _stopped(eq: Any, model: Model, routes: _Routes) -> Callable[[Any, str], _An
                 if k == 0
                 else _Missing(part, NOT_STARTED, hint=hint)
             )
-        out.done = True
         return out
 
     return build
 
 
-def _stream(model: Model, timeout: float | None, source: str) -> Iterator[_Found | _Analysis]:
-    """The equilibria (a :class:`_Found`), then one :class:`_Analysis` each, as they finish."""
+def _stream(
+    model: Model, timeout: float | None, source: str, start: float | None = None
+) -> Iterator[_Found | _Analysis]:
+    """The equilibria (a :class:`_Found`), then one :class:`_Analysis` each, as they finish.
+
+    `start` is the :func:`time.perf_counter` reading the budget counts from (default: now).
+    """
     from incentive_geometry.solvers.symbolic.budget import KILL_GRACE, MARGIN, Budget, run_bounded
 
-    total = Budget(timeout, what=f"derive `{model.name}`")
+    total = Budget(timeout, what=f"derive `{model.name}`", start=start or time.perf_counter())
     routes = _Routes(model, source)
-    allotted = None if timeout is None else timeout / 2
+    allotted = None if timeout is None else max(timeout / 2 - total.elapsed(), timeout / 4)
+    began = time.perf_counter()
     found = run_bounded(
         _find,
         model,
@@ -201,7 +205,7 @@ def _stream(model: Model, timeout: float | None, source: str) -> Iterator[_Found
     if not isinstance(found, _Found):
         eqs = found
         found = _Found(eqs)
-        if allotted is not None and not eqs.complete and total.elapsed() >= allotted:
+        if allotted is not None and not eqs.complete and time.perf_counter() - began >= allotted:
             found.missing = _Missing("equilibria", NOT_FINISHED, "", routes.continuation())
     yield found
     if found.equilibria is None:
@@ -216,7 +220,6 @@ def _stream(model: Model, timeout: float | None, source: str) -> Iterator[_Found
                 _Missing("thresholds", NOT_STARTED, hint=routes.sweep()),
                 _Missing("bifurcations", NOT_STARTED, hint=routes.continuation()),
             ]
-            out.done = True
             yield out
             continue
         # A stopped child may overrun its share by the margin of run_bounded: keep that in
@@ -317,7 +320,7 @@ def derivation(
         each equilibrium has ``point``, ``exists``, ``stable``, ``eigenvalues``,
         ``bifurcations``, ``thresholds`` and ``unfinished``. A part that did not finish within
         the budget is ``None`` (``stable``, ``bifurcations``) or absent (a threshold) and is
-        listed in ``unfinished`` with the step it stopped at and the numerical command to try;
+        listed in ``unfinished`` with the last step it reached and the numerical command to try;
         ``complete`` is true only when nothing is missing.
 
     Examples
@@ -437,6 +440,7 @@ def derive(model: str, fmt: str | None, assignments: tuple[str, ...], timeout: f
     within the budget is printed as such, with a numerical command to try instead (`incgeo
     continue`, `incgeo sweep`), and the exit code is then 1.
     """
+    started = time.perf_counter()  # the budget counts loading the model and the solvers too
     m = resolve_model(model)
     values = parse_assignments(assignments, m)
     if values:
@@ -445,7 +449,7 @@ def derive(model: str, fmt: str | None, assignments: tuple[str, ...], timeout: f
     k = 0
     if fmt == "latex":
         click.echo(f"% incgeo derive: {m.name}")
-    for part, record in _record(m, timeout, _stream(m, timeout, model)):
+    for part, record in _record(m, timeout, _stream(m, timeout, model, started)):
         if fmt == "json":
             continue
         if isinstance(part, _Found):

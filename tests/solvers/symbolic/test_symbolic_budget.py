@@ -57,7 +57,7 @@ def test_a_function_that_never_checks_is_stopped_and_named() -> None:
     assert time.perf_counter() - start < 1 + MARGIN + KILL_GRACE + SLACK
     message = str(info.value)
     assert message.startswith("equilibria of `spinner`: not finished within the time budget of 1 s")
-    assert "stopped at the interior case" in message
+    assert "last step reached: the interior case" in message
     for route in ("ig.find_equilibria", "ig.continuation", "ig.sweep"):
         assert route in message
     assert isinstance(info.value, TimeoutError)

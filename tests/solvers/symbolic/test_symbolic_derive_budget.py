@@ -122,7 +122,7 @@ def test_what_finished_is_printed_and_the_bifurcations_are_marked(
     assert "(missing: bifurcations of [1])" in err and "Traceback" not in err
     assert "1 equilibria" in out and "x = 0, y = 0" in out
     assert (
-        "    bifurcations  not finished within the budget (stopped at bifurcations); "
+        "    bifurcations  not finished within the budget (last step reached: bifurcations); "
         f"try `incgeo continue {path} k`"
     ) in out
     # The thresholds (computed before the bifurcations) are printed.
@@ -197,7 +197,7 @@ def test_a_cooperative_timeout_names_the_inner_step(
     code, out, _ = incgeo("derive", path, "--timeout", "2")
     assert code == 1
     assert (
-        "stable when   not finished within the budget (stopped at stability in `oscillator`: "
+        "stable when   not finished within the budget (last step reached: stability in `oscillator`: "
         "block ['x', 'y']); try `incgeo sweep "
     ) in out
     assert "bifurcations  not started: the budget was used up" in out

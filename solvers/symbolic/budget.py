@@ -27,7 +27,13 @@ process (a :mod:`multiprocessing` pool worker cannot have children), the work ru
 with the cooperative budget only, and a single long sympy call can overrun the budget by its own
 length. Inside a child, a nested :func:`run_bounded` (``bifurcations`` calling ``equilibria``)
 does not fork again: it runs in-process with its budget capped at what remains of the outer
-deadline, and the outer parent stops everything at the outer deadline.
+deadline, and the outer parent stops everything at the outer deadline. An attempt that must be
+stoppable on its own inside a child (a closed form abandoned for a numerical value) passes
+``isolate=True`` and runs in a grandchild, stopped before the outer deadline.
+
+The child runs in its own process group, so that stopping it also stops anything it started,
+and a watchdog thread in it exits if its parent disappears (a killed kernel) or the deadline is
+long past, so that no child outlives its call.
 
 Cost: the fork, the child's start, pickling the answer back and reaping the child. Measured on
 the development machine (Linux, 2 CPUs, Python 3.11, sympy and the package imported, a trivial
@@ -60,6 +66,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -341,6 +348,7 @@ def run_bounded(
     what: str,
     partial_result: Callable[[Any, str], T] | None = None,
     hint: str = NUMERIC_ROUTE,
+    isolate: bool = False,
     **kwargs: Any,
 ) -> T:
     """Run ``fn(*args, budget=..., **kwargs)`` so that it ends within `timeout` (plus a margin).
@@ -372,6 +380,11 @@ def run_bounded(
         :class:`SymbolicTimeout`.
     hint : str, optional
         What a timeout message suggests (default: :data:`NUMERIC_ROUTE`).
+    isolate : bool
+        Inside a bounded child, fork again anyway (a grandchild, its deadline capped at the
+        outer one): for an attempt with its own, tighter deadline and a fallback, such as a
+        closed form abandoned for a numerical value, which must be stoppable without losing
+        the rest of the work.
     **kwargs
         Keyword arguments of `fn`.
 
@@ -409,9 +422,16 @@ def run_bounded(
     incentive_geometry.errors.SymbolicTimeout: a demo: not finished within the time budget of 0.2 s (last step reached: the hard case); try `ig.sweep`
     """
     Budget(timeout, what)  # validates `timeout` before anything starts
-    if timeout is None or (_LINK is not None and _LINK.active()) or not fork_available():
+    nested = _LINK is not None and _LINK.active()
+    if timeout is None or (nested and not isolate) or not fork_available():
         return _run_here(fn, args, kwargs, timeout, what, partial_result, hint)
-    return _run_child(fn, args, kwargs, timeout, what, partial_result, hint)
+    outer = _ACTIVE.get()
+    left = None if outer is None else outer.remaining()
+    if left is not None:
+        # A grandchild is stopped before its parent's deadline, so that the parent still has
+        # its margin to use the fallback and answer.
+        timeout = min(timeout, max(left - MARGIN - KILL_GRACE, 1e-9))
+    return _run_child(fn, args, kwargs, timeout, what, partial_result, hint, nested)
 
 
 def _run_here(
@@ -452,12 +472,20 @@ class _RemoteTraceback(Exception):
         return f"\n(in the worker process)\n{self.text}"
 
 
+def _watchdog(parent: int, end: float) -> None:
+    """Exit the child when its parent is gone or long past the deadline (a lost child)."""
+    while os.getppid() == parent and time.perf_counter() < end:
+        time.sleep(0.1)
+    os._exit(1)
+
+
 def _child_main(
     conn: multiprocessing.connection.Connection,
     fn: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     budget: Budget,
+    nested: bool,
 ) -> None:
     """The child: run `fn`, send ("result", value) or ("error", record), exit."""
     global _LINK
@@ -465,6 +493,13 @@ def _child_main(
     # once, whatever handler the parent had installed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not nested:
+        # Its own process group, so that stopping it stops whatever it started too.
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
+    assert budget.timeout is not None
+    end = budget.start + budget.timeout + MARGIN + 4 * KILL_GRACE
+    threading.Thread(target=_watchdog, args=(os.getppid(), end), daemon=True).start()
     _LINK = _Link(conn)
     budget._sends_offers = True
     _ACTIVE.set(budget)
@@ -515,15 +550,27 @@ def _rebuild(record: tuple[Any, ...]) -> BaseException:
     return exc
 
 
-def _stop(proc: Any) -> None:
+def _signal(proc: Any, group: bool, sig: int) -> None:
+    """Send `sig` to the child's process group (what it started too), or to the child."""
+    try:
+        if group:
+            os.killpg(proc.pid, sig)
+            return
+    except OSError:  # the group is not set up (yet) or gone
+        pass
+    with contextlib.suppress(OSError):
+        os.kill(proc.pid, sig)
+
+
+def _stop(proc: Any, group: bool) -> None:
     """Stop the child if it still runs (SIGTERM, then SIGKILL) and reap it."""
     if proc.pid is None:  # never started
         return
     if proc.is_alive():
-        proc.terminate()
+        _signal(proc, group, signal.SIGTERM)
         proc.join(KILL_GRACE)
         if proc.is_alive():
-            proc.kill()
+            _signal(proc, group, signal.SIGKILL)
     proc.join()
 
 
@@ -535,18 +582,28 @@ def _run_child(
     what: str,
     partial_result: Callable[[Any, str], T] | None,
     hint: str,
+    nested: bool,
 ) -> T:
     """In a forked child, waited for until the deadline plus MARGIN."""
     ctx = multiprocessing.get_context("fork")
     budget = Budget(timeout, what, hint=hint)
     stop_at = budget.start + timeout + MARGIN
     receive, send = ctx.Pipe(duplex=False)
+    # Not a daemon: a daemonic process may not fork a grandchild (`isolate`); the finally
+    # clause below and the child's watchdog make sure that it never outlives its call.
     proc = ctx.Process(
-        target=_child_main, args=(send, fn, args, kwargs, budget), daemon=True, name=what[:60]
+        target=_child_main,
+        args=(send, fn, args, kwargs, budget, nested),
+        daemon=False,
+        name=what[:60],
     )
     step, snapshot = "", None
+    group = not nested
     try:
         proc.start()
+        if group:  # also from this side: no race with the child's own setpgid
+            with contextlib.suppress(OSError):
+                os.setpgid(proc.pid, proc.pid)
         send.close()
         while True:
             left = stop_at - time.perf_counter()
@@ -563,6 +620,8 @@ def _run_child(
                 ) from None
             if kind == "step":
                 step = payload
+                if nested and _LINK is not None:  # a grandchild's step, passed up
+                    _LINK.send_step(f"{what}: {step}")
             elif kind == "offer":
                 snapshot = payload
             elif kind == "result":
@@ -573,7 +632,7 @@ def _run_child(
                     return partial_result(snapshot, step)
                 raise exc
     finally:
-        _stop(proc)
+        _stop(proc, group)
         receive.close()
     if partial_result is not None:
         return partial_result(snapshot, step)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -315,3 +316,116 @@ def test_ctrl_c_in_the_parent_stops_the_child(tmp_path: Path) -> None:
     child = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):  # stopped and reaped
         os.kill(child, 0)
+
+
+@needs_fork
+def test_an_isolated_attempt_inside_a_child_is_stopped_alone() -> None:
+    def where(*, budget: Budget) -> int:
+        return os.getpid()
+
+    def outer(*, budget: Budget) -> tuple[int, int, str]:
+        budget.check("the closed form")
+        grandchild = run_bounded(where, timeout=5, what="where", isolate=True)
+        # The closed form hangs: its grandchild is stopped and the fallback is used, and the
+        # outer work goes on to answer.
+        fallback = run_bounded(
+            _spin,
+            timeout=0.5,
+            what="closed form",
+            isolate=True,
+            partial_result=lambda s, st: "numeric",
+        )
+        return os.getpid(), grandchild, fallback
+
+    start = time.perf_counter()
+    child, grandchild, fallback = run_bounded(outer, timeout=10, what="outer")
+    assert time.perf_counter() - start < 0.5 + MARGIN + KILL_GRACE + SLACK
+    assert len({os.getpid(), child, grandchild}) == 3 and fallback == "numeric"
+
+
+@needs_fork
+def test_an_isolated_attempt_ends_before_the_outer_deadline() -> None:
+    def outer(*, budget: Budget) -> str:
+        return run_bounded(
+            _spin,
+            timeout=100,
+            what="inner",
+            isolate=True,
+            partial_result=lambda s, st: "inner stopped",
+        )
+
+    # The grandchild's 100 s are capped so that the child can still answer in time.
+    assert run_bounded(outer, timeout=1.5, what="outer") == "inner stopped"
+
+
+@needs_fork
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_what_the_child_started_is_stopped_with_it(tmp_path: Path) -> None:
+    import subprocess
+
+    pid_file = tmp_path / "pid"
+
+    def work(*, budget: Budget) -> None:
+        sleeper = subprocess.Popen(["sleep", "60"])
+        pid_file.write_text(str(sleeper.pid))
+        while True:
+            pass
+
+    with pytest.raises(SymbolicTimeout):
+        run_bounded(work, timeout=0.5, what="t")
+    sleeper = int(pid_file.read_text())
+    # The sleeper was killed with the child's process group; it is a zombie at most (its
+    # parent is gone, init reaps it), never still sleeping.
+    for _ in range(100):
+        try:
+            state = Path(f"/proc/{sleeper}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            break
+        if state == "Z":
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail(f"the child's subprocess {sleeper} is still running")
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (it may linger as a zombie until its new parent reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@needs_fork
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_child_whose_parent_is_killed_exits(tmp_path: Path) -> None:
+    import subprocess
+
+    pid_file = tmp_path / "pid"
+    script = f"""
+import os, pathlib
+from incentive_geometry.solvers.symbolic.budget import run_bounded
+def work(*, budget):
+    pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))
+    while True:
+        pass
+run_bounded(work, timeout=60, what="t")
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        for _ in range(1000):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.01)
+        child = int(pid_file.read_text())
+        parent.kill()  # SIGKILL: no finally clause runs in the parent
+        parent.wait()
+        for _ in range(250):  # the watchdog looks every 0.1 s
+            if _gone(child):
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the child outlived its killed parent")
+    finally:
+        parent.kill()

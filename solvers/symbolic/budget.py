@@ -601,7 +601,7 @@ def _run_child(
     group = not nested
     try:
         proc.start()
-        if group:  # also from this side: no race with the child's own setpgid
+        if group and proc.pid is not None:  # set from both sides: the group exists at once
             with contextlib.suppress(OSError):
                 os.setpgid(proc.pid, proc.pid)
         send.close()

@@ -430,7 +430,7 @@ def _text_lines(k: int, a: _Analysis, e: dict[str, Any]) -> list[str]:
     default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
-    help="Time budget of the whole command; it ends within about a second more.",
+    help="Time budget of the whole command (the interpreter's start-up aside).",
 )
 def derive(model: str, fmt: str | None, assignments: tuple[str, ...], timeout: float) -> None:
     """Derive MODEL's equilibria, existence and stability conditions, bifurcations, thresholds.

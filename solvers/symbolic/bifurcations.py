@@ -1,22 +1,35 @@
 """Bifurcation conditions at an equilibrium, as conditions on the parameters.
 
-Continuous time: a zero eigenvalue (the determinant of a diagonal block vanishes), classified
-by the branches of equilibria that meet there: two other branches -> ``pitchfork``, one branch
-whose coordinates carry a radical vanishing there -> ``fold`` (the two branches are born
-together), one rational branch -> ``transcritical``, none -> ``branch``. A Hopf point: the
-Hurwitz determinant ``Delta_{n-1}`` of a block vanishes while ``a_n`` and ``Delta_1 ..
-Delta_{n-2}`` stay positive (Liu 1994); for planar systems with the first Lyapunov coefficient.
+**Zero eigenvalue** (flows) or eigenvalue ``1`` (maps): the candidates are the factors of the
+critical determinant ``det(J - c I)`` at the equilibrium that can vanish, and the boundaries of
+the existence conditions of the model's equilibria (where branches are born or cross: the
+only candidates when the equilibrium is given by a Cardano or trigonometric form). A candidate
+is kept where the critical determinant of *this* equilibrium vanishes on it, and classified by
+counting the equilibria that meet there, numerically on both sides of a point of the candidate
+set: two branches that exist on one side only -> ``fold``; two on both sides -> ``transcritical``;
+one on one side and three on the other -> ``pitchfork``; anything else -> ``branch`` (a branch
+point not classified further). For a scalar polynomial right-hand side, the ``cusp`` where
+``f = f' = f'' = 0`` is reported with the folds that meet there.
 
-Discrete time: eigenvalue ``1`` (fold family, classified as above), ``-1`` (``flip``), and a
-complex pair on the unit circle (``neimark_sacker``: the Hopf condition of the block's
-polynomial after the Moebius map of the unit disk onto the left half-plane).
+**A pair of eigenvalues crossing** the imaginary axis (flows: ``hopf``) or the unit circle
+(maps: ``neimark_sacker``, through the Moebius map of the disk onto the half-plane), whatever
+the rest of the spectrum does. By Orlando's formula the Hurwitz determinant ``Delta_{n-1}`` of a
+block's characteristic polynomial is, up to sign, the product of the sums ``lambda_i + lambda_j``
+over pairs of eigenvalues; it vanishes with ``omega**2 > 0`` exactly when ``+-i omega`` are
+eigenvalues (closed forms of ``omega**2`` for blocks up to 4x4). ``others_stable`` says where the
+rest of the spectrum is stable (the bifurcation is then seen from a stable state). The
+criticality comes from :mod:`~.lyapunov`: the first Lyapunov coefficient for Hopf points (on
+each branch of the Hopf set separately), the normal-form coefficients of flip and
+Neimark-Sacker points; a zero coefficient is reported as degenerate, never as one side.
 
 References
 ----------
 .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
-   ch. 3 and 4.
+   ch. 3, 4 and 5.
 .. [2] W.-M. Liu, Criterion of Hopf bifurcations without using eigenvalues, J. Math. Anal.
    Appl. 182 (1994) 250-256.
+.. [3] F. R. Gantmacher, *The Theory of Matrices*, vol. 2, Chelsea, 1959, ch. XV (Orlando's
+   formula for the Hurwitz determinants).
 
 Examples
 --------
@@ -28,12 +41,16 @@ Examples
 
 from __future__ import annotations
 
+import cmath
+import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import sympy
 
+from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
 from .budget import Budget
@@ -47,19 +64,42 @@ from .conditions import (
     strict,
 )
 from .equilibria import Equilibrium, EquilibriumSet, equilibria
-from .hurwitz import coefficients, hurwitz_determinants, moebius_transform
-from .lyapunov import first_lyapunov_coefficient
-from .stability import LAMBDA, diagonal_blocks, jacobian_at, working_model
+from .hurwitz import coefficients, hurwitz_determinants, moebius_transform, monic_coefficient
+from .lyapunov import (
+    NormalFormCoefficient,
+    flip_coefficient,
+    hopf_coefficient,
+    neimark_sacker_coefficient,
+)
+from .stability import (
+    LAMBDA,
+    characteristic_polynomial,
+    diagonal_blocks,
+    jacobian_at,
+    stability,
+    working_model,
+)
+from .verify import sample_parameters
 
 __all__ = ["KINDS", "BifurcationCondition", "bifurcations"]
 
-#: The words for bifurcation kinds (DESIGN.md).
-KINDS = ("fold", "transcritical", "pitchfork", "branch", "hopf", "flip", "neimark_sacker")
+#: The words for bifurcation kinds (DESIGN.md); ``cusp`` is of codimension two.
+KINDS = ("fold", "transcritical", "pitchfork", "branch", "hopf", "flip", "neimark_sacker", "cusp")
 
 LYAPUNOV_NORMALIZATION = (
-    "Kuznetsov, Elements of Applied Bifurcation Theory, 3rd ed., sec. 3.5, eq. (3.20), with "
-    "<q, q> = 1 and <p, q> = 1; l1 < 0 supercritical, l1 > 0 subcritical"
+    "Kuznetsov, Elements of Applied Bifurcation Theory, 3rd ed., sec. 3.5 and 5.4, with "
+    "<q, q> = 1 and <p, q> = 1; l1 < 0 supercritical, l1 > 0 subcritical, l1 = 0 degenerate"
 )
+
+# Candidate sets and conditions larger than this (expression nodes) are not handled
+# symbolically.
+_CANDIDATE_LIMIT = 400
+# Relative parameter offset on each side of a candidate point, and how close (relative to
+# sqrt of the offset) two equilibria must be to "meet" there.
+_OFFSET = 1e-7
+_MEET = 30.0
+# Random points tried on a candidate set before giving up on classifying it.
+_TRIES = 8
 
 
 @dataclass(frozen=True)
@@ -74,15 +114,21 @@ class BifurcationCondition:
         Where the bifurcation happens (e.g. ``Eq(r, 1)``).
     equilibrium : Equilibrium
         The equilibrium that bifurcates.
-    lyapunov_coefficient : sympy.Expr or None
-        For planar Hopf points: the first Lyapunov coefficient on the Hopf set, in the
-        normalization of ``normalization``.
+    lyapunov_coefficient : sympy.Expr, float or None
+        Hopf, flip and Neimark-Sacker points: the criticality coefficient (``coefficient.value``).
     supercritical : sympy Boolean or None
-        For planar Hopf points: ``l1 < 0``, simplified.
+        Where the bifurcation is supercritical (a closed-form coefficient: ``l1 < 0``,
+        simplified; a numerical one: true or false at the point it was evaluated); None when
+        the coefficient is degenerate or unavailable.
     normalization : str
-        How ``lyapunov_coefficient`` is normalized.
+        How the coefficient is normalized.
     on : dict
-        The parameter solved out on the bifurcation set (used for ``lyapunov_coefficient``).
+        The parameter solved out on the bifurcation set (the branch of the set the coefficient
+        belongs to).
+    coefficient : NormalFormCoefficient or None
+        The criticality coefficient with its origin (closed form or numerical, and where).
+    others_stable : sympy Boolean or None
+        Hopf and Neimark-Sacker points: where the rest of the spectrum is stable.
 
     Examples
     --------
@@ -99,6 +145,8 @@ class BifurcationCondition:
     supercritical: Any = None
     normalization: str = ""
     on: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
+    coefficient: NormalFormCoefficient | None = field(default=None, compare=False, repr=False)
+    others_stable: Any = field(default=None, compare=False)
 
     def __hash__(self) -> int:
         return hash((self.kind, self.condition))
@@ -106,32 +154,54 @@ class BifurcationCondition:
 
 @lru_cache(maxsize=32)
 def _all_equilibria(model: Model) -> EquilibriumSet:
-    return equilibria(model)
+    return equilibria(model, partial=False)
 
 
-def _solve_for_parameter(g: Any, model: Model) -> dict[Any, Any] | None:
-    """``g = 0`` solved for a parameter in which it is linear (else quadratic), if any."""
+def _parameter_roots(g: Any, model: Model) -> list[dict[Any, Any]]:
+    """``g = 0`` solved for one parameter in closed form (degree 1, else 2): each real branch."""
     params = [p for p in model.parameter_symbols if p in g.free_symbols]
     for degree in (1, 2):
         for p in params:
-            if not g.is_polynomial(p):
+            try:
+                if not g.is_polynomial(p):
+                    continue
+                poly = sympy.Poly(g, p)
+                if poly.degree() != degree:
+                    continue
+                found = [r for r in sympy.roots(poly) if not r.has(sympy.I)]
+            except (sympy.PolynomialError, sympy.polys.polyerrors.CoercionFailed):
                 continue
-            poly = sympy.Poly(g, p)
-            if poly.degree() != degree:
-                continue
-            roots = sympy.roots(poly)
-            for r in roots:
-                if not r.has(sympy.I):
-                    return {p: r}
-    return None
+            # A branch never inside the parameter's domain (e.g. negative for a positive
+            # parameter) is no branch.
+            dom = model.parameter(p.name).domain
+            if dom.kind in ("positive", "nonnegative") or (dom.kind == "interval" and dom.lo >= 0):
+                found = [r for r in found if generic_sign(r, domain_map(model)) != -1]
+            if found:
+                return [{p: r} for r in found]
+    return []
+
+
+def _expand_small(expr: Any) -> Any:
+    return (
+        sympy.expand(expr) if expression_size(expr, _CANDIDATE_LIMIT) <= _CANDIDATE_LIMIT else expr
+    )
 
 
 def _zero_factors(expr: Any, model: Model) -> list[Any]:
-    """The factors of `expr` (in the parameters) that can vanish, radicals replaced by radicands."""
-    num = sympy.fraction(sympy.together(expr))[0]
+    """The factors of `expr` (in the parameters) that can vanish; radicals replaced by their
+    radicands, factors that are not rational functions of the parameters left out."""
+    if expression_size(expr, 4 * _CANDIDATE_LIMIT) > 4 * _CANDIDATE_LIMIT or expr.has(
+        sympy.Abs, sympy.sign, sympy.acos
+    ):
+        return []  # not a rational function of the parameters: found as a boundary instead
+    try:
+        num = sympy.fraction(sympy.together(expr))[0]
+        parts = sympy.Mul.make_args(sympy.factor(num) if expression_size(num) < 400 else num)
+    except (sympy.PolynomialError, sympy.polys.polyerrors.CoercionFailed):
+        return []
     out: list[Any] = []
     domains = domain_map(model)
-    for fac in sympy.Mul.make_args(sympy.factor(num) if expression_size(num) < 400 else num):
+    for fac in parts:
         base = fac.base if isinstance(fac, sympy.Pow) else fac
         if isinstance(fac, sympy.Pow) and not fac.exp.is_positive:
             continue
@@ -139,50 +209,233 @@ def _zero_factors(expr: Any, model: Model) -> list[Any]:
             continue
         if isinstance(base, sympy.Pow) and not base.exp.is_integer:
             base = base.base
-        free = base.free_symbols
-        if len(free) == 1 and base.is_polynomial() and sympy.Poly(base).count_roots() == 0:
-            continue  # no real zero: never reached
+        if not base.is_polynomial() or expression_size(base, _CANDIDATE_LIMIT) > _CANDIDATE_LIMIT:
+            continue
+        if len(base.free_symbols) == 1:
+            try:
+                if sympy.Poly(base).count_roots() == 0:
+                    continue  # no real zero: never reached
+            except (sympy.PolynomialError, sympy.polys.polyerrors.CoercionFailed):
+                pass
         if base not in out:
             out.append(base)
     return out
 
 
-def _classify(g: Any, model: Model, eq: Equilibrium, zero: ZeroTest) -> tuple[str, dict[Any, Any]]:
-    sol = _solve_for_parameter(g, model)
-    if sol is None:
-        return "branch", {}
-    meeting = []
-    for other in _all_equilibria(model):
-        if other.free or other.point == eq.point:
-            continue
-        diffs = [strict(other.point[s] - eq.point[s]).xreplace(sol) for s in model.states]
-        if all(zero.is_zero(d) for d in diffs):
-            meeting.append(other)
-    if len(meeting) >= 2:
-        return "pitchfork", sol
-    if len(meeting) == 1:
-        radicands = [
-            p.base
-            for e in (eq, meeting[0])
-            for v in e.values
-            for p in strict(v).atoms(sympy.Pow)
-            if not p.exp.is_integer
-        ]
-        if any(zero.is_zero(r.xreplace(sol)) for r in radicands):
-            return "fold", sol
-        return "transcritical", sol
-    return "branch", sol
+def _boundaries(found: EquilibriumSet) -> list[Any]:
+    """Polynomials whose zero sets bound the existence region of some equilibrium."""
+    out: list[Any] = []
+    rels = (sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan, sympy.GreaterThan)
+    for other in found:
+        for rel in sympy.preorder_traversal(other.exists):
+            if not isinstance(rel, rels):
+                continue
+            g = sympy.fraction(sympy.together(rel.lhs - rel.rhs))[0]
+            if g.free_symbols and g.is_polynomial() and expression_size(g) <= _CANDIDATE_LIMIT:
+                for fac in sympy.Mul.make_args(sympy.factor(g)):
+                    base = fac.base if isinstance(fac, sympy.Pow) else fac
+                    if base.free_symbols and base not in out:
+                        out.append(base)
+    return out
 
 
-def _hopf_condition(coeffs: list[Any], domains: Any) -> Any:
-    """Delta_{n-1} = 0 with a_n > 0 and Delta_1 .. Delta_{n-2} > 0 (Liu 1994)."""
+# --------------------------------------------------------------------------------------------
+# Numerical probes of the equilibrium set near a candidate point
+
+
+def _num(expr: Any, values: dict[Any, float]) -> complex | None:
+    try:
+        v = strict(expr).xreplace(values)
+        z = complex(v.evalf(30))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+    if not (cmath.isfinite(z)):
+        return None
+    return z
+
+
+def _real_point(
+    eq: Equilibrium,
+    states: tuple[Any, ...],
+    values: dict[Any, float],
+    rhs: tuple[Any, ...] | None = None,
+) -> np.ndarray | None:
+    """The equilibrium at numeric parameters, when it is real and exists there; with `rhs`
+    (the equations), when it is real and solves them, wherever the state domains put it."""
+    if rhs is None:
+        try:
+            ok = eq.exists.xreplace(values)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+        if ok is not sympy.true:
+            return None
+    out = []
+    for s in states:
+        z = _num(eq.point[s], values)
+        if z is None or abs(z.imag) > 1e-9 * (1 + abs(z.real)):
+            return None
+        out.append(z.real)
+    x = np.array(out)
+    if rhs is not None:
+        at = {**values, **dict(zip(states, (float(v) for v in x), strict=True))}
+        for f in rhs:
+            r = _num(f, at)
+            if r is None or abs(r) > 1e-6 * (1 + np.abs(x).max()):
+                return None
+    return x
+
+
+class _Probe:
+    """Numerical evaluation of one equilibrium and its critical determinant."""
+
+    def __init__(self, model: Model, eq: Equilibrium, J: Any, critical: int, found: Any) -> None:
+        self.model = model
+        self.eq = eq
+        self.states = tuple(model.states)
+        self.det = J - critical * sympy.eye(J.rows)
+        self.found = found
+        self.rng = random.Random(20261201)
+        self.symbols = {p.name: p.symbol for p in model.parameters}
+        # Equilibria are counted where they solve the equations, inside the state domains or
+        # not: a branch that crosses a domain boundary still crosses (a transcritical point).
+        self.equations = tuple(
+            f - s if model.time == "discrete" else f
+            for f, s in zip(model.rhs, model.states, strict=True)
+        )
+        self.domains = {p.symbol: p.domain for p in model.parameters}
+
+    def sample_on(
+        self, g: Any, avoid_zero: Any = None
+    ) -> tuple[dict[Any, float], Any, float] | None:
+        """A parameter point on ``g = 0`` inside the domains where the equilibrium exists near
+        it: (values, solved parameter, offset)."""
+        params = [p for p in self.model.parameter_symbols if p in g.free_symbols]
+        if not params:
+            return None
+        for attempt in range(_TRIES):
+            values = {
+                self.symbols[k]: v for k, v in sample_parameters(self.model, self.rng).items()
+            }
+            if attempt == 0:
+                values = {p.symbol: float(p.default) for p in self.model.parameters}
+            p = params[attempt % len(params)]
+            rest = strict(g).xreplace({k: v for k, v in values.items() if k != p})
+            try:
+                if not rest.is_polynomial(p):
+                    continue
+                coeffs = [complex(c) for c in sympy.Poly(rest, p).all_coeffs()]
+            except (TypeError, ValueError, sympy.PolynomialError):
+                continue
+            if len(coeffs) < 2:
+                continue
+            roots = [r.real for r in np.roots(coeffs) if abs(r.imag) <= 1e-10 * (1 + abs(r))]
+            roots = [r for r in roots if self.domains[p].contains(r)]
+            self.rng.shuffle(roots)
+            for r in roots:
+                values[p] = float(r)
+                offset = _OFFSET * (1 + abs(r))
+                near = [self._side(values, p, s * offset) for s in (-1, 1)]
+                if any(x is not None for x in near):
+                    return values, p, offset
+        return None
+
+    def _side(self, values: dict[Any, float], p: Any, delta: float) -> np.ndarray | None:
+        return _real_point(self.eq, self.states, {**values, p: values[p] + delta})
+
+    def critical_vanishes(self, values: dict[Any, float], p: Any, offset: float) -> bool:
+        """Whether the critical determinant of the equilibrium tends to zero at the point."""
+        for s in (-1, 1):
+            at = {**values, p: values[p] + s * offset}
+            x = _real_point(self.eq, self.states, at)
+            if x is None:
+                continue
+            try:
+                M = np.array(self.det.xreplace(at).evalf(30).tolist(), dtype=complex)
+            except (TypeError, ValueError):
+                return False
+            scale = (1 + np.abs(M).max()) ** M.shape[0]
+            return abs(np.linalg.det(M)) <= 1e2 * np.sqrt(offset) * scale
+        return False
+
+    def count_near(self, values: dict[Any, float], p: Any, offset: float) -> tuple[int, int] | None:
+        """Equilibria near this one on each side of the point (None: this one is not there)."""
+        here = None
+        for s in (-1, 1):
+            if here is None:
+                at = {**values, p: values[p] + s * offset}
+                here = _real_point(self.eq, self.states, at, self.equations)
+        if here is None:
+            return None
+        radius = _MEET * np.sqrt(offset) * (1 + np.abs(here).max())
+        counts = []
+        for s in (-1, 1):
+            at = {**values, p: values[p] + s * offset}
+            n = 0
+            for other in self.found:
+                if other.free:
+                    continue
+                x = _real_point(other, self.states, at, self.equations)
+                if x is not None and np.abs(x - here).max() <= radius:
+                    n += 1
+            counts.append(n)
+        return counts[0], counts[1]
+
+
+def _classify(counts: tuple[int, int] | None) -> str | None:
+    """The kind from the number of equilibria near the point on each side (None: no
+    bifurcation of the equilibrium set there)."""
+    if counts is None:
+        return "branch"
+    pair = tuple(sorted(counts))
+    return {(0, 2): "fold", (2, 2): "transcritical", (1, 3): "pitchfork", (1, 1): None}.get(
+        pair, "branch"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Pairs of eigenvalues on the imaginary axis
+
+
+def _pair_condition(coeffs: list[Any], domains: Any) -> tuple[Any, Any, Any, Any]:
+    """``+-i omega`` are roots of the polynomial: (condition, omega**2, where the other roots
+    are in the open left half-plane, the expression whose zero set is the condition)."""
     lead = coeffs[0]
-    monic = [sympy.cancel(c / lead) for c in coeffs]
-    n = len(monic) - 1
-    deltas = hurwitz_determinants(monic)
-    parts = [sympy.Eq(sympy.numer(sympy.together(deltas[n - 2])), 0), sympy.Gt(monic[n], 0)]
-    parts += [sympy.Gt(d, 0) for d in deltas[: n - 2]]
-    return simplify_condition(sympy.And(*parts), domains)
+    a = [monic_coefficient(c, lead) for c in coeffs]
+    n = len(a) - 1
+    if n == 2:
+        # lambda^2 + a1 lambda + a2: a pair +-i omega iff a1 = 0 and a2 > 0.
+        delta = a[1]
+        cond, omega2, others = sympy.Eq(delta, 0), a[2], sympy.true
+    elif n == 3:
+        # (lambda + a1)(lambda^2 + a2) when a1 a2 = a3.
+        delta = sympy.numer(sympy.together(a[1] * a[2] - a[3]))
+        cond, omega2, others = sympy.Eq(delta, 0), a[2], sympy.Gt(a[1], 0)
+    elif n == 4:
+        # (lambda^2 + omega^2)(lambda^2 + a1 lambda + a4/omega^2), omega^2 = a3/a1, when
+        # Delta_3 = a1 a2 a3 - a1^2 a4 - a3^2 = 0.
+        delta = sympy.numer(sympy.together(a[1] * a[2] * a[3] - a[1] ** 2 * a[4] - a[3] ** 2))
+        omega2 = sympy.cancel(a[3] / a[1])
+        cond = sympy.Eq(delta, 0)
+        others = sympy.And(sympy.Gt(a[1], 0), sympy.Gt(sympy.cancel(a[4] * a[1] / a[3]), 0))
+    else:
+        # Liu (1994): Delta_{n-1} = 0 with a_n > 0 and Delta_1 .. Delta_{n-2} > 0 (the rest of
+        # the spectrum stable); no closed form of omega here.
+        deltas = hurwitz_determinants(a)
+        parts = [sympy.Gt(d, 0) for d in deltas[: n - 2]]
+        delta = sympy.numer(sympy.together(deltas[n - 2]))
+        cond = sympy.Eq(delta, 0)
+        return (
+            simplify_condition(sympy.And(cond, sympy.Gt(a[n], 0), *parts), domains),
+            None,
+            sympy.true,
+            delta,
+        )
+    full = simplify_condition(sympy.And(cond, sympy.Gt(omega2, 0)), domains)
+    return full, omega2, simplify_condition(others, domains), delta
+
+
+# --------------------------------------------------------------------------------------------
+# The entry point
 
 
 def bifurcations(
@@ -194,6 +447,7 @@ def bifurcations(
     ----------
     model : Model
     eq : Equilibrium
+        An equilibrium of `model` (from :func:`equilibria`).
     timeout : float, optional
         Seconds allowed; past it :class:`~incentive_geometry.errors.SymbolicTimeout`.
 
@@ -203,13 +457,15 @@ def bifurcations(
 
     Raises
     ------
+    ModelError
+        When `eq` is not an equilibrium of `model`.
     SymbolicTimeout
         Past `timeout`.
 
     References
     ----------
     .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., sec. 3.5
-       (first Lyapunov coefficient), ch. 4 (maps).
+       (first Lyapunov coefficient), ch. 4 (maps), sec. 5.4 (n dimensions).
 
     Examples
     --------
@@ -221,11 +477,24 @@ def bifurcations(
     >>> (hopf,) = ig.bifurcations(m, ig.equilibria(m)[0])
     >>> hopf.kind, hopf.condition, hopf.supercritical
     ('hopf', Eq(a**2 + 1, b), True)
+    >>> m = ig.Model.from_equations({"x": "mu + x - x**3"}, parameters={"mu": 0})
+    >>> sorted({(b.kind, str(b.condition)) for e in ig.equilibria(m) for b in ig.bifurcations(m, e)})
+    [('fold', 'Eq(27*mu**2, 4)')]
     """
+    if not isinstance(eq, Equilibrium):
+        raise ModelError(
+            f"`eq` must be an Equilibrium from ig.equilibria, got {eq!r:.60} ({type(eq).__name__})"
+        )
     budget = Budget(timeout, what=f"bifurcations in `{model.name}`")
     domains = domain_map(model)
     zero = ZeroTest(domains)
-    J, states = jacobian_at(model, eq)
+    work = working_model(model)
+    J, _ = jacobian_at(model, eq)
+    budget.check("the Jacobian")
+    critical = 0 if model.time == "continuous" else 1
+    found = _all_equilibria(model)
+    budget.check("the other equilibria")
+    probe = _Probe(work, eq, J, critical, found)
 
     out: list[BifurcationCondition] = []
     seen: set[Any] = set()
@@ -236,50 +505,188 @@ def bifurcations(
         seen.add((kind, cond))
         out.append(BifurcationCondition(kind=kind, condition=cond, equilibrium=eq, **extra))
 
-    for block in diagonal_blocks(J, zero):
-        budget.check(f"block {[str(states[i]) for i in block]}")
-        B = J.extract(block, block)
-        poly = B.charpoly(LAMBDA).as_expr()
-        # Eigenvalue 0 (flows) or 1 (maps): the fold family.
-        critical = 0 if model.time == "continuous" else 1
-        at_crit = sympy.expand(poly.xreplace({LAMBDA: critical}))
-        for g in _zero_factors(at_crit, model):
-            kind, sol = _classify(g, model, eq, zero)
-            add(kind, normalize_relation(sympy.Eq(g, 0), domains), on=sol)
-        if model.time == "discrete":
-            at_flip = sympy.expand(poly.xreplace({LAMBDA: -1}))
-            for g in _zero_factors(at_flip, model):
-                add("flip", normalize_relation(sympy.Eq(g, 0), domains))
-        if B.rows < 2:
+    blocks = diagonal_blocks(J, zero)
+    polys = [characteristic_polynomial(J.extract(b, b)) for b in blocks]
+    # -- zero eigenvalue (flows) / eigenvalue one (maps): the fold family --------------------
+    candidates: list[Any] = []
+    for poly in polys:
+        budget.check("the critical determinant")
+        candidates += _zero_factors(_expand_small(poly.xreplace({LAMBDA: critical})), model)
+    candidates += _boundaries(found)
+    folds: list[Any] = []
+    for g in dict.fromkeys(candidates):
+        budget.check(f"the candidate {g} = 0")
+        at = probe.sample_on(g)
+        if at is None or not probe.critical_vanishes(*at):
             continue
+        kind = _classify(probe.count_near(*at) if found.complete else None)
+        if kind is None:
+            continue  # the eigenvalue touches the axis; no branch is born or crosses
+        sols = _parameter_roots(g, model)
+        add(kind, normalize_relation(sympy.Eq(g, 0), domains), on=sols[0] if sols else {})
+        if kind == "fold":
+            folds.append(g)
+    if folds and len(work.states) == 1:
+        for cond in _cusps(work, folds, domains):
+            add("cusp", cond)
+    # -- eigenvalue -1 (maps): flip ----------------------------------------------------------
+    if model.time == "discrete":
+        for poly in polys:
+            for g in _zero_factors(_expand_small(poly.xreplace({LAMBDA: -1})), model):
+                budget.check(f"the flip candidate {g} = 0")
+                cond = normalize_relation(sympy.Eq(g, 0), domains)
+                for extra in _criticality("flip", g, model, work, eq, probe, budget):
+                    add("flip", _on_branch(cond, extra["on"], extra.pop("branches")), **extra)
+    # -- a pair on the imaginary axis / the unit circle ---------------------------------------
+    others_stable: list[Any] | None = None
+    for k, (block, poly) in enumerate(zip(blocks, polys, strict=True)):
+        if len(block) < 2:
+            continue
+        budget.check(f"pairs of eigenvalues of block {k + 1}")
         coeffs = coefficients(poly, LAMBDA)
-        if model.time == "continuous":
-            cond = _hopf_condition(coeffs, domains)
-            extra: dict[str, Any] = {}
-            if B.rows == 2 and len(states) == 2:
-                extra = _lyapunov(model, eq, cond, domains)
-            add("hopf", cond, **extra)
-        else:
-            transformed = moebius_transform(coeffs)
-            if transformed[0] != 0:
-                add("neimark_sacker", _hopf_condition(transformed, domains))
+        if model.time == "discrete":
+            coeffs = moebius_transform(coeffs)
+            if coeffs[0] == 0:
+                continue
+        cond, _, rest, g = _pair_condition(coeffs, domains)
+        if cond is sympy.false:
+            continue
+        if others_stable is None:
+            others_stable = list(stability(model, eq).block_conditions) if len(blocks) > 1 else []
+        rest = sympy.And(rest, *[c for j, c in enumerate(others_stable) if j != k])
+        kind = "hopf" if model.time == "continuous" else "neimark_sacker"
+        g = sympy.numer(sympy.together(g)) if g.free_symbols else None
+        branches = (
+            _criticality(kind, g, model, work, eq, probe, budget)
+            if g is not None
+            else [{"on": {}, "branches": 1}]
+        )
+        for extra in branches:
+            restricted = _on_branch(cond, extra["on"], extra.pop("branches"))
+            add(kind, restricted, others_stable=rest, **extra)
     return out
 
 
-def _lyapunov(model: Model, eq: Equilibrium, cond: Any, domains: Any) -> dict[str, Any]:
-    eqs = [c for c in sympy.And.make_args(cond) if isinstance(c, sympy.Equality)]
-    if not eqs:
-        return {}
-    sol = _solve_for_parameter(eqs[0].lhs - eqs[0].rhs, model)
-    if sol is None:
-        return {}
-    work = working_model(model)
-    rhs = [f.xreplace(sol) for f in work.rhs]
-    point = {s: strict(eq.point[s]).xreplace(sol) for s in work.states}
-    l1 = first_lyapunov_coefficient(rhs, work.states, point)
-    return {
-        "lyapunov_coefficient": l1,
-        "supercritical": simplify_condition(sympy.Lt(l1, 0), domains),
-        "normalization": LYAPUNOV_NORMALIZATION,
-        "on": sol,
-    }
+def _on_branch(cond: Any, on: dict[Any, Any], branches: int) -> Any:
+    """The bifurcation set restricted to one branch of its solution for a parameter."""
+    if branches <= 1 or not on:
+        return cond
+    ((p, v),) = on.items()
+    if not v.free_symbols:
+        return sympy.Eq(p, v)  # a point of the set: the rest of the condition is implied
+    return sympy.And(cond, sympy.Eq(p, v, evaluate=False))
+
+
+def _criticality(
+    kind: str,
+    g: Any,
+    model: Model,
+    work: Model,
+    eq: Equilibrium,
+    probe: _Probe,
+    budget: Budget,
+) -> list[dict[str, Any]]:
+    """The criticality coefficient on each branch of ``g = 0`` solved for a parameter."""
+    compute = {
+        "hopf": hopf_coefficient,
+        "flip": flip_coefficient,
+        "neimark_sacker": neimark_sacker_coefficient,
+    }[kind]
+    rhs = list(eq.rhs) if eq.rhs and not model.simplex else list(work.rhs)
+    states = list(work.states)
+    sols = _parameter_roots(g, model) or [{}]
+    out: list[dict[str, Any]] = []
+    for sol in sols:
+        budget.check(f"the {kind} coefficient")
+        point = {s: strict(eq.point[s]).xreplace(sol) for s in states}
+        on_rhs = [strict(f).xreplace(sol) for f in rhs]
+        values = _values_on(g, sol, probe)
+        remaining = None
+        if budget.timeout is not None:
+            remaining = max(budget.timeout - budget.elapsed(), 0.5)
+        try:
+            coef = compute(on_rhs, states, point, values=values, timeout=remaining)
+        except (ValueError, ZeroDivisionError, TypeError) as err:
+            coef = NormalFormCoefficient(
+                kind=kind,
+                value=None,
+                closed_form=False,
+                origin=f"unavailable: {err}",
+                sign=None,
+                degenerate=None,
+                normalization=LYAPUNOV_NORMALIZATION,
+            )
+        out.append(
+            {
+                "coefficient": coef,
+                "lyapunov_coefficient": coef.value,
+                "supercritical": _supercritical(coef, probe),
+                "normalization": coef.normalization,
+                "on": sol,
+                "branches": len(sols),
+            }
+        )
+    return out
+
+
+def _values_on(g: Any, sol: dict[Any, Any], probe: _Probe) -> dict[Any, float] | None:
+    """Numeric parameter values on the bifurcation set (the branch `sol`), for a numerical
+    coefficient when the closed form is too large."""
+    at = probe.sample_on(g)
+    if at is None:
+        return None
+    values = dict(at[0])
+    if sol:
+        ((p, v),) = sol.items()
+        for _ in range(_TRIES):
+            z = _num(v, values)
+            if z is not None and abs(z.imag) < 1e-12 and probe.domains[p].contains(z.real):
+                values[p] = z.real
+                break
+            values = {
+                probe.symbols[k]: x for k, x in sample_parameters(probe.model, probe.rng).items()
+            }
+        else:
+            return None
+        values.pop(p, None)
+    return values
+
+
+def _supercritical(coef: NormalFormCoefficient, probe: _Probe) -> Any:
+    if coef.value is None or coef.degenerate:
+        return None
+    want = -1 if coef.kind in ("hopf", "neimark_sacker") else 1
+    if coef.closed_form:
+        if coef.sign is not None:
+            return sympy.true if coef.sign == want else sympy.false
+        rel = sympy.Lt(coef.value, 0) if want < 0 else sympy.Gt(coef.value, 0)
+        return simplify_condition(rel, probe.domains)
+    return sympy.true if (coef.value < 0) == (want < 0) else sympy.false
+
+
+def _cusps(work: Model, folds: list[Any], domains: Any) -> list[Any]:
+    """Cusp points of a scalar polynomial flow or map: ``f = f' = f'' = 0`` (maps: for
+    ``f(x) - x``), as conditions on the parameters lying on a fold set."""
+    (x,) = work.states
+    f = work.rhs[0] - (x if work.time == "discrete" else 0)
+    if not f.is_polynomial(x) or expression_size(f) > _CANDIDATE_LIMIT:
+        return []
+    out = []
+    try:
+        for x0 in sympy.roots(sympy.Poly(sympy.diff(f, x, 2), x)):
+            if x0.has(sympy.I):
+                continue
+            eqs = [sympy.numer(sympy.together(e.xreplace({x: x0}))) for e in (f, sympy.diff(f, x))]
+            params = sorted(set().union(*(e.free_symbols for e in eqs)), key=str)
+            if not params or any(e == 0 for e in eqs):
+                continue
+            sols = sympy.solve(eqs, params, dict=True)
+            for sol in sols:
+                if any(v.has(sympy.I) for v in sol.values()) or not sol:
+                    continue
+                if not any(sympy.simplify(g.xreplace(sol)) == 0 for g in folds):
+                    continue
+                out.append(sympy.And(*[sympy.Eq(k, v) for k, v in sol.items()]))
+    except (NotImplementedError, sympy.PolynomialError):
+        return []
+    return out

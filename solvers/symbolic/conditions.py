@@ -268,7 +268,10 @@ class ZeroTest:
             defined += 1
         if defined == 0:
             # Undefined wherever we looked: decide exactly instead of guessing.
-            if expr.is_rational_function() and expression_size(expr, 4 * _CONFIRM_LIMIT) <= 4 * _CONFIRM_LIMIT:
+            if (
+                expr.is_rational_function()
+                and expression_size(expr, 4 * _CONFIRM_LIMIT) <= 4 * _CONFIRM_LIMIT
+            ):
                 return bool(sympy.cancel(expr) == 0)
             if record:
                 self.undecided.append(expr)
@@ -576,8 +579,10 @@ def _factors(expr: Any) -> tuple[Any, list[tuple[Any, int]]]:
         elif part.is_polynomial():
             # Large: only the common monomial and numeric content (cheap).
             c, rest = sympy.factor_terms(part).as_coeff_Mul()
-            fl = [(b, int(e)) if e.is_Integer else (b**e, 1)
-                  for b, e in (f.as_base_exp() for f in sympy.Mul.make_args(rest))]
+            fl = [
+                (b, int(e)) if e.is_Integer else (b**e, 1)
+                for b, e in (f.as_base_exp() for f in sympy.Mul.make_args(rest))
+            ]
         else:
             c, fl = sympy.Integer(1), [(part, 1)]
         const = const * c**sign
@@ -737,8 +742,10 @@ def simplify_condition(cond: Any, domains: Mapping[Any, Domain]) -> Any:
     b < 1
     """
     if cond is sympy.true or cond is sympy.false or isinstance(cond, bool):
-        return sympy.true if cond is True or cond is sympy.true else (
-            sympy.false if cond is False or cond is sympy.false else cond
+        return (
+            sympy.true
+            if cond is True or cond is sympy.true
+            else (sympy.false if cond is False or cond is sympy.false else cond)
         )
     if isinstance(cond, sympy.And | sympy.Or):
         parts = [simplify_condition(a, domains) for a in cond.args]

@@ -435,9 +435,7 @@ class _Solver:
         if not single:
             return None
         rows = [_monomial_terms(e, unknowns) for e in single]
-        nonlinear = sorted(
-            {m for r in rows for m in r if sum(m) >= 2}, key=lambda m: (-sum(m), m)
-        )
+        nonlinear = sorted({m for r in rows for m in r if sum(m) >= 2}, key=lambda m: (-sum(m), m))
         # Gaussian elimination, pivoting on the nonlinear monomials (fraction-free rows are
         # normalized by cancel after each step).
         pivots: list[dict[Any, Any]] = []
@@ -561,8 +559,11 @@ class _Solver:
         # sympy.solve gives the principal branch of the Lambert W function only; on
         # -1/e < z < 0 the branch k = -1 is a second real solution of the same equation.
         for sol in list(sols):
-            if any(w.func == sympy.LambertW and len(w.args) == 1 for v in sol.values()
-                   for w in v.atoms(sympy.LambertW)):
+            if any(
+                w.func == sympy.LambertW and len(w.args) == 1
+                for v in sol.values()
+                for w in v.atoms(sympy.LambertW)
+            ):
                 sols.append(
                     {
                         k: v.replace(
@@ -863,7 +864,12 @@ def _pieces(model: Model) -> tuple[list[_Piece], str]:
     while work:
         cur_eqs, cur_rhs, conds, words = work.pop()
         pw = next(
-            (p for e in cur_eqs for p in sympy.preorder_traversal(e) if isinstance(p, sympy.Piecewise)),
+            (
+                p
+                for e in cur_eqs
+                for p in sympy.preorder_traversal(e)
+                if isinstance(p, sympy.Piecewise)
+            ),
             None,
         )
         if pw is None:
@@ -881,7 +887,12 @@ def _pieces(model: Model) -> tuple[list[_Piece], str]:
                     [e.xreplace(sub) for e in cur_eqs],
                     [f.xreplace(sub) for f in cur_rhs],
                     [*conds, active],
-                    [*words, str(cond) if cond is not sympy.true else f"not ({earlier[-2] if len(earlier) > 1 else cond})"],
+                    [
+                        *words,
+                        str(cond)
+                        if cond is not sympy.true
+                        else f"not ({earlier[-2] if len(earlier) > 1 else cond})",
+                    ],
                 )
             )
         if len(work) + len(done) > _PIECE_LIMIT:
@@ -1039,7 +1050,8 @@ def _fingerprint(value: Any) -> complex | None:
 
 def _same_print(a: tuple[complex | None, ...], b: tuple[complex | None, ...]) -> bool:
     return all(
-        x is None or y is None or abs(x - y) <= 1e-9 * (1 + abs(x)) for x, y in zip(a, b, strict=True)
+        x is None or y is None or abs(x - y) <= 1e-9 * (1 + abs(x))
+        for x, y in zip(a, b, strict=True)
     )
 
 
@@ -1050,7 +1062,9 @@ def _sort_key(e: Equilibrium) -> tuple[Any, ...]:
     return (not numeric, sum(expression_size(v) for v in e.values), nums, str(e.values))
 
 
-def equilibria(model: Model, *, timeout: float | None = None, partial: bool = False) -> EquilibriumSet:
+def equilibria(
+    model: Model, *, timeout: float | None = None, partial: bool = False
+) -> EquilibriumSet:
     """All equilibria (fixed points) of `model` in closed form, with existence conditions.
 
     Parameters
@@ -1123,4 +1137,6 @@ def equilibria(model: Model, *, timeout: float | None = None, partial: bool = Fa
             )
     items.sort(key=_sort_key)
     message = "; ".join(dict.fromkeys(solver.incomplete))
-    return EquilibriumSet(tuple(items), complete=not solver.incomplete, message=message, model=model)
+    return EquilibriumSet(
+        tuple(items), complete=not solver.incomplete, message=message, model=model
+    )

@@ -34,13 +34,17 @@ from typing import Any
 
 import sympy
 
-from .conditions import strict
+from .conditions import expression_size, strict
+
+# Polynomials larger than this (expression nodes) are not expanded.
+_EXPAND_LIMIT = 400
 
 __all__ = [
     "coefficients",
     "hurwitz_conditions",
     "hurwitz_determinants",
     "moebius_transform",
+    "monic_coefficient",
     "schur_cohn_conditions",
 ]
 
@@ -66,7 +70,49 @@ def coefficients(poly: Any, var: Any) -> list[Any]:
     >>> coefficients(x**2 + a*x - 1, x)
     [1, a, -1]
     """
-    return [sympy.expand(c) for c in sympy.Poly(poly, var).all_coeffs()]
+    poly = strict(poly)
+    if expression_size(poly, _EXPAND_LIMIT) <= _EXPAND_LIMIT:
+        return [sympy.expand(c) for c in sympy.Poly(poly, var).all_coeffs()]
+    # Large coefficients (Cardano roots): Taylor coefficients at 0, never expanded, since
+    # building a polynomial domain over them takes minutes.
+    if not poly.is_polynomial(var):
+        raise ValueError(f"`poly` must be a polynomial in {var}")
+    out = []
+    d = poly
+    k = 0
+    while d.has(var):
+        out.append(d.xreplace({var: 0}) / sympy.factorial(k))
+        d = sympy.diff(d, var)
+        k += 1
+    out.append(d / sympy.factorial(k))
+    return list(reversed(out))
+
+
+def monic_coefficient(c: Any, lead: Any) -> Any:
+    """``c / lead``, cancelled when small (a coefficient of the monic polynomial).
+
+    Parameters
+    ----------
+    c, lead : sympy.Expr
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.hurwitz import monic_coefficient
+    >>> a = sympy.Symbol("a")
+    >>> monic_coefficient(a**2 - 1, a - 1)
+    a + 1
+    """
+    c, lead = strict(c), strict(lead)
+    if lead == 1:
+        return c
+    if expression_size(c / lead, _EXPAND_LIMIT) <= _EXPAND_LIMIT:
+        return sympy.cancel(c / lead)
+    return c / lead
 
 
 def hurwitz_determinants(coeffs: Sequence[Any]) -> list[Any]:

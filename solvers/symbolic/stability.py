@@ -33,9 +33,17 @@ from incentive_geometry.model import Model
 from .budget import Budget
 from .conditions import ZeroTest, domain_map, expression_size, simplify_condition
 from .equilibria import Equilibrium
-from .hurwitz import coefficients, hurwitz_conditions, schur_cohn_conditions
+from .hurwitz import coefficients, hurwitz_conditions, monic_coefficient, schur_cohn_conditions
 
-__all__ = ["LAMBDA", "Stability", "diagonal_blocks", "jacobian_at", "stability", "working_model"]
+__all__ = [
+    "LAMBDA",
+    "Stability",
+    "characteristic_polynomial",
+    "diagonal_blocks",
+    "jacobian_at",
+    "stability",
+    "working_model",
+]
 
 #: The variable of characteristic polynomials.
 LAMBDA = sympy.Symbol("lambda")
@@ -118,12 +126,59 @@ def working_model(model: Model) -> Model:
     return model.reduce_simplex() if model.simplex else model
 
 
+# Real roots written with Abs/sign/acos (Cardano and trigonometric forms): simplify spends
+# minutes on them and rarely shortens them.
+_NO_SIMPLIFY = (sympy.Abs, sympy.sign, sympy.acos, sympy.cos, sympy.sin)
+
+
 def _simplify_entry(e: Any) -> Any:
     if e.is_rational_function():
         e = sympy.cancel(e)
-    elif expression_size(e) <= _SIMPLIFY_LIMIT:
+    elif expression_size(e) <= _SIMPLIFY_LIMIT and not e.has(*_NO_SIMPLIFY):
         e = sympy.simplify(e)
     return e
+
+
+def characteristic_polynomial(B: Any) -> Any:
+    """``det(lambda I - B)`` in :data:`LAMBDA`, without expanding large entries.
+
+    For blocks up to 3x3 the coefficients are the trace, the sum of the principal 2x2 minors
+    and the determinant, multiplied out as they stand (sympy's general routine first converts
+    every entry to a polynomial domain, which takes minutes for entries that hold Cardano
+    roots); larger blocks use :meth:`sympy.Matrix.charpoly`.
+
+    Parameters
+    ----------
+    B : sympy.Matrix
+        A square matrix.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.stability import characteristic_polynomial
+    >>> characteristic_polynomial(sympy.Matrix([[1, 2], [3, 4]]))
+    lambda**2 - 5*lambda - 2
+    """
+    n = B.rows
+    lam = LAMBDA
+    if n == 1:
+        return lam - B[0, 0]
+    if n == 2:
+        tr = B[0, 0] + B[1, 1]
+        det = B[0, 0] * B[1, 1] - B[0, 1] * B[1, 0]
+        return lam**2 - tr * lam + det
+    if n == 3:
+        tr = B.trace()
+        minors = sum(
+            (B[i, i] * B[j, j] - B[i, j] * B[j, i] for i in range(3) for j in range(i + 1, 3)),
+            sympy.Integer(0),
+        )
+        return lam**3 - tr * lam**2 + minors * lam - B.det(method="berkowitz")
+    return B.charpoly(lam).as_expr()
 
 
 def jacobian_at(model: Model, eq: Equilibrium) -> tuple[Any, tuple[Any, ...]]:
@@ -149,7 +204,9 @@ def jacobian_at(model: Model, eq: Equilibrium) -> tuple[Any, tuple[Any, ...]]:
     work = working_model(model)
     states = work.states
     point = {s: eq.point[s] for s in states}
-    J = sympy.Matrix(work.rhs).jacobian(states).xreplace(point)
+    # A piecewise model: the Jacobian of the smooth piece the equilibrium lies in.
+    rhs = eq.rhs if eq.rhs and not model.simplex else work.rhs
+    J = sympy.Matrix(rhs).jacobian(states).xreplace(point)
     return J.applyfunc(_simplify_entry), tuple(states)
 
 
@@ -199,14 +256,18 @@ def _factor_conditions(poly: Any, time: str) -> tuple[list[Any], list[Any] | Non
     """Conditions for the roots of one factor of a characteristic polynomial, and its roots."""
     coeffs = coefficients(poly, LAMBDA)
     lead = coeffs[0]
-    monic = [sympy.cancel(c / lead) for c in coeffs]
+    monic = [monic_coefficient(c, lead) for c in coeffs]
     n = len(monic) - 1
     roots: list[Any] | None = None
     if n == 1:
         roots = [-monic[1]]
     elif n == 2:
         tr, det = -monic[1], monic[2]
-        disc = sympy.factor(tr**2 - 4 * det) if expression_size(tr**2 - 4 * det) < 400 else tr**2 - 4 * det
+        disc = (
+            sympy.factor(tr**2 - 4 * det)
+            if expression_size(tr**2 - 4 * det) < 400
+            else tr**2 - 4 * det
+        )
         roots = [(tr - sympy.sqrt(disc)) / 2, (tr + sympy.sqrt(disc)) / 2]
     if n == 1 and roots is not None:
         return _eigen_conditions(roots[0], time), roots
@@ -216,9 +277,12 @@ def _factor_conditions(poly: Any, time: str) -> tuple[list[Any], list[Any] | Non
 
 
 def _planar_type(J: Any, domains: Any) -> dict[str, Any]:
-    T = sympy.cancel(J.trace())
-    D = sympy.cancel(J.det())
-    disc = sympy.expand(T**2 - 4 * D)
+    T = J[0, 0] + J[1, 1]
+    D = J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
+    small = expression_size(D, _SIMPLIFY_LIMIT) <= _SIMPLIFY_LIMIT
+    if small:
+        T, D = sympy.cancel(T), sympy.cancel(D)
+    disc = sympy.expand(T**2 - 4 * D) if small else T**2 - 4 * D
     types = {
         # det < 0: real eigenvalues of opposite signs.
         "saddle": sympy.Lt(D, 0),
@@ -296,8 +360,10 @@ def stability(model: Model, eq: Equilibrium, *, timeout: float | None = None) ->
             roots: list[Any] | None = [lam]
             poly = LAMBDA - lam
         else:
-            poly = B.charpoly(LAMBDA).as_expr()
-            factored = sympy.factor_list(poly, LAMBDA) if expression_size(poly) < 400 else (1, [(poly, 1)])
+            poly = characteristic_polynomial(B)
+            factored = (
+                sympy.factor_list(poly, LAMBDA) if expression_size(poly) < 400 else (1, [(poly, 1)])
+            )
             conds, roots = [], []
             for fac, mult in factored[1]:
                 if not fac.has(LAMBDA):

@@ -193,7 +193,13 @@ def threshold(
                 continue
             seen.add(v)
             solutions.append(ThresholdSolution(value=v, source=rel))
-    solutions.sort(key=lambda s: (bool(s.value.free_symbols), float(s.value) if not s.value.free_symbols else 0.0, str(s.value)))
+    solutions.sort(
+        key=lambda s: (
+            bool(s.value.free_symbols),
+            float(s.value) if not s.value.free_symbols else 0.0,
+            str(s.value),
+        )
+    )
     return Threshold(
         parameter=sym,
         solutions=tuple(solutions),

@@ -76,8 +76,7 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.polys.fields import field as frac_field
-from sympy.polys.polyerrors import PolynomialError
+import sympy.polys.rings
 
 from incentive_geometry.errors import ModelError, SymbolicTimeout
 
@@ -100,6 +99,10 @@ DEFAULT_SIZE_LIMIT = 2000
 
 #: Largest dimension for which a closed form is attempted (cofactor expansion of minors).
 _MAX_CLOSED_DIMENSION = 5
+
+#: Largest dense size (product of ``degree + 1`` over the variables) of a fraction whose gcd
+#: is cancelled; larger fractions stay uncancelled (sympy's multivariate gcd is too slow there).
+_GCD_LIMIT = 20000
 
 #: Relative tolerance under which a numerical coefficient counts as zero (degenerate).
 DEFAULT_TOL = 1e-9
@@ -248,6 +251,141 @@ class _NotCritical(Exception):
 # --------------------------------------------------------------------------------------------
 
 
+class _Field:
+    """``Q(gens)`` with guarded arithmetic: the elements are :class:`_F`.
+
+    sympy's own rational-function field cancels a gcd after every operation, and its
+    multivariate gcd (heuristic or modular) can take minutes on polynomials of a few dozen
+    terms in six or seven parameters of high degree. Here a gcd is only attempted when the
+    dense size of the pair (the product of ``degree + 1`` over the variables) is at most
+    ``gcd_limit``; past it the fraction is kept uncancelled, which is still exact. Products
+    whose term count would pass ``limit**2 / 4`` and results past ``limit`` terms give up.
+    """
+
+    def __init__(self, gens: Sequence[Any], limit: int, budget: Budget) -> None:
+        self.ring, *_ = sympy.polys.rings.ring(list(gens), sympy.QQ)
+        self.limit = limit
+        self.budget = budget
+        self.gcd_limit = _GCD_LIMIT
+        self.zero = _F(self, self.ring.zero, self.ring.one)
+        self.one = _F(self, self.ring.one, self.ring.one)
+        self.gens = [_F(self, g, self.ring.one) for g in self.ring.gens]
+
+    def __call__(self, value: Any) -> _F:
+        if isinstance(value, _F):
+            return value
+        if isinstance(value, sympy.polys.rings.PolyElement):
+            return _F(self, value, self.ring.one)
+        return _F(self, self.ring(sympy.QQ.convert(value)), self.ring.one)
+
+    def product(self, a: Any, b: Any) -> Any:
+        if len(a) * len(b) > self.limit * self.limit // 4:
+            raise _GiveUp(f"a product of {len(a)} by {len(b)} terms (size_limit={self.limit})")
+        return a * b
+
+    def make(self, num: Any, den: Any) -> _F:
+        """``num / den`` in lowest terms when the gcd is affordable."""
+        if not den:
+            raise ZeroDivisionError("zero denominator in the closed form")
+        if not num:
+            return self.zero
+        if den.is_ground:
+            return _F(self, num.mul_ground(1 / den.LC), self.ring.one)
+        if not num.is_ground:
+            degs = [max(a, b) for a, b in zip(num.degrees(), den.degrees(), strict=True)]
+            if math.prod(d + 1 for d in degs) <= self.gcd_limit:
+                num, den = num.cancel(den)
+        if len(num) + len(den) > self.limit:
+            raise _GiveUp(
+                f"an intermediate expression has {len(num) + len(den)} terms "
+                f"(size_limit={self.limit})"
+            )
+        self.budget.check("closed-form normal-form coefficient")
+        return _F(self, num, den)
+
+
+class _F:
+    """An element ``numer / denom`` of :class:`_Field` (not necessarily in lowest terms)."""
+
+    __slots__ = ("denom", "field", "numer")
+
+    def __init__(self, field: _Field, numer: Any, denom: Any) -> None:
+        self.field = field
+        self.numer = numer
+        self.denom = denom
+
+    def _lift(self, other: Any) -> _F:
+        return other if isinstance(other, _F) else self.field(other)
+
+    def __bool__(self) -> bool:
+        return bool(self.numer)
+
+    def __eq__(self, other: object) -> bool:
+        o = self._lift(other)
+        if not o.numer:
+            return not self.numer
+        if self.denom == o.denom:
+            return bool(self.numer == o.numer)
+        return bool(self.numer * o.denom == o.numer * self.denom)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __neg__(self) -> _F:
+        return _F(self.field, -self.numer, self.denom)
+
+    def __add__(self, other: Any) -> _F:
+        o = self._lift(other)
+        if not o.numer:
+            return self
+        if not self.numer:
+            return o
+        K = self.field
+        if self.denom == o.denom:
+            return K.make(self.numer + o.numer, self.denom)
+        return K.make(
+            K.product(self.numer, o.denom) + K.product(o.numer, self.denom),
+            K.product(self.denom, o.denom),
+        )
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> _F:
+        return self + (-self._lift(other))
+
+    def __rsub__(self, other: Any) -> _F:
+        return self._lift(other) + (-self)
+
+    def __mul__(self, other: Any) -> _F:
+        o = self._lift(other)
+        if not self.numer or not o.numer:
+            return self.field.zero
+        K = self.field
+        return K.make(K.product(self.numer, o.numer), K.product(self.denom, o.denom))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> _F:
+        o = self._lift(other)
+        if not o.numer:
+            raise ZeroDivisionError("division by zero in the closed form")
+        K = self.field
+        return K.make(K.product(self.numer, o.denom), K.product(self.denom, o.numer))
+
+    def __rtruediv__(self, other: Any) -> _F:
+        return self._lift(other) / self
+
+    def __pow__(self, k: int) -> _F:
+        if k < 0:
+            return self.field.one / (self**-k)
+        out = self.field.one
+        for _ in range(k):
+            out = out * self
+        return out
+
+    def as_expr(self) -> Any:
+        return self.numer.as_expr() / self.denom.as_expr()
+
+
 class _Context:
     """The field ``K`` of the closed form, its square-root generators, and the size guard.
 
@@ -272,7 +410,7 @@ class _Context:
         gens = [*plain, *rad_dummies]
         if not gens:
             gens = [sympy.Dummy("unused")]
-        self.K, *_ = frac_field(gens, sympy.QQ)
+        self.K = _Field(gens, limit, budget)
         self.gens = gens
         self.rad_index = [gens.index(d) for d in rad_dummies]
         self.plain = set(plain)
@@ -320,10 +458,33 @@ class _Context:
         return expr.xreplace(subs) if subs else expr
 
     def _convert(self, expr: Any, check: bool = True) -> Any:
+        """A sympy expression in the generators as an element of K (guarded arithmetic)."""
+        K = self.K
+        index = {g: k for k, g in enumerate(self.gens)}
+
+        def walk(e: Any) -> _F:
+            if e.is_Rational:
+                return K(sympy.QQ(int(e.p), int(e.q)))
+            if e.is_Symbol and e in index:
+                return K.gens[index[e]]
+            if e.is_Add:
+                acc = K.zero
+                for a in e.args:
+                    acc = acc + walk(a)
+                return acc
+            if e.is_Mul:
+                acc = K.one
+                for a in e.args:
+                    acc = acc * walk(a)
+                return acc
+            if e.is_Pow and e.exp.is_Integer:
+                return walk(e.base) ** int(e.exp)
+            raise _GiveUp(f"`{e}` is not a rational function of the parameters and atoms")
+
         try:
-            out = self.K.from_expr(expr)
-        except (PolynomialError, ValueError, TypeError, ZeroDivisionError) as err:
-            raise _GiveUp(f"`{expr}` is not a rational function of its atoms ({err})") from err
+            out = walk(sympy.sympify(expr, strict=True))
+        except ZeroDivisionError as err:
+            raise _GiveUp(f"`{expr}` divides by zero") from err
         if check:
             self.guard(out)
         return out
@@ -361,7 +522,7 @@ class _Context:
         def flip(poly: Any) -> Any:
             return poly.ring.from_dict({m: c * (-1) ** m[j] for m, c in poly.terms()})
 
-        return self.K(flip(f.numer)) / self.K(flip(f.denom))
+        return _F(self.K, flip(f.numer), flip(f.denom))
 
     def _degrees(self, poly: Any) -> list[int]:
         """The degree of `poly` in each square-root generator."""
@@ -393,7 +554,7 @@ class _Context:
         return out
 
     def is_zero(self, f: Any) -> bool:
-        return bool(f == 0) or bool(self._reduce_poly(f.numer) == 0)
+        return not f.numer or not self._reduce_poly(f.numer).numer
 
     def to_expr(self, f: Any) -> Any:
         return f.as_expr().xreplace(self.back)
@@ -703,15 +864,28 @@ def _closed_form(
 
 
 def _char_poly(A: list[list[Any]], ctx: _Context) -> list[Any]:
-    """Coefficients of det(lambda I - A) over K, lowest degree first."""
-    from sympy.polys.matrices import DomainMatrix
+    """Coefficients of det(lambda I - A) over K, lowest degree first (Faddeev-LeVerrier).
 
-    Kd = sympy.QQ.frac_field(*ctx.gens)  # the same field as a domain
-    dm = DomainMatrix([[Kd.convert(e) for e in row] for row in A], (len(A), len(A)), Kd)
-    p = list(reversed(dm.charpoly()))
-    for c in p:
-        ctx.guard(c)
-    return p
+    ``M_1 = I``, ``c_{n-k} = -tr(A M_k) / k``, ``M_{k+1} = A M_k + c_{n-k} I``: only
+    products, sums and divisions by integers, so every step goes through the size guard.
+    """
+    K = ctx.K
+    n = len(A)
+    coeffs = [K.zero] * (n + 1)
+    coeffs[n] = K.one
+    M = [[K.one if i == j else K.zero for j in range(n)] for i in range(n)]
+    for k in range(1, n + 1):
+        AM = [
+            [
+                sum((A[i][t] * M[t][j] for t in range(n) if A[i][t] and M[t][j]), K.zero)
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+        c = sum((AM[i][i] for i in range(n)), K.zero) * K(sympy.QQ(-1, k))
+        coeffs[n - k] = ctx.reduce(c)
+        M = [[AM[i][j] + (c if i == j else K.zero) for j in range(n)] for i in range(n)]
+    return coeffs
 
 
 def _closed_form_in(kind: str, ctx: _Context, forms: _Forms, budget: Budget) -> Any:
@@ -863,8 +1037,8 @@ def _as_expression(ctx: _Context, f: Any) -> Any:
     if ctx.is_zero(f):
         return sympy.Integer(0)
     num, den = f.numer, f.denom
-    small = len(num) + len(den) <= 80
-    if small:
+    dense = math.prod(max(a, b) + 1 for a, b in zip(num.degrees(), den.degrees(), strict=True))
+    if len(num) + len(den) <= 80 and dense <= _GCD_LIMIT:
         nexpr = sympy.factor(num.as_expr())
         dexpr = sympy.factor(den.as_expr())
     else:

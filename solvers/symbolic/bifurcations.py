@@ -53,7 +53,7 @@ import sympy
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
-from .budget import Budget
+from .budget import Budget, run_bounded
 from .conditions import (
     ZeroTest,
     domain_map,
@@ -485,15 +485,20 @@ def bifurcations(
         raise ModelError(
             f"`eq` must be an Equilibrium from ig.equilibria, got {eq!r:.60} ({type(eq).__name__})"
         )
-    budget = Budget(timeout, what=f"bifurcations in `{model.name}`")
+    return run_bounded(
+        _bifurcations, model, eq, timeout=timeout, what=f"bifurcations in `{model.name}`"
+    )
+
+
+def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[BifurcationCondition]:
     domains = domain_map(model)
     zero = ZeroTest(domains)
     work = working_model(model)
-    J, _ = jacobian_at(model, eq)
     budget.check("the Jacobian")
-    critical = 0 if model.time == "continuous" else 1
-    found = _all_equilibria(model)
+    J, _ = jacobian_at(model, eq)
+    critical = sympy.Integer(0 if model.time == "continuous" else 1)
     budget.check("the other equilibria")
+    found = _all_equilibria(model)
     probe = _Probe(work, eq, J, critical, found)
 
     out: list[BifurcationCondition] = []
@@ -532,7 +537,7 @@ def bifurcations(
     # -- eigenvalue -1 (maps): flip ----------------------------------------------------------
     if model.time == "discrete":
         for poly in polys:
-            for g in _zero_factors(_expand_small(poly.xreplace({LAMBDA: -1})), model):
+            for g in _zero_factors(_expand_small(poly.xreplace({LAMBDA: sympy.Integer(-1)})), model):
                 budget.check(f"the flip candidate {g} = 0")
                 cond = normalize_relation(sympy.Eq(g, 0), domains)
                 for extra in _criticality("flip", g, model, work, eq, probe, budget):
@@ -601,9 +606,8 @@ def _criticality(
         point = {s: strict(eq.point[s]).xreplace(sol) for s in states}
         on_rhs = [strict(f).xreplace(sol) for f in rhs]
         values = _values_on(g, sol, probe)
-        remaining = None
-        if budget.timeout is not None:
-            remaining = max(budget.timeout - budget.elapsed(), 0.5)
+        left = budget.remaining()
+        remaining = None if left is None else max(left, 0.5)
         try:
             coef = compute(on_rhs, states, point, values=values, timeout=remaining)
         except (ValueError, ZeroDivisionError, TypeError) as err:

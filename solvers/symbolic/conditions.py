@@ -87,7 +87,7 @@ def expression_size(expr: Any, limit: int = 10**9) -> int:
     5
     """
     count = 0
-    stack = [expr]
+    stack = [strict(expr)]
     while stack and count <= limit:
         node = stack.pop()
         count += 1

@@ -51,7 +51,7 @@ import sympy
 from incentive_geometry.errors import ModelError, SymbolicTimeout
 from incentive_geometry.model import Domain, Model
 
-from .budget import Budget
+from .budget import Budget, run_bounded
 from .conditions import (
     ZeroTest,
     definition_conditions,
@@ -226,6 +226,8 @@ class _Solver:
         # (values, free states, case steps, piece index, roots with their realness).
         self.leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str, int, list[Any]]] = []
         self.piece = 0  # index of the piece combination being solved (Piecewise models)
+        self.pieces: list[_Piece] = []
+        self.snapshot: list[Equilibrium] = []
         self.incomplete: list[str] = []
         self._split_cache: dict[Any, list[Any]] = {}
         self.cases = 0
@@ -587,6 +589,21 @@ class _Solver:
             out.append(current)
         return out
 
+    def _offer(self, leaf: tuple[dict[Any, Any], tuple[Any, ...], str, int, list[Any]]) -> None:
+        """Hand the points found so far to a parent process (kept if the budget runs out)."""
+        if self.budget.timeout is None or not self.pieces:
+            return
+        subs, free, case, k, real = leaf
+        point = {s: strict(subs.get(s, s)) for s in self.model.states}
+        piece = self.pieces[k]
+        exists = _existence(
+            self.model, point, self.domains, defined=piece.defined, real=real, simplify=False
+        )
+        self.snapshot.append(
+            Equilibrium(point=point, exists=exists, case=case, free=free, rhs=piece.rhs)
+        )
+        self.budget.offer(tuple(self.snapshot))
+
     # -- the search ------------------------------------------------------------------------
     def run(self, eqs: list[Any], unknowns: list[Any]) -> None:
         stack: list[_Case] = [_Case(list(eqs), {}, list(unknowns), [], [])]
@@ -625,6 +642,7 @@ class _Solver:
                         case.real,
                     )
                 )
+                self._offer(self.leaves[-1])
                 continue
             if not case.unknowns:
                 continue
@@ -1104,9 +1122,37 @@ def equilibria(
             f"`model` must be an incentive_geometry Model, got {model!r:.60} "
             f"({type(model).__name__}); build one with Model.from_equations or load_model"
         )
-    budget = Budget(timeout, what=f"equilibria of `{model.name}`")
+    return run_bounded(
+        _equilibria,
+        model,
+        timeout=timeout,
+        what=f"equilibria of `{model.name}`",
+        partial=partial,
+        partial_result=_stopped_set(model, timeout) if partial else None,
+    )
+
+
+def _stopped_set(model: Model, timeout: float | None) -> Any:
+    """What a stopped computation returns when partial results were asked for."""
+
+    def build(found: Any, step: str) -> EquilibriumSet:
+        return EquilibriumSet(
+            tuple(found or ()),
+            complete=False,
+            model=model,
+            message=(
+                f"stopped at the time budget ({timeout} s) during {step or 'the first step'}; "
+                "the points found so far are listed with unsimplified existence conditions"
+            ),
+        )
+
+    return build
+
+
+def _equilibria(model: Model, *, budget: Budget, partial: bool) -> EquilibriumSet:
     solver = _Solver(model, budget, partial)
     pieces, note = _pieces(model)
+    solver.pieces = pieces
     if note:
         solver.incomplete.append(note)
     try:
@@ -1123,7 +1169,7 @@ def equilibria(
         if not partial:
             raise
         solver.incomplete.append(
-            f"stopped at the time budget ({timeout} s); existence conditions of the points "
+            f"stopped at the time budget ({budget.timeout} s); existence conditions of the points "
             "found are not simplified"
         )
         items = []

@@ -30,7 +30,7 @@ import sympy
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
-from .budget import Budget
+from .budget import Budget, run_bounded
 from .conditions import ZeroTest, domain_map, expression_size, simplify_condition
 from .equilibria import Equilibrium
 from .hurwitz import coefficients, hurwitz_conditions, monic_coefficient, schur_cohn_conditions
@@ -341,11 +341,14 @@ def stability(model: Model, eq: Equilibrium, *, timeout: float | None = None) ->
             f"`eq` gives no value for state(s) {', '.join(f'`{s}`' for s in missing)} of model "
             f"`{model.name}`; pass an equilibrium of this model"
         )
-    budget = Budget(timeout, what=f"stability in `{model.name}`")
+    return run_bounded(_stability, model, eq, timeout=timeout, what=f"stability in `{model.name}`")
+
+
+def _stability(model: Model, eq: Equilibrium, *, budget: Budget) -> Stability:
     domains = domain_map(model)
     zero = ZeroTest(domains)
-    J, states = jacobian_at(model, eq)
     budget.check("the Jacobian")
+    J, states = jacobian_at(model, eq)
     blocks = diagonal_blocks(J, zero)
     conditions: list[Any] = []
     block_conditions: list[Any] = []

@@ -25,7 +25,7 @@ import sympy
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
-from .budget import Budget
+from .budget import Budget, run_bounded
 from .conditions import domain_map, expression_size, generic_sign
 from .equilibria import Equilibrium
 from .stability import stability
@@ -160,9 +160,20 @@ def threshold(
     if not isinstance(parameter, str):
         raise ModelError(f"`parameter` must be a parameter name (str), got {parameter!r:.60}")
     p = model.parameter(parameter)
+    return run_bounded(
+        _threshold,
+        model,
+        eq,
+        p,
+        timeout=timeout,
+        what=f"threshold in `{parameter}` for `{model.name}`",
+    )
+
+
+def _threshold(model: Model, eq: Equilibrium, p: Any, *, budget: Budget) -> Threshold:
+    parameter = p.name
     sym = p.symbol
-    budget = Budget(timeout, what=f"threshold in `{parameter}` for `{model.name}`")
-    st = stability(model, eq, timeout=timeout)
+    st = stability(model, eq)  # nested: runs here, within this budget
     domains = domain_map(model)
     solutions: list[ThresholdSolution] = []
     seen: set[Any] = set()

@@ -17,7 +17,7 @@ adjoint eigenvectors normalized by ``<q, q> = 1`` and ``<p, q> = 1``:
   Bautin point (degenerate). For the normal form ``x' = mu x - omega y + s x (x^2 + y^2)``,
   ``y' = omega x + mu y + s y (x^2 + y^2)`` it gives ``l1 = 2 s / omega``: the factor 2 is the
   price of ``<q, q> = 1`` (with ``z = x + i y``, i.e. ``<q, q> = 1/2``, one gets ``s / omega``),
-  and ``l1 = 2 a / omega`` with ``a`` the coefficient of Guckenheimer and Holmes (3.4.11). Only
+  and ``l1 = 2 a / omega`` with ``a`` the coefficient of Guckenheimer and Holmes (sec. 3.4). Only
   the sign is invariant under the choice of ``q``.
 * **Flip** (maps), ``A q = -q``, ``A^T p = -p``::
 
@@ -37,15 +37,18 @@ adjoint eigenvectors normalized by ``<q, q> = 1`` and ``<p, q> = 1``:
   ``z -> e^{i theta} z (1 + s |z|^2)`` in real coordinates it gives ``d = 2 s``.
 
 The coefficients are computed in closed form when that stays small: the derivatives at the
-point become elements of the field of rational functions in the parameters (square roots and
-other non-rational atoms become extra generators, each square root reduced by its square),
-the critical eigenvalue is found exactly (``omega^2`` or ``cos theta`` as the root of a gcd),
-and all complex arithmetic is done over that field with ``omega`` and ``i`` as algebraic
-generators; every intermediate size is checked against ``size_limit`` *before* the next
-operation, so a closed form that would blow up is abandoned early instead of hanging in
-``expand`` or ``simplify``. When the closed form is abandoned (or as a cross-check) the
-coefficient is evaluated numerically at the parameter ``values`` given, with numerical
-eigenvectors, and the result says so in ``origin``.
+point become rational functions of the parameters (each square root ``sqrt(R)`` an extra
+generator reduced by ``s^2 = R`` after every product, other non-rational atoms such as
+``exp(a)`` free generators), the critical eigenvalue is found exactly (``omega^2`` or
+``cos theta`` as the root of a gcd of two polynomials), and the complex arithmetic is done
+with ``omega`` and ``i`` as algebraic generators. sympy's ``expand``, ``simplify`` and its
+multivariate gcd are what made these computations hang; here every product is size-checked
+*before* it is formed, a gcd is only cancelled when it is cheap (dense size at most
+``_GCD_LIMIT``; an uncancelled fraction is still exact), and past ``size_limit`` terms or the
+``timeout`` the closed form is abandoned. Then (and, as a cross-check, also next to a closed
+form) the coefficient is evaluated numerically at the parameter ``values`` given, with
+numerical eigenvectors; ``origin`` says which route produced the value and at which
+parameter values. A closed form that disagrees with the numbers is discarded, not returned.
 
 References
 ----------
@@ -618,6 +621,10 @@ class _Alg:
 
     def inv(self, x: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
         # 1/(P + Q i) = (P - Q i)/(P^2 + Q^2); 1/(n0 + n1 w) = (n0 - n1 w)/(n0^2 - n1^2 u0)
+        if not x[1] and not x[2] and not x[3]:
+            if self.ctx.is_zero(x[0]):
+                raise _GiveUp("a pivot of the closed form vanishes (dependent square roots?)")
+            return self.real(self.ctx.reduce(self.ctx.K.one / x[0]))  # the common, real case
         n = self.add(self.mul(x, self.conj(x)), self.zero)
         n0, n1 = n[0], n[1]
         if self.u0 is None:
@@ -924,7 +931,7 @@ def _closed_form_in(kind: str, ctx: _Context, forms: _Forms, budget: Budget) -> 
                     raise _NotCritical(f"a strong resonance {name} (cos theta = {value})")
             u0 = ctx.reduce(1 - c0 * c0)
         u0_expr = ctx.to_expr(u0)
-        sign = u0_expr.is_positive
+        sign = u0_expr.is_positive if expression_size(u0_expr, 3000) <= 3000 else None
         if sign is False:
             raise _NotCritical(
                 "the critical pair is real (omega^2 = "
@@ -935,7 +942,7 @@ def _closed_form_in(kind: str, ctx: _Context, forms: _Forms, budget: Budget) -> 
         # A perfect square u0 = g^2 makes w = |g| an element of K (no generator needed).
         alg = _Alg(ctx, u0)
         w = (K.zero, K.one, K.zero, K.zero)
-        g = _square_root(u0_expr, ctx)
+        g = _square_root(u0_expr, u0, ctx)
         if g is not None:
             alg = _Alg(ctx, None)
             w = alg.real(ctx._convert(g))
@@ -1018,10 +1025,12 @@ def _closed_form_in(kind: str, ctx: _Context, forms: _Forms, budget: Budget) -> 
     return expr * sign_factor
 
 
-def _square_root(u0: Any, ctx: _Context) -> Any:
+def _square_root(u0: Any, element: Any, ctx: _Context) -> Any:
     """``g`` with ``g^2 = u0``, a rational function of the plain generators, or None."""
     if expression_size(u0, 400) >= 400 or not u0.free_symbols <= ctx.plain:
         return None
+    if _dense_size(element) > _GCD_LIMIT:
+        return None  # factoring would cost as much as the gcds we avoid
     if u0.atoms(sympy.Function) or any(not p.exp.is_Integer for p in u0.atoms(sympy.Pow)):
         return None
     root = sympy.sqrt(sympy.factor(u0))
@@ -1032,13 +1041,18 @@ def _square_root(u0: Any, ctx: _Context) -> Any:
     return root
 
 
+def _dense_size(f: Any) -> int:
+    """Product of ``degree + 1`` over the variables of a fraction (a cost measure)."""
+    num, den = f.numer, f.denom
+    return math.prod(max(a, b) + 1 for a, b in zip(num.degrees(), den.degrees(), strict=True))
+
+
 def _as_expression(ctx: _Context, f: Any) -> Any:
     """A K element as a sympy expression, factored when small."""
     if ctx.is_zero(f):
         return sympy.Integer(0)
     num, den = f.numer, f.denom
-    dense = math.prod(max(a, b) + 1 for a, b in zip(num.degrees(), den.degrees(), strict=True))
-    if len(num) + len(den) <= 80 and dense <= _GCD_LIMIT:
+    if len(num) + len(den) <= 80 and _dense_size(f) <= _GCD_LIMIT:
         nexpr = sympy.factor(num.as_expr())
         dexpr = sympy.factor(den.as_expr())
     else:
@@ -1149,6 +1163,8 @@ def _numeric(
         lam = 1j * omega
         if np.min(np.abs(ev)) < _ON_SET_TOL * scale_a:
             raise _NotCritical("a zero eigenvalue as well (a zero-Hopf point)")
+        if np.min(np.abs(ev - 2j * omega)) < _ON_SET_TOL * scale_a:
+            raise _NotCritical("an eigenvalue 2 i omega as well (a 1:2 resonant double Hopf)")
     else:
         if upper.size == 0:
             raise _NotCritical(f"no complex pair (eigenvalues {np.round(ev, 6).tolist()})")
@@ -1161,6 +1177,9 @@ def _numeric(
         for k in (1, 2, 3, 4):
             if abs(lam**k - 1) < _ON_SET_TOL:
                 raise _NotCritical(f"a strong resonance 1:{k} (e^(i theta) = {lam:.6g})")
+        for mu, what in ((1.0, "1"), (lam**2, "e^(2 i theta)")):
+            if np.min(np.abs(ev - mu)) < _ON_SET_TOL * scale_a:
+                raise _NotCritical(f"an eigenvalue {what} as well (a resonance)")
     q = V[:, idx] / np.linalg.norm(V[:, idx])
     jdx = int(np.argmin(np.abs(evt - np.conj(lam))))
     p = W[:, jdx]
@@ -1204,9 +1223,17 @@ def _check_input(rhs: Sequence[Any], states: Sequence[Any], point: Mapping[Any, 
         raise ModelError(f"`point` has no value for the states {missing}; give every state")
 
 
+def _show(v: Any) -> str:
+    """A parameter value for `origin`: floats in short form, exact numbers as they are."""
+    return f"{float(v):.12g}" if isinstance(v, sympy.Float) else str(v)
+
+
 def _sign_of(expr: Any) -> int | None:
+    """The sign of a closed form from the assumptions on its symbols, or None."""
     if expr == 0:
         return 0
+    if expression_size(expr, 3000) > 3000:
+        return None
     if expr.is_positive:
         return 1
     if expr.is_negative:
@@ -1265,7 +1292,7 @@ def _coefficient(
             raise ModelError(
                 f"a singular matrix in the {kind} coefficient at `values`: {err}"
             ) from err
-    at = ", ".join(f"{s}={vals[s]}" for s in sorted(vals, key=str))
+    at = ", ".join(f"{s}={_show(vals[s])}" for s in sorted(vals, key=str))
 
     if closed is not None and numeric is not None:
         # Cross-check: a closed form that disagrees with the numbers is not returned.

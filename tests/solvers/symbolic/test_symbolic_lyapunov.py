@@ -1,6 +1,6 @@
 """Normal-form coefficients (Hopf l1, flip, Neimark-Sacker) against values not derived here.
 
-Independent references used: the planar normal form; the Guckenheimer-Holmes formula (3.4.11)
+Independent references used: the planar normal form; the Guckenheimer-Holmes formula (sec. 3.4)
 for planar systems in canonical linear form; centre-manifold reductions done by hand; the
 logistic map's 2-cycle in closed form; the literature signs (Lorenz subcritical, Brusselator
 and Sel'kov supercritical, FitzHugh-Nagumo at the standard parameters subcritical); and
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
-from scipy.integrate import solve_ivp
+from scipy.integrate import solve_bvp, solve_ivp
 
 from incentive_geometry.errors import ModelError, SymbolicTimeout
 from incentive_geometry.solvers.symbolic.lyapunov import (
@@ -101,7 +101,7 @@ def test_bautin_normal_form_degenerate_exactly_and_numerically() -> None:
 
 
 def _guckenheimer_holmes_l1(fx: Any, fy: Any, omega: Any) -> Any:
-    """``2 a / omega`` with ``a`` of Guckenheimer-Holmes (3.4.11), for x' = -w y + f, y' = w x + g."""
+    """``2 a / omega`` with ``a`` of Guckenheimer-Holmes (sec. 3.4), for x' = -w y + f, y' = w x + g."""
 
     def d(e: Any, *v: Any) -> Any:
         return sympy.diff(e, *v).subs(ORIGIN2)
@@ -216,6 +216,10 @@ def test_selkov_supercritical_against_simulation() -> None:
     assert c.numeric_sign == -1 and c.numeric_value is not None
     if c.closed_form:  # the closed form is small here; its value at b = 0.6 is the number
         assert float(c.value.xreplace({b: 0.6})) == pytest.approx(c.numeric_value, rel=1e-9)
+    if c.closed_form:
+        # Strogatz 7.3: a stable limit cycle wherever the equilibrium is unstable (0 < b < 1
+        # on this branch): the closed form is negative all along the curve.
+        assert all(float(c.value.xreplace({b: v})) < 0 for v in np.linspace(0.02, 0.98, 25))
     l1 = c.numeric_value
     # Just past the Hopf curve (a slightly below a_H, trace > 0): a small stable cycle.
     av = float(vals["a"]) - 0.004
@@ -331,6 +335,74 @@ def test_lorenz_hopf_is_subcritical() -> None:
         assert num.value == pytest.approx(l1(sg, be), rel=1e-7)
 
 
+def test_lorenz_unstable_cycle_matches_l1() -> None:
+    # Just below r_H the equilibrium is stable and surrounded by the small unstable cycle of
+    # the subcritical Hopf point. Found by collocation (scipy's solve_bvp, started 30% off
+    # the predicted size), its RMS distance from the equilibrium matches -2 alpha/(omega l1).
+    rhs, point, sigma, beta = _lorenz()
+    l1 = hopf_coefficient(rhs, (x, y, z), point, values={sigma: 10, beta: R(8, 3)}).numeric_value
+    assert l1 is not None and l1 > 0
+    sg, be = 10.0, 8 / 3
+    r = sg * (sg + be + 3) / (sg - be - 1) - 0.02
+    xe = np.sqrt(be * (r - 1))
+    center = np.array([xe, xe, r - 1])
+    jac = np.array([[-sg, sg, 0], [1.0, -1, -xe], [xe, xe, -be]])
+    lam, V = np.linalg.eig(jac)
+    k = int(np.argmax(lam.imag))
+    alpha, omega = lam[k].real, lam[k].imag
+    assert alpha < 0
+    q = V[:, k] / np.linalg.norm(V[:, k])
+    predicted = np.sqrt(-2 * alpha / (omega * l1))
+    t = np.linspace(0, 1, 200)
+    zc = 1.3 * 1j * predicted / np.sqrt(2) * np.conj(q[0]) / abs(q[0])  # starts at x = x*
+    guess = center[:, None] + 2 * np.real(zc * q[:, None] * np.exp(2j * np.pi * t)[None, :])
+
+    def f(_: Any, u: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return p[0] * np.array(
+            [sg * (u[1] - u[0]), r * u[0] - u[1] - u[0] * u[2], u[0] * u[1] - be * u[2]]
+        )
+
+    def bc(ua: np.ndarray, ub: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.array([*(ua - ub), ua[0] - center[0]])
+
+    sol = solve_bvp(f, bc, t, guess, p=[2 * np.pi / omega], tol=1e-8, max_nodes=20000)
+    assert sol.status == 0
+    u = sol.sol(np.linspace(0, 1, 2001)[:-1])
+    rms = float(np.sqrt(np.mean(np.sum((u - center[:, None]) ** 2, axis=0))))
+    assert rms == pytest.approx(predicted, rel=0.01)
+
+
+def test_predator_prey_with_harvesting_six_parameters() -> None:
+    # Rosenzweig-MacArthur with constant harvesting, r solved from trace = 0: the closed form
+    # in six parameters is abandoned within the size guard; the numerical value at the given
+    # parameters equals the exact closed form of the same system with those numbers put in.
+    r, K, a, h, e, m, H = sympy.symbols("r K a h e m H", positive=True)
+    fx = r * x * (1 - x / K) - a * x * y / (1 + a * h * x) - H
+    fy = e * a * x * y / (1 + a * h * x) - m * y
+    xs = m / (a * (e - m * h))
+    (ys,) = sympy.solve(fx.subs(x, xs), y)
+    jac = sympy.Matrix([fx, fy]).jacobian([x, y]).subs({x: xs, y: ys})
+    (r_h,) = sympy.solve(sympy.numer(sympy.together(jac.trace())), r)
+    rhs = [fx.subs(r, r_h), fy.subs(r, r_h)]
+    point = {x: xs, y: ys.subs(r, r_h)}
+    vals = {K: R(673, 100), a: R(117, 100), h: R(7, 50), e: R(31, 100), m: R(21, 50), H: R(9, 50)}
+    assert float(r_h.subs(vals)) > 0 and float(point[y].subs(vals)) > 0
+    c = hopf_coefficient(rhs, (x, y), point, values={k: float(v) for k, v in vals.items()})
+    exact = hopf_coefficient(
+        [g.subs(vals) for g in rhs], (x, y), {s: v.subs(vals) for s, v in point.items()}
+    )
+    assert exact.closed_form and exact.sign == -1
+    assert c.numeric_value == pytest.approx(float(exact.value), rel=1e-8)
+    assert c.numeric_sign == -1
+
+
+def test_timeout_falls_back_to_the_numerical_route() -> None:
+    rhs, point, sigma, beta = _lorenz()
+    c = hopf_coefficient(rhs, (x, y, z), point, values={sigma: 10, beta: R(8, 3)}, timeout=1e-6)
+    assert not c.closed_form and "time budget" in c.origin and c.sign == 1
+    assert c.origin.startswith("numerical, at beta=8/3, sigma=10")
+
+
 @pytest.mark.parametrize("lam3", [R(12, 25), R(-12, 25), 0.48])
 def test_planar_hopf_coupled_to_a_third_direction(lam3: Any) -> None:
     # x' = -y + x z, y' = x + y z, z' = lam3 z + x^2 + y^2. Centre manifold z = k r^2 with
@@ -343,6 +415,21 @@ def test_planar_hopf_coupled_to_a_third_direction(lam3: Any) -> None:
     assert c.closed_form and c.value == expected
     num = hopf_coefficient(rhs, (x, y, z), {x: 0, y: 0, z: 0}, values={}, size_limit=1)
     assert num.value == pytest.approx(float(expected))
+
+
+def test_four_dimensional_hopf_with_an_unstable_and_a_stable_direction() -> None:
+    # The issue's spectrum: +-1.52 i, 0.48, -1.01. x1' = -w x2 + x1 (x3 + x4), x2' likewise,
+    # x3' = 0.48 x3 + r^2, x4' = -1.01 x4 + r^2 (r^2 = x1^2 + x2^2). Centre manifold
+    # x3 = -r^2/0.48, x4 = r^2/1.01, so s = -1/0.48 + 1/1.01 and l1 = 2 s / w.
+    x1, x2, x3, x4 = sympy.symbols("x1:5", real=True)
+    w, u, v = R(38, 25), R(12, 25), R(101, 100)
+    r2 = x1**2 + x2**2
+    rhs = [-w * x2 + x1 * (x3 + x4), w * x1 + x2 * (x3 + x4), u * x3 + r2, -v * x4 + r2]
+    at = dict.fromkeys((x1, x2, x3, x4), 0)
+    c = hopf_coefficient(rhs, (x1, x2, x3, x4), at, values={})
+    assert c.closed_form and c.value == 2 * (-1 / u + 1 / v) / w
+    assert c.numeric_value == pytest.approx(float(c.value))
+    assert first_lyapunov_coefficient(rhs, (x1, x2, x3, x4), at) == c.value
 
 
 def test_first_lyapunov_coefficient_keeps_its_planar_answers() -> None:

@@ -6,7 +6,13 @@ and stability, and gives the point a class named after its stable equilibria (``
 ``"aligned + entrenched (bistable)"``, ``"none stable"``). Equilibria come
 
 * from the symbolic engine's closed forms (``method="closed_form"``), compiled once and evaluated
-  vectorized over the parameters, when the engine finds all equilibria in closed form; or
+  vectorized over the parameters, when the engine finds all equilibria in closed form. A closed
+  form is never trusted blindly: it is evaluated in complex arithmetic, and a slot holds an
+  equilibrium at a point only where its value is finite, real (imaginary part below
+  :data:`IMAG_TOL` relative to its size, then the real value is used) and a root of the
+  right-hand side there (residual below :data:`RESIDUAL_TOL` relative to the size of the terms).
+  Points where a slot the engine says exists fails these checks are counted in the map's
+  ``notes`` (a closed form that is not a root also raises a :class:`RuntimeWarning`); or
 * numerically (``method="numeric"``): a batched Newton iteration with the analytic Jacobian from
   one fixed set of starts (the box corners and scrambled Sobol points, the same for every point),
   then seeding passes in which each point starts Newton from its own and its neighbouring
@@ -33,11 +39,13 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
 import math
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +53,6 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.core.sympify import _sympify  # strict: converts sympy objects and numbers, never text
 
 from incentive_geometry.errors import ModelError
 from incentive_geometry.language import parse_expression, to_text
@@ -64,6 +71,34 @@ SAME_TOL = 1e-7
 DOMAIN_TOL = 1e-9
 STABLE_TOL = 1e-10
 
+#: Checks of a closed form at each point. Its value is real where every coordinate has
+#: ``|Im z| <= IMAG_TOL * (1 + max |z|)`` (Cardano-type formulas evaluated in complex arithmetic
+#: leave about sqrt(eps) ~ 1.5e-8 of imaginary part next to a double root). It is a root where
+#: every ``|F_i(x)| <= RESIDUAL_TOL * (1 + sum_k |t_ik| + sum_j |dF_i/dx_j| |x_j|)``, with
+#: ``F = f`` (flows) or ``F = f - id`` (maps) and ``t_ik`` the additive terms of ``F_i``: the first
+#: sum bounds the rounding of evaluating F, the second a relative error of the root itself.
+IMAG_TOL = 1e-6
+RESIDUAL_TOL = 1e-8
+#: Two closed-form slots closer than this (relative to 1 + the size of the point) are one
+#: equilibrium (two branches of roots meet where the Jacobian of F is singular: a multiple root,
+#: which formulas and Newton find only to about sqrt(eps) ~ 1.5e-8).
+COINCIDE_TOL = 1e-6
+#: Relative rounding of evaluating F: a computed root is uncertain by about
+#: ``dx = J_F^-1 e`` with ``e_i = ROUNDING * (1 + sum_k |t_ik|)``, and its eigenvalues by about
+#: ``||J(x + dx) - J(x)||``. An equilibrium is stable only with a margin beyond that: at a
+#: multiple root (a fold) dx is about sqrt(eps) and the sign of the computed margin is noise.
+ROUNDING = 1e-15
+#: The eigenvalue uncertainty is computed only where the margin is within this much (relative
+#: to 1 + max |lambda|) below 0: elsewhere J_F is far from singular and it is negligible.
+UNCERTAIN_BAND = 1e-3
+
+#: Where a closed form is undefined at a point (a removable 0/0), Newton at the point starts
+#: from its value at parameters moved by this much (relative); see `_repair`.
+NUDGE = 1e-4
+
+# The verdict on a closed form's value at a point (codes of `_closed_form_points`).
+_ACCEPTED, _UNDEFINED, _COMPLEX, _NOT_A_ROOT, _POLE = 0, 1, 2, 3, 4
+
 
 # --------------------------------------------------------------------------------------------
 # The plan sent to workers
@@ -78,6 +113,7 @@ class _Plan:
     base: tuple[float, ...]  # full parameter vector (fixed values; swept ones overwritten)
     method: str
     closed_forms: tuple[tuple[Any, ...], ...]
+    closed_exists: tuple[Any, ...]  # the engine's existence condition of each closed form
     starts: FloatArray | None
     max_equilibria: int
     key: str
@@ -94,16 +130,215 @@ class _Plan:
 _CACHE: dict[Any, Any] = {}
 
 
-def _compiled_points(plan: _Plan) -> Any:
+def _compiled_points(plan: _Plan) -> dict[str, Any]:
+    """The lambdified closed forms, their existence conditions and the residual scale."""
     key = plan.key + ":points"
     if key not in _CACHE:
-        syms = list(plan.model.parameter_symbols)
-        funcs = [
-            sympy.lambdify(syms, list(coords), modules="numpy", cse=True)
-            for coords in plan.closed_forms
+        model = plan.model
+        syms = list(model.parameter_symbols)
+        # scipy first: LambertW, gamma, ... map to scipy.special, which takes complex arguments.
+        modules = ["scipy", "numpy"]
+        points = [
+            sympy.lambdify(syms, list(c), modules=modules, cse=True) for c in plan.closed_forms
         ]
-        _CACHE[key] = funcs
+        exists = [_lambdify_condition(syms, cond) for cond in plan.closed_exists]
+        _CACHE[key] = {"points": points, "exists": exists}
     return _CACHE[key]
+
+
+def _lambdify_condition(syms: list[Any], cond: Any) -> Any:
+    """The existence condition as a NumPy function, or None when it does not compile (it is
+    only used for the notes, so it never decides anything)."""
+    try:
+        return sympy.lambdify(syms, cond, modules=["scipy", "numpy"])
+    except Exception:  # a condition NumPy cannot express is reported as unknown (claimed)
+        return None
+
+
+def _term_sizes(model: Model, X: FloatArray, P: FloatArray) -> FloatArray:
+    """``sum_k |t_ik|`` over the additive terms of each component of F = f (flows) or f - x
+    (maps), at states `X` (..., n) and parameters `P` (..., m): the scale of F's rounding."""
+    key = ("term sizes", model)
+    if key not in _CACHE:
+        F = [
+            f - x if model.time == "discrete" else f
+            for f, x in zip(model.rhs, model.states, strict=True)
+        ]
+        sizes = [sympy.Add(*(sympy.Abs(t) for t in sympy.Add.make_args(f))) for f in F]
+        _CACHE[key] = sympy.lambdify(
+            [*model.states, *model.parameter_symbols], sizes, modules="numpy", cse=True
+        )
+    n, m = X.shape[-1], P.shape[-1]
+    lead = np.broadcast_shapes(X.shape[:-1], P.shape[:-1])
+    with np.errstate(all="ignore"):
+        terms = _CACHE[key](*(X[..., i] for i in range(n)), *(P[..., j] for j in range(m)))
+    return np.stack([np.broadcast_to(np.asarray(t, dtype=float), lead) for t in terms], -1)
+
+
+def _closed_form_points(
+    plan: _Plan, P: FloatArray
+) -> tuple[FloatArray, np.ndarray, np.ndarray, np.ndarray]:
+    """Closed-form equilibria at the parameter rows `P`, each checked at each point.
+
+    Returns ``X`` (c, E, n), real and NaN where a slot holds no equilibrium; ``why`` (c, E),
+    ``_ACCEPTED`` or the reason the formula's value was refused (undefined, complex, not a
+    root); ``claimed`` (c, E), where the engine's existence condition holds (True where it
+    cannot be evaluated); and ``repaired`` (c, E), where an undefined or inaccurate value was
+    replaced by the root Newton found from it (see `_repair`). The condition is only used to
+    report disagreements: existence is decided by the checks, never by the condition.
+    """
+    model = plan.model
+    compiled = _compiled_points(plan)
+    c = P.shape[0]
+    E = len(compiled["points"])
+    Z = np.empty((c, E, len(model.states)), dtype=complex)
+    claimed = np.ones((c, E), dtype=bool)
+    real_cols = [P[:, j] for j in range(P.shape[1])]
+    for e, (func, cond) in enumerate(zip(compiled["points"], compiled["exists"], strict=True)):
+        Z[:, e, :] = _evaluate(func, P)
+        holds = np.ones(c, dtype=bool)
+        if cond is not None:
+            # A condition that cannot be evaluated is unknown: counted as claimed.
+            errors = (TypeError, ValueError, ArithmeticError, AttributeError, NameError)
+            with np.errstate(all="ignore"), contextlib.suppress(*errors):
+                holds = np.broadcast_to(np.asarray(cond(*real_cols)), (c,))
+        if holds.dtype == bool:
+            claimed[:, e] = holds
+    finite: np.ndarray = np.asarray(np.isfinite(Z).all(-1))
+    size = 1.0 + np.max(np.abs(np.where(finite[..., None], Z, 0.0)), axis=-1)
+    real = finite & np.all(np.abs(Z.imag) <= IMAG_TOL * size[..., None], axis=-1)
+    # Only the real part of a value that is real to tolerance is ever used.
+    X = np.where(real[..., None], Z.real, np.nan)
+    is_root, defined = _is_root(plan, X, P)
+    root = real & is_root
+    why = np.full((c, E), _ACCEPTED, dtype=np.int8)
+    why[~finite] = _UNDEFINED
+    why[finite & ~real] = _COMPLEX
+    why[real & ~root] = _NOT_A_ROOT
+    why[real & ~defined] = _POLE
+    X = np.where(root[..., None], X, np.nan)
+    repaired = _repair(plan, P, Z, X, why)
+    return X, why, claimed, repaired
+
+
+def _evaluate(func: Any, P: FloatArray) -> np.ndarray:
+    """Values (c, n) of one lambdified closed form at the parameter rows `P`, in complex
+    arithmetic (principal branches). A function that refuses complex input (a real-only special
+    function) is evaluated at the real parameters instead; nothing is ever cast to real."""
+    c = P.shape[0]
+    with np.errstate(all="ignore"):
+        try:
+            values = func(*(P[:, j].astype(complex) for j in range(P.shape[1])))
+        except (TypeError, ValueError, ArithmeticError, AttributeError):
+            values = func(*(P[:, j] for j in range(P.shape[1])))
+    return np.stack([np.broadcast_to(np.asarray(v, dtype=complex), (c,)) for v in values], -1)
+
+
+def _is_root(plan: _Plan, X: FloatArray, P: FloatArray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the real points `X` (c, E, n) solve F = 0 at the rows `P` (c, m), to RESIDUAL_TOL
+    relative to the size of F's terms and of J x (see RESIDUAL_TOL); and where F is defined
+    (finite) at them."""
+    model = plan.model
+    cm = compile_model(model)
+    n = len(model.states)
+    Pb = np.broadcast_to(P[:, None, :], (*X.shape[:2], P.shape[1]))
+    X0 = np.where(np.isfinite(X), X, 0.0)
+    discrete = model.time == "discrete"
+    F = cm.rhs(X0, Pb) - (X0 if discrete else 0.0)
+    J = cm.jac(X0, Pb) - (np.eye(n) if discrete else 0.0)
+    sizes = _term_sizes(model, X0, Pb)
+    with np.errstate(all="ignore"):
+        jx = np.einsum("...ij,...j->...i", np.abs(J), np.abs(X0))  # sum_j |dF_i/dx_j| |x_j|
+        # max_i (|F_i| - tol_i) <= 0; NaN (F undefined) compares False.
+        root = np.max(np.abs(F) - RESIDUAL_TOL * (1.0 + sizes + jx), axis=-1) <= 0.0
+    defined = np.asarray(np.isfinite(F).all(-1))
+    return np.asarray(root & np.isfinite(X).all(-1)), defined
+
+
+def _repair(
+    plan: _Plan, P: FloatArray, Z: np.ndarray, X: FloatArray, why: np.ndarray
+) -> np.ndarray:
+    """Newton at the point where a closed form is undefined or inaccurate there; returns where
+    a root was recovered (c, E) and fills `X` in place.
+
+    Near the set where a formula divides 0 by 0 (Cardano's at r = 0 for ``r*x - x**3 + h``) it
+    loses every digit to cancellation: its value is undefined or finite but not a root. Newton
+    at the point then starts from that value (when finite and nearly real), else from the
+    formula's value at parameters moved by NUDGE (1 + |p|) along one fixed direction or its
+    opposite (the same for every point, so chunking does not matter). A start only seeds
+    Newton: what is kept is a root checked at the point itself, as every closed-form value is.
+    The slot's verdict in `why` is left as it was, so the notes still count the failures.
+    """
+    repaired = np.zeros(why.shape, dtype=bool)
+    funcs = _compiled_points(plan)["points"]
+    E = why.shape[1]
+    n, m = len(plan.model.states), P.shape[1]
+    direction = np.array([(-1.0) ** j * (1.0 + j / max(m, 1)) for j in range(m)])
+
+    def usable(W: np.ndarray) -> np.ndarray:
+        scale = 1.0 + np.abs(np.where(np.isfinite(W), W, 0.0)).max(-1, keepdims=True)
+        return np.isfinite(W).all(-1) & np.all(np.abs(W.imag) <= 1e-2 * scale, axis=-1)
+
+    for e in range(E):
+        (r,) = np.nonzero((why[:, e] == _UNDEFINED) | (why[:, e] == _NOT_A_ROOT))
+        if r.size == 0:
+            continue
+        starts = np.full((r.size, n), np.nan)
+        own = usable(Z[r, e])
+        starts[own] = Z[r, e][own].real
+        for sign in (1.0, -1.0):
+            todo = ~np.isfinite(starts).all(-1)
+            if not todo.any():
+                break
+            Zn = _evaluate(funcs[e], P[r] + sign * NUDGE * (1.0 + np.abs(P[r])) * direction)
+            fill = todo & usable(Zn)
+            starts[fill] = Zn[fill].real
+        seeded = np.isfinite(starts).all(-1)
+        r = r[seeded]
+        if r.size == 0:
+            continue
+        found = _newton_batch(plan, P[r], starts[seeded][:, None, :])[:, 0, :]
+        ok = _is_root(plan, found[:, None, :], P[r])[0][:, 0]
+        X[r[ok], e] = found[ok]
+        repaired[r[ok], e] = True
+    return repaired
+
+
+def _merge_coincident(X: FloatArray, exists: np.ndarray) -> np.ndarray:
+    """Keep the first of closed-form slots that hold the same point (within COINCIDE_TOL);
+    returns the new `exists`."""
+    exists = exists.copy()
+    E = X.shape[1]
+    for e in range(E):
+        for k in range(e + 1, E):
+            both = exists[:, e] & exists[:, k]
+            if not both.any():
+                continue
+            size = 1.0 + np.maximum(np.abs(X[:, e]).max(-1), np.abs(X[:, k]).max(-1))
+            with np.errstate(invalid="ignore"):
+                same = both & (np.abs(X[:, e] - X[:, k]).max(-1) <= COINCIDE_TOL * size)
+            exists[same, k] = False
+    return exists
+
+
+def _eigenvalue_uncertainty(
+    model: Model, X: FloatArray, P: FloatArray, J: FloatArray
+) -> FloatArray:
+    """How far the eigenvalues of the Jacobian `J` (..., n, n) at the computed equilibria `X`
+    may be from the true ones: ``||J(x + dx) - J(x)||_F`` with ``dx = J_F^-1 e`` (see ROUNDING).
+    Zero where J_F is singular (there the margin is not negative anyway)."""
+    n = X.shape[-1]
+    JF = J - (np.eye(n) if model.time == "discrete" else 0.0)
+    with np.errstate(all="ignore"):
+        det = np.asarray(np.linalg.det(JF))
+    singular = ~np.isfinite(det) | (np.abs(det) < 1e-300)
+    noise = ROUNDING * (1.0 + _term_sizes(model, X, P))
+    noise = np.where(np.isfinite(noise) & ~singular[..., None], noise, 0.0)
+    dx = np.linalg.solve(np.where(singular[..., None, None], np.eye(n), JF), noise[..., None])
+    J2 = compile_model(model).jac(X + dx[..., 0], P)
+    with np.errstate(all="ignore"):
+        spread = np.sqrt(np.sum((J2 - J) ** 2, axis=(-2, -1)))
+    return np.where(np.isfinite(spread), spread, np.inf)
 
 
 def _domain_ok(model: Model, X: FloatArray, P: FloatArray) -> np.ndarray:
@@ -240,22 +475,18 @@ def _chunk(
     cm = compile_model(model)
     c = values.shape[0]
     P = _param_rows(plan, values)
-    n = len(model.states)
+    out: dict[str, np.ndarray] = {}
     if plan.method == "closed_form":
-        funcs = _compiled_points(plan)
-        E = len(funcs)
-        X = np.empty((c, E, n))
-        cols = [P[:, j] for j in range(P.shape[1])]
-        for e, f in enumerate(funcs):
-            with np.errstate(all="ignore"):
-                coords = f(*cols)
-            for i in range(n):
-                X[:, e, i] = np.real_if_close(np.asarray(coords[i]))
+        X, why, claimed, repaired = _closed_form_points(plan, P)
+        E = X.shape[1]
+        out = {"why": why, "claimed": claimed, "repaired": repaired}
     else:
         X = _newton_batch(plan, P, seeds)
         E = X.shape[1]
     Pb = np.broadcast_to(P[:, None, :], (c, E, P.shape[1]))
     exists = _domain_ok(model, X, Pb)
+    if plan.method == "closed_form":
+        exists = _merge_coincident(X, exists)
     # Flows: stable iff every Re(lambda) < 0; maps: iff every |lambda| < 1 (Jacobian of the map).
     J = cm.jac(np.where(exists[..., None], X, 0.0), Pb)
     J = np.where(np.isfinite(J), J, 0.0)
@@ -264,10 +495,19 @@ def _chunk(
         margin = np.max(eig.real, axis=-1)
     else:
         margin = np.max(np.abs(eig), axis=-1) - 1.0
+    # Stable only with a margin beyond what the rounding of F leaves uncertain (see ROUNDING).
+    # That uncertainty is large only next to a singular J_F, where an eigenvalue is near 0
+    # (flows) or near modulus 1 (maps), so the margin is near 0 too: it is computed only where
+    # the margin is negative but within UNCERTAIN_BAND * (1 + max |lambda|) of 0.
     stable = exists & (margin < -STABLE_TOL)
+    band = stable & (margin > -UNCERTAIN_BAND * (1.0 + np.max(np.abs(eig), axis=-1)))
+    if band.any():
+        idx = np.nonzero(band)
+        spread = _eigenvalue_uncertainty(model, X[idx], Pb[idx], J[idx])
+        stable[idx] = margin[idx] < -(STABLE_TOL + spread)
     eig = np.where(exists[..., None], eig, np.nan)
     X = np.where(exists[..., None], X, np.nan)
-    return {"x": X, "exists": exists, "stable": stable, "eigenvalues": eig}
+    return {"x": X, "exists": exists, "stable": stable, "eigenvalues": eig, **out}
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,6 +547,11 @@ class StabilityMap:
         ``"closed_form"`` or ``"numeric"``.
     seconds : float
         Wall time of the sweep.
+    notes : tuple of str
+        What the sweep noticed on the way: why it used numerics, and, per closed form, at how
+        many points its value was refused (complex, undefined, not a root, a pole) where the
+        engine says it exists, where it is an equilibrium the engine says does not exist, and
+        where Newton recovered a root the formula lost to cancellation.
 
     Examples
     --------
@@ -606,28 +851,34 @@ def _points(
 
 
 @functools.lru_cache(maxsize=32)
-def _closed_forms(model: Model, timeout: float | None) -> tuple[list[Any], list[str], bool, str]:
-    """Equilibria from the symbolic engine: (points, default labels, complete?, note).
+def _closed_forms(
+    model: Model, timeout: float | None
+) -> tuple[list[Any], list[Any], list[str], bool, str]:
+    """Equilibria from the symbolic engine: (points, existence conditions, default labels,
+    complete?, note).
 
     Cached per model, as compiled functions are: a second sweep of a model derives nothing.
     """
-    import incentive_geometry as ig
+    from ..symbolic import equilibria
 
     try:
-        found = ig.equilibria(model, timeout=timeout)
+        found = equilibria(model, timeout=timeout)
     except Exception as err:  # any failure of the symbolic path falls back to numerics, noted
-        return [], [], False, f"symbolic equilibria failed ({type(err).__name__}: {err})"
+        return [], [], [], False, f"symbolic equilibria failed ({type(err).__name__}: {err})"
     if not getattr(found, "complete", False):
-        return [], [], False, "the symbolic engine did not find all equilibria in closed form"
-    points, labels = [], []
+        return [], [], [], False, "the symbolic engine did not find all equilibria in closed form"
+    points, conditions, labels = [], [], []
     for j, eq in enumerate(found):
-        coords = tuple(_sympify(eq.point[s]) for s in model.states)
+        # Strict conversion: sympy objects and numbers only, never text.
+        coords = tuple(sympy.sympify(eq.point[s], strict=True) for s in model.states)
         if any(c.has(sympy.RootOf, sympy.CRootOf) for c in coords):
-            return [], [], False, "an equilibrium is only known implicitly (RootOf)"
+            return [], [], [], False, "an equilibrium is only known implicitly (RootOf)"
         points.append(coords)
+        exists = getattr(eq, "exists", sympy.true)
+        conditions.append(exists if isinstance(exists, sympy.logic.boolalg.Boolean) else sympy.true)
         text = ", ".join(f"{s}={to_text(c)}" for s, c in zip(model.states, coords, strict=True))
         labels.append(text if len(text) <= 24 else f"E{j}")
-    return points, labels, True, ""
+    return points, conditions, labels, True, ""
 
 
 @functools.lru_cache(maxsize=32)
@@ -635,13 +886,13 @@ def _boundaries(
     model: Model, labels: tuple[str, ...], timeout: float | None
 ) -> list[tuple[str, str]]:
     """Zero-level expressions of the symbolic stability conditions, one per relational atom."""
-    import incentive_geometry as ig
+    from ..symbolic import equilibria, stability
 
     out: list[tuple[str, str]] = []
     seen: set[Any] = set()
     try:
-        for eq, label in zip(ig.equilibria(model, timeout=timeout), labels, strict=False):
-            cond = ig.stability(model, eq, timeout=timeout).condition
+        for eq, label in zip(equilibria(model, timeout=timeout), labels, strict=False):
+            cond = stability(model, eq, timeout=timeout).condition
             for rel in cond.atoms(sympy.core.relational.Relational):
                 # Each factor of lhs - rhs is a boundary of its own (a product's zero set is the
                 # union of its factors'); the same curve is drawn once, whatever its sign.
@@ -803,37 +1054,56 @@ def sweep(
     notes: list[str] = []
 
     closed: list[Any] = []
+    conditions: list[Any] = []
     slot_labels: list[str] = []
     if method in ("auto", "closed_form"):
-        closed, slot_labels, complete, note = _closed_forms(model, timeout)
+        closed, conditions, slot_labels, complete, note = _closed_forms(model, timeout)
         if not complete:
             if method == "closed_form":
                 raise ModelError(
                     f"`method='closed_form'` is not possible for `{model.name}`: {note}"
                 )
             notes.append(f"numeric equilibria: {note}")
+
+    def make_plan(use_closed: bool) -> _Plan:
+        starts = None if use_closed else _starts(model, bounds, n_starts, seed)
+        return _Plan(
+            model=model,
+            param_columns=columns,
+            base=base,
+            method="closed_form" if use_closed else "numeric",
+            closed_forms=tuple(closed) if use_closed else (),
+            closed_exists=tuple(conditions) if use_closed else (),
+            starts=starts,
+            max_equilibria=max_equilibria,
+            key=fingerprint(
+                model.to_toml() if model.stochastic_step is None else repr(model),
+                columns,
+                base,
+                use_closed,
+                closed if use_closed else [],
+                conditions if use_closed else [],
+                starts,
+                max_equilibria,
+            ),
+        )
+
     use_closed = bool(closed)
-    starts = None
-    if not use_closed:
-        starts = _starts(model, bounds, n_starts, seed)
-    plan = _Plan(
-        model=model,
-        param_columns=columns,
-        base=base,
-        method="closed_form" if use_closed else "numeric",
-        closed_forms=tuple(closed),
-        starts=starts,
-        max_equilibria=max_equilibria,
-        key=fingerprint(
-            model.to_toml() if model.stochastic_step is None else repr(model),
-            columns,
-            base,
-            use_closed,
-            closed,
-            starts,
-            max_equilibria,
-        ),
-    )
+    plan = make_plan(use_closed)
+    if use_closed:
+        # The closed forms must evaluate numerically (compiled here once; workers compile their
+        # own): try them on the first points, before any chunk is sent.
+        try:
+            _closed_form_points(plan, _param_rows(plan, values[:4]))
+        except Exception as err:  # any failure to evaluate falls back to numerics, noted
+            reason = f"the closed forms do not evaluate numerically ({type(err).__name__}: {err})"
+            if method == "closed_form":
+                raise ModelError(
+                    f"`method='closed_form'` is not possible for `{model.name}`: {reason}"
+                ) from None
+            notes.append(f"numeric equilibria: {reason}")
+            use_closed = False
+            plan = make_plan(use_closed)
     n_chunks = max(1, math.ceil(values.shape[0] / chunk_size))
     store = None
     if out is not None:
@@ -899,6 +1169,17 @@ def sweep(
     exists = np.concatenate([p["exists"] for p in parts])
     stable = np.concatenate([p["stable"] for p in parts])
     eig = np.concatenate([p["eigenvalues"] for p in parts])
+    if use_closed:
+        notes.extend(
+            _closed_form_notes(
+                model.name,
+                slot_labels,
+                np.concatenate([p["why"] for p in parts]),
+                np.concatenate([p["claimed"] for p in parts]),
+                np.concatenate([p["repaired"] for p in parts]),
+                exists,
+            )
+        )
 
     # Identity of each slot: a user label when the equilibrium matches one.
     if use_closed:
@@ -952,6 +1233,61 @@ def sweep(
         result.save(Path(out))  # type: ignore[arg-type]
         store.remove()
     return result
+
+
+def _closed_form_notes(
+    model_name: str,
+    labels: Sequence[str],
+    why: np.ndarray,
+    claimed: np.ndarray,
+    repaired: np.ndarray,
+    exists: np.ndarray,
+) -> list[str]:
+    """Say, per closed-form slot, at how many points it was refused although the engine says it
+    exists there, and why; at how many it is an equilibrium (counted in the map) the engine says
+    does not exist; and at how many its formula is undefined and its limit was used. A closed
+    form that is not a root of the right-hand side also raises a RuntimeWarning."""
+    notes = []
+    total = why.shape[0]
+    for e, label in enumerate(labels):
+        parts = []
+        for code, words in (
+            (_UNDEFINED, "undefined (not finite)"),
+            (_COMPLEX, "complex"),
+            (_NOT_A_ROOT, "not a root of the right-hand side"),
+            (_POLE, "a point where the right-hand side is undefined (a pole)"),
+        ):
+            k = int(np.count_nonzero(claimed[:, e] & (why[:, e] == code)))
+            if k:
+                parts.append(f"{words} at {k}")
+        unclaimed = int(np.count_nonzero(~claimed[:, e] & exists[:, e]))
+        fixed = int(np.count_nonzero(exists[:, e] & repaired[:, e]))
+        if parts:
+            notes.append(
+                f"closed form `{label}`: where the symbolic engine says it exists, it is "
+                f"{', '.join(parts)} of {total} points; its value is not used there"
+            )
+        if unclaimed:
+            notes.append(
+                f"closed form `{label}`: a real equilibrium at {unclaimed} of {total} points "
+                "where the symbolic engine says it does not exist; counted there"
+            )
+        if fixed:
+            notes.append(
+                f"closed form `{label}`: undefined or inaccurate at {fixed} of {total} points, "
+                "where the root Newton finds from it (checked) is used"
+            )
+        wrong = int(np.count_nonzero(claimed[:, e] & np.isin(why[:, e], (_NOT_A_ROOT, _POLE))))
+        if wrong:
+            warnings.warn(
+                f"sweep of `{model_name}`: closed-form equilibrium `{label}` does not solve the "
+                f"equations at {wrong} of {total} points where the symbolic engine says it "
+                "exists; its value is not used there (only a root Newton finds from it, "
+                "checked, is); compare with method='numeric'",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    return notes
 
 
 def _neighbour_seeds(

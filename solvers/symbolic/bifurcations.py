@@ -243,9 +243,14 @@ def _boundaries(found: EquilibriumSet) -> list[Any]:
 # Numerical probes of the equilibrium set near a candidate point
 
 
+def _floats(values: dict[Any, Any]) -> dict[Any, Any]:
+    """Numeric values as sympy Floats (xreplace by a Python float can return a Python float)."""
+    return {k: sympy.Float(v, 30) for k, v in values.items()}
+
+
 def _num(expr: Any, values: dict[Any, float]) -> complex | None:
     try:
-        v = strict(expr).xreplace(values)
+        v = strict(expr).xreplace(_floats(values))
         z = complex(v.evalf(30))
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
         return None
@@ -264,7 +269,7 @@ def _real_point(
     (the equations), when it is real and solves them, wherever the state domains put it."""
     if rhs is None:
         try:
-            ok = eq.exists.xreplace(values)
+            ok = eq.exists.xreplace(_floats(values))
         except (TypeError, ValueError, ZeroDivisionError):
             return None
         if ok is not sympy.true:
@@ -304,20 +309,18 @@ class _Probe:
         )
         self.domains = {p.symbol: p.domain for p in model.parameters}
 
-    def sample_on(
-        self, g: Any, avoid_zero: Any = None
-    ) -> tuple[dict[Any, float], Any, float] | None:
+    def sample_on(self, g: Any) -> tuple[dict[Any, float], Any, float] | None:
         """A parameter point on ``g = 0`` inside the domains where the equilibrium exists near
         it: (values, solved parameter, offset)."""
         params = [p for p in self.model.parameter_symbols if p in g.free_symbols]
         if not params:
             return None
         for attempt in range(_TRIES):
+            # Random points only: defaults are often special (0, 1) and may sit on a point of
+            # higher codimension.
             values = {
                 self.symbols[k]: v for k, v in sample_parameters(self.model, self.rng).items()
             }
-            if attempt == 0:
-                values = {p.symbol: float(p.default) for p in self.model.parameters}
             p = params[attempt % len(params)]
             rest = strict(g).xreplace({k: v for k, v in values.items() if k != p})
             try:
@@ -350,7 +353,7 @@ class _Probe:
             if x is None:
                 continue
             try:
-                M = np.array(self.det.xreplace(at).evalf(30).tolist(), dtype=complex)
+                M = np.array(self.det.xreplace(_floats(at)).evalf(30).tolist(), dtype=complex)
             except (TypeError, ValueError):
                 return False
             scale = (1 + np.abs(M).max()) ** M.shape[0]
@@ -524,7 +527,9 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
         at = probe.sample_on(g)
         if at is None or not probe.critical_vanishes(*at):
             continue
-        kind = _classify(probe.count_near(*at) if found.complete else None)
+        # Counting needs only the equilibria that meet here: an incomplete set can still show
+        # two branches colliding (fold) or crossing; anything else stays `branch`.
+        kind = _classify(probe.count_near(*at))
         if kind is None:
             continue  # the eigenvalue touches the axis; no branch is born or crosses
         sols = _parameter_roots(g, model)
@@ -537,7 +542,9 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
     # -- eigenvalue -1 (maps): flip ----------------------------------------------------------
     if model.time == "discrete":
         for poly in polys:
-            for g in _zero_factors(_expand_small(poly.xreplace({LAMBDA: sympy.Integer(-1)})), model):
+            for g in _zero_factors(
+                _expand_small(poly.xreplace({LAMBDA: sympy.Integer(-1)})), model
+            ):
                 budget.check(f"the flip candidate {g} = 0")
                 cond = normalize_relation(sympy.Eq(g, 0), domains)
                 for extra in _criticality("flip", g, model, work, eq, probe, budget):

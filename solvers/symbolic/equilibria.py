@@ -583,8 +583,21 @@ class _Solver:
                     break
                 current = self._substitute(current, v, val, _step(v, val))
             if current is not None:
+                # sympy.solve's solutions of non-polynomial equations are not always solutions
+                # (a - sqrt(x) = 0 gives x = a**2 also for a < 0): the equations evaluated at
+                # the point must vanish, and that is part of where it exists.
+                residuals = []
+                for e in system:
+                    r = e.xreplace(sol)
+                    if expression_size(r, _STEP_LIMIT * 4) <= _STEP_LIMIT * 4:
+                        r = sympy.simplify(r)
+                    if r != 0:
+                        residuals.append(sympy.Eq(r, 0))
+                real = current.real
+                if residuals:
+                    real = [*real, (sympy.Integer(0), sympy.And(*residuals))]
                 current = _Case(
-                    [], current.subs, current.unknowns, current.prune, current.steps, current.real
+                    [], current.subs, current.unknowns, current.prune, current.steps, real
                 )
             out.append(current)
         return out
@@ -977,9 +990,9 @@ def _existence(
     values = list(point.values())
     masks: dict[Any, Any] = {}
     for k, (root, cond) in enumerate(real):
+        parts.append(cond)
         if not root.is_Atom:
             masks[root] = sympy.Dummy(f"root{k}", real=True)
-            parts.append(cond)
     if masks:
         masked = [v.xreplace(masks) for v in values]
         # A root that no longer appears intact: its radicals are checked directly.

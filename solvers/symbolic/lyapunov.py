@@ -1257,6 +1257,8 @@ def _coefficient(
     free = set().union(*(f.free_symbols for f in rhs), *(v.free_symbols for v in point.values()))
     free -= set(states)
     vals = _values_map(values, free)
+    if values is None and not free:
+        values = {}  # nothing to choose: the numerical route needs no values
     norm = NORMALIZATIONS[kind]
     budget = Budget(timeout, what=f"the {kind} coefficient")
     reason = ""
@@ -1268,7 +1270,7 @@ def _coefficient(
     except SymbolicTimeout:
         reason = f"closed form abandoned: past the time budget of {timeout} s"
     except _NotCritical as err:
-        if values is None:
+        if values is None or not free:  # exact, and no parameter values could change it
             raise ModelError(
                 f"`point` is not a {kind} point of `rhs`: {err}; pass a point on the "
                 "bifurcation set"
@@ -1544,7 +1546,8 @@ def first_lyapunov_coefficient(
     ModelError
         If `point` is not a Hopf point of `rhs` (checked exactly).
     SymbolicTimeout
-        If the closed form is abandoned (too large or past `timeout`); the message says so.
+        If the closed form is abandoned (too large, past `timeout`, or not expressible, e.g.
+        with cube roots at the point); the message says why.
         :func:`hopf_coefficient` with ``values=`` evaluates ``l1`` numerically instead.
 
     References

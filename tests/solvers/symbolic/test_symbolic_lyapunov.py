@@ -432,6 +432,21 @@ def test_four_dimensional_hopf_with_an_unstable_and_a_stable_direction() -> None
     assert first_lyapunov_coefficient(rhs, (x1, x2, x3, x4), at) == c.value
 
 
+def test_six_dimensional_hopf_goes_numerical_without_values() -> None:
+    # Past the closed-form dimension, a system without parameters is evaluated numerically
+    # on its own. Same centre-manifold construction: s = -sum(1/lambda_k), l1 = 2 s / w.
+    xs = sympy.symbols("x1:7", real=True)
+    lams = [0.48, -1.01, 2.0, -3.0]
+    w = 1.52
+    r2 = xs[0] ** 2 + xs[1] ** 2
+    tail = sum(xs[2:])
+    rhs = [-w * xs[1] + xs[0] * tail, w * xs[0] + xs[1] * tail]
+    rhs += [lam * xk + r2 for lam, xk in zip(lams, xs[2:], strict=True)]
+    c = hopf_coefficient(rhs, xs, dict.fromkeys(xs, 0))
+    assert not c.closed_form and "dimension 6" in c.origin
+    assert c.value == pytest.approx(2 * -sum(1 / lam for lam in lams) / w, rel=1e-9)
+
+
 def test_first_lyapunov_coefficient_keeps_its_planar_answers() -> None:
     s = sympy.Symbol("s", real=True)
     r2 = x**2 + y**2

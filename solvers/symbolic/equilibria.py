@@ -591,7 +591,9 @@ class _Solver:
                     r = e.xreplace(sol)
                     if expression_size(r, _STEP_LIMIT * 4) <= _STEP_LIMIT * 4:
                         r = sympy.simplify(r)
-                    if r != 0:
+                    # Zero wherever it is defined (the zero test samples only there): no
+                    # condition; else the point exists only where the residual vanishes.
+                    if r != 0 and not self.zero.is_zero(r, record=False):
                         residuals.append(sympy.Eq(r, 0))
                 real = current.real
                 if residuals:

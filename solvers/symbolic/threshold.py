@@ -27,7 +27,7 @@ from incentive_geometry.model import Model
 
 from .budget import Budget, run_bounded
 from .conditions import domain_map, expression_size, generic_sign
-from .equilibria import Equilibrium
+from .equilibria import Equilibrium, real_roots
 from .stability import stability
 
 __all__ = ["Threshold", "ThresholdSolution", "threshold"]
@@ -184,10 +184,13 @@ def _threshold(model: Model, eq: Equilibrium, p: Any, *, budget: Budget) -> Thre
         g = sympy.fraction(sympy.together(rel.lhs - rel.rhs))[0]
         if sym not in g.free_symbols:
             continue
-        if g.is_polynomial(sym) and sympy.degree(g, sym) <= 4:
-            values = list(sympy.roots(sympy.Poly(g, sym)))
-            if len(values) < sympy.degree(g, sym):
-                values = [v for v in sympy.solve(g, sym)]
+        if g.is_polynomial(sym):
+            # Real roots in closed form (real branches, trigonometric cubics): the same
+            # routine as for equilibria.
+            found, note = real_roots(g, sym, domains)
+            values = [v for v, _ in found]
+            if note:
+                notes.append(note)
         else:
             try:
                 values = sympy.solve(g, sym)

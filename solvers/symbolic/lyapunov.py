@@ -88,6 +88,7 @@ from .conditions import expression_size
 
 __all__ = [
     "DEFAULT_SIZE_LIMIT",
+    "DEFAULT_TOL",
     "NORMALIZATIONS",
     "NormalFormCoefficient",
     "first_lyapunov_coefficient",
@@ -1123,8 +1124,9 @@ def _numeric_arrays(
 
 def _numeric(
     kind: str, A: np.ndarray, B: np.ndarray, C: np.ndarray, tol: float
-) -> tuple[float, bool]:
-    """The coefficient from numerical eigenvectors; and whether it is zero within `tol`."""
+) -> tuple[float, bool, float]:
+    """The coefficient from numerical eigenvectors, whether it is zero within `tol`, and the
+    sum of the magnitudes of its terms (the scale of its rounding error)."""
     n = A.shape[0]
     eye = np.eye(n)
 
@@ -1149,7 +1151,7 @@ def _numeric(
         terms = [Cf(q, q, q) @ p / 6, p @ Bf(q, np.linalg.solve(eye - A, Bf(q, q))) / 2]
         value = float(sum(terms))
         size = float(sum(abs(t) for t in terms))
-        return value, abs(value) <= tol * size
+        return value, abs(value) <= tol * size, size
     upper = np.where(ev.imag > _ON_SET_TOL * scale_a)[0]
     if kind == "hopf":
         if upper.size == 0:
@@ -1197,7 +1199,7 @@ def _numeric(
         terms = [np.conj(lam) * t / 2 for t in (t1, t2, t3)]
         value = float(sum(terms).real)
     size = float(sum(abs(t) for t in terms))
-    return value, abs(value) <= tol * size
+    return value, abs(value) <= tol * size, size
 
 
 def _real_vector(v: np.ndarray) -> np.ndarray:
@@ -1279,11 +1281,12 @@ def _coefficient(
 
     numeric: float | None = None
     numeric_zero = False
+    numeric_scale = 0.0
     missing = sorted(free - set(vals), key=str)
     if values is not None and not missing:
         A, B, C = _numeric_arrays(rhs, states, point, vals)
         try:
-            numeric, numeric_zero = _numeric(kind, A, B, C, tol)
+            numeric, numeric_zero, numeric_scale = _numeric(kind, A, B, C, tol)
         except _NotCritical as err:
             if closed is None:
                 raise ModelError(
@@ -1299,7 +1302,7 @@ def _coefficient(
     if closed is not None and numeric is not None:
         # Cross-check: a closed form that disagrees with the numbers is not returned.
         check = _to_float(closed.xreplace(vals), "the closed form")
-        if abs(check - numeric) > 1e-6 * (abs(numeric) + abs(check)) + 1e-12:
+        if abs(check - numeric) > 1e-6 * (numeric_scale + abs(check)) + 1e-12:
             reason = (
                 f"closed form discarded: it gives {check:.12g} at {at}, the numerical "
                 f"route {numeric:.12g}"

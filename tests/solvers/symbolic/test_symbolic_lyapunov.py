@@ -95,6 +95,10 @@ def test_bautin_normal_form_degenerate_exactly_and_numerically() -> None:
     assert c.value == 0 and c.degenerate is True and c.sign == 0 and c.supercritical is None
     c = hopf_coefficient(at, (x, y), ORIGIN2, values={s: -1.0}, size_limit=1)
     assert not c.closed_form and c.degenerate is True and c.sign == 0
+    # An exact tiny value survives the cross-check against rounding-level numerics.
+    tiny = [e.xreplace({b2: R(1, 10**12), s: -7}) for e in f]
+    c = hopf_coefficient(tiny, (x, y), ORIGIN2)
+    assert c.closed_form and c.value == R(2, 10**12) and c.sign == 1 and not c.degenerate
     # A tiny but nonzero value is not degenerate.
     c = hopf_coefficient(f, (x, y), ORIGIN2, values={b2: 1e-6, s: -1.0}, size_limit=1)
     assert c.degenerate is False and c.value == pytest.approx(2e-6)

@@ -259,6 +259,9 @@ def _equilibrium_record(a: _Analysis) -> dict[str, Any]:
         "point": {str(s): to_text(v) for s, v in eq.point.items()},
         "exists": to_text(eq.exists),
         "stable": None if st is None else to_text(st.condition),
+        "stable_where_exists": None
+        if st is None or st.where_exists is None
+        else to_text(st.where_exists),
         "eigenvalues": None
         if st is None or st.eigenvalues is None
         else [to_text(v) for v in st.eigenvalues],
@@ -340,6 +343,20 @@ def derivation(
     return record
 
 
+#: Conditions longer than this (characters) are summarized, not printed.
+PRINT_LIMIT = 600
+
+
+def _sized(text: str) -> str:
+    """A condition as text, or a note on its size and the numerical route when it is huge."""
+    if len(text) <= PRINT_LIMIT:
+        return text
+    return (
+        f"(a condition of {len(text)} characters, not printed: see `--json`, or decide it "
+        "numerically with `incgeo sweep` or `ig.check_stability`)"
+    )
+
+
 def _words(text: str) -> str:
     """Conditions that are always true or false, in words (the record keeps parseable text)."""
     return {"0 == 0": "always", "0 == 1": "never"}.get(text, text)
@@ -386,13 +403,18 @@ def _text_lines(k: int, a: _Analysis, e: dict[str, Any]) -> list[str]:
     if e["stable"] is None:
         lines.append(f"    stable when   {missing['stability'].text()}")
     else:
-        lines.append(f"    stable when   {_words(e['stable'])}")
+        where = e.get("stable_where_exists")
+        if where in ("0 == 1", "0 == 0"):
+            said = "never" if where == "0 == 1" else "always"
+            lines.append(f"    stable when   {said} (where it exists; decided exactly)")
+        else:
+            lines.append(f"    stable when   {_sized(_words(e['stable']))}")
     if e["eigenvalues"] is not None:
         lines.append(f"    eigenvalues   {', '.join(e['eigenvalues'])}")
     if e["bifurcations"] is None:
         lines.append(f"    bifurcations  {missing['bifurcations'].text()}")
     for b in e["bifurcations"] or []:
-        lines.append(f"    {b['kind']:<14}{b['condition']}")
+        lines.append(f"    {b['kind']:<14}{_sized(b['condition'])}")
         if "lyapunov_coefficient" in b:
             lines.append(
                 f"    {'':<14}first Lyapunov coefficient l1 = {b['lyapunov_coefficient']}"

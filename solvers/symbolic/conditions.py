@@ -35,6 +35,8 @@ __all__ = [
     "interior_substitution",
     "normalize_relation",
     "real_root",
+    "refine_abs",
+    "satisfiable",
     "simplify_condition",
     "strict",
 ]
@@ -755,3 +757,182 @@ def simplify_condition(cond: Any, domains: Mapping[Any, Domain]) -> Any:
     if type(cond) in _REL_OPS:
         return normalize_relation(cond, domains)
     return cond
+
+
+# --------------------------------------------------------------------------------------------
+# Exact decisions: satisfiability of conditions over the reals (z3)
+
+# Milliseconds z3 may spend on one question before it answers "unknown".
+_Z3_TIMEOUT_MS = 3000
+
+
+class _Untranslatable(Exception):
+    """An expression outside polynomial arithmetic with square roots and Abs."""
+
+
+def satisfiable(
+    cond: Any, domains: Mapping[Any, Domain], *, timeout_ms: int = _Z3_TIMEOUT_MS
+) -> bool | None:
+    """Whether `cond` holds at some parameter point inside the (open) domains, decided exactly.
+
+    The condition is handed to z3's nonlinear real arithmetic (a complete decision procedure
+    for polynomial conditions); square roots become fresh variables ``s >= 0`` with
+    ``s**2 = u``, ``Abs`` becomes a case split. Parameters range over the interiors of their
+    domains (the generic reading of every symbolic result).
+
+    Parameters
+    ----------
+    cond : sympy Boolean
+    domains : mapping of Symbol to Domain
+    timeout_ms : int
+        z3's own time limit.
+
+    Returns
+    -------
+    bool or None
+        True (a witness exists), False (no parameter point satisfies `cond`: a proof), or
+        None (undecided: z3 gave up, or the condition is not polynomial).
+
+    References
+    ----------
+    .. [1] D. Jovanovic and L. de Moura, Solving non-linear arithmetic, IJCAR 2012 (z3's
+       nlsat procedure).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.solvers.symbolic.conditions import satisfiable
+    >>> a, b = sympy.symbols("a b", positive=True)
+    >>> satisfiable(sympy.And(a*b < 1, a*b > 2), {}), satisfiable(a**2 < 2, {})
+    (False, True)
+    """
+    if cond is sympy.true:
+        return True
+    if cond is sympy.false:
+        return False
+    try:
+        import z3
+    except ImportError:  # pragma: no cover - z3-solver is a declared dependency
+        return None
+    names: dict[Any, Any] = {}
+    side: list[Any] = []
+
+    def var(sym: Any) -> Any:
+        if sym not in names:
+            v = z3.Real(f"v{len(names)}_{sym.name}")
+            names[sym] = v
+            dom = domains.get(sym)
+            if dom is not None and dom.kind == "interval":
+                side.append(v > z3.RealVal(str(dom.lo)))
+                side.append(v < z3.RealVal(str(dom.hi)))
+            elif (dom is not None and dom.kind in ("positive", "nonnegative")) or sym.is_positive:
+                side.append(v > 0)
+            elif sym.is_nonnegative:
+                side.append(v >= 0)
+        return names[sym]
+
+    def expr(e: Any) -> Any:
+        if e.is_Symbol:
+            return var(e)
+        if e.is_Rational:
+            return z3.RealVal(str(e))
+        if e.is_Add:
+            return z3.Sum([expr(a) for a in e.args])
+        if e.is_Mul:
+            out = expr(e.args[0])
+            for a in e.args[1:]:
+                out = out * expr(a)
+            return out
+        if e.is_Pow and e.exp.is_Integer:
+            base = expr(e.base)
+            k = int(e.exp)
+            if abs(k) > 12:
+                raise _Untranslatable(e)
+            power = base
+            for _ in range(abs(k) - 1):
+                power = power * base
+            if k == 0:
+                return z3.RealVal(1)
+            if k < 0:
+                side.append(base != 0)
+                return 1 / power
+            return power
+        if e.is_Pow and e.exp == sympy.Rational(1, 2):
+            s = z3.Real(f"s{len(side)}")
+            u = expr(e.base)
+            side.extend([s >= 0, s * s == u])
+            return s
+        if isinstance(e, sympy.Abs):
+            u = expr(e.args[0])
+            return z3.If(u >= 0, u, -u)
+        raise _Untranslatable(e)
+
+    ops = {
+        sympy.StrictLessThan: lambda a, b: a < b,
+        sympy.LessThan: lambda a, b: a <= b,
+        sympy.StrictGreaterThan: lambda a, b: a > b,
+        sympy.GreaterThan: lambda a, b: a >= b,
+        sympy.Equality: lambda a, b: a == b,
+        sympy.Unequality: lambda a, b: a != b,
+    }
+
+    def boolean(c: Any) -> Any:
+        if c is sympy.true:
+            return z3.BoolVal(True)
+        if c is sympy.false:
+            return z3.BoolVal(False)
+        if isinstance(c, sympy.And):
+            return z3.And([boolean(a) for a in c.args])
+        if isinstance(c, sympy.Or):
+            return z3.Or([boolean(a) for a in c.args])
+        if isinstance(c, sympy.Not):
+            return z3.Not(boolean(c.args[0]))
+        op = ops.get(type(c))
+        if op is None:
+            raise _Untranslatable(c)
+        return op(expr(c.lhs), expr(c.rhs))
+
+    try:
+        formula = boolean(cond)
+    except (_Untranslatable, TypeError, ValueError):
+        return None
+    solver = z3.Solver()
+    solver.set("timeout", int(timeout_ms))
+    solver.add(formula, *side)
+    answer = solver.check()
+    if answer == z3.sat:
+        return True
+    if answer == z3.unsat:
+        return False
+    return None
+
+
+def refine_abs(expr: Any, domains: Mapping[Any, Domain]) -> Any:
+    """``Abs(u)`` replaced by ``u`` or ``-u`` where the domains decide the sign of ``u``.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    domains : mapping of Symbol to Domain
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry import Domain
+    >>> from incentive_geometry.solvers.symbolic.conditions import refine_abs
+    >>> t = sympy.Symbol("t", nonnegative=True)
+    >>> refine_abs(sympy.Abs(t - 1) + 1, {t: Domain.parse([0, 1])})
+    2 - t
+    """
+
+    def decide(a: Any) -> Any:
+        s = generic_sign(a.args[0], domains)
+        if s is None:
+            return a
+        return a.args[0] if s >= 0 else -a.args[0]
+
+    return strict(expr).replace(lambda n: isinstance(n, sympy.Abs), decide)

@@ -59,6 +59,7 @@ from .conditions import (
     expression_size,
     generic_sign,
     real_root,
+    refine_abs,
     simplify_condition,
     strict,
 )
@@ -776,7 +777,7 @@ def real_roots(
         if generic_sign(disc, domains) == -1:
             return [], ""
         disc = sympy.factor(disc) if expression_size(disc) <= 60 else disc
-        root = sympy.sqrt(disc)
+        root = refine_abs(sympy.sqrt(disc), domains)  # sqrt((theta - 1)**2) is 1 - theta
         real = sympy.Ge(disc, 0)
         return [((-b - root) / (2 * a), real), ((-b + root) / (2 * a), real)], ""
     if n == 3:

@@ -31,7 +31,7 @@ from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
 from .budget import Budget, run_bounded
-from .conditions import ZeroTest, domain_map, expression_size, simplify_condition
+from .conditions import ZeroTest, domain_map, expression_size, satisfiable, simplify_condition
 from .equilibria import Equilibrium
 from .hurwitz import coefficients, hurwitz_conditions, monic_coefficient, schur_cohn_conditions
 
@@ -78,6 +78,10 @@ class Stability:
     states : tuple of Symbol
         The coordinates of the Jacobian.
     time : {"continuous", "discrete"}
+    where_exists : sympy Boolean
+        Stability read where the equilibrium exists: ``false`` when it is never stable
+        where it exists, ``true`` when always, else `condition` (decided exactly, by
+        :func:`~.conditions.satisfiable`; undecided questions leave `condition`).
 
     Examples
     --------
@@ -98,6 +102,7 @@ class Stability:
     planar_type: dict[str, Any] | None = field(default=None, hash=False)
     states: tuple[Any, ...] = ()
     time: str = "continuous"
+    where_exists: Any = None
 
     def __hash__(self) -> int:
         return hash((self.condition, self.charpoly, self.blocks, self.time))
@@ -137,6 +142,26 @@ def _simplify_entry(e: Any) -> Any:
     elif expression_size(e) <= _SIMPLIFY_LIMIT and not e.has(*_NO_SIMPLIFY):
         e = sympy.simplify(e)
     return e
+
+
+def _interior(cond: Any) -> Any:
+    """A condition with its non-strict relations made strict (the generic reading)."""
+    return cond.replace(
+        lambda n: isinstance(n, sympy.GreaterThan | sympy.LessThan),
+        lambda n: (
+            sympy.StrictGreaterThan if isinstance(n, sympy.GreaterThan) else sympy.StrictLessThan
+        )(n.lhs, n.rhs, evaluate=False),
+    )
+
+
+def _where_exists(condition: Any, exists: Any, domains: Any) -> Any:
+    """`condition` read where `exists` holds: never, always, or the condition itself."""
+    exists = _interior(exists)
+    if satisfiable(sympy.And(exists, condition), domains) is False:
+        return sympy.false
+    if satisfiable(sympy.And(exists, sympy.Not(condition)), domains) is False:
+        return sympy.true
+    return condition
 
 
 def characteristic_polynomial(B: Any) -> Any:
@@ -389,7 +414,10 @@ def _stability(model: Model, eq: Equilibrium, *, budget: Budget) -> Stability:
     planar = None
     if model.time == "continuous" and len(states) == 2:
         planar = _planar_type(J, domains)
+    budget.check("stability where the equilibrium exists")
+    where = _where_exists(condition, eq.exists, domains)
     return Stability(
+        where_exists=where,
         condition=condition,
         jacobian=J,
         charpoly=charpoly,

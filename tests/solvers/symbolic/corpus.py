@@ -32,6 +32,7 @@ Smith-Waltman: H. L. Smith, P. Waltman, *The Theory of the Chemostat*, CUP, 1995
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -1417,6 +1418,61 @@ add(
         ),
     )
 )
+
+#: Further threshold facts (stability boundaries solved for one parameter), by model.
+MORE_THRESHOLDS: dict[str, tuple[ThresholdFact, ...]] = {
+    "chemostat": (
+        ThresholdFact(
+            P(D=Q(4, 5), k=1), P(s=1, x=0), "D", lambda p: 1 / (1 + p["k"]), "Smith-Waltman"
+        ),
+    ),
+    "lv_competition": (
+        ThresholdFact(
+            P(a12=2, a21=2, rho=1), P(u=0, v=1), "a12", lambda p: 1.0, "Murray 3.5 (a12 = 1)"
+        ),
+    ),
+    "ricker": (ThresholdFact(P(r=1), P(x=1), "r", lambda p: 2.0, "May 1976 (flip at r = 2)"),),
+    "delayed_logistic": (
+        ThresholdFact(P(r=Q(3, 2)), P(x=Q(1, 3), y=Q(1, 3)), "r", lambda p: 2.0, "NS at r = 2"),
+        ThresholdFact(P(r=Q(3, 2)), P(x=Q(1, 3), y=Q(1, 3)), "r", lambda p: 1.0, "r = 1"),
+    ),
+    "rosenzweig_macarthur": (
+        ThresholdFact(
+            P(K=2, b=2, d=1),
+            P(x=1, y=1),
+            "K",
+            lambda p: (p["b"] + p["d"]) / (p["b"] - p["d"]),
+            "Hopf at K = 1 + 2x*, x* = d/(b - d)",
+        ),
+    ),
+    "selkov": tuple(
+        ThresholdFact(
+            P(a=Q(1, 10), b=1),
+            P(x=1, y=Q(10, 11)),
+            "b",
+            lambda p, sg=sg: math.sqrt((1 - 2 * p["a"] + sg * math.sqrt(1 - 8 * p["a"])) / 2),
+            "Strogatz 7.3: b^2 = (1 - 2a +- sqrt(1 - 8a))/2",
+        )
+        for sg in (1, -1)
+    ),
+    "henon": (
+        ThresholdFact(
+            P(a=Q(1, 5), b=Q(3, 10)),
+            P(
+                x=(-Q(7, 10) + sqrt(Q(49, 100) + Q(4, 5))) / Q(2, 5),
+                y=Q(3, 10) * (-Q(7, 10) + sqrt(Q(49, 100) + Q(4, 5))) / Q(2, 5),
+            ),
+            "a",
+            lambda p: 3 * (1 - p["b"]) ** 2 / 4,
+            "Strogatz 12.2: flip at a1 = 3(1-b)^2/4",
+        ),
+    ),
+    "van_der_pol": (
+        ThresholdFact(P(mu=Q(-1, 2), b=1), P(x=0, y=0), "mu", lambda p: 0.0, "trace mu"),
+    ),
+}
+CORPUS[:] = [replace(e, thresholds=e.thresholds + MORE_THRESHOLDS.get(e.name, ())) for e in CORPUS]
+
 
 #: Entries whose engine calls take over ~14 s in all today (measured 2026-12-01 on the working
 #: tree, timeout=30, a killed call counts 36 s): marked slow so that the default run stays

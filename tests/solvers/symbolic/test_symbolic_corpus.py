@@ -86,11 +86,12 @@ WORKERS = 2
 MAX_EQ = 16  # equilibria per model that get stability/bifurcation calls
 N_POINTS = 200  # random parameter points for checks 1 and 3
 N_COMPLETE_1D = 200  # random parameter points for check 2, one state
-N_COMPLETE_ND = 30  # ... several states (multistart root finding)
+N_COMPLETE_ND = 20  # ... several states (multistart root finding)
 N_STARTS = 30  # multistart starts per parameter point
 NEAR = 1e-7  # relative distance to a relation's boundary (or a critical eigenvalue) skipped
 MATCH = 1e-5  # relative distance of a numerical root to a returned equilibrium
 EXACT_DIGITS = 50
+LINES = 5  # random lines per parameter axis searched for points on a bifurcation set
 
 
 # ============================================================================================
@@ -584,25 +585,29 @@ class Numerics:
         ok = finite & real & rhs_ok & dom & resid_ok
         return ok, reasons
 
-    def margin(self, v: np.ndarray, pcols: Sequence[np.ndarray]) -> np.ndarray:
-        """Spectral abscissa (flows) or radius minus 1 (maps) of the Jacobian; nan if undefined."""
+    def eigenvalues(self, v: np.ndarray, pcols: Sequence[np.ndarray]) -> np.ndarray:
+        """Eigenvalues of the Jacobian (working coordinates) at each point, (N, m); nan rows
+        where it is undefined."""
         n = v.shape[1]
         cols = [v[k].real.astype(complex) for k in range(len(self.states))] + list(pcols)
         m = len(self.red)
-        J = np.empty((n, m, m), dtype=complex)
+        jac = np.empty((n, m, m), dtype=complex)
         for i in range(m):
             for j in range(m):
-                J[:, i, j] = values(self.jac[i, j], self.syms, cols)
-        out = np.full(n, math.nan)
-        good = np.all(np.isfinite(J), axis=(1, 2))
+                jac[:, i, j] = values(self.jac[i, j], self.syms, cols)
+        out = np.full((n, m), complex(math.nan, math.nan))
+        good = np.all(np.isfinite(jac), axis=(1, 2))
         if good.any():
-            lam = np.linalg.eigvals(J[good])
-            out[good] = (
-                lam.real.max(axis=1)
-                if self.model.time == "continuous"
-                else np.abs(lam).max(axis=1) - 1
-            )
+            out[good] = np.linalg.eigvals(jac[good])
         return out
+
+    def margin(self, v: np.ndarray, pcols: Sequence[np.ndarray]) -> np.ndarray:
+        """Spectral abscissa (flows) or radius minus 1 (maps) of the Jacobian; nan if undefined."""
+        lam = self.eigenvalues(v, pcols)
+        with np.errstate(invalid="ignore"):
+            if self.model.time == "continuous":
+                return lam.real.max(axis=1)
+            return np.abs(lam).max(axis=1) - 1
 
     def eigenvalues_at(self, state: Mapping[str, Any], params: Mapping[str, Any]) -> np.ndarray:
         sub = {s: state[s.name] for s in self.states}
@@ -1224,7 +1229,7 @@ def _origin_point(origin: str) -> dict[str, float]:
 
 def _points_on(cond: Any, num: Numerics, tag: str) -> list[np.ndarray]:
     """Points in the ranges on the zero sets of the equalities in `cond` (or random points when
-    it has none): along 20 random lines parallel to each parameter axis, sign changes of
+    it has none): along LINES random lines parallel to each parameter axis, sign changes of
     ``lhs - rhs`` refined by 60 bisection steps."""
     eqs = [e for e in sympy.preorder_traversal(cond) if isinstance(e, sympy.Equality)]
     if not eqs:
@@ -1237,7 +1242,7 @@ def _points_on(cond: Any, num: Numerics, tag: str) -> list[np.ndarray]:
         g = e.lhs - e.rhs
         for j, name in enumerate(names):
             lo, hi = num.entry.ranges[name]
-            for _ in range(20):
+            for _ in range(LINES):
                 base = [rng.uniform(*num.entry.ranges[n]) for n in names]
                 ts = np.linspace(lo, hi, grid)
                 cols = [np.full(grid, b, dtype=complex) for b in base]
@@ -1357,3 +1362,164 @@ def test_thresholds(name: str, runs: dict[str, ModelRun]) -> None:
                 )
                 break
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", _params(lambda e: e.thresholds))
+def test_threshold_values_are_boundaries(name: str, runs: dict[str, ModelRun]) -> None:
+    """Soundness of ig.threshold: at every returned value (real, in the parameter's range,
+    the equilibrium existing and valid there) some eigenvalue is critical (on the imaginary
+    axis or the unit circle), at 20 random points of the other parameters."""
+    entry = corpus.by_name(name)
+    run = _run(runs, name)
+    eqs = _eqs_or_fail(run)
+    num = numerics(name, run.model)
+    names = model_names(run)
+    problems = []
+    for k, fact in enumerate(entry.thresholds):
+        rec = run.thresholds.get(k)
+        if rec is None or rec.status != "ok":
+            continue  # reported by test_thresholds
+        i = _select(eqs, run.model, fact.at, fact.state)
+        assert i is not None
+        eq = list(eqs)[i]
+        j = names.index(fact.parameter)
+        lo, hi = entry.ranges[fact.parameter]
+        for sol in rec.value:
+            pcols = num.sample(20, f"boundary:{k}")
+            val = values(sol.value, num.params, pcols)
+            keep = np.flatnonzero(
+                (np.abs(val.imag) <= 1e-9 * (1 + np.abs(val.real)))
+                & (val.real > lo)
+                & (val.real < hi)
+            )
+            if not keep.size:
+                continue
+            cols = [c[keep] for c in pcols]
+            cols[j] = val[keep].real.astype(complex)
+            ex, ex_near = truth(eq.exists, num.params, cols)
+            v = eq_values(eq, num, cols)
+            ok, _ = num.check_points(v, cols)
+            where = np.flatnonzero((ex == 1) & ok & ~ex_near)
+            if not where.size:
+                continue
+            sel = [c[where] for c in cols]
+            lam = num.eigenvalues(v[:, where], sel)
+            scale = 1 + np.abs(lam).max(axis=1)
+            d = (
+                np.abs(lam.real).min(axis=1)
+                if run.model.time == "continuous"
+                else np.abs(np.abs(lam) - 1).min(axis=1)
+            ) / scale
+            bad = np.flatnonzero(~(d <= 1e-6))
+            if bad.size:
+                b = int(bad[0])
+                problems.append(
+                    f"threshold {fact.parameter} = {sol.value} of eq {i}: no critical eigenvalue at "
+                    f"{bad.size}/{where.size} points, e.g. {_cols_point(sel, names, b)}: "
+                    f"eigenvalues {np.round(lam[b], 4).tolist()}"
+                )
+    assert not problems, "\n".join(problems)
+
+
+def _critical_distance(kind: str, lam: np.ndarray, time_: str) -> np.ndarray:
+    """How far each row of eigenvalues is from the critical spectrum of `kind` (relative)."""
+    scale = 1 + np.abs(lam).max(axis=1)
+    if kind in ("fold", "transcritical", "pitchfork", "branch"):
+        target = 0.0 if time_ == "continuous" else 1.0
+        return np.abs(lam - target).min(axis=1) / scale
+    if kind == "flip":
+        return np.abs(lam + 1).min(axis=1) / scale
+    pair = np.where(np.abs(lam.imag) > 1e-9 * scale[:, None], lam, np.nan)
+    with np.errstate(invalid="ignore"):
+        d = np.abs(pair.real) if kind == "hopf" else np.abs(np.abs(pair) - 1)
+        return (
+            np.where(
+                np.all(np.isnan(d), axis=1), np.inf, np.nanmin(np.nan_to_num(d, nan=np.inf), axis=1)
+            )
+            / scale
+        )
+
+
+@pytest.mark.parametrize("name", _params())
+def test_bifurcation_conditions_are_critical(name: str, runs: dict[str, ModelRun]) -> None:
+    """Soundness of every returned bifurcation condition: at points found on its equality set
+    (in the ranges, where the condition holds and the equilibrium exists and is valid), the
+    Jacobian has the critical spectrum of its kind (eigenvalue 0 / 1 for the fold family, -1
+    for flip, a non-real pair on the imaginary axis for Hopf, on the unit circle for
+    Neimark-Sacker)."""
+    run = _run(runs, name)
+    eqs = _eqs_or_fail(run)
+    num = numerics(name, run.model)
+    names = model_names(run)
+    problems = []
+    known = ("fold", "transcritical", "pitchfork", "branch", "flip", "hopf", "neimark_sacker")
+    for i, rec in sorted(run.bifs.items()):
+        if rec.status != "ok":
+            continue
+        eq = list(eqs)[i]
+        for bc in rec.value:
+            if bc.kind not in known or eq.free:
+                continue
+            if not any(
+                isinstance(e, sympy.Equality) for e in sympy.preorder_traversal(bc.condition)
+            ):
+                continue
+            pts = _points_on(bc.condition, num, f"critical:{i}:{bc.kind}")
+            if not pts or not pts[0].size:
+                continue
+            t, _ = truth(bc.condition, num.params, pts)
+            ex, ex_near = truth(eq.exists, num.params, pts)
+            v = eq_values(eq, num, pts)
+            ok, _ = num.check_points(v, pts)
+            where = np.flatnonzero((t == 1) & (ex == 1) & ok & ~ex_near)
+            if not where.size:
+                continue
+            sel = [c[where] for c in pts]
+            lam = num.eigenvalues(v[:, where], sel)
+            d = _critical_distance(bc.kind, lam, run.model.time)
+            bad = np.flatnonzero(~(d <= 1e-6))
+            if bad.size:
+                k = int(bad[0])
+                problems.append(
+                    f"eq {i} `{bc.kind}` {str(bc.condition)[:100]}: at {bad.size}/{where.size} "
+                    f"points on it the spectrum is not critical, e.g. "
+                    f"{_cols_point(sel, names, k)}: eigenvalues {np.round(lam[k], 4).tolist()}"
+                )
+    assert not problems, "\n".join(problems)
+
+
+def test_harness_refutes_wrong_answers() -> None:
+    """The checks fail on answers known to be wrong (issue 10's first defect, hand-made)."""
+    from types import SimpleNamespace
+
+    name = "cube_root"
+    model = corpus.by_name(name).build()
+    (x,) = model.states
+    (a,) = model.parameter_symbols
+    w = sympy.exp(2 * sympy.pi * sympy.I / 3)
+    cube = sympy.Pow(a, sympy.Rational(1, 3))
+    roots = [cube, w * cube, w**2 * cube]  # principal-branch Cardano: two complex for all a
+    wrong = ig.EquilibriumSet(
+        tuple(ig.Equilibrium(point={x: r}, exists=sympy.true) for r in roots), model=model
+    )
+    ok = lambda v: CallRecord("x", 0.0, "ok", v)  # noqa: E731
+    run = ModelRun(name, model, [ok(wrong)], wrong)
+    run.stability = {i: ok(SimpleNamespace(condition=a < 0)) for i in range(3)}
+    run.bifs = {0: ok([SimpleNamespace(kind="pitchfork", condition=sympy.Eq(a, 0))])}
+    runs = {name: run}
+    for check in (test_existence_and_stability, test_literature_equilibria, test_bifurcations):
+        with pytest.raises(AssertionError):
+            check(name, runs)
+    # complete=True with the real root missing for a < 0 (only the principal root kept).
+    missing = ig.EquilibriumSet((ig.Equilibrium(point={x: cube}, exists=a > 0),), model=model)
+    with pytest.raises(AssertionError, match="not returned"):
+        test_complete(name, {name: ModelRun(name, model, [ok(missing)], missing)})
+    # ... and the same set passes once the real root's existence says so.
+    real = ig.EquilibriumSet(
+        (
+            ig.Equilibrium(point={x: cube}, exists=a > 0),
+            ig.Equilibrium(point={x: -sympy.Pow(-a, sympy.Rational(1, 3))}, exists=a < 0),
+        ),
+        model=model,
+    )
+    test_complete(name, {name: ModelRun(name, model, [ok(real)], real)})

@@ -1419,6 +1419,135 @@ add(
     )
 )
 
+add(
+    Entry(
+        "param_pole",
+        _model({"x": "1 - x/(a - x)"}, {"a": (1.0, REAL)}, "param_pole"),
+        ranges={"a": (-2.0, 2.0)},
+        box={"x": (-3.0, 3.0)},
+        source="exact: x = a/2 (a != 0), f'(a/2) = -4/a: stable iff a > 0; the pole x = a is never an equilibrium",
+        counts=(Count(P(a=1), 1, "exact"), Count(P(a=-1), 1, "exact")),
+        known=(
+            Known(P(a=1), P(x=Q(1, 2)), True, "f' = -4"),
+            Known(P(a=-1), P(x=Q(-1, 2)), False, "f' = 4"),
+        ),
+    )
+)
+
+add(
+    Entry(
+        "logistic_map2",
+        lambda: ig.Model.from_equations(
+            {"x": "r*x*(1 - x)"},
+            parameters={"r": {"default": 3.2, "domain": [0, 4]}},
+            states={"x": {"domain": [0, 1]}},
+            time="discrete",
+            name="logistic_map",
+        ).iterate(2),
+        ranges={"r": (0.05, 3.95)},
+        box={"x": (0.0, 1.0)},
+        source=(
+            "Strogatz sec. 10.3 (and exercise 10.3.?): the 2-cycle x = (r + 1 +- sqrt((r-3)(r+1)))/(2r) "
+            "exists for r > 3, stable for 3 < r < 1 + sqrt(6); May 1976"
+        ),
+        counts=(Count(P(r=Q(16, 5)), 4, "0, 1 - 1/r and the 2-cycle"), Count(P(r=2), 2, "r < 3")),
+        known=(
+            Known(
+                P(r=Q(16, 5)),
+                P(x=(Q(21, 5) + sqrt(Q(1, 5) * Q(21, 5))) / Q(32, 5)),
+                True,
+                "Strogatz 10.3: 3 < r < 1 + sqrt 6",
+            ),
+            Known(
+                P(r=Q(7, 2)),
+                P(x=(Q(9, 2) + sqrt(Q(1, 2) * Q(9, 2))) / 7),
+                False,
+                "Strogatz 10.3: r > 1 + sqrt 6",
+            ),
+            Known(P(r=Q(16, 5)), P(x=Q(11, 16)), False, "the fixed point 1 - 1/r, r > 3"),
+        ),
+        bifs=(
+            Bif(
+                "flip",
+                (
+                    (
+                        P(r=1 + sqrt(6)),
+                        P(
+                            x=(2 + sqrt(6) + sqrt((sqrt(6) - 2) * (2 + sqrt(6))))
+                            / (2 + 2 * sqrt(6))
+                        ),
+                    ),
+                ),
+                (P(r=Q(16, 5)), P(r=Q(7, 2))),
+                "Strogatz 10.3: the 2-cycle period-doubles at r = 1 + sqrt 6",
+                critical=((P(r=1 + sqrt(6)), "supercritical"),),
+            ),
+            Bif(
+                "pitchfork",
+                ((P(r=3), P(x=Q(2, 3))),),
+                (P(r=Q(16, 5)), P(r=2)),
+                "Strogatz 10.3: the 2-cycle is born from 1 - 1/r at r = 3 (a pitchfork of f o f)",
+            ),
+        ),
+        harness_note="the model is `logistic_map.iterate(2)`: fixed points of f o f",
+    )
+)
+
+add(
+    Entry(
+        "no_equilibria",
+        _model({"x": "a**2 + 1 + x**2"}, {"a": (0.0, REAL)}, "no_equilibria"),
+        ranges={"a": (-2.0, 2.0)},
+        box={"x": (-5.0, 5.0)},
+        source="exact: a^2 + 1 + x^2 > 0, no real equilibrium",
+        counts=(Count(P(a=0), 0, "exact"), Count(P(a=1), 0, "exact")),
+    )
+)
+
+add(
+    Entry(
+        "quintic",
+        _model({"x": "x**5 - 5*x**3 + 4*x - a"}, {"a": (0.0, REAL)}, "quintic"),
+        ranges={"a": (-2.0, 2.0)},
+        box={"x": (-3.0, 3.0)},
+        source=(
+            "exact: at a = 0 the roots 0, +-1, +-2 (f' = 5x^4 - 15x^2 + 4: +-1 stable, 0 and +-2 "
+            "unstable); for generic a the quintic is not solvable by radicals, so an answer is "
+            "either numerical, or flagged incomplete"
+        ),
+        counts=(
+            Count(P(a=0), 5, "exact"),
+            Count(P(a=Q(1, 2)), 5, "f(x) = a, |a| < 2.28 local extrema"),
+        ),
+        known=(
+            Known(P(a=0), P(x=1), True, "f' = -6"),
+            Known(P(a=0), P(x=-1), True, "f' = -6"),
+            Known(P(a=0), P(x=0), False, "f' = 4"),
+            Known(P(a=0), P(x=2), False, "f' = 24"),
+        ),
+    )
+)
+
+add(
+    Entry(
+        "biquadratic",
+        _model({"x": "x**4 - a*x**2 + b"}, {"a": (5.0, REAL), "b": (4.0, REAL)}, "biquadratic"),
+        ranges={"a": (-3.0, 6.0), "b": (-3.0, 5.0)},
+        box={"x": (-4.0, 4.0)},
+        source="exact: x^2 = (a +- sqrt(a^2 - 4b))/2 (nested radicals)",
+        counts=(
+            Count(P(a=5, b=4), 4, "x = +-1, +-2"),
+            Count(P(a=0, b=1), 0, "x^4 + 1 > 0"),
+            Count(P(a=3, b=-4), 2, "x^2 = 4 or -1"),
+        ),
+        known=(
+            Known(P(a=5, b=4), P(x=1), True, "f'(1) = 4 - 10 = -6 < 0"),
+            Known(P(a=5, b=4), P(x=2), False, "f'(2) = 32 - 20 = 12 > 0"),
+        ),
+    )
+)
+
+
 #: Further threshold facts (stability boundaries solved for one parameter), by model.
 MORE_THRESHOLDS: dict[str, tuple[ThresholdFact, ...]] = {
     "chemostat": (

@@ -1091,9 +1091,11 @@ def test_literature_equilibria(name: str, runs: dict[str, ModelRun]) -> None:
                 ):
                     pts.append(v)
         if len(pts) != c.n:
+            flagged = "" if eqs.complete else f"; the set says complete=False: {eqs.message[:120]}"
             problems.append(
                 f"at {_fmt(c.params)}: {len(pts)} existing equilibria returned "
                 f"{[[round(z.real, 5) for z in p] for p in pts]}, literature: {c.n} ({c.source})"
+                + flagged
             )
     for kn in entry.known:
         subs = psubs(model, kn.params)
@@ -1287,9 +1289,13 @@ def _criticality(bc: Any, subs: Mapping[Any, Any]) -> tuple[str | None, str]:
     detail = f"coefficient={raw!s:.80} ({origin[:80]}), supercritical={flag!s:.80}"
     value: complex | None = None
     if isinstance(raw, float):
+        # Parameters fixed by the bifurcation condition (`on`) need not be named in `origin`.
         at = _origin_point(origin)
         names = {str(k): complex(sympy.N(v)) for k, v in subs.items()}
-        if not at or any(k in names and not _close(v, names[k], 1e-6) for k, v in at.items()):
+        fixed = {str(k) for k in (getattr(bc, "on", None) or {})}
+        if any(n not in at and n not in fixed for n in names) or any(
+            k in names and not _close(v, names[k], 1e-6) for k, v in at.items()
+        ):
             return None, detail + " (numerical coefficient, not at these parameters)"
         value = complex(raw)
         if getattr(coef, "degenerate", None) is True:

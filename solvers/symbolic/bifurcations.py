@@ -174,7 +174,9 @@ def _parameter_roots(g: Any, model: Model) -> list[dict[Any, Any]]:
             # A branch never inside the parameter's domain (e.g. negative for a positive
             # parameter) is no branch.
             dom = model.parameter(p.name).domain
-            if dom.kind in ("positive", "nonnegative") or (dom.kind == "interval" and dom.lo >= 0):
+            if dom.kind in ("positive", "nonnegative") or (
+                dom.kind == "interval" and dom.lo is not None and dom.lo >= 0
+            ):
                 found = [r for r in found if generic_sign(r, domain_map(model)) != -1]
             if found:
                 return [{p: r} for r in found]
@@ -389,10 +391,14 @@ def _classify(counts: tuple[int, int] | None) -> str | None:
     bifurcation of the equilibrium set there)."""
     if counts is None:
         return "branch"
-    pair = tuple(sorted(counts))
-    return {(0, 2): "fold", (2, 2): "transcritical", (1, 3): "pitchfork", (1, 1): None}.get(
-        pair, "branch"
-    )
+    low, high = sorted(counts)
+    kinds: dict[tuple[int, int], str | None] = {
+        (0, 2): "fold",
+        (2, 2): "transcritical",
+        (1, 3): "pitchfork",
+        (1, 1): None,
+    }
+    return kinds.get((low, high), "branch")
 
 
 # --------------------------------------------------------------------------------------------
@@ -568,7 +574,7 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
         rest = sympy.And(rest, *[c for j, c in enumerate(others_stable) if j != k])
         kind = "hopf" if model.time == "continuous" else "neimark_sacker"
         g = sympy.numer(sympy.together(g)) if g.free_symbols else None
-        branches = (
+        branches: list[dict[str, Any]] = (
             _criticality(kind, g, model, work, eq, probe, budget)
             if g is not None
             else [{"on": {}, "branches": 1}]

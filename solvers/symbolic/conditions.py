@@ -186,7 +186,7 @@ class ZeroTest:
         for sym, dom in self.domains.items():
             frac = sympy.Rational(rng.randint(101, 9901), 10007)
             if dom.kind == "interval":
-                point[sym] = dom.lo + (dom.hi - dom.lo) * frac  # type: ignore[operator]
+                point[sym] = dom.lo + (dom.hi - dom.lo) * frac
             elif dom.kind == "real":
                 point[sym] = sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997))
             else:

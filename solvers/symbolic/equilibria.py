@@ -889,8 +889,8 @@ def _pieces(model: Model) -> tuple[list[_Piece], str]:
     eqs = [_as_piecewise(e, states) for e in equilibrium_equations(model)]
     rhs = [_as_piecewise(f, states) for f in model.rhs]
     if not any(e.has(sympy.Piecewise) for e in eqs):
-        defined = tuple(dict.fromkeys(c for e in eqs for c in definition_conditions(e)))
-        return [_Piece(tuple(eqs), defined)], ""
+        smooth = tuple(dict.fromkeys(c for e in eqs for c in definition_conditions(e)))
+        return [_Piece(tuple(eqs), smooth)], ""
     # Each Piecewise splits the system into its pieces; piece i holds where its condition
     # does and the earlier ones do not.
     work: list[tuple[list[Any], list[Any], list[Any], list[str]]] = [(eqs, rhs, [], [])]

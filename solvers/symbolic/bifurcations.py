@@ -211,7 +211,11 @@ def _zero_factors(expr: Any, model: Model) -> list[Any]:
             continue
         if isinstance(base, sympy.Pow) and not base.exp.is_integer:
             base = base.base
-        if not base.is_polynomial() or expression_size(base, _CANDIDATE_LIMIT) > _CANDIDATE_LIMIT:
+        if not base.is_polynomial():
+            base = _rationalized(base)
+            if base is None:
+                continue
+        if expression_size(base, _CANDIDATE_LIMIT) > _CANDIDATE_LIMIT:
             continue
         if len(base.free_symbols) == 1:
             try:
@@ -222,6 +226,32 @@ def _zero_factors(expr: Any, model: Model) -> list[Any]:
         if base not in out:
             out.append(base)
     return out
+
+
+def _rationalized(g: Any) -> Any:
+    """A polynomial vanishing wherever ``g = A + B sqrt(R)`` does: ``A**2 - B**2 R`` (it also
+    vanishes on the conjugate branch; the numerical check of each candidate sorts them out).
+    None when `g` holds other radicals."""
+    roots = [p for p in g.atoms(sympy.Pow) if p.exp == sympy.Rational(1, 2) and p.base.free_symbols]
+    if len(roots) != 1 or expression_size(g, _CANDIDATE_LIMIT) > _CANDIDATE_LIMIT:
+        return None
+    (root,) = roots
+    s = sympy.Dummy("s")
+    h = sympy.expand(g.xreplace({root: s}))
+    if not h.is_polynomial(s):
+        return None
+    R = root.base
+    # Reduce by s**2 = R, then h = A + B s.
+    coeffs = sympy.Poly(h, s).all_coeffs()[::-1]
+    A, B = sympy.Integer(0), sympy.Integer(0)
+    for k, c in enumerate(coeffs):
+        term = c * R ** (k // 2)
+        if k % 2:
+            B += term
+        else:
+            A += term
+    out = sympy.numer(sympy.together(sympy.expand(A**2 - B**2 * R)))
+    return out if out.free_symbols and out.is_polynomial() else None
 
 
 def _boundaries(found: EquilibriumSet) -> list[Any]:
@@ -348,41 +378,62 @@ class _Probe:
         return _real_point(self.eq, self.states, {**values, p: values[p] + delta})
 
     def critical_vanishes(self, values: dict[Any, float], p: Any, offset: float) -> bool:
-        """Whether the critical determinant of the equilibrium tends to zero at the point."""
+        """Whether the critical determinant of the equilibrium tends to zero at the point: it
+        is measured at the offset and at a hundredth of it, and must shrink (like the offset,
+        or its square root at a fold), whatever its scale."""
         for s in (-1, 1):
-            at = {**values, p: values[p] + s * offset}
-            x = _real_point(self.eq, self.states, at)
-            if x is None:
+            dets = []
+            for k in (1.0, 1e-2):
+                at = {**values, p: values[p] + s * offset * k}
+                if _real_point(self.eq, self.states, at) is None:
+                    break
+                try:
+                    M = np.array(self.det.xreplace(_floats(at)).evalf(30).tolist(), dtype=complex)
+                except (TypeError, ValueError):
+                    return False
+                dets.append((abs(np.linalg.det(M)), (1 + np.abs(M).max()) ** M.shape[0]))
+            if len(dets) < 2:
                 continue
-            try:
-                M = np.array(self.det.xreplace(_floats(at)).evalf(30).tolist(), dtype=complex)
-            except (TypeError, ValueError):
-                return False
-            scale = (1 + np.abs(M).max()) ** M.shape[0]
-            return abs(np.linalg.det(M)) <= 1e2 * np.sqrt(offset) * scale
+            (d1, _), (d2, scale) = dets
+            return bool(d2 <= 1e-12 * scale or (d2 < 0.3 * d1 and d2 <= 1e-2 * scale))
         return False
 
     def count_near(self, values: dict[Any, float], p: Any, offset: float) -> tuple[int, int] | None:
-        """Equilibria near this one on each side of the point (None: this one is not there)."""
-        here = None
-        for s in (-1, 1):
-            if here is None:
-                at = {**values, p: values[p] + s * offset}
-                here = _real_point(self.eq, self.states, at, self.equations)
-        if here is None:
-            return None
-        radius = _MEET * np.sqrt(offset) * (1 + np.abs(here).max())
+        """Equilibria that meet this one at the point, counted on each side of it (None: this
+        one is not there).
+
+        A branch meets this one when their distance shrinks with the offset from the point
+        (like the offset for a crossing, like its square root for a fold): it is measured at
+        the offset and at a hundredth of it, so the test does not depend on the scale.
+        """
+
+        def at(s: int, scale: float) -> dict[Any, float]:
+            return {**values, p: values[p] + s * offset * scale}
+
         counts = []
+        seen_here = False
         for s in (-1, 1):
-            at = {**values, p: values[p] + s * offset}
-            n = 0
+            near = [_real_point(self.eq, self.states, at(s, k), self.equations) for k in (1, 1e-2)]
+            if near[0] is None or near[1] is None:
+                counts.append(0)
+                continue
+            seen_here = True
+            n = 1
             for other in self.found:
-                if other.free:
+                if other.free or other is self.eq or other == self.eq:
                     continue
-                x = _real_point(other, self.states, at, self.equations)
-                if x is not None and np.abs(x - here).max() <= radius:
+                far = _real_point(other, self.states, at(s, 1), self.equations)
+                close = _real_point(other, self.states, at(s, 1e-2), self.equations)
+                if far is None or close is None:
+                    continue
+                d1 = float(np.abs(far - near[0]).max())
+                d2 = float(np.abs(close - near[1]).max())
+                scale = 1 + float(np.abs(near[1]).max())
+                if d2 <= 1e-9 * scale or (d2 < 0.3 * d1 and d2 < _MEET * scale):
                     n += 1
             counts.append(n)
+        if not seen_here:
+            return None
         return counts[0], counts[1]
 
 
@@ -413,7 +464,7 @@ def _pair_condition(coeffs: list[Any], domains: Any) -> tuple[Any, Any, Any, Any
     n = len(a) - 1
     if n == 2:
         # lambda^2 + a1 lambda + a2: a pair +-i omega iff a1 = 0 and a2 > 0.
-        delta = a[1]
+        delta = sympy.numer(sympy.together(a[1]))
         cond, omega2, others = sympy.Eq(delta, 0), a[2], sympy.true
     elif n == 3:
         # (lambda + a1)(lambda^2 + a2) when a1 a2 = a3.
@@ -547,11 +598,15 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
             add("cusp", cond)
     # -- eigenvalue -1 (maps): flip ----------------------------------------------------------
     if model.time == "discrete":
+        flip_probe = _Probe(work, eq, J, sympy.Integer(-1), found)
         for poly in polys:
             for g in _zero_factors(
                 _expand_small(poly.xreplace({LAMBDA: sympy.Integer(-1)})), model
             ):
                 budget.check(f"the flip candidate {g} = 0")
+                at = flip_probe.sample_on(g)
+                if at is None or not flip_probe.critical_vanishes(*at):
+                    continue  # the conjugate branch's flip, or no flip of this point
                 cond = normalize_relation(sympy.Eq(g, 0), domains)
                 for extra in _criticality("flip", g, model, work, eq, probe, budget):
                     add("flip", _on_branch(cond, extra["on"], extra.pop("branches")), **extra)

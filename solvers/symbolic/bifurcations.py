@@ -100,6 +100,8 @@ _OFFSET = 1e-7
 _MEET = 30.0
 # Random points tried on a candidate set before giving up on classifying it.
 _TRIES = 8
+# Points of a candidate set where the equilibria are counted.
+_VOTES = 3
 
 
 @dataclass(frozen=True)
@@ -229,9 +231,9 @@ def _zero_factors(expr: Any, model: Model) -> list[Any]:
 
 
 def _rationalized(g: Any) -> Any:
-    """A polynomial vanishing wherever ``g = A + B sqrt(R)`` does: ``A**2 - B**2 R`` (it also
-    vanishes on the conjugate branch; the numerical check of each candidate sorts them out).
-    None when `g` holds other radicals."""
+    """A polynomial vanishing wherever ``g = A + B sqrt(R)`` does: ``A**2 - B**2 R``. It also
+    vanishes on the conjugate branch, so ``g = 0`` is that polynomial's zero set where
+    ``A B <= 0`` (recorded in `_SIDES`). None when `g` holds other radicals."""
     roots = [p for p in g.atoms(sympy.Pow) if p.exp == sympy.Rational(1, 2) and p.base.free_symbols]
     if len(roots) != 1 or expression_size(g, _CANDIDATE_LIMIT) > _CANDIDATE_LIMIT:
         return None
@@ -251,7 +253,15 @@ def _rationalized(g: Any) -> Any:
         else:
             A += term
     out = sympy.numer(sympy.together(sympy.expand(A**2 - B**2 * R)))
-    return out if out.free_symbols and out.is_polynomial() else None
+    if not (out.free_symbols and out.is_polynomial()):
+        return None
+    if not (A == 0 or B == 0):
+        _SIDES[out] = sympy.Le(sympy.expand(A * B), 0)
+    return out
+
+
+# Side conditions of rationalized candidates (see _rationalized), by candidate polynomial.
+_SIDES: dict[Any, Any] = {}
 
 
 def _boundaries(found: EquilibriumSet) -> list[Any]:
@@ -419,6 +429,9 @@ class _Probe:
                 continue
             seen_here = True
             n = 1
+            # Positions already counted: one point written in two closed forms (a Cardano
+            # root continued into a trigonometric one) is one equilibrium.
+            counted = [near[0]]
             for other in self.found:
                 if other.free or other is self.eq or other == self.eq:
                     continue
@@ -429,8 +442,11 @@ class _Probe:
                 d1 = float(np.abs(far - near[0]).max())
                 d2 = float(np.abs(close - near[1]).max())
                 scale = 1 + float(np.abs(near[1]).max())
+                if any(float(np.abs(far - c).max()) <= 1e-9 * scale for c in counted):
+                    continue
                 if d2 <= 1e-9 * scale or (d2 < 0.3 * d1 and d2 < _MEET * scale):
                     n += 1
+                    counted.append(far)
             counts.append(n)
         if not seen_here:
             return None
@@ -446,7 +462,8 @@ def _classify(counts: tuple[int, int] | None) -> str | None:
     kinds: dict[tuple[int, int], str | None] = {
         (0, 2): "fold",
         (2, 2): "transcritical",
-        (1, 3): "pitchfork",
+        (1, 3): "pitchfork",  # seen from the branch that persists
+        (0, 3): "pitchfork",  # seen from one of the two born there
         (1, 1): None,
     }
     return kinds.get((low, high), "branch")
@@ -581,16 +598,30 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
     folds: list[Any] = []
     for g in dict.fromkeys(candidates):
         budget.check(f"the candidate {g} = 0")
-        at = probe.sample_on(g)
-        if at is None or not probe.critical_vanishes(*at):
-            continue
         # Counting needs only the equilibria that meet here: an incomplete set can still show
-        # two branches colliding (fold) or crossing; anything else stays `branch`.
-        kind = _classify(probe.count_near(*at))
-        if kind is None:
+        # two branches colliding (fold) or crossing; anything else stays `branch`. Three
+        # random points of the set are probed; a point near a degenerate one (a cusp) can
+        # blur the count, so the kind most points agree on is taken.
+        votes: list[str | None] = []
+        for _ in range(_VOTES):
+            at = probe.sample_on(g)
+            if at is None or not probe.critical_vanishes(*at):
+                continue
+            votes.append(_classify(probe.count_near(*at)))
+        if not votes:
+            continue
+        definite = [v for v in votes if v not in (None, "branch")]
+        if definite:
+            kind: str | None = max(set(definite), key=definite.count)
+        elif "branch" in votes:
+            kind = "branch"
+        else:
             continue  # the eigenvalue touches the axis; no branch is born or crosses
         sols = _parameter_roots(g, model)
-        add(kind, normalize_relation(sympy.Eq(g, 0), domains), on=sols[0] if sols else {})
+        cond = normalize_relation(sympy.Eq(g, 0), domains)
+        if g in _SIDES:
+            cond = sympy.And(cond, simplify_condition(_SIDES[g], domains))
+        add(kind, cond, on=sols[0] if sols else {})
         if kind == "fold":
             folds.append(g)
     if folds and len(work.states) == 1:
@@ -608,6 +639,8 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
                 if at is None or not flip_probe.critical_vanishes(*at):
                     continue  # the conjugate branch's flip, or no flip of this point
                 cond = normalize_relation(sympy.Eq(g, 0), domains)
+                if g in _SIDES:
+                    cond = sympy.And(cond, simplify_condition(_SIDES[g], domains))
                 for extra in _criticality("flip", g, model, work, eq, probe, budget):
                     add("flip", _on_branch(cond, extra["on"], extra.pop("branches")), **extra)
     # -- a pair on the imaginary axis / the unit circle ---------------------------------------
@@ -733,7 +766,9 @@ def _supercritical(coef: NormalFormCoefficient, probe: _Probe) -> Any:
             return sympy.true if coef.sign == want else sympy.false
         rel = sympy.Lt(coef.value, 0) if want < 0 else sympy.Gt(coef.value, 0)
         return simplify_condition(rel, probe.domains)
-    return sympy.true if (coef.value < 0) == (want < 0) else sympy.false
+    # A numerical coefficient is the sign at one point of the set: no statement about the
+    # whole set (the coefficient and its origin say where it was evaluated).
+    return None
 
 
 def _cusps(work: Model, folds: list[Any], domains: Any) -> list[Any]:
@@ -757,6 +792,9 @@ def _cusps(work: Model, folds: list[Any], domains: Any) -> list[Any]:
                 if any(v.has(sympy.I) for v in sol.values()) or not sol:
                     continue
                 if not any(sympy.simplify(g.xreplace(sol)) == 0 for g in folds):
+                    continue
+                # A cusp needs a nonzero third derivative there (else it is more degenerate).
+                if sympy.simplify(sympy.diff(f, x, 3).xreplace({x: x0}).xreplace(sol)) == 0:
                     continue
                 out.append(sympy.And(*[sympy.Eq(k, v) for k, v in sol.items()]))
     except (NotImplementedError, sympy.PolynomialError):

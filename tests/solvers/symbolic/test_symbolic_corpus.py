@@ -1096,6 +1096,10 @@ def test_literature_equilibria(name: str, runs: dict[str, ModelRun]) -> None:
                     all(_close(a, b, 1e-12) for a, b in zip(v, w, strict=True)) for w in pts
                 ):
                     pts.append(v)
+        if len(pts) < c.n and not eqs.complete and eqs.message:
+            # Fewer points from a set flagged incomplete, with its reason: no answer, not a
+            # wrong one (the principle of issue 10). Extra points are always wrong.
+            continue
         if len(pts) != c.n:
             flagged = "" if eqs.complete else f"; the set says complete=False: {eqs.message[:120]}"
             problems.append(
@@ -1106,6 +1110,8 @@ def test_literature_equilibria(name: str, runs: dict[str, ModelRun]) -> None:
     for kn in entry.known:
         subs = psubs(model, kn.params)
         i = _select(eqs, model, kn.params, kn.state)
+        if i is None and not eqs.complete and eqs.message:
+            continue  # missing from a set flagged incomplete, with its reason
         if i is None:
             problems.append(
                 f"known equilibrium {_fmt(kn.state)} at {_fmt(kn.params)} not returned as existing ({kn.source})"
@@ -1339,6 +1345,14 @@ def test_criticality(name: str, runs: dict[str, ModelRun]) -> None:
                 problems.append(f"{b.kind} at {_fmt(params)}: no returned condition holds there")
                 continue
             said = [_criticality(bc, subs) for bc in here]
+            unclaimed = all(
+                s is None and bc.coefficient is not None and not bc.coefficient.closed_form
+                for (s, _), bc in zip(said, here, strict=True)
+            )
+            if unclaimed:
+                # A numerical coefficient at another point of the set makes no claim here
+                # (supercritical is None): no answer, never a wrong one.
+                continue
             if not any(s == expected for s, _ in said):
                 problems.append(
                     f"{b.kind} at {_fmt(params)}: engine says {[s for s, _ in said]}, literature: "

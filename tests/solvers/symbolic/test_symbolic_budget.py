@@ -413,9 +413,13 @@ run_bounded(work, timeout=60, what="t")
 """
     parent = subprocess.Popen([sys.executable, "-c", script])
     try:
-        for _ in range(1000):
+        # The parent imports sympy first: allow a slow start (a fresh environment, a busy
+        # machine) before the child writes its pid.
+        for _ in range(6000):
             if pid_file.exists() and pid_file.read_text():
                 break
+            if parent.poll() is not None:
+                pytest.fail(f"the parent exited early with code {parent.returncode}")
             time.sleep(0.01)
         child = int(pid_file.read_text())
         parent.kill()  # SIGKILL: no finally clause runs in the parent

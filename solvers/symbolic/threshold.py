@@ -116,6 +116,8 @@ def _never_in(value: Any, domain: Any, domains: Any) -> bool:
     neg = -value
     if isinstance(neg, sympy.Pow) and neg.exp == sympy.Rational(1, 2):
         return True
+    if value.is_nonpositive:  # e.g. -sqrt(2)*sqrt(u)/2: zero at most, never inside
+        return True
     return generic_sign(value, domains) == -1
 
 

@@ -411,7 +411,7 @@ def work(*, budget):
         pass
 run_bounded(work, timeout=60, what="t")
 """
-    parent = subprocess.Popen([sys.executable, "-c", script])
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
     try:
         # The parent imports sympy first: allow a slow start (a fresh environment, a busy
         # machine) before the child writes its pid.

@@ -298,6 +298,7 @@ def test_timeout_20_finishes_within_25_seconds(text: str, tmp_path: Path) -> Non
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=tmp_path,  # never the checkout, whose folders would shadow the installed package
     )
     assert time.perf_counter() - start < 25, done.stdout + done.stderr
     assert done.returncode in (0, 1), done.stderr

@@ -610,9 +610,9 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
             votes.append(_classify(probe.count_near(*at)))
         if not votes:
             continue
-        definite = [v for v in votes if v not in (None, "branch")]
+        definite = [v for v in votes if v is not None and v != "branch"]
         if definite:
-            kind: str | None = max(set(definite), key=definite.count)
+            kind = max(set(definite), key=definite.count)
         elif "branch" in votes:
             kind = "branch"
         else:

@@ -179,7 +179,7 @@ def find_equilibrium(
     >>> find_equilibrium(entrenchment(), {"x": 1}).point
     {x: 1}
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers import symbolic as ig
 
     want = {model.symbol(k): _value(model, v) for k, v in target.items()}
     for eq in ig.equilibria(model, timeout=timeout):
@@ -214,7 +214,7 @@ def stability_derivation(
     >>> [s.verified for s in stability_derivation(entrenchment(), {"x": 1}, "theta > 2")][-1]
     False
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers import symbolic as ig
 
     steps: list[Step] = []
     prediction = _condition(model, prediction)
@@ -288,7 +288,7 @@ def stability_derivation(
 def _stability_of(
     model: Model, target: Mapping[str, Any], timeout: float | None
 ) -> tuple[Any, Any]:
-    import incentive_geometry as ig
+    from incentive_geometry.solvers import symbolic as ig
 
     eq = find_equilibrium(model, target, timeout=timeout)
     if eq is None:
@@ -363,7 +363,7 @@ def interior_derivation(
     >>> all(s.verified for s in steps)
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers import symbolic as ig
 
     window = _condition(model, window)
 
@@ -429,7 +429,7 @@ def threshold_derivation(
     >>> steps[-1].verified
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers import symbolic as ig
 
     value = _value(model, prediction)
 
@@ -475,7 +475,7 @@ def equilibrium_value_derivation(
     >>> steps[0].verified
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers import symbolic as ig
 
     value = _value(model, prediction)
     sym = model.symbol(state)

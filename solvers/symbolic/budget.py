@@ -294,6 +294,29 @@ class Budget:
         if self._sends_offers and _LINK is not None and _LINK.active():
             _LINK.conn.send(("offer", snapshot))
 
+    def offer_more(self, items: tuple[Any, ...]) -> None:
+        """Add `items` to the snapshot offered so far (a tuple), sending only what is new.
+
+        For work that finds its results one by one: re-offering the whole growing tuple
+        would pickle it again at every step (quadratic in the number of items).
+
+        Parameters
+        ----------
+        items : tuple
+            Picklable values to append to :attr:`offered`.
+
+        Examples
+        --------
+        >>> from incentive_geometry.solvers.symbolic.budget import Budget
+        >>> b = Budget(None)
+        >>> b.offer_more(("x = 0",)); b.offer_more(("x = 1",))
+        >>> b.offered
+        ('x = 0', 'x = 1')
+        """
+        self.offered = (*(self.offered or ()), *items)
+        if self._sends_offers and _LINK is not None and _LINK.active():
+            _LINK.conn.send(("more", tuple(items)))
+
 
 def last_step() -> str:
     """The step most recently started by any :meth:`Budget.check` in this process.
@@ -624,6 +647,8 @@ def _run_child(
                     _LINK.send_step(f"{what}: {step}")
             elif kind == "offer":
                 snapshot = payload
+            elif kind == "more":
+                snapshot = (*(snapshot or ()), *payload)
             elif kind == "result":
                 return payload
             else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -139,6 +140,112 @@ _ZERO_DIGITS = 60
 _ZERO_EPS = 1e-40
 
 
+class _NotRational(Exception):
+    """An expression node outside the rational functions (a radical, a function call)."""
+
+
+def _exact_rational(expr: Any, values: Mapping[Any, Fraction]) -> Fraction:
+    """`expr`, a rational function, at `values`, in exact Python fractions.
+
+    Far cheaper than ``expr.xreplace(values)``, which builds and auto-simplifies a sympy
+    object at every node. Shared subexpressions are evaluated once.
+
+    Raises
+    ------
+    _NotRational
+        If `expr` has a node other than a sum, product, integer power, rational or symbol.
+    ZeroDivisionError
+        If a denominator vanishes at `values` (the expression is undefined there).
+    """
+    memo: dict[Any, Fraction] = {}
+
+    def ev(node: Any) -> Fraction:
+        got = memo.get(node)
+        if got is not None:
+            return got
+        if node.is_Symbol:
+            if node not in values:
+                raise _NotRational
+            out = values[node]
+        elif node.is_Rational:
+            out = Fraction(int(node.p), int(node.q))
+        elif node.is_Add:
+            out = sum((ev(a) for a in node.args), Fraction(0))
+        elif node.is_Mul:
+            out = Fraction(1)
+            for a in node.args:
+                out *= ev(a)
+        elif node.is_Pow and node.exp.is_Integer:
+            base, k = ev(node.base), int(node.exp)
+            if abs(k) > 4096:
+                raise _NotRational  # a huge power: let sympy decide
+            out = base**k
+        else:
+            raise _NotRational
+        memo[node] = out
+        return out
+
+    return ev(expr)
+
+
+# The prime of the modular zero test of rational functions (a Mersenne prime near 2.3e18).
+_PRIME = 2**61 - 1
+
+
+def _modular_value(expr: Any, values: Mapping[Any, int]) -> int:
+    """`expr`, a rational function, at `values` (residues), modulo :data:`_PRIME`.
+
+    Raises
+    ------
+    _NotRational
+        If `expr` has a node other than a sum, product, integer power, rational or symbol.
+    ZeroDivisionError
+        If a denominator vanishes modulo the prime at `values`.
+    """
+    memo: dict[Any, int] = {}
+    prime = _PRIME
+
+    def ev(node: Any) -> int:
+        got = memo.get(node)
+        if got is not None:
+            return got
+        if node.is_Symbol:
+            out = values[node]
+        elif node.is_Rational:
+            q = int(node.q) % prime
+            if q == 0:
+                raise _NotRational
+            out = int(node.p) * pow(q, -1, prime) % prime
+        elif node.is_Add:
+            out = sum(ev(a) for a in node.args) % prime
+        elif node.is_Mul:
+            out = 1
+            for a in node.args:
+                out = out * ev(a) % prime
+        elif node.is_Pow and node.exp.is_Integer:
+            base, k = ev(node.base), int(node.exp)
+            if k < 0:
+                if base == 0:
+                    raise ZeroDivisionError
+                base, k = pow(base, -1, prime), -k
+            out = pow(base, k, prime)
+        else:
+            raise _NotRational
+        memo[node] = out
+        return out
+
+    return ev(expr)
+
+
+def _rational_values(values: Mapping[Any, Any]) -> dict[Any, Fraction] | None:
+    out: dict[Any, Fraction] = {}
+    for k, v in values.items():
+        if not v.is_Rational:
+            return None
+        out[k] = Fraction(int(v.p), int(v.q))
+    return out
+
+
 class ZeroTest:
     """Is an expression identically zero, as a function of the parameters (and unknowns)?
 
@@ -175,6 +282,7 @@ class ZeroTest:
     def __init__(self, domains: Mapping[Any, Domain], seed: int = 20260101) -> None:
         self.domains = dict(domains)
         self.rng = random.Random(seed)
+        self._mod_rng = random.Random(seed + 1)  # residues of the modular zero test
         self.points: list[dict[Any, Any]] = [self._draw() for _ in range(_ZERO_POINTS)]
         # Expressions the test could not decide (undefined or complex at every point drawn,
         # too large to decide exactly); they were answered "not zero".
@@ -212,7 +320,15 @@ class ZeroTest:
         >>> ZeroTest({}).value(sympy.Integer(2) + 1)
         3
         """
-        return expr.xreplace(self.points[k])
+        values = self.points[k]
+        exact = _rational_values(values)
+        if exact is not None:
+            try:
+                q = _exact_rational(expr, exact)
+                return sympy.Rational(q.numerator, q.denominator)
+            except (_NotRational, ZeroDivisionError, RecursionError):
+                pass
+        return expr.xreplace(values)
 
     @staticmethod
     def _sample(v: Any, complex_ok: bool = True) -> bool | None:
@@ -248,7 +364,60 @@ class ZeroTest:
                 return False
         return True
 
+    def _decide_rational(
+        self,
+        expr: Any,
+        record: bool,
+        fixed: Mapping[Any, Fraction] | None = None,
+        symbols: Any = None,
+        confirm: bool = True,
+    ) -> bool | None:
+        """The zero test of a rational function, modulo a large prime; None if not one.
+
+        A rational function that vanishes on an open set vanishes everywhere, so its zero test
+        needs no domain: it is evaluated at random residues modulo the prime 2**61 - 1. A
+        nonzero value proves "not zero"; zero at every point is zero with probability at least
+        1 - (d/2**61)**2 for numerator degree d (Schwartz-Zippel). A residue where a
+        denominator vanishes is redrawn.
+        """
+        order = sorted(expr.free_symbols if symbols is None else symbols, key=str)
+        pinned: dict[Any, int] = {}
+        for u, q in (fixed or {}).items():
+            if q.denominator % _PRIME == 0:
+                return None
+            pinned[u] = q.numerator * pow(q.denominator, -1, _PRIME) % _PRIME
+        defined = 0
+        for _ in range(_ZERO_POINTS):
+            for _ in range(_ZERO_REDRAWS):
+                values = {u: self._mod_rng.randrange(1, _PRIME) for u in order}
+                values.update(pinned)
+                try:
+                    value = _modular_value(expr, values)
+                except ZeroDivisionError:
+                    continue  # a pole of the expression at this residue: redraw
+                except (_NotRational, RecursionError):
+                    return None
+                if value != 0:
+                    return False
+                defined += 1
+                break
+        if defined == 0 and fixed:
+            return None  # undefined at the pinned values: the caller substitutes and retries
+        if defined == 0:
+            # Undefined wherever we looked: decide exactly instead of guessing.
+            if expression_size(expr, 4 * _CONFIRM_LIMIT) <= 4 * _CONFIRM_LIMIT:
+                return bool(sympy.cancel(expr) == 0)
+            if record:
+                self.undecided.append(expr)
+            return False
+        if confirm and expression_size(expr, _CONFIRM_LIMIT) <= _CONFIRM_LIMIT:
+            return bool(sympy.cancel(expr) == 0)
+        return True
+
     def _decide(self, expr: Any, draw: Any, record: bool) -> bool:
+        fast = self._decide_rational(expr, record)
+        if fast is not None:
+            return fast
         complex_ok = expr.has(sympy.I)
         # Sample only where the expression is defined and real (radicands nonnegative, acos
         # arguments in [-1, 1], ...): outside, principal branches break real identities.
@@ -321,13 +490,17 @@ class ZeroTest:
 
         return self._decide(expr, draw, record)
 
-    def is_zero_in(self, expr: Any, unknowns: set[Any]) -> bool:
+    def is_zero_in(
+        self, expr: Any, unknowns: set[Any], at: Mapping[Any, Any] | None = None
+    ) -> bool:
         """Zero as a function of the parameters and the `unknowns` together.
 
         Parameters
         ----------
         expr : sympy.Expr
         unknowns : set of Symbol
+        at : mapping of Symbol to rational number, optional
+            Test ``expr.xreplace(at)`` instead (for a rational function, without building it).
 
         Returns
         -------
@@ -337,10 +510,22 @@ class ZeroTest:
         --------
         >>> import sympy
         >>> from incentive_geometry.solvers.symbolic.conditions import ZeroTest
-        >>> x = sympy.Symbol("x", real=True)
+        >>> x, y = sympy.symbols("x y", real=True)
         >>> ZeroTest({}).is_zero_in(x*(x - 1) - x**2 + x, {x})
         True
+        >>> ZeroTest({}).is_zero_in(x*y + x**2 - 1, {x, y}, at={x: 1})
+        False
         """
+        if at:
+            fixed = _rational_values(at)
+            if fixed is not None:
+                symbols = expr.free_symbols - set(fixed)
+                verdict = self._decide_rational(
+                    expr, record=True, fixed=fixed, symbols=symbols, confirm=False
+                )
+                if verdict is not None:
+                    return verdict
+            expr = expr.xreplace(dict(at))
         return self.is_zero(expr)
 
 

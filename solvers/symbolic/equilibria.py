@@ -60,11 +60,19 @@ from .conditions import (
     generic_sign,
     real_root,
     refine_abs,
+    satisfiable,
     simplify_condition,
     strict,
 )
 
-__all__ = ["Equilibrium", "EquilibriumSet", "equilibria", "equilibrium_equations", "real_roots"]
+__all__ = [
+    "Equilibrium",
+    "EquilibriumSet",
+    "ImplicitForm",
+    "equilibria",
+    "equilibrium_equations",
+    "real_roots",
+]
 
 # Case steps print expressions up to this size.
 _STEP_LIMIT = 40
@@ -74,6 +82,86 @@ _PIECE_LIMIT = 64
 _SPLIT_FACTOR_LIMIT = 120
 # Equilibrium coordinates are printed factored below this size.
 _CANONICAL_FACTOR_LIMIT = 120
+
+
+@dataclass(frozen=True)
+class ImplicitForm:
+    """An equilibrium written through the roots it is built from, instead of their radicals.
+
+    A point whose coordinates hold the root of a cubic (Cardano's or the trigonometric form)
+    is, read this way, a point in symbols ``r_k`` with ``p_k(r_k) = 0``: conditions on it are
+    polynomial, short, and decided exactly by :func:`~.conditions.satisfiable` (a condition
+    that holds at every real root of every ``p_k`` holds at the one the point uses).
+
+    Parameters
+    ----------
+    point : dict of Symbol to Expr
+        The coordinates, with each root replaced by its symbol.
+    exists : sympy Boolean
+        The existence condition in the same symbols (unsimplified), with the realness
+        conditions of the closed forms.
+    roots : tuple of (Dummy, Expr, Expr)
+        Each root's symbol, its closed form, and the polynomial in the symbol it solves.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "a - x - x**3"},
+    ...     parameters={"a": {"default": 1, "domain": "positive"}})
+    >>> (r, closed, poly), = ig.equilibria(m)[0].implicit.roots
+    >>> poly
+    -_r0**3 - _r0 + a
+    """
+
+    point: dict[Any, Any]
+    exists: Any
+    roots: tuple[tuple[Any, Any, Any], ...]
+
+    def constraints(self) -> Any:
+        """The roots' defining equations ``p_k(r_k) = 0``, as one condition.
+
+        Returns
+        -------
+        sympy Boolean
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "a - x - x**3"}, parameters={"a": 1})
+        >>> ig.equilibria(m)[0].implicit.constraints()
+        Eq(-_r0**3 - _r0 + a, 0)
+        """
+        return sympy.And(*(sympy.Eq(p, 0, evaluate=False) for _, _, p in self.roots))
+
+    def decide(self, condition: Any, domains: Mapping[Any, Domain]) -> Any:
+        """`condition` (in the roots' symbols) where the point exists: true, false, or None.
+
+        Parameters
+        ----------
+        condition : sympy Boolean
+        domains : mapping of Symbol to Domain
+
+        Returns
+        -------
+        sympy.true, sympy.false or None
+            Decided exactly (z3); None when undecided.
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "a - x - x**3"},
+        ...     parameters={"a": {"default": 1, "domain": "positive"}})
+        >>> form = ig.equilibria(m)[0].implicit
+        >>> (r, _, _), = form.roots
+        >>> form.decide(r > 0, {}), form.decide(r > 1, {})
+        (True, None)
+        """
+        where = sympy.And(self.constraints(), self.exists)
+        if satisfiable(sympy.And(where, condition), domains) is False:
+            return sympy.false
+        if satisfiable(sympy.And(where, sympy.Not(condition)), domains) is False:
+            return sympy.true
+        return None
 
 
 @dataclass(frozen=True)
@@ -95,6 +183,10 @@ class Equilibrium:
     rhs : tuple of sympy.Expr
         For a piecewise model: the smooth right-hand sides of the piece the point lies in
         (what its Jacobian is taken of); empty when the model's own right-hand sides are smooth.
+    implicit : ImplicitForm or None
+        The point written through the roots of the polynomials it is built from (set when a
+        coordinate holds the closed-form root of a polynomial equation); stability conditions
+        that are unreadable in radicals are decided in this form.
 
     Examples
     --------
@@ -110,6 +202,7 @@ class Equilibrium:
     case: str = ""
     free: tuple[Any, ...] = ()
     rhs: tuple[Any, ...] = field(default=(), repr=False)
+    implicit: ImplicitForm | None = field(default=None, repr=False, compare=False)
 
     def __hash__(self) -> int:
         return hash((tuple(self.point.items()), self.exists, self.case, self.free, self.rhs))
@@ -228,10 +321,11 @@ class _Solver:
         self.leaves: list[tuple[dict[Any, Any], tuple[Any, ...], str, int, list[Any]]] = []
         self.piece = 0  # index of the piece combination being solved (Piecewise models)
         self.pieces: list[_Piece] = []
-        self.snapshot: list[Equilibrium] = []
         self.incomplete: list[str] = []
         self._split_cache: dict[Any, list[Any]] = {}
         self.cases = 0
+        # Each closed-form root substituted, with the polynomial and unknown it solves.
+        self.root_polys: dict[Any, tuple[Any, Any]] = {}
 
     # -- equation hygiene ------------------------------------------------------------------
     def _numerator(self, e: Any, unknowns: set[Any] | None = None) -> Any:
@@ -271,8 +365,7 @@ class _Solver:
         # Monomial content: an unknown x divides e iff e vanishes at x = 0 (the common case
         # x*(...) written out); then divide term by term.
         for g in gens:
-            at_zero = e.xreplace({g: 0})
-            if at_zero == 0 or self.zero.is_zero_in(at_zero, unknowns):
+            if self.zero.is_zero_in(e, unknowns, at={g: sympy.Integer(0)}):
                 parts = [t.as_coeff_exponent(g) for t in sympy.Add.make_args(sympy.expand(e))]
                 if all(k.is_Integer and k >= 1 and g not in c.free_symbols for c, k in parts):
                     rest = sympy.Add(*(c * g ** (k - 1) for c, k in parts))
@@ -281,7 +374,7 @@ class _Solver:
         # division, which is far cheaper than a full factorization.
         for g in gens:
             for root in (sympy.Integer(1), sympy.Integer(-1)):
-                if not self.zero.is_zero_in(e.xreplace({g: root}), unknowns):
+                if not self.zero.is_zero_in(e, unknowns, at={g: root}):
                     continue
                 if not e.is_polynomial(g):
                     continue
@@ -424,6 +517,8 @@ class _Solver:
             rest = [_product(f) for f in eqs if f is not factors]
             out: list[_Case | None] = []
             for r, real in rts:
+                if not r.is_Atom:
+                    self.root_polys.setdefault(r, (e, v))
                 known = case.real if real is None else [*case.real, (r, real)]
                 base = _Case(rest, case.subs, case.unknowns, case.prune, case.steps, known)
                 out.append(self._substitute(base, v, r, _step(v, r)))
@@ -615,10 +710,9 @@ class _Solver:
         exists = _existence(
             self.model, point, self.domains, defined=piece.defined, real=real, simplify=False
         )
-        self.snapshot.append(
-            Equilibrium(point=point, exists=exists, case=case, free=free, rhs=piece.rhs)
+        self.budget.offer_more(
+            (Equilibrium(point=point, exists=exists, case=case, free=free, rhs=piece.rhs),)
         )
-        self.budget.offer(tuple(self.snapshot))
 
     # -- the search ------------------------------------------------------------------------
     def run(self, eqs: list[Any], unknowns: list[Any]) -> None:
@@ -1039,6 +1133,7 @@ def _merge(
     zero: ZeroTest,
     domains: Mapping[Any, Domain],
     budget: Budget,
+    root_polys: Mapping[Any, tuple[Any, Any]],
 ) -> list[Equilibrium]:
     found: list[Equilibrium] = []
     prints: list[tuple[complex | None, ...]] = []
@@ -1062,15 +1157,64 @@ def _merge(
             continue
         raw = {s: strict(subs.get(s, s)) for s in model.states}
         exists = _existence(model, raw, domains, defined=piece.defined, real=real)
+        implicit = _implicit(model, raw, domains, piece.defined, real, root_polys)
+        if implicit is not None and exists not in (sympy.true, sympy.false):
+            budget.check("existence conditions")
+            decided = implicit.decide(sympy.true, domains)
+            if decided is sympy.false:
+                exists = sympy.false  # no real root of the polynomials makes the point exist
+            elif _always(implicit, [cond for _, cond in real], domains):
+                exists = sympy.true
         if exists is sympy.false:
             # Never real, never defined or never in the domain (e.g. x = -1 for a share, a
             # pole of the right-hand side).
             continue
         if piece.case:
             case = f"{piece.case} ; {case}" if case else piece.case
-        found.append(Equilibrium(point=point, exists=exists, case=case, free=free, rhs=piece.rhs))
+        found.append(
+            Equilibrium(
+                point=point, exists=exists, case=case, free=free, rhs=piece.rhs, implicit=implicit
+            )
+        )
         prints.append(fingerprint)
     return found
+
+
+def _always(form: ImplicitForm, real: Sequence[Any], domains: Mapping[Any, Domain]) -> bool:
+    """Whether the point exists at every parameter point of the domains.
+
+    Its roots must be real everywhere (`real`, conditions on the parameters alone: a real root
+    of the polynomials somewhere says nothing where there is none), and no real root of the
+    polynomials may fail the existence condition (the point's root is one of them).
+    """
+    if real and satisfiable(sympy.Not(sympy.And(*real)), domains) is not False:
+        return False
+    return satisfiable(sympy.And(form.constraints(), sympy.Not(form.exists)), domains) is False
+
+
+def _implicit(
+    model: Model,
+    raw: dict[Any, Any],
+    domains: Mapping[Any, Domain],
+    defined: Sequence[Any],
+    real: Sequence[tuple[Any, Any]],
+    root_polys: Mapping[Any, tuple[Any, Any]],
+) -> ImplicitForm | None:
+    """The point through the roots it holds (see :class:`ImplicitForm`); None without roots."""
+    used = [r for r, _ in real if r in root_polys]
+    if not used:
+        return None
+    mask = {r: sympy.Dummy(f"r{k}", real=True) for k, r in enumerate(used)}
+    point = {s: v.xreplace(mask) for s, v in raw.items()}
+    if not any(d in v.free_symbols for v in point.values() for d in mask.values()):
+        return None  # the roots no longer appear intact in the point
+    roots = []
+    for r, d in mask.items():
+        e, v = root_polys[r]
+        roots.append((d, r, sympy.expand(e.xreplace({v: d}).xreplace(mask))))
+    conditions = [(sympy.Integer(0), cond) for _, cond in real]
+    exists = _existence(model, point, domains, defined=defined, real=conditions, simplify=False)
+    return ImplicitForm(point=point, exists=exists, roots=tuple(roots))
 
 
 def _fingerprint(value: Any) -> complex | None:
@@ -1089,11 +1233,15 @@ def _same_print(a: tuple[complex | None, ...], b: tuple[complex | None, ...]) ->
     )
 
 
-def _sort_key(e: Equilibrium) -> tuple[Any, ...]:
+def _sort_key(e: Equilibrium, zero: ZeroTest) -> tuple[Any, ...]:
     # Points free of parameters first (in numeric order), then by size and text.
     numeric = all(not v.free_symbols for v in e.values)
     nums = tuple(float(v) if not v.free_symbols and v.is_real else 0.0 for v in e.values)
-    return (not numeric, sum(expression_size(v) for v in e.values), nums, str(e.values))
+    # Ties broken by the point's values at the zero test's first random point (seeded, so the
+    # order is reproducible); printing large coordinates to compare them as text costs seconds.
+    fingerprints = (_fingerprint(zero.value(v)) for v in e.values)
+    prints = tuple((f.real, f.imag) if f is not None else (0.0, 0.0) for f in fingerprints)
+    return (not numeric, sum(expression_size(v) for v in e.values), nums, prints)
 
 
 def equilibria(
@@ -1175,7 +1323,9 @@ def _equilibria(model: Model, *, budget: Budget, partial: bool) -> EquilibriumSe
         for k, piece in enumerate(pieces):
             solver.piece = k
             solver.run(list(piece.equations), list(model.states))
-        items = _merge(solver.leaves, model, pieces, solver.zero, solver.domains, budget)
+        items = _merge(
+            solver.leaves, model, pieces, solver.zero, solver.domains, budget, solver.root_polys
+        )
         if solver.zero.undecided:
             solver.incomplete.append(
                 f"{len(solver.zero.undecided)} zero test(s) could not be decided (the expression "
@@ -1197,7 +1347,7 @@ def _equilibria(model: Model, *, budget: Budget, partial: bool) -> EquilibriumSe
             items.append(
                 Equilibrium(point=point, exists=exists, case=case, free=free, rhs=pieces[k].rhs)
             )
-    items.sort(key=_sort_key)
+    items.sort(key=lambda e: _sort_key(e, solver.zero))
     message = "; ".join(dict.fromkeys(solver.incomplete))
     return EquilibriumSet(
         tuple(items), complete=not solver.incomplete, message=message, model=model

@@ -369,12 +369,10 @@ def stability(model: Model, eq: Equilibrium, *, timeout: float | None = None) ->
     return run_bounded(_stability, model, eq, timeout=timeout, what=f"stability in `{model.name}`")
 
 
-def _stability(model: Model, eq: Equilibrium, *, budget: Budget) -> Stability:
-    domains = domain_map(model)
-    zero = ZeroTest(domains)
-    budget.check("the Jacobian")
-    J, states = jacobian_at(model, eq)
-    blocks = diagonal_blocks(J, zero)
+def _spectral_conditions(
+    J: Any, blocks: list[list[int]], states: Any, model: Model, domains: Any, budget: Budget
+) -> tuple[list[Any], list[Any], Any, list[Any] | None]:
+    """Stability conditions of each diagonal block, the characteristic polynomial, eigenvalues."""
     conditions: list[Any] = []
     block_conditions: list[Any] = []
     eigenvalues: list[Any] | None = []
@@ -410,12 +408,35 @@ def _stability(model: Model, eq: Equilibrium, *, budget: Budget) -> Stability:
             eigenvalues.extend(roots)
         else:
             eigenvalues = None
+    return conditions, block_conditions, charpoly, eigenvalues
+
+
+def _stability(model: Model, eq: Equilibrium, *, budget: Budget) -> Stability:
+    domains = domain_map(model)
+    zero = ZeroTest(domains)
+    budget.check("the Jacobian")
+    J, states = jacobian_at(model, eq)
+    blocks = diagonal_blocks(J, zero)
+    conditions, block_conditions, charpoly, eigenvalues = _spectral_conditions(
+        J, blocks, states, model, domains, budget
+    )
     condition = sympy.And(*conditions)
     planar = None
     if model.time == "continuous" and len(states) == 2:
         planar = _planar_type(J, domains)
     budget.check("stability where the equilibrium exists")
     where = _where_exists(condition, eq.exists, domains)
+    if where not in (sympy.true, sympy.false) and eq.implicit is not None:
+        # Unreadable in radicals (Cardano roots): decided through the roots' polynomials.
+        budget.check("stability through the roots' polynomials")
+        form = eq.implicit
+        Jr, _ = jacobian_at(model, Equilibrium(point=form.point, rhs=eq.rhs))
+        implicit_conditions = _spectral_conditions(
+            Jr, diagonal_blocks(Jr, zero), states, model, domains, budget
+        )[0]
+        decided = form.decide(sympy.And(*implicit_conditions), domains)
+        if decided is not None:
+            where = decided
     return Stability(
         where_exists=where,
         condition=condition,

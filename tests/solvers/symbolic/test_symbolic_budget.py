@@ -101,6 +101,25 @@ def test_later_snapshots_replace_earlier_ones() -> None:
 
 
 @needs_fork
+def test_items_offered_one_by_one_are_all_kept() -> None:
+    # offer_more sends only the new items; the parent joins them (no item lost, order kept).
+    def work(*, budget: Budget) -> None:
+        for k in range(50):
+            budget.check(f"case {k}")
+            budget.offer_more((f"x = {k}",))
+        while True:
+            pass
+
+    got = run_bounded(work, timeout=0.5, what="t", partial_result=lambda s, st: (s, st))
+    assert got == (tuple(f"x = {k}" for k in range(50)), "case 49")
+    # In-process, the same snapshot.
+    b = Budget(None)
+    b.offer_more((1, 2))
+    b.offer_more((3,))
+    assert b.offered == (1, 2, 3)
+
+
+@needs_fork
 def test_a_cooperative_partial_answer_built_in_the_child_comes_back() -> None:
     def work(*, budget: Budget) -> tuple[str, ...]:
         found: list[str] = []

@@ -69,6 +69,49 @@ def test_zero_test_redraws_undefined_points() -> None:
     assert z.is_zero((a**2 - 1) / (a - 1) - a - 1)
 
 
+def test_zero_test_of_large_rational_functions_is_exact_modulo_a_prime() -> None:
+    # Differences far below any floating-point resolution are still seen (exact residues).
+    a, b, c = sympy.symbols("a b c", positive=True)
+    big = (a + b + c + 1) ** 12
+    expanded = sympy.expand(big)
+    z = ZeroTest({})
+    assert z.is_zero(big - expanded)
+    assert not z.is_zero(big - expanded + sympy.Rational(1, 10**60))
+    assert not z.is_zero((big - expanded) / (a - b) + a * sympy.Rational(1, 10**50))
+    # A pole (a = b) at every residue drawn cannot happen: the quotient is decided.
+    assert z.is_zero(sympy.expand((a**2 - b**2) * big) / (a - b) - (a + b) * expanded)
+    # Substituted values are honoured without building the substituted expression.
+    x = sympy.Symbol("x", real=True)
+    e = x * expanded - x * big + x**2 * (a - 1)
+    assert z.is_zero_in(e, {x}, at={x: sympy.Integer(0)})
+    assert not z.is_zero_in(e, {x}, at={x: sympy.Integer(1)})
+    assert z.is_zero_in(e, {x, a}, at={x: sympy.Integer(1), a: sympy.Integer(1)})
+
+
+def test_goodwin_oscillator_is_stable_wherever_it_exists() -> None:
+    # Goodwin's negative-feedback loop with Hill exponent 2: the single state (the real root of
+    # x**3 + x = a, written by Cardano) exists for every a > 0 and is always stable; the secant
+    # condition (Tyson and Othmer 1978; Thron 1991) needs an exponent above 8 for instability.
+    m = _model(
+        {"x": "a/(1 + z**2) - x", "y": "x - y", "z": "y - z"},
+        {"a": POS},
+        states={s: {"domain": "nonnegative"} for s in "xyz"},
+    )
+    eqs = ig.equilibria(m)
+    assert eqs.complete and len(eqs) == 1
+    (eq,) = eqs
+    assert eq.exists is sympy.true
+    (r, closed, poly), = eq.implicit.roots
+    for a in (0.1, 2.0, 50.0):
+        assert abs(_value(poly.xreplace({r: closed}), a=a)) < 1e-20
+    st = ig.stability(m, eq)
+    assert st.where_exists is sympy.true
+    for a in (0.1, 2.0, 50.0):
+        x = float(sympy.nsolve(sympy.Symbol("x") ** 3 + sympy.Symbol("x") - a, 1))
+        jac = np.array([[-1, 0, -2 * a * x / (1 + x**2) ** 2], [1, -1, 0], [0, 1, -1]])
+        assert np.linalg.eigvals(jac).real.max() < 0
+
+
 def test_three_real_roots_written_by_cardano_are_kept() -> None:
     m = _model({"x": "x**3 - 3*x + 1"}, {})
     eqs = ig.equilibria(m)

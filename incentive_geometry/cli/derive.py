@@ -268,6 +268,30 @@ def _equilibrium_record(a: _Analysis) -> dict[str, Any]:
         "bifurcations": bifs,
         "thresholds": thresholds,
         "unfinished": [m.record() for m in a.missing],
+        "implicit": _implicit_record(eq),
+    }
+
+
+def _implicit_record(eq: Any) -> dict[str, Any] | None:
+    """The point through the roots it is built from: readable where radicals are not."""
+    form = eq.implicit
+    if form is None:
+        return None
+    taken = {str(x) for v in eq.point.values() for x in v.free_symbols}
+    names = {}
+    for k, (d, _, _) in enumerate(form.roots):
+        name = f"r{k}" if f"r{k}" not in taken else f"root{k}"
+        names[d] = sympy.Symbol(name, real=True)
+    return {
+        "point": {str(s): to_text(v.xreplace(names)) for s, v in form.point.items()},
+        "roots": [
+            {
+                "symbol": str(names[d]),
+                "polynomial": to_text(p.xreplace(names)),
+                "closed_form": to_text(closed),
+            }
+            for d, closed, p in form.roots
+        ],
     }
 
 
@@ -398,8 +422,16 @@ def _latex_lines(a: _Analysis, model: Model) -> list[str]:
 
 def _text_lines(k: int, a: _Analysis, e: dict[str, Any]) -> list[str]:
     missing = {m.part: m for m in a.missing}
-    point = ", ".join(f"{s} = {v}" for s, v in e["point"].items())
-    lines = [f"\n[{k}] equilibrium  {point}", f"    exists when   {_words(e['exists'])}"]
+    implicit = e.get("implicit")
+    shown = implicit["point"] if implicit else e["point"]
+    point = ", ".join(f"{s} = {v}" for s, v in shown.items())
+    lines = [f"\n[{k}] equilibrium  {point}"]
+    for root in implicit["roots"] if implicit else []:
+        lines.append(
+            f"    where {root['symbol']:<8}a real root of {root['polynomial']} = 0: "
+            f"{_sized(root['closed_form'])}"
+        )
+    lines.append(f"    exists when   {_words(e['exists'])}")
     if e["stable"] is None:
         lines.append(f"    stable when   {missing['stability'].text()}")
     else:

@@ -655,7 +655,7 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
             if coeffs[0] == 0:
                 continue
         cond, _, rest, g = _pair_condition(coeffs, domains)
-        if cond is sympy.false:
+        if cond is sympy.false or _never_in_implicit_form(model, eq, block, domains):
             continue
         if others_stable is None:
             others_stable = list(stability(model, eq).block_conditions) if len(blocks) > 1 else []
@@ -671,6 +671,29 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
             restricted = _on_branch(cond, extra["on"], extra.pop("branches"))
             add(kind, restricted, others_stable=rest, **extra)
     return out
+
+
+def _never_in_implicit_form(
+    model: Model, eq: Equilibrium, block: list[int], domains: Any
+) -> bool:
+    """No pair on the critical line where `eq` exists, decided through its roots' polynomials.
+
+    A point built on Cardano roots has pair conditions pages long in radicals; written through
+    the roots' symbols (:class:`~.equilibria.ImplicitForm`) they are polynomial, and z3 can
+    prove that they never hold where the point exists (the Goodwin loop with exponent 2 has no
+    Hopf point: Thron's secant condition).
+    """
+    form = eq.implicit
+    if form is None:
+        return False
+    Jr, _ = jacobian_at(model, Equilibrium(point=form.point, rhs=eq.rhs))
+    coeffs = coefficients(characteristic_polynomial(Jr.extract(block, block)), LAMBDA)
+    if model.time == "discrete":
+        coeffs = moebius_transform(coeffs)
+        if coeffs[0] == 0:
+            return False
+    cond = _pair_condition(coeffs, domains)[0]
+    return cond is sympy.false or form.decide(cond, domains) is sympy.false
 
 
 def _on_branch(cond: Any, on: dict[Any, Any], branches: int) -> Any:

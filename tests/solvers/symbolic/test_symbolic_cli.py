@@ -75,3 +75,42 @@ def test_derive_brusselator_reports_the_lyapunov_coefficient() -> None:
     assert "supercritical: always" in result.output
     # a is positive: the root -sqrt(b - 1) of the boundary is never a threshold.
     assert "a* = sqrt(b - 1)" in result.output and "-sqrt(b - 1)" not in result.output
+
+
+GOODWIN = """
+name = "goodwin"
+[states]
+x = {domain = "nonnegative"}
+y = {domain = "nonnegative"}
+z = {domain = "nonnegative"}
+[parameters]
+a = {default = 2.0, domain = "positive"}
+[equations]
+x = "a/(1 + z**2) - x"
+y = "x - y"
+z = "y - z"
+"""
+
+
+def test_derive_writes_cardano_points_through_their_root(tmp_path: Path) -> None:
+    # The state is the real root of x**3 + x = a: printed as r0 with its polynomial, and the
+    # conditions that are pages long in radicals decided in that form (Goodwin with exponent 2
+    # is stable for every a > 0 and has no Hopf point: Thron's secant condition).
+    path = tmp_path / "goodwin.toml"
+    path.write_text(GOODWIN)
+    result = CliRunner().invoke(cli, ["derive", str(path)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "equilibrium  x = r0, y = r0, z = r0" in out
+    assert "where r0      a real root of a - r0**3 - r0 = 0: " in out
+    assert "exists when   always" in out
+    assert "stable when   always (where it exists; decided exactly)" in out
+    assert "hopf" not in out
+    record = json.loads(CliRunner().invoke(cli, ["derive", str(path), "--json"]).output)
+    (item,) = record["equilibria"]
+    (root,) = item["implicit"]["roots"]
+    names = {**ig.load_model(str(path)).symbols, "r0": sympy.Symbol("r0", real=True)}
+    poly = parse_expression(root["polynomial"], names)
+    closed = parse_expression(root["closed_form"], names)
+    value = poly.xreplace({names["r0"]: closed}).xreplace({names["a"]: sympy.Integer(3)})
+    assert abs(complex(value.evalf(30))) < 1e-25

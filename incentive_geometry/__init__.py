@@ -44,6 +44,9 @@ _LAZY: dict[str, str] = {
     "Stability": "incentive_geometry.solvers.symbolic",
     "BifurcationCondition": "incentive_geometry.solvers.symbolic",
     "Threshold": "incentive_geometry.solvers.symbolic",
+    "ImplicitForm": "incentive_geometry.solvers.symbolic",
+    "check_stability": "incentive_geometry.solvers.symbolic",
+    "StabilityCheck": "incentive_geometry.solvers.symbolic",
     # proofs
     "Claim": "incentive_geometry.proofs.claims",
     "Step": "incentive_geometry.proofs.claims",

@@ -15,6 +15,7 @@ from .bifurcations import BifurcationCondition as BifurcationCondition
 from .bifurcations import bifurcations as bifurcations
 from .equilibria import Equilibrium as Equilibrium
 from .equilibria import EquilibriumSet as EquilibriumSet
+from .equilibria import ImplicitForm as ImplicitForm
 from .equilibria import equilibria as equilibria
 from .equilibria import equilibrium_equations as equilibrium_equations
 from .stability import LAMBDA as LAMBDA
@@ -34,6 +35,7 @@ __all__ = [
     "BifurcationCondition",
     "Equilibrium",
     "EquilibriumSet",
+    "ImplicitForm",
     "Stability",
     "StabilityCheck",
     "Threshold",

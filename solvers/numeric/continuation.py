@@ -2,13 +2,24 @@
 
 The branch ``F(x, p) = 0`` (``F = f`` for flows, ``F = f - x`` for maps) is followed by
 pseudo-arclength continuation (Keller 1977): from a point ``z = (x, p)`` with unit tangent ``t``
-the predictor is ``z + ds t``; Newton corrects it on ``F(z) = 0, t . (z - z_pred) = 0``. The step
-adapts to the corrector's work. Both directions are followed from the start.
+the predictor is ``z + ds t``; Newton corrects it on ``F(z) = 0, t . (z - z_pred) = 0``. Both
+directions are followed from the start.
+
+A corrected step is accepted only when it cannot have jumped to another part of the branch: the
+tangent turns by at most ``max_angle`` (0.2 rad) and the corrected point lies within
+``max_angle * ds`` of the prediction (on an arc of curvature kappa a step turns the tangent by
+``kappa ds`` and lands ``kappa ds^2 / 2`` away). Otherwise the step is halved and retried. The
+step grows where Newton converges fast and the branch is straight, and shrinks where it turns.
 
 Bifurcations are detected by sign changes of *test functions* (each a small strategy class
 below) and located by Brent's method on the arclength between the two points that bracket the
 change, each evaluation being a corrected point of the branch, so the parameter is located to
-about 1e-12:
+about 1e-12. Two zeros inside one step show no sign change; when a test function has one sign at
+three consecutive points but the parabola through its values dips towards zero between them, its
+minimum is sought by successive parabolic interpolation on corrected points, and a minimum of the
+other sign splits the step into two located zeros (two folds 7.7e-7 apart are found at the
+default ``ds_max``). A dip that the probes cannot resolve from zero (a cusp, say) is named in the
+branch's message as a place where a pair may have been missed.
 
 =================  ================================================  ================
 kind               test function                                     models
@@ -26,8 +37,12 @@ neimark_sacker     ``prod_{i<j} (mu_i mu_j - 1)``, with a complex     maps, n >=
 A branch point is classified by the algebraic branching equation (the quadratic form of
 ``psi^T D^2 F`` on the two-dimensional kernel of ``F_z``): two branches whose tangents both move
 the parameter make a ``transcritical`` point; one branch with no parameter component makes a
-``pitchfork``; otherwise ``branch``. The other tangent is kept, and :func:`switch_branch`
-continues along it.
+``pitchfork``; otherwise ``branch``. Of its two roots, the one nearer the direction the branch
+arrived from is the branch being followed (that tangent is taken from regular points before and
+after the branch point, since at the point itself ``[[F_z], [t^T]]`` is singular and its solve
+returns the other kernel direction). The other root is kept, and :func:`switch_branch` continues
+along it, each way with a first step that clears the branch point and is checked to lie on the
+other branch.
 
 References
 ----------
@@ -183,7 +198,9 @@ class Branch:
         0: both directions ended normally (end of `p_range`, closed loop); 1: stopped early
         (see `message`); -1: no branch (the start did not converge).
     message : str
-        How each direction ended.
+        How each direction ended, and where a pair of bifurcations may have been missed (a test
+        function that dips to zero between three points without a sign change that probes
+        could resolve).
     children : tuple of Branch
         Branches followed from branch points (``switch_branches=True``).
     nsteps : int
@@ -532,37 +549,54 @@ def _polish_branch_point(sys: _System, z: FloatArray, radius: float) -> FloatArr
 
 
 def _classify_branch_point(
-    sys: _System, z: FloatArray, t: FloatArray
-) -> tuple[str, FloatArray | None]:
-    """Algebraic branching equation on the kernel of F_z: kind and the other branch's tangent."""
+    sys: _System, z: FloatArray, t_in: FloatArray
+) -> tuple[str, FloatArray, FloatArray | None]:
+    """Algebraic branching equation on the kernel of F_z: kind, this tangent, the other tangent.
+
+    `t_in` is the direction the branch arrived from (a tangent at a regular point before the
+    branch point, not the tangent computed *at* it, where ``[[F_z], [t^T]]`` is singular and the
+    solve returns the kernel direction orthogonal to ``t``, i.e. the other branch). Of the two
+    roots of the branching equation, the one closer to `t_in` is the branch being followed
+    (returned oriented along `t_in`); the other is the branch to switch to.
+    """
     Fz = sys.Fz(z)
     U, _, Vt = np.linalg.svd(Fz)
     phi1, phi2 = Vt[-2], Vt[-1]
     psi = U[:, -1]
     # a_ij = psi^T D^2 F [phi_i, phi_j]; tangents (alpha phi1 + beta phi2) solve
-    # a11 alpha^2 + 2 a12 alpha beta + a22 beta^2 = 0.
+    # a11 alpha^2 + 2 a12 alpha beta + a22 beta^2 = 0 (Kuznetsov 2004, sec. 10.2.2).
     a11 = psi @ sys.D2(z, phi1, phi1)
     a12 = psi @ sys.D2(z, phi1, phi2)
     a22 = psi @ sys.D2(z, phi2, phi2)
     A = np.array([[a11, a12], [a12, a22]])
     e, U2 = np.linalg.eigh(A)  # e[0] <= e[1]
     scale = float(np.max(np.abs(e)))
+    # The branch being followed: t_in projected on the kernel (the kernel's direction nearest).
+    along = (t_in @ phi1) * phi1 + (t_in @ phi2) * phi2
+    along = along / np.linalg.norm(along) if np.linalg.norm(along) > 0 else t_in
     if scale < 1e-9 or e[0] * e[1] > 1e-9 * scale * scale:
         # Definite (isolated point) or degenerate quadratic form: not a simple branch point.
-        return "branch", None
+        return "branch", np.asarray(along), None
     # Q = e0 c0^2 + e1 c1^2 = 0  <=>  c0 : c1 = sqrt(e1) : +-sqrt(-e0).
     r0, r1 = math.sqrt(max(e[1], 0.0)), math.sqrt(max(-e[0], 0.0))
     cands = [r0 * U2[:, 0] + sgn * r1 * U2[:, 1] for sgn in (1.0, -1.0)]
     tangents = [(c[0] * phi1 + c[1] * phi2) / np.linalg.norm(c[0] * phi1 + c[1] * phi2) for c in cands]
-    current = int(np.argmax([abs(tau @ t) for tau in tangents]))
+    current = int(np.argmax([abs(tau @ t_in) for tau in tangents]))
+    mine = tangents[current] * (1.0 if tangents[current] @ t_in >= 0 else -1.0)
     other = tangents[1 - current]
+    # Orient the other branch towards increasing p (or its largest component when p is flat).
+    if other[-1] < 0 or (abs(other[-1]) < 1e-12 and other[np.argmax(np.abs(other))] < 0):
+        other = -other
     if min(abs(tau[-1]) for tau in tangents) < 1e-4:
-        return "pitchfork", other
-    return "transcritical", other
+        return "pitchfork", mine, other
+    return "transcritical", mine, other
 
 
 # --------------------------------------------------------------------------------------------
 # Driver
+
+
+_Raw = tuple[FloatArray, FloatArray, str, "FloatArray | None", "float | None"]
 
 
 @dataclass(frozen=True)
@@ -578,59 +612,167 @@ class _Options:
     lo: FloatArray
     hi: FloatArray
     detect: bool
+    # Step acceptance (Allgower and Georg 2003, sec. 6.1): the tangent may turn by at most
+    # `max_angle` radians over a step, and the corrected point may lie at most `max_angle * ds`
+    # from the prediction. On an arc of curvature kappa a step of length ds turns the tangent by
+    # kappa ds and lands kappa ds^2 / 2 from the prediction, so a smooth step that meets the first
+    # bound meets the second with a factor 2 to spare; a corrector that lands on another part of
+    # the branch misses one of them, and the step is halved.
+    max_angle: float = 0.2
+    # A test function of one sign at three consecutive points whose interpolating parabola dips
+    # towards zero between them may hide a pair of zeros; up to `pair_probes` corrected points
+    # (successive parabolic interpolation of its minimum) are examined there before the
+    # branch's message reports a possible missed pair.
+    pair_probes: int = 12
 
 
 @dataclass
 class _Walk:
     zs: list[FloatArray]
     ts: list[FloatArray]
-    bifs: list[tuple[FloatArray, FloatArray, str, FloatArray | None, float | None]]
+    bifs: list[_Raw]
     ended: str
     early: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _point_at(
+    sys: _System, z0: FloatArray, t0: FloatArray, h: float, radius: float
+) -> tuple[FloatArray, FloatArray] | None:
+    """The point of the branch on the hyperplane ``t0 . (z - z0) = h``, with its tangent."""
+    z, ok, _ = _correct(sys, z0 + h * t0, t0, tol=1e-14, max_iter=30)
+    if not ok or np.linalg.norm(z - (z0 + h * t0)) > radius:
+        return None
+    return z, _tangent(sys, z, t0)
 
 
 def _locate(
-    sys: _System, z0: FloatArray, t0: FloatArray, h1: float, test: _TestFunction, g0: float
+    sys: _System, z0: FloatArray, t0: FloatArray, lo: tuple[float, float], hi: tuple[float, float],
+    test: _TestFunction, radius: float,
 ) -> tuple[FloatArray, FloatArray] | None:
-    """Brent's method on h in [0, h1]: the branch point z(h) with t0 . (z - z0) = h where the test vanishes."""
+    """Brent's method on h in [h_lo, h_hi] (values g_lo, g_hi known): the point z(h) with
+    ``t0 . (z - z0) = h`` where the test function vanishes."""
     cache: dict[float, tuple[FloatArray, FloatArray]] = {}
+    known = {lo[0]: lo[1], hi[0]: hi[1]}
 
     def point(h: float) -> tuple[FloatArray, FloatArray]:
         if h not in cache:
-            z, ok, _ = _correct(sys, z0 + h * t0, t0, tol=1e-14, max_iter=30)
-            if not ok or np.linalg.norm(z - (z0 + h * t0)) > 0.5 * abs(h1):
+            found = _point_at(sys, z0, t0, h, radius)
+            if found is None:
                 raise ConvergenceError("corrector failed while locating a bifurcation")
-            cache[h] = (z, _tangent(sys, z, t0))
+            cache[h] = found
         return cache[h]
 
     def g(h: float) -> float:
-        if h == 0.0:
-            return g0
+        if h in known:
+            return known[h]
         z, t = point(h)
         return test.value(_Point(z, t, sys))
 
     try:
-        h_star = brentq(g, 0.0, h1, xtol=1e-15, rtol=1e-14, maxiter=200)
-        return point(h_star) if h_star > 0 else (z0, t0)
+        h_star = brentq(g, lo[0], hi[0], xtol=1e-15, rtol=1e-14, maxiter=200)
+        return point(h_star)
     except (ValueError, ConvergenceError):
         return None
+
+
+def _zero_in(
+    sys: _System, test: _TestFunction, z0: FloatArray, t0: FloatArray,
+    lo: tuple[float, FloatArray, float], hi: tuple[float, FloatArray, float], t_in: FloatArray,
+) -> _Raw | None:
+    """The bifurcation where `test` changes sign between the points `lo` and `hi` of a step.
+
+    `lo` and `hi` are ``(h, z, g)``: the coordinate ``t0 . (z - z0)``, the point and the test
+    value there. Returns the raw record ``(z, tangent, kind, other tangent, frequency)`` or None
+    when the zero is not confirmed (a neutral saddle for the Hopf test, say).
+    """
+    span = float(np.linalg.norm(hi[1] - lo[1]))
+    radius = max(2.0 * span, 1e-12)
+    found = None
+    if test.kind == "branch":
+        # Moore's extended system from the secant guess: regular at the branch point, so it
+        # avoids Newton on the branch, which slows down between two branches.
+        g0, g1 = lo[2], hi[2]
+        guess = lo[1] + g0 / (g0 - g1) * (hi[1] - lo[1])
+        polished = _polish_branch_point(sys, guess, radius)
+        if polished is not None:
+            found = (polished, t_in)
+    if found is None:
+        found = _locate(sys, z0, t0, (lo[0], lo[2]), (hi[0], hi[2]), test, radius)
+    if found is None:
+        return None
+    zb, tb = found
+    ok_kind, freq = test.confirm(_Point(zb, tb, sys))
+    if not ok_kind:
+        return None
+    if test.kind != "branch":
+        return zb, tb, test.kind, None, freq
+    refined = _polish_branch_point(sys, zb, max(0.1 * span, 1e-12))
+    zb = zb if refined is None else refined
+    kind, mine, other = _classify_branch_point(sys, zb, t_in)
+    return zb, mine, kind, other, freq
 
 
 def _walk(
     sys: _System, z_start: FloatArray, t_start: FloatArray, opts: _Options, tests: list[_TestFunction]
 ) -> _Walk:
-    zs, ts = [z_start], [t_start]
-    bifs: list[tuple[FloatArray, FloatArray, str, FloatArray | None, float | None]] = []
+    """Follow the branch from `z_start` along `t_start` (one direction).
+
+    Returns the points in order along the branch (located bifurcation points inserted where they
+    lie), the raw bifurcation records, and how the walk ended.
+    """
+    # Every point carries its arclength coordinate s (sum of the steps' projections on the
+    # tangent), so that points located inside a step can be put in order at the end.
+    pts: list[tuple[float, FloatArray, FloatArray]] = [(0.0, z_start, t_start)]
+    bifs: list[tuple[float, _Raw]] = []
+    notes: list[str] = []
     values = [test.value(_Point(z_start, t_start, sys)) for test in tests]
+    # The last three accepted points (s, z, t, test values), for the pair check.
+    hist: list[tuple[float, FloatArray, FloatArray, list[float]]] = [(0.0, z_start, t_start, values)]
+    probed: list[tuple[int, float, float]] = []
     ds = opts.ds
-    z, t = z_start, t_start
+    z, t, s = z_start, t_start, 0.0
+    pname = sys.cm.model.parameters[sys.k].name
+
+    def finish(ended: str, early: bool) -> _Walk:
+        order = sorted(range(len(pts)), key=lambda i: pts[i][0])
+        return _Walk(
+            [pts[i][1] for i in order], [pts[i][2] for i in order],
+            [raw for _, raw in sorted(bifs, key=lambda item: item[0])], ended, early, notes,
+        )
+
+    def record(raw: _Raw, s_at: float, s_lo: float, s_hi: float) -> None:
+        bifs.append((s_at, raw))
+        if s_lo < s_at < s_hi:
+            pts.append((s_at, raw[0], raw[1]))
+
     for _ in range(opts.max_steps):
         z_pred = z + ds * t
         z_new, ok, its = _correct(sys, z_pred, t, tol=opts.tol, max_iter=opts.max_iter)
         t_new = _tangent(sys, z_new, t) if ok else t
+        turn = math.acos(min(1.0, max(-1.0, float(t_new @ t))))
         # Reject steps that jump (corrector far from the predictor) or turn sharply.
-        if ok and (np.linalg.norm(z_new - z_pred) > 0.5 * ds or t_new @ t < 0.9):
+        if ok and (np.linalg.norm(z_new - z_pred) > opts.max_angle * ds or turn > opts.max_angle):
             ok = False
+        # Leaving the parameter range: end exactly on its boundary.
+        leaving = False
+        if ok:
+            p_new = z_new[-1]
+            leaving = bool(p_new < opts.p_lo or p_new > opts.p_hi)
+        if leaving:
+            edge = opts.p_lo if z_new[-1] < opts.p_lo else opts.p_hi
+            frac = (edge - z[-1]) / (z_new[-1] - z[-1])
+            z_mid = z + frac * (z_new - z)
+            z_mid[-1] = edge  # exactly (the interpolation rounds)
+            z_edge = _fixed_p(sys, z_mid, opts)
+            if z_edge is not None and np.allclose(z_edge, z, rtol=0, atol=1e-12):
+                # Already on the edge (a start on the boundary of `p_range`).
+                return finish(f"reached {pname} = {z[-1]:.6g}, the end of `p_range`", False)
+            if z_edge is None or np.linalg.norm(z_edge - z_mid) > opts.max_angle * ds:
+                # Newton at the edge went elsewhere: not the point of this step.
+                ok = False
+            else:
+                z_new, t_new = z_edge, _tangent(sys, z_edge, t)
         if not ok:
             if ds / 2 < opts.ds_min:
                 ratio = singularity(_augmented(sys.Fz(z), t))
@@ -642,80 +784,128 @@ def _walk(
                         RuntimeWarning,
                         stacklevel=4,
                     )
-                return _Walk(zs, ts, bifs, _stuck(sys, z, ds, opts), True)
+                return finish(_stuck(sys, z, ds, opts), True)
             ds /= 2
             continue
-        # Leaving the parameter range: end exactly on its boundary.
-        p_new = z_new[-1]
-        leaving = p_new < opts.p_lo or p_new > opts.p_hi
-        if leaving:
-            edge = opts.p_lo if p_new < opts.p_lo else opts.p_hi
-            frac = (edge - z[-1]) / (p_new - z[-1])
-            z_edge = _fixed_p(sys, z + frac * (z_new - z), opts)
-            if z_edge is not None and np.allclose(z_edge, z, rtol=0, atol=1e-12):
-                # Already on the edge (a start on the boundary of `p_range`).
-                return _Walk(zs, ts, bifs, f"reached {sys.cm.model.parameters[sys.k].name} = "
-                             f"{z[-1]:.6g}, the end of `p_range`", False)
-            if z_edge is not None:
-                z_new, t_new = z_edge, _tangent(sys, z_edge, t)
+        h1 = float(t @ (z_new - z))
+        s_new = s + h1
         new_values = [test.value(_Point(z_new, t_new, sys)) for test in tests]
-        inserted: list[tuple[float, FloatArray, FloatArray]] = []
         if opts.detect:
-            h1 = float(t @ (z_new - z))
-            changed = [k for k, (a, b) in enumerate(zip(values, new_values, strict=True)) if a * b < 0]
-            names = [tests[k].kind for k in changed]
-            for k in changed:
-                test = tests[k]
+            changed = [j for j, (a, b) in enumerate(zip(values, new_values, strict=True)) if a * b < 0]
+            names = [tests[j].kind for j in changed]
+            for j in changed:
+                test = tests[j]
                 if test.kind == "fold" and "branch" in names:
                     continue  # the parameter turns at a branch point (a pitchfork's side branch)
-                found = None
-                if test.kind == "branch":
-                    # Moore's extended system from the secant guess: regular at the branch point,
-                    # so it avoids Newton on the branch, which slows down between two branches.
-                    g0, g1 = values[k], new_values[k]
-                    guess = z + g0 / (g0 - g1) * (z_new - z)
-                    polished = _polish_branch_point(sys, guess, 2.0 * float(np.linalg.norm(z_new - z)))
-                    if polished is not None:
-                        found = (polished, _tangent(sys, polished, t))
-                if found is None:
-                    found = _locate(sys, z, t, h1, test, values[k])
-                if found is None:
-                    continue
-                zb, tb = found
-                pt = _Point(zb, tb, sys)
-                ok_kind, freq = test.confirm(pt)
-                if not ok_kind:
-                    continue
-                kind, direction = test.kind, None
-                if test.kind == "branch":
-                    refined = _polish_branch_point(sys, zb, 0.1 * abs(h1))
-                    zb = zb if refined is None else refined
-                    kind, direction = _classify_branch_point(sys, zb, tb)
-                bifs.append((zb, tb, kind, direction, freq))
-                h_b = float(t @ (zb - z))
-                if 0.0 < h_b < h1:
-                    inserted.append((h_b, zb, tb))
-        # Located points join the branch, in order, so that stability changes exactly there.
-        for _, zb, tb in sorted(inserted, key=lambda item: item[0]):
-            zs.append(zb)
-            ts.append(tb)
-        zs.append(z_new)
-        ts.append(t_new)
+                raw = _zero_in(sys, test, z, t, (0.0, z, values[j]), (h1, z_new, new_values[j]),
+                               t + t_new)
+                if raw is not None:
+                    record(raw, s + float(t @ (raw[0] - z)), s, s_new)
+        pts.append((s_new, z_new, t_new))
+        hist = [*hist[-2:], (s_new, z_new, t_new, new_values)]
+        if opts.detect and len(hist) == 3:
+            for j, test in enumerate(tests):
+                _probe_pair(sys, test, j, hist, probed, opts, record,
+                            lambda s_at, z_at, t_at: pts.append((s_at, z_at, t_at)), notes)
         values = new_values
-        z, t = z_new, t_new
+        z, t, s = z_new, t_new, s_new
         if leaving:
-            return _Walk(zs, ts, bifs, f"reached {sys.cm.model.parameters[sys.k].name} = "
-                         f"{z[-1]:.6g}, the end of `p_range`", False)
+            return finish(f"reached {pname} = {z[-1]:.6g}, the end of `p_range`", False)
         if np.any(z[:-1] < opts.lo) or np.any(z[:-1] > opts.hi):
-            return _Walk(zs, ts, bifs, f"left the state `bounds` at {_fmt_z(sys, z)}", False)
-        if len(zs) > 10 and np.linalg.norm(z - z_start) < ds and t @ t_start > 0.9:
-            return _Walk(zs, ts, bifs, "closed loop: the branch returned to its start", False)
-        if its <= 3:
+            return finish(f"left the state `bounds` at {_fmt_z(sys, z)}", False)
+        if len(pts) > 10 and np.linalg.norm(z - z_start) < ds and t @ t_start > 0.9:
+            return finish("closed loop: the branch returned to its start", False)
+        # Grow the step where the corrector is fast and the branch straight; shrink it where
+        # Newton works hard or the tangent turns by more than half the allowed angle.
+        if its <= 3 and turn < 0.25 * opts.max_angle:
             ds = min(ds * 1.5, opts.ds_max)
-        elif its >= 6:
+        elif its >= 6 or turn > 0.5 * opts.max_angle:
             ds = max(ds / 1.5, opts.ds_min)
-    return _Walk(zs, ts, bifs, f"stopped after `max_steps` = {opts.max_steps} steps at "
-                 f"{_fmt_z(sys, z)}; raise `max_steps` or `ds_max`", True)
+    return finish(f"stopped after `max_steps` = {opts.max_steps} steps at "
+                  f"{_fmt_z(sys, z)}; raise `max_steps` or `ds_max`", True)
+
+
+def _vertex(pts: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    """Vertex ``(s, g)`` of the parabola through three points ``(s, g)``, if it is a minimum."""
+    (s0, g0), (s1, g1), (s2, g2) = pts
+    if not s0 < s1 < s2:
+        return None
+    # Newton's divided differences: g(s) = g0 + d01 (s - s0) + d2 (s - s0)(s - s1).
+    d01 = (g1 - g0) / (s1 - s0)
+    d12 = (g2 - g1) / (s2 - s1)
+    d2 = (d12 - d01) / (s2 - s0)
+    if not d2 > 0:
+        return None
+    sv = 0.5 * (s0 + s1) - d01 / (2 * d2)  # g'(sv) = 0
+    return sv, g0 + d01 * (sv - s0) + d2 * (sv - s0) * (sv - s1)
+
+
+def _probe_pair(
+    sys: _System, test: _TestFunction, j: int,
+    hist: list[tuple[float, FloatArray, FloatArray, list[float]]],
+    probed: list[tuple[int, float, float]], opts: _Options,
+    record: Any, insert: Any, notes: list[str],
+) -> None:
+    """Look for two zeros of test `j` between the last three points, where no step saw a change.
+
+    A test function of one sign at three consecutive points, whose interpolating parabola dips
+    to below a tenth of the smallest value between the outer points, may cross zero twice in
+    between. Its minimum there is sought by successive parabolic interpolation on corrected
+    points of the branch (each probe on the hyperplane ``t_a . (z - z_a) = h`` of the step
+    ``(a, b)`` that holds it). A probe of the other sign splits the step into two sign
+    changes, each located as usual; a minimum that the probes do not resolve from zero is
+    reported in the branch's message.
+    """
+    sign = 1.0 if hist[1][3][j] > 0 else -1.0
+    g = [sign * h[3][j] for h in hist]
+    if not all(v > 0 for v in g):
+        return
+    fit = _vertex([(h[0], v) for h, v in zip(hist, g, strict=True)])
+    if fit is None or not hist[0][0] < fit[0] < hist[2][0] or fit[1] >= 0.1 * min(g):
+        return
+    if any(k == j and a < fit[0] < b for k, a, b in probed):
+        return
+    probed.append((j, hist[0][0], hist[2][0]))
+    pts = [(h[0], v) for h, v in zip(hist, g, strict=True)]
+    sv = fit[0]
+    for _ in range(opts.pair_probes):
+        # The step (a, b) of the walk that holds sv.
+        i = 0 if sv < hist[1][0] else 1
+        (sa, za, ta, va), (sb, zb, _tb, vb) = hist[i], hist[i + 1]
+        hb = float(ta @ (zb - za))
+        found = _point_at(sys, za, ta, (sv - sa) / (sb - sa) * hb, 2.0 * float(np.linalg.norm(zb - za)))
+        if found is None:
+            break
+        zp, tp = found
+        gp = test.value(_Point(zp, tp, sys))
+        if sign * gp < -1e-13 * max(g):
+            # Two sign changes: (a, probe) and (probe, b), each located on the step from a.
+            # (A probe at round-off below zero is not one: at a cusp the test function touches
+            # zero without changing sign.)
+            hp = float(ta @ (zp - za))
+            insert(sv, zp, tp)  # the probe is a point of the branch, between the two zeros
+            for lo, hi in (((0.0, za, va[j]), (hp, zp, gp)), ((hp, zp, gp), (hb, zb, vb[j]))):
+                raw = _zero_in(sys, test, za, ta, lo, hi, ta)
+                if raw is not None:
+                    record(raw, sa + float(ta @ (raw[0] - za)), sa, sb)
+            return
+        pts = sorted([*pts, (sv, sign * gp)])
+        m = int(np.argmin([v for _, v in pts]))
+        if m == 0 or m == len(pts) - 1:
+            return  # the minimum is at a point of the walk: no dip in between
+        fit = _vertex(pts[m - 1 : m + 2])
+        if fit is None or abs(fit[0] - pts[m][0]) <= 1e-15 * (1.0 + abs(pts[m][0])):
+            break
+        sv = fit[0]
+    g_min = min(v for _, v in pts)
+    if (fit is not None and fit[1] < 0) or g_min <= 1e-10 * max(v for _, v in pts):
+        p_lo, p_hi = sorted((float(hist[0][1][-1]), float(hist[-1][1][-1])))
+        notes.append(
+            f"a pair of {test.kind} points may have been missed between "
+            f"{sys.cm.model.parameters[sys.k].name} = {p_lo:.10g} and {p_hi:.10g} (the {test.kind} "
+            "test function dips to zero there, but no corrected point resolved a sign change); "
+            "rerun with a smaller `ds_max` over that interval"
+        )
 
 
 def _fixed_p(sys: _System, z: FloatArray, opts: _Options) -> FloatArray | None:
@@ -835,7 +1025,8 @@ def continuation(
     detect : bool
         Detect and locate bifurcations.
     switch_branches : bool
-        Also follow the other branch at every branch point (as `children`).
+        Also follow the other branch at every branch point (as `children`, with the same
+        `p_range`, steps and `bounds`; see :func:`switch_branch`).
     raise_on_failure : bool
         Raise :class:`ConvergenceError` when the start does not converge to an equilibrium
         (default); otherwise return an empty branch with ``status = -1``.
@@ -898,11 +1089,7 @@ def continuation(
         raise ModelError(f"start `{param}` = {p0} lies outside `p_range` = ({p_lo}, {p_hi})")
     if direction not in ("both", "forward", "backward"):
         raise ModelError(f"`direction` must be 'both', 'forward' or 'backward', got {direction!r}")
-    for name, v in (("ds", ds), ("ds_min", ds_min), ("ds_max", ds_max), ("tol", tol)):
-        if not (isinstance(v, int | float) and v > 0 and math.isfinite(v)):
-            raise ModelError(f"`{name}` must be a positive number, got {v!r}")
-    if not ds_min <= ds <= ds_max:
-        raise ModelError(f"steps must satisfy ds_min <= ds <= ds_max, got {ds_min}, {ds}, {ds_max}")
+    _check_steps(ds, ds_min, ds_max, tol)
     lo, hi = _state_box(model, bounds)
     opts = _Options(float(ds), float(ds_min), float(ds_max), int(max_steps), float(tol),
                     int(max_iter), p_lo, p_hi, lo, hi, detect)
@@ -937,7 +1124,7 @@ def continuation(
     branch = _follow(sys, start, t0, opts, direction, values)
     if switch_branches:
         children = tuple(
-            _switch(sys, b, opts, values)
+            _switch_at(sys, b, opts, values)
             for b in branch.bifurcations
             if b.direction is not None
         )
@@ -979,8 +1166,21 @@ def _follow(
         walks.append((-1, _walk(sys, start, -t0, opts, tests)))
     if direction in ("both", "forward"):
         walks.append((1, _walk(sys, start, t0, opts, tests)))
+    return _assemble(sys, walks, values)
+
+
+def _assemble(
+    sys: _System, walks: Sequence[tuple[int, _Walk]], values: Mapping[str, float],
+    joint: _Raw | None = None,
+) -> Branch:
+    """One branch from walks that share their first point (backward reversed, then forward).
+
+    `joint` is a bifurcation record at the shared first point (the branch point a switched
+    branch starts from).
+    """
+    model = sys.cm.model
     zs: list[FloatArray] = []
-    bif_raw: list[tuple[FloatArray, FloatArray, str, FloatArray | None, float | None]] = []
+    bif_raw: list[_Raw] = [] if joint is None else [joint]
     for sign, w in walks:
         if sign < 0:
             zs = list(reversed(w.zs)) + zs
@@ -1007,6 +1207,9 @@ def _follow(
     early = any(w.early for _, w in walks)
     labels = {-1: "backward", 1: "forward"}
     message = "; ".join(f"{labels[s]}: {w.ended}" for s, w in walks)
+    notes = [note for _, w in walks for note in w.notes]
+    if notes:
+        message += "; " + "; ".join(notes)
     return Branch(
         param=p_name, p=Z[:, -1].copy(), x=Z[:, :-1].copy(),
         stable=np.asarray(is_stable(model.time, lam), dtype=bool).reshape(len(Z)),
@@ -1017,19 +1220,76 @@ def _follow(
     )
 
 
-def _switch(sys: _System, bif: Bifurcation, opts: _Options, values: Mapping[str, float]) -> Branch:
-    assert bif.direction is not None
-    tau = bif.direction
-    zb = bif.z
-    # Step off the branch point along the other branch, then follow that branch both ways.
-    for h in (opts.ds, opts.ds / 4, opts.ds / 16):
-        z1, ok, _ = _correct(sys, zb + h * tau, tau, tol=opts.tol, max_iter=opts.max_iter)
-        if ok and np.linalg.norm(z1 - zb) > 0.5 * h and opts.p_lo <= z1[-1] <= opts.p_hi:
+def _clear(
+    sys: _System, zb: FloatArray, tau: FloatArray, t_parent: FloatArray, opts: _Options
+) -> tuple[FloatArray, FloatArray] | None:
+    """The first point of the other branch: a corrected step along `tau` that clears the point.
+
+    On the hyperplane ``tau . (z - zb) = h`` the other branch lies ``O(h^2)`` from the
+    prediction and the parent branch ``h tan(angle)`` from it, so Newton from the prediction
+    lands on the other branch. The step is accepted only when the corrected point stays within
+    ``max_angle * h`` of the prediction and its tangent is closer to `tau` than to the parent's
+    tangent (not back on the branch the switch came from).
+    """
+    h = max(opts.ds, 1e3 * opts.ds_min)
+    while h >= opts.ds_min:
+        z_pred = zb + h * tau
+        z1, ok, _ = _correct(sys, z_pred, tau, tol=opts.tol, max_iter=max(opts.max_iter, 20))
+        if ok and np.linalg.norm(z1 - z_pred) <= opts.max_angle * h:
             t1 = _tangent(sys, z1, tau)
-            return _follow(sys, z1, t1, opts, "both", values)
-    return _empty(sys.cm.model, bif.param, values,
-                  f"branch switching at the {bif.kind} point {bif.param} = {bif.p:.10g} failed: "
-                  "the corrector did not converge on the other branch")
+            if abs(t1 @ tau) > abs(t1 @ t_parent) and t1 @ tau >= math.cos(opts.max_angle):
+                return z1, t1
+        h /= 4
+    return None
+
+
+def _switch(
+    sys: _System, zb: FloatArray, tau: FloatArray, t_parent: FloatArray, kind: str,
+    opts: _Options, values: Mapping[str, float],
+) -> Branch:
+    """Follow the other branch through the branch point `zb` both ways along its tangent `tau`.
+
+    Each direction starts with a step that clears the branch point (:func:`_clear`), so neither
+    stalls on it nor retraces the parent branch; the branch point joins the two halves and is
+    recorded on the new branch too (its `direction` is then the parent branch's tangent).
+    """
+    model = sys.cm.model
+    pname = model.parameters[sys.k].name
+    tests = [cls() for cls in _TESTS if cls.applies(model.time, sys.n)]
+    walks: list[tuple[int, _Walk]] = []
+    failed = []
+    for sign in (-1, 1):
+        first = _clear(sys, zb, sign * tau, t_parent, opts)
+        label = "backward" if sign < 0 else "forward"
+        if first is None:
+            failed.append(label)
+            walks.append((sign, _Walk([zb], [sign * tau], [],
+                                      "the corrector did not converge on the other branch", True)))
+            continue
+        z1, t1 = first
+        if not opts.p_lo <= z1[-1] <= opts.p_hi:
+            walks.append((sign, _Walk([zb], [sign * tau], [],
+                                      f"reached {pname} = {zb[-1]:.6g}, the end of `p_range`", False)))
+            continue
+        w = _walk(sys, z1, t1, opts, tests)
+        w.zs.insert(0, zb)
+        w.ts.insert(0, sign * tau)
+        walks.append((sign, w))
+        if w.ended.startswith("closed loop"):
+            break  # the other way round is the same loop
+    if len(failed) == 2:
+        return _empty(model, pname, values,
+                      f"branch switching at the {kind} point {pname} = {zb[-1]:.10g} failed: "
+                      "the corrector did not converge on the other branch")
+    joint: _Raw = (zb, tau, kind, t_parent, None)
+    return _assemble(sys, walks, values, joint)
+
+
+def _switch_at(sys: _System, bif: Bifurcation, opts: _Options, values: Mapping[str, float]) -> Branch:
+    assert bif.direction is not None
+    tau = bif.direction / np.linalg.norm(bif.direction)
+    t_parent = bif.tangent if bif.tangent.shape == tau.shape else np.zeros_like(tau)
+    return _switch(sys, bif.z, tau, t_parent, bif.kind, opts, values)
 
 
 def _with_children(branch: Branch, children: tuple[Branch, ...]) -> Branch:
@@ -1069,8 +1329,17 @@ def switch_branch(
     max_steps: int = 2000,
     tol: float = 1e-10,
     max_iter: int = 10,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    detect: bool = True,
 ) -> Branch:
     """Follow the other branch through a branch point (transcritical, pitchfork).
+
+    The other branch's tangent is a root of the algebraic branching equation at the point (kept
+    in ``bifurcation.direction``). Both directions along it start with a corrected step that
+    clears the branch point and is checked to lie on the other branch, not on the one the
+    branch point was found on; the branch point itself is the joint of the two halves and is
+    one of the new branch's bifurcations (with the first branch's tangent as its `direction`,
+    so switching from it again returns to the first branch).
 
     Parameters
     ----------
@@ -1080,8 +1349,8 @@ def switch_branch(
     p_range : (lo, hi)
     params : mapping, optional
         The other parameters (default: those of the bifurcation).
-    ds, ds_min, ds_max, max_steps, tol, max_iter
-        As in :func:`continuation`.
+    ds, ds_min, ds_max, max_steps, tol, max_iter, bounds, detect
+        As in :func:`continuation`; `ds` is also the length of the first step off the point.
 
     Returns
     -------
@@ -1090,16 +1359,25 @@ def switch_branch(
     Raises
     ------
     ModelError
-        When `bifurcation` is not a branch point with a known direction.
+        When `bifurcation` is not a branch point with a known direction, or for a bad range,
+        step or bound.
+
+    References
+    ----------
+    .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
+       sec. 10.2.2 (the algebraic branching equation).
 
     Examples
     --------
     >>> import incentive_geometry as ig
     >>> m = ig.Model.from_equations({"x": "x*(p - x)"}, parameters={"p": -1.0})
     >>> trivial = ig.continuation(m, "p", x0={"x": 0.0}, p_range=(-1, 1))
-    >>> other = ig.switch_branch(m, trivial.bifurcations[0], p_range=(-1, 1))
+    >>> other = ig.switch_branch(m, trivial.bifurcations[0], p_range=(-1, 1),
+    ...                          bounds={"x": (-0.5, 2)})
     >>> bool(abs(other.x[:, 0] - other.p).max() < 1e-9)   # the branch x = p
     True
+    >>> round(float(other.p.min()), 1), other.bifurcations[0].kind   # stopped by `bounds`
+    (-0.5, 'transcritical')
     """
     if not isinstance(bifurcation, Bifurcation) or bifurcation.direction is None:
         raise ModelError(
@@ -1112,13 +1390,25 @@ def switch_branch(
         down = replace(bifurcation, x=bifurcation.x[:-1], state_names=reduced.state_names)
         return _lift(
             switch_branch(reduced, down, p_range=p_range, params=params, ds=ds, ds_min=ds_min,
-                          ds_max=ds_max, max_steps=max_steps, tol=tol, max_iter=max_iter),
+                          ds_max=ds_max, max_steps=max_steps, tol=tol, max_iter=max_iter,
+                          bounds={k: v for k, v in dict(bounds or {}).items()
+                                  if k != model.state_names[-1]},
+                          detect=detect),
             model,
         )
     merged = {**bifurcation.params, **dict(params or {})}
     merged[bifurcation.param] = bifurcation.p
     cm, base, k, values, p_lo, p_hi = _setup(model, bifurcation.param, merged, p_range)
-    lo, hi = _state_box(model, None)
+    _check_steps(ds, ds_min, ds_max, tol)
+    lo, hi = _state_box(model, bounds)
     opts = _Options(float(ds), float(ds_min), float(ds_max), int(max_steps), float(tol),
-                    int(max_iter), p_lo, p_hi, lo, hi, True)
-    return _switch(_System(cm, base, k), bifurcation, opts, values)
+                    int(max_iter), p_lo, p_hi, lo, hi, detect)
+    return _switch_at(_System(cm, base, k), bifurcation, opts, values)
+
+
+def _check_steps(ds: float, ds_min: float, ds_max: float, tol: float) -> None:
+    for name, v in (("ds", ds), ("ds_min", ds_min), ("ds_max", ds_max), ("tol", tol)):
+        if not (isinstance(v, int | float) and v > 0 and math.isfinite(v)):
+            raise ModelError(f"`{name}` must be a positive number, got {v!r}")
+    if not ds_min <= ds <= ds_max:
+        raise ModelError(f"steps must satisfy ds_min <= ds <= ds_max, got {ds_min}, {ds}, {ds_max}")

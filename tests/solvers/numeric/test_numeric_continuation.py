@@ -327,3 +327,58 @@ def test_branch_switching_onto_the_period_two_orbit() -> None:
     assert np.minimum(np.abs(x[far] - lo), np.abs(x[far] - hi)).max() < 1e-10
     # Stable between r = 3 and 1 + sqrt(6) (the flip of the 2-cycle is outside p_range).
     assert np.all(cycle.stable[(r > 3.001) & (r < 3.44)])
+
+
+def test_two_folds_close_together_are_found_at_default_settings() -> None:
+    # p = x^3 - 1e-4 x: folds at x = +-sqrt(1e-4/3), p = -+(2/3) 1e-4 sqrt(1e-4/3), 7.7e-7 apart
+    # in p. A default step (ds_max = 0.1) jumps over both; the fold test function t_p has one
+    # sign at both ends of the step, and the parabola through three consecutive values dips
+    # below zero, so the pair is probed and located.
+    m = ig.Model.from_equations({"x": "p + 1e-4*x - x**3"}, parameters={"p": 0.0})
+    br = ig.continuation(m, "p", x0=[1.0], params={"p": 1.0}, p_range=(-1.0, 1.0))
+    assert br.success, br.message
+    assert "missed" not in br.message
+    folds = sorted(br.of_kind("fold"), key=lambda f: f.x[0])
+    assert len(folds) == 2 and len(br.bifurcations) == 2
+    xf = math.sqrt(1e-4 / 3)
+    for fold, sign in zip(folds, (-1.0, 1.0), strict=True):
+        assert abs(fold.x[0] - sign * xf) < 1e-9
+        assert abs(fold.p + sign * (2 / 3) * 1e-4 * xf) < 1e-15
+    # Between the folds the middle equilibrium is unstable (f_x = 1e-4 - 3 x^2 > 0).
+    middle = np.abs(br.x[:, 0]) < xf * (1 - 1e-6)
+    assert middle.any() and not br.stable[middle].any()
+
+
+def test_switch_branch_off_the_origin_takes_the_other_tangent_and_honours_bounds() -> None:
+    # x' = (x - 1)(p - x): branches x = 1 and x = p cross at (p, x) = (1, 1). From x = 1 the
+    # switch must follow x = p (not x = 1 again), stop on `bounds`, and start with a step off
+    # the branch point (no stall there).
+    m = ig.Model.from_equations({"x": "(x - 1)*(p - x)"}, parameters={"p": 0.0})
+    flat = ig.continuation(m, "p", x0=[1.0], params={"p": 0.0}, p_range=(0.0, 3.0))
+    (tc,) = flat.bifurcations
+    assert tc.kind == "transcritical" and abs(tc.p - 1) < TOL
+    assert tc.direction is not None
+    # The tangents: (dx, dp) along x = 1 is (0, 1); along x = p it is (1, 1)/sqrt(2).
+    assert np.allclose(np.abs(tc.tangent), [0.0, 1.0], atol=1e-6)
+    assert np.allclose(np.abs(tc.direction), [2**-0.5, 2**-0.5], atol=1e-6)
+    diagonal = ig.switch_branch(m, tc, p_range=(0.0, 3.0), bounds={"x": (-1.0, 2.0)})
+    assert diagonal.success, diagonal.message
+    assert np.allclose(diagonal.x[:, 0], diagonal.p, atol=1e-10)
+    assert "forward: left the state `bounds`" in diagonal.message
+    assert "backward: reached p = 0" in diagonal.message
+    assert 2.0 < diagonal.p.max() < 2.2 and diagonal.p.min() == 0.0
+    assert diagonal.nsteps < 100
+    # The branch point is on the new branch too, and leads back to x = 1.
+    (joint,) = diagonal.bifurcations
+    assert joint.kind == "transcritical" and abs(joint.p - 1) < TOL
+    back = ig.switch_branch(m, joint, p_range=(0.0, 3.0))
+    assert np.allclose(back.x[:, 0], 1.0, atol=1e-10) and back.success
+
+
+def test_switch_branch_refuses_bad_steps() -> None:
+    m = ig.Model.from_equations({"x": "x*(p - x)"}, parameters={"p": -1.0})
+    bp = ig.continuation(m, "p", x0=[0.0], p_range=(-1, 1)).bifurcations[0]
+    with pytest.raises(ig.ModelError, match=r"`ds` must be a positive number, got -0.1"):
+        ig.switch_branch(m, bp, p_range=(-1, 1), ds=-0.1)
+    with pytest.raises(ig.ModelError, match=r"`bounds` names `y`, which is not a state"):
+        ig.switch_branch(m, bp, p_range=(-1, 1), bounds={"y": (0, 1)})

@@ -202,7 +202,8 @@ class Branch:
         function that dips to zero between three points without a sign change that probes
         could resolve).
     children : tuple of Branch
-        Branches followed from branch points (``switch_branches=True``).
+        Branches followed from branch points (``switch_branches=True``); their own `children`
+        are the branches switched to from them.
     nsteps : int
         Accepted continuation steps.
 
@@ -1025,8 +1026,10 @@ def continuation(
     detect : bool
         Detect and locate bifurcations.
     switch_branches : bool
-        Also follow the other branch at every branch point (as `children`, with the same
-        `p_range`, steps and `bounds`; see :func:`switch_branch`).
+        Also follow the other branch at every branch point, and so on at the branch points of
+        the branches found (as a tree of `children`, with the same `p_range`, steps and
+        `bounds`; see :func:`switch_branch`). Each branch through a branch point is followed
+        once, and at most 32 branches are switched to.
     raise_on_failure : bool
         Raise :class:`ConvergenceError` when the start does not converge to an equilibrium
         (default); otherwise return an empty branch with ``status = -1``.
@@ -1123,13 +1126,56 @@ def continuation(
         t0 = -t0
     branch = _follow(sys, start, t0, opts, direction, values)
     if switch_branches:
-        children = tuple(
-            _switch_at(sys, b, opts, values)
-            for b in branch.bifurcations
-            if b.direction is not None
-        )
-        branch = _with_children(branch, children)
+        branch = _switch_all(sys, branch, opts, values)
     return branch
+
+
+# At most this many branches are switched to from one call (a lattice of branch points, as in
+# models with many independent species, would otherwise grow without end).
+_MAX_SWITCHES = 32
+
+
+def _switch_all(sys: _System, root: Branch, opts: _Options, values: Mapping[str, float]) -> Branch:
+    """Switch at every branch point of `root` and of the branches found, as a tree of children.
+
+    Each branch through a branch point is followed once: a branch *covers* the pair (point, its
+    own tangent there) at each of its branch points, and a switch along a direction already
+    covered is skipped. So the branch point a child starts from, and a branch point where a
+    child meets a branch already known (the second pitchfork of a symmetry-breaking loop),
+    give no duplicate.
+    """
+    covered: list[tuple[FloatArray, FloatArray]] = []
+
+    def cover(br: Branch) -> None:
+        covered.extend((b.z, b.tangent) for b in br.bifurcations if b.direction is not None)
+
+    def known(b: Bifurcation) -> bool:
+        assert b.direction is not None
+        d = b.direction / np.linalg.norm(b.direction)
+        return any(
+            zc.shape == b.z.shape and np.linalg.norm(zc - b.z) <= 1e-6 * (1.0 + np.linalg.norm(b.z))
+            and tc.shape == d.shape and abs(float(tc @ d)) > 0.99
+            for zc, tc in covered
+        )
+
+    switched = 0
+
+    def grow(br: Branch) -> Branch:
+        nonlocal switched
+        kids: list[Branch] = []
+        for b in br.bifurcations:
+            if b.direction is None or known(b) or switched >= _MAX_SWITCHES:
+                continue
+            switched += 1
+            child = _switch_at(sys, b, opts, values)
+            cover(child)
+            kids.append(child)
+        # Siblings are all covered before any of them is grown, so that a point two of them
+        # share is switched from once.
+        return _with_children(br, tuple(grow(k) for k in kids))
+
+    cover(root)
+    return grow(root)
 
 
 def _state_box(model: Model, bounds: Mapping[str, tuple[float, float]] | None) -> tuple[FloatArray, FloatArray]:

@@ -179,6 +179,11 @@ def test_dd2_every_branch_and_every_point() -> None:
     assert np.abs(other["u2"]).max() > 5  # really off u2 = 0
     assert kinds(other) == ["flip", "transcritical"]
     near(other, "flip", 78 / 19)
+    # Automatic switching reached the same branch, as the child of the child (and only it: the
+    # joint at p1 = 1 is not switched from twice).
+    (auto,) = fixed.children
+    assert not auto.children
+    assert np.allclose(auto["u2"], 2.5 * auto.p - 5, atol=1e-9) and kinds(auto) == kinds(other)
     back = near(other, "transcritical", 2.0)
     # Its `direction` points back along the first branch: switching again retraces it.
     again = ig.switch_branch(m, back, p_range=(1.5, 2.5), bounds=DD2_BOUNDS)
@@ -236,6 +241,10 @@ def test_pp2_three_branches() -> None:
     assert kinds(coexist) == ["hopf", "transcritical"]
     hopf = near(coexist, "hopf", refs["hopf"])
     assert hopf.frequency is not None and hopf.frequency > 0
+    # switch_branches=True reaches it by itself, one level further down.
+    (auto,) = prey.children
+    assert np.allclose(auto["u1"], 1 / 3, atol=1e-9) and kinds(auto) == kinds(coexist)
+    near(auto, "hopf", refs["hopf"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,6 +338,10 @@ def test_pp3_hopf_points_on_switched_branches() -> None:
     assert kinds(top) == ["hopf", "hopf", "transcritical"]
     for p in ref["hopf_top"]:
         near(top, "hopf", p)
+    (auto,) = prey.children
+    assert np.allclose(auto["u2"], 1 / 6, atol=1e-9) and kinds(auto) == kinds(top)
+    for p in ref["hopf_top"]:
+        near(auto, "hopf", p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,8 +389,9 @@ def test_enz_symmetric_branch_and_the_asymmetric_loop() -> None:
         near(br, "pitchfork", p)
     # The asymmetric loop: its folds solve F = 0, det F_x = 0 (mpmath Newton from the located
     # points); mirror images (s1 <-> s2) in pairs.
-    loop = br.children[0]
-    assert "closed loop" in loop.message
+    # Both pitchforks lie on the one loop: it is followed once, not once from each.
+    (loop,) = br.children
+    assert "closed loop" in loop.message and not loop.children
     assert kinds(loop) == ["fold"] * 4 + ["pitchfork"] * 2
     for p in pitchforks:
         near(loop, "pitchfork", p)

@@ -452,7 +452,10 @@ class _BranchPointTest(_TestFunction):
     kind = "branch"
 
     def value(self, pt: _Point) -> float:
-        return float(np.linalg.det(_augmented(pt.sys.Fz(pt.z), pt.t)))
+        # Only the sign and the zero matter: the determinant from its logarithm, capped, does
+        # not overflow on a branch that runs off to large states.
+        sign, logdet = np.linalg.slogdet(_augmented(pt.sys.Fz(pt.z), pt.t))
+        return float(sign * math.exp(min(float(logdet), 700.0)))
 
 
 def _pair_products(lam: ComplexArray, op: str) -> tuple[float, tuple[int, int]]:

@@ -240,6 +240,7 @@ def _modular_value(expr: Any, values: Mapping[Any, int]) -> int:
 def _rational_values(values: Mapping[Any, Any]) -> dict[Any, Fraction] | None:
     out: dict[Any, Fraction] = {}
     for k, v in values.items():
+        v = strict(v)
         if not v.is_Rational:
             return None
         out[k] = Fraction(int(v.p), int(v.q))

@@ -421,22 +421,27 @@ class _Solver:
 
     # -- substitution ----------------------------------------------------------------------
     def _substitute(self, case: _Case, var: Any, value: Any, step: str) -> _Case | None:
-        mapping = {var: value}
+        return self._substitute_all(case, {var: value}, [step])
+
+    def _substitute_all(
+        self, case: _Case, mapping: dict[Any, Any], steps: list[str]
+    ) -> _Case | None:
+        """Substitute the values of several unknowns at once (values free of each other)."""
         prune = [p.xreplace(mapping) for p in case.prune]
-        unknowns = [u for u in case.unknowns if u != var]
+        unknowns = [u for u in case.unknowns if u not in mapping]
         uset = set(unknowns)
         for p in prune:
             # Undecided counts as "not zero": at worst a point is found twice (merged later).
             if not (p.free_symbols & uset) and self.zero.is_zero(p, record=False):
                 return None  # this point belongs to an earlier case of a split
         subs = {k: v.xreplace(mapping) for k, v in case.subs.items()}
-        subs[var] = value
+        subs.update(mapping)
         return _Case(
             eqs=[e.xreplace(mapping) for e in case.eqs],
             subs=subs,
             unknowns=unknowns,
             prune=prune,
-            steps=[*case.steps, step],
+            steps=[*case.steps, *steps],
             real=case.real,
         )
 
@@ -575,14 +580,10 @@ class _Solver:
         if solution == sympy.EmptySet:
             return None  # inconsistent for generic parameters
         (values,) = list(solution)
-        current: _Case | None = case
-        for u, v in zip(unknowns, values, strict=True):
-            if current is None:
-                return None
-            if v == u:
-                continue  # left free by the linear equations
-            current = self._substitute(current, u, v, _step(u, v))
-        return current
+        # linsolve's values are in the parameters and the unknowns it leaves free (v == u):
+        # substituted all at once.
+        mapping = {u: v for u, v in zip(unknowns, values, strict=True) if v != u}
+        return self._substitute_all(case, mapping, [_step(u, v) for u, v in mapping.items()])
 
     def _linear_dependent(self, case: _Case, eqs: list[list[Any]]) -> list[_Case | None] | None:
         """Linear in an unknown with a coefficient that depends on other unknowns."""

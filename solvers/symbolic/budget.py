@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import io
 import math
 import multiprocessing
 import multiprocessing.connection
@@ -72,6 +73,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import sympy
 
 from incentive_geometry.errors import IncentiveGeometryError, ModelError, SymbolicTimeout
 
@@ -117,10 +120,57 @@ class _Link:
     def send_step(self, step: str) -> None:
         if step != self.step and self.active():
             self.step = step
-            self.conn.send(("step", step))
+            _send(self.conn, ("step", step))
 
 
 _LINK: _Link | None = None
+
+# Exactly these classes (not subclasses, which may take other arguments) unpickle unevaluated.
+_UNEVALUATED_TYPES = frozenset(
+    {
+        sympy.Add,
+        sympy.Mul,
+        sympy.Pow,
+        sympy.Eq,
+        sympy.Ne,
+        sympy.Ge,
+        sympy.Gt,
+        sympy.Le,
+        sympy.Lt,
+        sympy.And,
+        sympy.Or,
+        sympy.Not,
+    }
+)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles sympy's sums, products, powers and conditions so that they unpickle unevaluated.
+
+    sympy rebuilds an unpickled object by calling its class on its arguments, which evaluates
+    it again: for a relation over a large expression that is a sign query, for a sum a new
+    flattening. The object was evaluated when it was built, so the parent rebuilds it with
+    ``evaluate=False`` (the same arguments, an equal object) at a fraction of the cost.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in _UNEVALUATED_TYPES:
+            return (_unevaluated, (type(obj), obj.args))
+        return NotImplemented
+
+
+def _unevaluated(cls: Any, args: tuple[Any, ...]) -> Any:
+    """``cls(*args)`` without evaluation (see :class:`_Pickler`)."""
+    return cls(*args, evaluate=False)
+
+
+def _send(conn: multiprocessing.connection.Connection, message: Any) -> None:
+    """Send `message` through :class:`_Pickler`; the parent reads it with ``pickle.loads``."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(message)
+    conn.send_bytes(buffer.getbuffer())
+
+
 
 # The step most recently passed to any Budget.check in this process (for messages).
 _LAST_STEP = ""
@@ -292,7 +342,7 @@ class Budget:
         """
         self.offered = snapshot
         if self._sends_offers and _LINK is not None and _LINK.active():
-            _LINK.conn.send(("offer", snapshot))
+            _send(_LINK.conn, ("offer", snapshot))
 
     def offer_more(self, items: tuple[Any, ...]) -> None:
         """Add `items` to the snapshot offered so far (a tuple), sending only what is new.
@@ -315,7 +365,7 @@ class Budget:
         """
         self.offered = (*(self.offered or ()), *items)
         if self._sends_offers and _LINK is not None and _LINK.active():
-            _LINK.conn.send(("more", tuple(items)))
+            _send(_LINK.conn, ("more", tuple(items)))
 
 
 def last_step() -> str:
@@ -531,11 +581,11 @@ def _child_main(
     except BaseException as exc:  # every failure goes back to the parent, re-raised there
         message = ("error", _exception_record(exc))
     try:
-        conn.send(message)
+        _send(conn, message)
     except Exception as exc:  # the answer does not pickle: say so instead
         text = f"{budget.what}: the answer could not be sent back ({type(exc).__name__}: {exc})"
         tb = "".join(traceback.format_exception(exc))
-        conn.send(("error", (IncentiveGeometryError, (text,), {}, tb)))
+        _send(conn, ("error", (IncentiveGeometryError, (text,), {}, tb)))
     conn.close()
     # Exit at once: the answer is sent, and multiprocessing's own teardown (finalizers, joins)
     # would only delay the parent's reaping of this process.
@@ -633,7 +683,7 @@ def _run_child(
             if left <= 0 or not receive.poll(left):
                 break
             try:
-                kind, payload = receive.recv()
+                kind, payload = pickle.loads(receive.recv_bytes())
             except EOFError:
                 proc.join(KILL_GRACE)
                 where = f" at {step}" if step else ""

@@ -48,7 +48,7 @@ from typing import Any, overload
 
 import sympy
 
-from incentive_geometry.errors import ModelError, SymbolicTimeout
+from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Domain, Model
 
 from .budget import Budget, run_bounded
@@ -711,9 +711,9 @@ class _Solver:
         exists = _existence(
             self.model, point, self.domains, defined=piece.defined, real=real, simplify=False
         )
-        self.budget.offer_more(
-            (Equilibrium(point=point, exists=exists, case=case, free=free, rhs=piece.rhs),)
-        )
+        # Sent light: a pickled relation is re-decided when unpickled (sympy rebuilds it with
+        # evaluation, a sign query on a large expression), so the parent rebuilds it unevaluated.
+        self.budget.offer_more(((point, _frozen(exists), case, free, piece.rhs),))
 
     # -- the search ------------------------------------------------------------------------
     def run(self, eqs: list[Any], unknowns: list[Any]) -> None:
@@ -730,14 +730,9 @@ class _Solver:
             self._resultant,
         )
         while stack:
-            if self.budget.expired():
-                if not self.partial:
-                    self.budget.check(f"case {' ; '.join(stack[-1].steps) or 'start'}")
-                self.incomplete.append(
-                    f"stopped at the time budget ({self.budget.timeout} s) with "
-                    f"{len(stack)} case(s) left"
-                )
-                return
+            # Past the budget: the points offered so far make the partial result (built by
+            # the caller from the snapshot, without recomputing anything past the deadline).
+            self.budget.check(f"case {' ; '.join(stack[-1].steps) or 'start'}")
             case = stack.pop()
             self.cases += 1
             normalized = self._normalize(case)
@@ -1297,12 +1292,39 @@ def equilibria(
     )
 
 
+def _frozen(cond: Any) -> Any:
+    """`cond` as nested tuples of its connectives and relations (see :func:`_thawed`)."""
+    if isinstance(cond, sympy.And | sympy.Or):
+        return (type(cond).__name__, tuple(_frozen(a) for a in cond.args))
+    if isinstance(cond, sympy.Not):
+        return ("Not", (_frozen(cond.args[0]),))
+    if isinstance(cond, sympy.core.relational.Relational):
+        return (cond.rel_op, cond.lhs, cond.rhs)
+    return cond
+
+
+def _thawed(frozen: Any) -> Any:
+    """The condition :func:`_frozen` wrote, rebuilt without evaluation (nothing re-decided)."""
+    if not isinstance(frozen, tuple):
+        return frozen
+    head, *rest = frozen
+    if head in ("And", "Or"):
+        return getattr(sympy, head)(*(_thawed(a) for a in rest[0]), evaluate=False)
+    if head == "Not":
+        return sympy.Not(_thawed(rest[0][0]), evaluate=False)
+    return sympy.Rel(rest[0], rest[1], head, evaluate=False)
+
+
 def _stopped_set(model: Model, timeout: float | None) -> Any:
     """What a stopped computation returns when partial results were asked for."""
 
     def build(found: Any, step: str) -> EquilibriumSet:
+        points = tuple(
+            Equilibrium(point=point, exists=_thawed(exists), case=case, free=free, rhs=rhs)
+            for point, exists, case, free, rhs in found or ()
+        )
         return EquilibriumSet(
-            tuple(found or ()),
+            points,
             complete=False,
             model=model,
             message=(
@@ -1320,34 +1342,19 @@ def _equilibria(model: Model, *, budget: Budget, partial: bool) -> EquilibriumSe
     solver.pieces = pieces
     if note:
         solver.incomplete.append(note)
-    try:
-        for k, piece in enumerate(pieces):
-            solver.piece = k
-            solver.run(list(piece.equations), list(model.states))
-        items = _merge(
-            solver.leaves, model, pieces, solver.zero, solver.domains, budget, solver.root_polys
-        )
-        if solver.zero.undecided:
-            solver.incomplete.append(
-                f"{len(solver.zero.undecided)} zero test(s) could not be decided (the expression "
-                "was undefined or complex at every random point drawn); cases may be missing"
-            )
-    except SymbolicTimeout:
-        if not partial:
-            raise
+    # Past the budget a SymbolicTimeout leaves here: with `partial`, the caller builds the
+    # partial set from the points offered (see `_stopped_set`).
+    for k, piece in enumerate(pieces):
+        solver.piece = k
+        solver.run(list(piece.equations), list(model.states))
+    items = _merge(
+        solver.leaves, model, pieces, solver.zero, solver.domains, budget, solver.root_polys
+    )
+    if solver.zero.undecided:
         solver.incomplete.append(
-            f"stopped at the time budget ({budget.timeout} s); existence conditions of the points "
-            "found are not simplified"
+            f"{len(solver.zero.undecided)} zero test(s) could not be decided (the expression "
+            "was undefined or complex at every random point drawn); cases may be missing"
         )
-        items = []
-        for subs, free, case, k, real in solver.leaves:
-            point = {s: strict(subs.get(s, s)) for s in model.states}
-            exists = _existence(
-                model, point, solver.domains, defined=pieces[k].defined, real=real, simplify=False
-            )
-            items.append(
-                Equilibrium(point=point, exists=exists, case=case, free=free, rhs=pieces[k].rhs)
-            )
     items.sort(key=lambda e: _sort_key(e, solver.zero))
     message = "; ".join(dict.fromkeys(solver.incomplete))
     return EquilibriumSet(

@@ -452,3 +452,23 @@ run_bounded(work, timeout=60, what="t")
             pytest.fail("the child outlived its killed parent")
     finally:
         parent.kill()
+
+
+@needs_fork
+def test_large_conditions_come_back_equal_and_unevaluated_cheaply() -> None:
+    # The child pickles sums, products, powers and relations so that the parent rebuilds them
+    # without evaluation (sympy would re-decide every relation): the objects must be equal.
+    m = ig.Model.from_equations(
+        {"x": "h + r*x - x**3", "y": "x - y"},
+        parameters={"h": 0.1, "r": {"default": 1.0, "domain": "positive"}},
+    )
+    here = ig.equilibria(m)
+    there = ig.equilibria(m, timeout=60)
+    assert len(here) == len(there)
+    for a, b in zip(here, there, strict=True):
+        assert a == b and hash(a) == hash(b)
+        assert a.exists == b.exists and str(a.exists) == str(b.exists)
+    st_here = ig.stability(m, here[0])
+    st_there = ig.stability(m, here[0], timeout=60)
+    assert st_here.condition == st_there.condition
+    assert st_here.where_exists == st_there.where_exists

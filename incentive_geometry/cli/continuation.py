@@ -141,7 +141,7 @@ def continue_(
             f"{br.p.max():.6g}]; {br.message}"
         )
         seen: set[tuple[str, float, tuple[float, ...]]] = set()
-        for b in [*br.bifurcations, *(c for ch in br.children for c in ch.bifurcations)]:
+        for b in [c for part in _tree(br) for c in part.bifurcations]:
             key = (b.kind, round(b.p, 8), tuple(round(float(v), 6) + 0.0 for v in b.x))
             if key in seen:
                 continue
@@ -150,6 +150,16 @@ def continue_(
             click.echo(f"  {b.kind:<15} {param} = {b.p:.12g}  ({state})")
     if plot_path:
         click.echo(f"plot saved to {plot_path}")
+
+
+def _tree(branch: Any) -> list[Any]:
+    """`branch` and every branch switched from it, at any depth (``switch_branches=True``)."""
+    out, todo = [], [branch]
+    while todo:
+        b = todo.pop(0)
+        out.append(b)
+        todo.extend(b.children)
+    return out
 
 
 def _same(a: object, b: object) -> bool:

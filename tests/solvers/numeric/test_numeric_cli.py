@@ -92,3 +92,39 @@ def test_bad_input_exits_2_with_the_message(
         main(args)
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
+
+
+DD2 = """
+name = "dd2"
+time = "discrete"
+[states]
+u1 = {}
+u2 = {}
+[parameters]
+p1 = {default = 0.5}
+p2 = {default = 0.2}
+p3 = {default = 0.1}
+[equations]
+u1 = "p1*u1*(1 - u1) - p2*u1*u2"
+u2 = "(1 - p3)*u2 + p2*u1*u2"
+"""
+
+
+def test_continue_lists_the_points_of_every_switched_branch(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    # AUTO's dd2 from the trivial branch: the branch point at p1 = 1 leads to u1 = 1 - 1/p1,
+    # whose branch point at p1 = 2 leads to u1 = 1/2, u2 = 2.5*p1 - 5 with its flip at
+    # p1 = 78/19 (exact: the fixed point's Jacobian has the eigenvalue -1 there). That flip lies
+    # on a grandchild of the branch followed.
+    path = tmp_path / "dd2.toml"
+    path.write_text(DD2)
+    code, out, _ = incgeo(
+        "continue", str(path), "p1", "--range", "0.5", "4.5", "--x0", "u1=0", "--x0", "u2=0",
+        "--switch",
+    )
+    assert code == 0, out
+    assert "transcritical   p1 = 1  (u1 = 0, u2 = 0)" in out, out
+    assert "transcritical   p1 = 2  (u1 = 0.5, " in out, out  # on the child
+    assert "flip            p1 = 3  (u1 = 0.66666667, " in out, out  # on the child: 1 - 1/3
+    assert f"flip            p1 = {78 / 19:.12g}  (u1 = 0.5, u2 = 5.2631579)" in out, out

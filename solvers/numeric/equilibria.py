@@ -282,6 +282,21 @@ def _unique(points: list[FloatArray], tol: float) -> list[FloatArray]:
     return out
 
 
+def _check_options(*, tol: Any, max_iter: Any, deflation_rounds: Any, n_starts: Any) -> None:
+    """Refuse options that would silently find nothing (NaN or negative tolerances, no steps)."""
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not (0 < tol < 1):
+        raise ModelError(
+            f"`tol` must be a number in (0, 1), got {tol!r}; the default 1e-10 suits most models"
+        )
+    for name, value, least in (
+        ("max_iter", max_iter, 1),
+        ("deflation_rounds", deflation_rounds, 0),
+        ("n_starts", n_starts, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ModelError(f"`{name}` must be an int >= {least}, got {value!r}")
+
+
 def find_equilibria(
     model: Model,
     *,
@@ -350,6 +365,7 @@ def find_equilibria(
     >>> orbit.period, orbit.stable, sorted(round(float(v), 6) for v in orbit.orbit[:, 0])
     (2, True, [0.513045, 0.799455])
     """
+    _check_options(tol=tol, max_iter=max_iter, deflation_rounds=deflation_rounds, n_starts=n_starts)
     if model.simplex:
         # Shares summing to one: solve on the simplex (the last share is 1 - the others), so
         # that stability is that of the dynamics on the simplex, then lift the points back.
@@ -376,8 +392,6 @@ def find_equilibria(
             f"`period` = {period} asks for periodic points, which only maps have; model "
             f"`{model.name}` is continuous (use period=1)"
         )
-    if not isinstance(n_starts, int) or n_starts < 1:
-        raise ModelError(f"`n_starts` must be a positive int, got {n_starts!r}")
     values = resolve_params(model, params)
     lo, hi = _bounds(model, bounds)
     target = model.iterate(period) if period > 1 else model

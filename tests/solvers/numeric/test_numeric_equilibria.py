@@ -156,3 +156,33 @@ def test_boundary_equilibrium_next_to_a_transcritical_point_is_found() -> None:
     xs = sorted(round(float(e.x[0]), 6) for e in found)
     assert xs == [0.0, 0.000144, 1.0]
     assert [e.stable for e in sorted(found, key=lambda e: float(e.x[0]))] == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"tol": float("nan")}, "`tol`"),
+        ({"tol": -1.0}, "`tol`"),
+        ({"tol": 0.0}, "`tol`"),
+        ({"tol": 2.0}, "`tol`"),
+        ({"max_iter": -1}, "`max_iter`"),
+        ({"max_iter": 0}, "`max_iter`"),
+        ({"max_iter": 2.5}, "`max_iter`"),
+        ({"deflation_rounds": -1}, "`deflation_rounds`"),
+        ({"n_starts": 0}, "`n_starts`"),
+        ({"n_starts": True}, "`n_starts`"),
+    ],
+)
+def test_invalid_options_are_refused_instead_of_finding_nothing(
+    options: dict[str, object], named: str
+) -> None:
+    # Each of these used to return "no equilibria" (issue 11): x' = 1 - x has one, x = 1.
+    m = ig.Model.from_equations({"x": "1 - x"}, parameters={})
+    with pytest.raises(ig.ModelError, match=named):
+        ig.find_equilibria(m, **options)  # type: ignore[arg-type]
+    # The same call on the simplex reduction path is checked before the reduction too.
+    s = ig.Model.from_equations({"x": "x*(1 - x)", "y": "-y*x"}, parameters={}, simplex=True)
+    with pytest.raises(ig.ModelError, match=named):
+        ig.find_equilibria(s, **options)  # type: ignore[arg-type]
+    (e,) = ig.find_equilibria(m)
+    assert e.x[0] == pytest.approx(1.0)

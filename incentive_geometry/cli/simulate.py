@@ -17,6 +17,8 @@ __all__ = ["parse_states", "simulate"]
 def parse_states(values: Iterable[str], model: Model) -> dict[str, float]:
     """Read ``state=value`` pairs (``--x0``); states not given start at the middle of their domain.
 
+    On the simplex, the shares not given split equally what the given ones leave.
+
     Parameters
     ----------
     values : iterable of str
@@ -39,6 +41,10 @@ def parse_states(values: Iterable[str], model: Model) -> dict[str, float]:
     >>> m = ig.load_model("examples/entrenchment.toml")
     >>> parse_states([], m), parse_states(["x=0.9"], m)
     ({'x': 0.5}, {'x': 0.9})
+    >>> n3 = ig.Model.from_equations({"x": "x*(1 - x)", "y": "-x*y", "z": "-x*z"},
+    ...     parameters={}, simplex=True)
+    >>> parse_states([], n3), parse_states(["x=0.5"], n3)
+    ({'x': 0.3333333333333333, 'y': 0.3333333333333333, 'z': 0.3333333333333333}, {'x': 0.5, 'y': 0.25, 'z': 0.25})
     >>> parse_states(["y=1"], m)
     Traceback (most recent call last):
     ...
@@ -52,7 +58,15 @@ def parse_states(values: Iterable[str], model: Model) -> dict[str, float]:
             out[name] = 1.0
         else:
             out[name] = 0.1
-    out.update(parse_state_values(values, model, option="--x0"))
+    given = parse_state_values(values, model, option="--x0")
+    if model.simplex:
+        # Shares: those not given split what the given ones leave, so the start is on the
+        # simplex (the barycentre when none is given).
+        rest = [n for n in model.state_names if n not in given]
+        left = 1.0 - sum(given.values())
+        for name in rest:
+            out[name] = left / len(rest)
+    out.update(given)
     return out
 
 

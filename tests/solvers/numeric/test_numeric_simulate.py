@@ -321,3 +321,34 @@ def test_simulation_converges_to_what_the_symbolic_engine_calls_stable(
         span = (0, 600) if m.time == "discrete" else (0.0, 80.0)
         ens = ig.simulate(m, x0=starts, params=values, t=span, n_points=3)
         assert ens.success and np.abs(ens.final - target).max() < 1e-5
+
+
+def test_simplex_starts_must_lie_on_the_simplex() -> None:
+    # Shares of three routines: a start off the simplex is refused with the sum it has; on the
+    # simplex the trajectory stays there (sum 1 to integration accuracy).
+    m = ig.Model.from_equations(
+        {
+            "x": "x*(1 - (x + 2*y + 3*z))",
+            "y": "y*(2 - (x + 2*y + 3*z))",
+            "z": "z*(3 - (x + 2*y + 3*z))",
+        },
+        parameters={},
+        simplex=True,
+    )
+    with pytest.raises(ig.ModelError, match=r"not on the simplex.*sum to 1.5"):
+        ig.simulate(m, x0={"x": 0.5, "y": 0.5, "z": 0.5}, t=(0, 1))
+    with pytest.raises(ig.ModelError, match=r"start 1 of 2"):
+        ig.simulate(m, x0=np.array([[0.2, 0.3, 0.5], [0.6, 0.6, -0.2]]), t=(0, 1))
+    tr = ig.simulate(m, x0={"x": 0.2, "y": 0.3, "z": 0.5}, t=(0, 5))
+    assert np.allclose(tr.x.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_cli_default_simplex_start_is_the_barycentre(tmp_path: Path) -> None:
+    from incentive_geometry.cli.simulate import parse_states
+
+    m = ig.Model.from_equations(
+        {"x": "x*(1 - x)", "y": "-x*y", "z": "-x*z"}, parameters={}, simplex=True
+    )
+    start = parse_states([], m)
+    assert start == pytest.approx({"x": 1 / 3, "y": 1 / 3, "z": 1 / 3})
+    assert sum(parse_states(["x=0.7"], m).values()) == pytest.approx(1.0)

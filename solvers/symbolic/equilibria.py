@@ -310,10 +310,9 @@ class _Case:
 
 
 class _Solver:
-    def __init__(self, model: Model, budget: Budget, partial: bool) -> None:
+    def __init__(self, model: Model, budget: Budget) -> None:
         self.model = model
         self.budget = budget
-        self.partial = partial
         self.domains = domain_map(model)
         self.zero = ZeroTest(self.domains)
         self.params = set(model.parameter_symbols)
@@ -1337,7 +1336,9 @@ def _stopped_set(model: Model, timeout: float | None) -> Any:
 
 
 def _equilibria(model: Model, *, budget: Budget, partial: bool) -> EquilibriumSet:
-    solver = _Solver(model, budget, partial)
+    # `partial` is the caller's: a stopped run raises, and run_bounded builds the partial set.
+    del partial
+    solver = _Solver(model, budget)
     pieces, note = _pieces(model)
     solver.pieces = pieces
     if note:

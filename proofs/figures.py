@@ -58,7 +58,7 @@ def bifurcation_theta(path: Path) -> Path:
     >>> bifurcation_theta(pathlib.Path(tempfile.mkdtemp()) / "b.png").stat().st_size > 0
     True
     """
-    from incentive_geometry.solvers.numeric.continuation import continuation
+    import incentive_geometry as ig
     from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram
     from incentive_geometry.theory import entrenchment
 
@@ -66,7 +66,7 @@ def bifurcation_theta(path: Path) -> Path:
     branches = []
     for x0, theta0 in ((0.0, 0.5), (1.0, 0.3), (0.5, 0.3)):
         branches.append(
-            continuation(
+            ig.continuation(
                 m,
                 "theta",
                 x0={"x": x0},
@@ -91,10 +91,10 @@ def stability_map(path: Path) -> Path:
     >>> stability_map(pathlib.Path(tempfile.mkdtemp()) / "m.png").stat().st_size > 0
     True
     """
-    from incentive_geometry.solvers.numeric.sweep import sweep
+    import incentive_geometry as ig
     from incentive_geometry.theory import entrenchment
 
-    sm = sweep(
+    sm = ig.sweep(
         entrenchment(),
         {"theta": np.linspace(0, 0.99, 151), "gamma": np.linspace(0, 2, 151)},
         labels={"aligned": {"x": 0}, "entrenched": {"x": 1}},
@@ -114,7 +114,7 @@ def hysteresis(path: Path) -> Path:
     >>> hysteresis(pathlib.Path(tempfile.mkdtemp()) / "h.png").stat().st_size > 0
     True
     """
-    from incentive_geometry.solvers.numeric.simulate import simulate
+    import incentive_geometry as ig
     from incentive_geometry.theory import entrenchment
 
     m = entrenchment()
@@ -127,7 +127,7 @@ def hysteresis(path: Path) -> Path:
         x, finals = start, []
         for th in order:
             # Each step starts where the last ended, nudged off the invariant ends x = 0, 1.
-            tr = simulate(
+            tr = ig.simulate(
                 m,
                 x0={"x": min(max(x, 1e-3), 1 - 1e-3)},
                 t=(0, 300),
@@ -168,18 +168,17 @@ def cusp(path: Path) -> Path:
     >>> cusp(pathlib.Path(tempfile.mkdtemp()) / "c.png").stat().st_size > 0
     True
     """
-    from incentive_geometry.solvers.numeric.codim2 import bifurcation_curve
-    from incentive_geometry.solvers.numeric.continuation import continuation
+    import incentive_geometry as ig
     from incentive_geometry.solvers.numeric.plots import plot_bifurcation_curves
     from incentive_geometry.theory import entrenchment
 
     m = entrenchment(diversity=True)
-    br = continuation(
+    br = ig.continuation(
         m, "theta", x0={"x": 0.1}, params={"theta": 0.3, "mu": 0.02}, p_range=(0.0, 0.99)
     )
     folds = sorted(br.of_kind("fold"), key=lambda f: f.p)
     curves = [
-        bifurcation_curve(
+        ig.bifurcation_curve(
             m,
             fold,
             "mu",
@@ -205,11 +204,11 @@ def drift(path: Path) -> Path:
     >>> drift(pathlib.Path(tempfile.mkdtemp()) / "d.png").stat().st_size > 0
     True
     """
+    import incentive_geometry as ig
     from incentive_geometry.solvers.numeric.plots import plot_time_series
-    from incentive_geometry.solvers.numeric.simulate import simulate
     from incentive_geometry.theory import entrenchment
 
-    tr = simulate(entrenchment(), x0={"x": 0.4}, t=(0, 40), params={"theta": 0.3})
+    tr = ig.simulate(entrenchment(), x0={"x": 0.4}, t=(0, 40), params={"theta": 0.3})
     plot_time_series(
         tr,
         names=["alignment"],

@@ -1,4 +1,4 @@
-"""Two-parameter continuation of fold and Hopf points (codimension-two bifurcations).
+"""Two-parameter continuation of fold, Hopf, flip and Neimark-Sacker points (codimension two).
 
 A fold point of the branch ``F(x; p1, p2) = 0`` persists along a curve in the plane of two
 parameters, the solutions ``w = (x, p1, p2)`` of
@@ -6,7 +6,12 @@ parameters, the solutions ``w = (x, p1, p2)`` of
 * fold: ``F(w) = 0``, ``g(w) = 0`` where ``g`` is the bordered test function
   ``[[F_x, b], [c^T, 0]] [v; g] = [0; 1]`` (zero exactly when ``F_x`` is singular; ``b``, ``c``
   approximate the left and right null vectors and are refreshed along the curve);
-* Hopf: ``F(w) = 0``, ``prod_{i<j} (l_i + l_j) = 0`` (the bialternate product of ``F_x``).
+* Hopf (flows): ``F(w) = 0``, ``prod_{i<j} (l_i + l_j) = 0`` (the bialternate product of
+  ``F_x``);
+* flip (maps ``x -> f(x)``, ``F = f - x``): ``F(w) = 0`` and the bordered test function of
+  ``D_x f + I`` (a multiplier ``-1``);
+* Neimark-Sacker (maps): ``F(w) = 0``, ``prod_{i<j} (mu_i mu_j - 1) = 0`` (a pair of multipliers
+  with product one: on the unit circle, or a neutral saddle ``mu, 1/mu``).
 
 The curve is followed by the same pseudo-arclength predictor-corrector as one-parameter
 continuation (the gradient of the scalar test function by central differences). Along a fold
@@ -16,8 +21,31 @@ curve the codimension-two points are detected by test functions and located by B
   (``v``, ``w`` the right and left null vectors of ``F_x``);
 * ``bogdanov_takens``: ``w . v = 0`` (the zero eigenvalue becomes a Jordan block), n >= 2;
 
-and along a Hopf curve ``bogdanov_takens`` where the frequency ``omega^2 = l_i l_j`` of the
-critical pair passes through zero.
+along a Hopf curve
+
+* ``bogdanov_takens`` where the frequency ``omega^2 = l_i l_j`` of the critical pair passes
+  through zero;
+* ``zero_hopf`` (n >= 3): the product of the eigenvalues other than the critical pair,
+  ``det F_x / (l_i l_j)``, passes through zero (a real eigenvalue crosses zero while the pair is
+  still imaginary);
+* ``generalized_hopf`` (Bautin): the first Lyapunov coefficient ``l1``
+  (:func:`~incentive_geometry.solvers.numeric.normal_form.first_lyapunov`) changes sign; ``l1``
+  has a pole (``A^{-1}``) at zero-Hopf and grows like ``1/omega`` at Bogdanov-Takens points, so a
+  located zero of ``l1`` is kept only where ``|l1|`` is below ``1e-6`` times the size of its
+  terms (a sign change through a pole is not a Bautin point);
+
+along a flip curve (``mu_c = -1``, the other multipliers ``mu_k``)
+
+* ``generalized_flip``: the flip coefficient ``c`` changes sign (kept as for ``l1``);
+* ``fold_flip`` (n >= 2): ``prod_k (mu_k - 1)`` passes through zero (a multiplier ``+1``);
+* ``resonance_1_2`` (n >= 2): ``prod_k (mu_k + 1)`` passes through zero (a double ``-1``);
+
+and along a Neimark-Sacker curve, with ``kappa = (mu_i + mu_j) / 2 = cos theta`` of the critical
+pair (real and smooth also past the ends of the circle, on the neutral-saddle part)
+
+* ``resonance_1_1``, ``resonance_1_2``, ``resonance_1_3``, ``resonance_1_4``: ``kappa`` passes
+  through ``1``, ``-1``, ``-1/2``, ``0`` (``e^{i k theta} = 1``);
+* ``chenciner``: the Neimark-Sacker coefficient ``d`` changes sign (kept as for ``l1``).
 
 References
 ----------
@@ -25,6 +53,9 @@ References
    sections 8.2-8.4 (cusp, Bogdanov-Takens) and 10.3 (continuation of codim-1 curves).
 .. [2] W. Govaerts, *Numerical Methods for Bifurcations of Dynamical Equilibria*, SIAM, 2000,
    chapter 4 (bordered test functions).
+.. [3] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., sections 8.3
+   (Bautin), 8.5 (zero-Hopf), 9.2-9.5 (the codimension-two bifurcations of fixed points) and
+   10.3.2 (their test functions).
 """
 
 from __future__ import annotations
@@ -42,10 +73,46 @@ from incentive_geometry.model import Model
 
 from .compile import CompiledModel, FloatArray, check_value, compile_model, resolve_params
 from .continuation import Bifurcation
+from .normal_form import normal_form_coefficient
 
-__all__ = ["BifurcationCurve", "CodimTwoPoint", "bifurcation_curve"]
+__all__ = ["CODIM2_KINDS", "CURVE_KINDS", "BifurcationCurve", "CodimTwoPoint", "bifurcation_curve"]
 
-CODIM2_KINDS = ("cusp", "bogdanov_takens")
+#: The codimension-two points located on curves.
+CODIM2_KINDS = (
+    "cusp",
+    "bogdanov_takens",
+    "zero_hopf",
+    "generalized_hopf",
+    "generalized_flip",
+    "fold_flip",
+    "resonance_1_1",
+    "resonance_1_2",
+    "resonance_1_3",
+    "resonance_1_4",
+    "chenciner",
+)
+
+#: The kinds of codimension-one points that are continued in two parameters.
+CURVE_KINDS = ("fold", "hopf", "flip", "neimark_sacker")
+
+#: A located zero of a normal-form coefficient is kept when ``|coefficient|`` is below this
+#: times the sum of the magnitudes of its terms (a sign change through a pole is not kept).
+_COEFFICIENT_ZERO = 1e-6
+
+#: Which normal-form coefficient's zero each kind is, and of which codim-1 kind.
+_COEFFICIENT_ZEROS = {
+    "generalized_hopf": "hopf",
+    "generalized_flip": "flip",
+    "chenciner": "neimark_sacker",
+}
+
+#: ``kappa = cos theta`` of the critical multipliers at the strong resonances 1:k.
+_RESONANCES = {
+    "resonance_1_1": 1.0,
+    "resonance_1_2": -1.0,
+    "resonance_1_3": -0.5,
+    "resonance_1_4": 0.0,
+}
 
 
 @dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
@@ -54,7 +121,11 @@ class CodimTwoPoint:
 
     Attributes
     ----------
-    kind : {"cusp", "bogdanov_takens"}
+    kind : str
+        One of :data:`CODIM2_KINDS`: ``cusp``, ``bogdanov_takens`` (fold and Hopf curves),
+        ``zero_hopf``, ``generalized_hopf`` (Hopf curves), ``generalized_flip``, ``fold_flip``,
+        ``resonance_1_2`` (flip curves), ``resonance_1_1`` to ``resonance_1_4`` and
+        ``chenciner`` (Neimark-Sacker curves).
     params : dict of str to float
         The two curve parameters' values at the point.
     x : numpy.ndarray of shape (n,)
@@ -100,18 +171,18 @@ class CodimTwoPoint:
 
 @dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class BifurcationCurve:
-    """A curve of fold or Hopf points in the plane of two parameters.
+    """A curve of fold, Hopf, flip or Neimark-Sacker points in the plane of two parameters.
 
     Attributes
     ----------
-    kind : {"fold", "hopf"}
+    kind : {"fold", "hopf", "flip", "neimark_sacker"}
     params : tuple of str
         The two parameters ``(p1, p2)``.
     p : numpy.ndarray of shape (K, 2)
         Parameter values along the curve (columns p1, p2).
     x : numpy.ndarray of shape (K, n)
     special : tuple of CodimTwoPoint
-        Cusp and Bogdanov-Takens points located on the curve.
+        The codimension-two points located on the curve (see :data:`CODIM2_KINDS`).
     state_names : tuple of str
     fixed : dict of str to float
         The other parameters.
@@ -210,29 +281,36 @@ class _CurveSystem:
         J = self.cm.jac(w[: self.n], self.pvec(w))
         return J - np.eye(self.n) if self.discrete else J
 
+    def M(self, w: FloatArray) -> FloatArray:
+        """The matrix that is singular on the curve: ``F_x`` (fold), ``D_x f + I`` (flip)."""
+        if self.kind == "flip":
+            return self.cm.jac(w[: self.n], self.pvec(w)) + np.eye(self.n)
+        return self.Fx(w)
+
     def refresh_borders(self, w: FloatArray) -> None:
-        # Borders: the left and right singular vectors of the smallest singular value of F_x.
-        U, _, Vt = np.linalg.svd(self.Fx(w))
+        # Borders: the left and right singular vectors of the smallest singular value of M.
+        U, _, Vt = np.linalg.svd(self.M(w))
         b, c = U[:, -1], Vt[-1]
         self.b = b if b @ self.b >= 0 else -b
         self.c = c if c @ self.c >= 0 else -c
 
     def g(self, w: FloatArray) -> float:
-        if self.kind == "fold":
-            # Bordered test function: [[F_x, b], [c^T, 0]] [v; g] = [0; 1].
-            M = np.zeros((self.n + 1, self.n + 1))
-            M[: self.n, : self.n] = self.Fx(w)
-            M[: self.n, self.n] = self.b
-            M[self.n, : self.n] = self.c
+        if self.kind in ("fold", "flip"):
+            # Bordered test function: [[M, b], [c^T, 0]] [v; g] = [0; 1].
+            A = np.zeros((self.n + 1, self.n + 1))
+            A[: self.n, : self.n] = self.M(w)
+            A[: self.n, self.n] = self.b
+            A[self.n, : self.n] = self.c
             e = np.zeros(self.n + 1)
             e[-1] = 1.0
-            return float(np.linalg.solve(M, e)[-1])
+            return float(np.linalg.solve(A, e)[-1])
         lam = np.linalg.eigvals(self.cm.jac(w[: self.n], self.pvec(w)))
-        # Hopf: the bialternate product prod_{i<j} (l_i + l_j).
         out = 1.0 + 0j
         for i in range(self.n):
             for j in range(i + 1, self.n):
-                out *= lam[i] + lam[j]
+                # Hopf: the bialternate product prod_{i<j} (l_i + l_j); Neimark-Sacker: the
+                # product prod_{i<j} (mu_i mu_j - 1) (both real: symmetric in the eigenvalues).
+                out *= lam[i] * lam[j] - 1 if self.kind == "neimark_sacker" else lam[i] + lam[j]
         return float(out.real)
 
     def G(self, w: FloatArray) -> FloatArray:
@@ -251,16 +329,40 @@ class _CurveSystem:
             grad[i] = (self.g(w + e) - self.g(w - e)) / (2 * h)
         return np.vstack([top, grad])
 
-    def null_vectors(self, w: FloatArray, v_ref: FloatArray, u_ref: FloatArray) -> tuple[FloatArray, FloatArray]:
-        U, _, Vt = np.linalg.svd(self.Fx(w))
+    def null_vectors(
+        self, w: FloatArray, v_ref: FloatArray, u_ref: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        U, _, Vt = np.linalg.svd(self.M(w))
         v, u = Vt[-1], U[:, -1]
         return (v if v @ v_ref >= 0 else -v), (u if u @ u_ref >= 0 else -u)
 
-    def special_tests(self, w: FloatArray, v_ref: FloatArray, u_ref: FloatArray) -> dict[str, float]:
+    def _pair(self, lam: Any) -> tuple[int, int]:
+        """The critical pair: ``l_i + l_j`` (Hopf) or ``mu_i mu_j - 1`` (Neimark-Sacker) nearest 0."""
+        best, pair = math.inf, (0, 1)
+        for i in range(self.n):
+            for j in range(i + 1, self.n):
+                d = lam[i] * lam[j] - 1 if self.kind == "neimark_sacker" else lam[i] + lam[j]
+                if abs(d) < best:
+                    best, pair = abs(d), (i, j)
+        return pair
+
+    def coefficient(self, w: FloatArray, kind: str) -> tuple[float, float]:
+        """A normal-form coefficient at ``w`` and the size of its terms; NaN where undefined."""
+        try:
+            r = normal_form_coefficient(self.cm, w[: self.n], self.pvec(w), kind)
+        except (ModelError, np.linalg.LinAlgError):
+            # No complex pair (past a Bogdanov-Takens or 1:1 point), a zero eigenvalue or a
+            # multiplier 1 (the formula's inverse does not exist).
+            return math.nan, math.nan
+        return r.coefficient, r.scale
+
+    def special_tests(
+        self, w: FloatArray, v_ref: FloatArray, u_ref: FloatArray
+    ) -> dict[str, float]:
         out: dict[str, float] = {}
+        x, q = w[: self.n], self.pvec(w)
         if self.kind == "fold":
             v, u = self.null_vectors(w, v_ref, u_ref)
-            x, q = w[: self.n], self.pvec(w)
             eps = 1e-5 * (1.0 + float(np.max(np.abs(x))))
             # Cusp: a = u^T D_x^2 F [v, v] = 0, by a central difference of the analytic F_x.
             Bvv = (self.cm.jac(x + eps * v, q) - self.cm.jac(x - eps * v, q)) @ v / (2 * eps)
@@ -268,19 +370,50 @@ class _CurveSystem:
             if self.n >= 2:
                 # Bogdanov-Takens: the zero eigenvalue is defective, u . v = 0.
                 out["bogdanov_takens"] = float(u @ v)
-        elif not self.discrete:
-            lam = np.linalg.eigvals(self.cm.jac(w[: self.n], self.pvec(w)))
-            best, pair = math.inf, (0, 1)
-            for i in range(self.n):
-                for j in range(i + 1, self.n):
-                    if abs(lam[i] + lam[j]) < best:
-                        best, pair = abs(lam[i] + lam[j]), (i, j)
-            # Bogdanov-Takens on a Hopf curve: omega^2 = l_i l_j of the critical pair through 0.
-            out["bogdanov_takens"] = float((lam[pair[0]] * lam[pair[1]]).real)
+            return out
+        lam = np.linalg.eigvals(self.cm.jac(x, q))
+        if self.kind == "flip":
+            crit = int(np.argmin(np.abs(lam + 1)))
+            others = np.delete(lam, crit)
+            out["generalized_flip"] = self.coefficient(w, "flip")[0]
+            if self.n >= 2:
+                # Fold-flip: another multiplier through +1; 1:2 resonance: through -1.
+                out["fold_flip"] = float(np.prod(others - 1).real)
+                out["resonance_1_2"] = float(np.prod(others + 1).real)
+            return out
+        i, j = self._pair(lam)
+        if self.kind == "neimark_sacker":
+            # kappa = (mu_i + mu_j)/2 = cos theta on the circle; real on the neutral-saddle part.
+            kappa = float(((lam[i] + lam[j]) / 2).real)
+            for kind, at in _RESONANCES.items():
+                out[kind] = kappa - at
+            out["chenciner"] = self.coefficient(w, "neimark_sacker")[0]
+            return out
+        # Bogdanov-Takens on a Hopf curve: omega^2 = l_i l_j of the critical pair through 0.
+        out["bogdanov_takens"] = float((lam[i] * lam[j]).real)
+        if self.n >= 3:
+            # Zero-Hopf: the product of the other eigenvalues, det F_x / (l_i l_j), through 0.
+            out["zero_hopf"] = float(np.prod(np.delete(lam, [i, j])).real)
+        out["generalized_hopf"] = self.coefficient(w, "hopf")[0]
         return out
 
+    def accept(self, kind: str, w: FloatArray) -> bool:
+        """Whether a located zero of a test function is a codimension-two point of that kind."""
+        if kind in _COEFFICIENT_ZEROS:
+            # A zero, not a pole, of the normal-form coefficient.
+            value, scale = self.coefficient(w, _COEFFICIENT_ZEROS[kind])
+            return bool(math.isfinite(value) and abs(value) <= _COEFFICIENT_ZERO * scale)
+        if kind == "zero_hopf":
+            # The critical pair still imaginary (not a Bogdanov-Takens point).
+            lam = np.linalg.eigvals(self.cm.jac(w[: self.n], self.pvec(w)))
+            i, j = self._pair(lam)
+            return bool((lam[i] * lam[j]).real > 1e-8 * max(1.0, float(np.max(np.abs(lam))) ** 2))
+        return True
 
-def _correct(sys: _CurveSystem, w_pred: FloatArray, t: FloatArray, tol: float, max_iter: int) -> tuple[FloatArray, bool, int]:
+
+def _correct(
+    sys: _CurveSystem, w_pred: FloatArray, t: FloatArray, tol: float, max_iter: int
+) -> tuple[FloatArray, bool, int]:
     w = w_pred.copy()
     for it in range(1, max_iter + 1):
         r = np.append(sys.G(w), t @ (w - w_pred))
@@ -322,14 +455,14 @@ def bifurcation_curve(
     max_iter: int = 10,
     bounds: Mapping[str, tuple[float, float]] | None = None,
 ) -> BifurcationCurve:
-    """Follow a fold or Hopf point of a branch in two parameters; locate cusps and Bogdanov-Takens points.
+    """Follow a fold, Hopf, flip or Neimark-Sacker point in two parameters; locate codim-2 points.
 
     Parameters
     ----------
     model : Model
     start : Bifurcation
-        A ``fold`` or ``hopf`` point from :func:`continuation` (its parameter is the first
-        curve parameter).
+        A ``fold``, ``hopf`` (flows), ``flip`` or ``neimark_sacker`` (maps) point from
+        :func:`continuation` (its parameter is the first curve parameter).
     param2 : str
         The second parameter, free along the curve.
     p_range : mapping of the two parameter names to (lo, hi)
@@ -351,6 +484,10 @@ def bifurcation_curve(
     Returns
     -------
     BifurcationCurve
+        With the codimension-two points of the module docstring in ``special``: cusp and
+        Bogdanov-Takens on fold curves; Bogdanov-Takens, zero-Hopf and generalized Hopf
+        (Bautin) on Hopf curves; generalized flip, fold-flip and 1:2 resonance on flip curves;
+        the strong resonances 1:1 to 1:4 and Chenciner points on Neimark-Sacker curves.
 
     Raises
     ------
@@ -362,7 +499,7 @@ def bifurcation_curve(
     References
     ----------
     .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
-       section 10.3.
+       sections 8.3, 8.5, 9.2-9.5 and 10.3.
 
     Examples
     --------
@@ -374,14 +511,35 @@ def bifurcation_curve(
     >>> # On the fold curve 27 a^2 = 4 b^3.
     >>> bool(abs(27 * curve["a"] ** 2 - 4 * curve["b"] ** 3).max() < 1e-9)
     True
+
+    The flip curve of the Henon map ``x -> 1 - a x^2 + y``, ``y -> b x`` is
+    ``a = 3 (1 - b)^2 / 4``, with a 1:2 resonance (a double multiplier -1) at ``b = -1``:
+
+    >>> henon = ig.Model.from_equations({"x": "1 - a*x**2 + y", "y": "b*x"},
+    ...                                 parameters={"a": 0.1, "b": 0.3}, time="discrete")
+    >>> flip = ig.continuation(henon, "a", x0=[0.5, 0.15], p_range=(0, 1)).of_kind("flip")[0]
+    >>> fc = ig.bifurcation_curve(henon, flip, "b", p_range={"a": (-1, 4), "b": (-1.5, 0.9)})
+    >>> bool(abs(fc["a"] - 0.75 * (1 - fc["b"]) ** 2).max() < 1e-9)
+    True
+    >>> [(s.kind, round(s.params["a"], 9), round(s.params["b"], 9)) for s in fc.special]
+    [('resonance_1_2', 3.0, -1.0)]
     """
-    if not isinstance(start, Bifurcation) or start.kind not in ("fold", "hopf"):
+    if not isinstance(start, Bifurcation) or start.kind not in CURVE_KINDS:
         raise ModelError(
-            f"`start` must be a fold or hopf Bifurcation from ig.continuation, got "
+            "`start` must be a fold or hopf Bifurcation (flows), or a fold, flip or "
+            f"neimark_sacker Bifurcation (maps), from ig.continuation, got "
             f"{getattr(start, 'kind', start)!r:.60}; other kinds have no two-parameter curve here"
         )
     if start.kind == "hopf" and model.time != "continuous":
-        raise ModelError("`start`: Hopf curves are for continuous-time models")
+        raise ModelError(
+            "`start`: Hopf curves are for continuous-time models; a map's pair of multipliers on "
+            "the unit circle is a neimark_sacker point"
+        )
+    if start.kind in ("flip", "neimark_sacker") and model.time != "discrete":
+        raise ModelError(
+            f"`start`: {start.kind} curves are for maps (time='discrete'); model "
+            f"`{model.name}` is a flow"
+        )
     p1 = start.param
     model.parameter(param2)
     if param2 == p1:
@@ -395,7 +553,9 @@ def bifurcation_curve(
         try:
             lo, hi = (float(v) for v in p_range[name])
         except (TypeError, ValueError):
-            raise ModelError(f"`p_range['{name}']` = {p_range[name]!r:.60} must be a pair of numbers") from None
+            raise ModelError(
+                f"`p_range['{name}']` = {p_range[name]!r:.60} must be a pair of numbers"
+            ) from None
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise ModelError(f"`p_range['{name}']` = ({lo}, {hi}) must be finite with lo < hi")
         check_value(name, lo, model)
@@ -435,14 +595,17 @@ def bifurcation_curve(
             )
         i = model.state_names.index(key)
         w_lo[i], w_hi[i] = (float(v) for v in pair)
-    runs = [_run(sys, w, -t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi),
-            _run(sys, w, t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi)]
+    runs = [
+        _run(sys, w, -t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi),
+        _run(sys, w, t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi),
+    ]
     back, fwd = runs
     W = np.array(list(reversed(back[0])) + fwd[0][1:])
     specials: list[CodimTwoPoint] = []
     for kind, wp in list(reversed(back[1])) + fwd[1]:
-        pt = CodimTwoPoint(kind, {p1: float(wp[-2]), param2: float(wp[-1])}, wp[: cm.n].copy(),
-                           model.state_names)
+        pt = CodimTwoPoint(
+            kind, {p1: float(wp[-2]), param2: float(wp[-1])}, wp[: cm.n].copy(), model.state_names
+        )
         if not any(s.kind == kind and np.allclose(s.x, pt.x, atol=1e-7) for s in specials):
             specials.append(pt)
     early = back[3] or fwd[3]
@@ -461,8 +624,17 @@ def bifurcation_curve(
 
 
 def _run(
-    sys: _CurveSystem, w: FloatArray, t: FloatArray, ds: float, ds_min: float, ds_max: float,
-    max_steps: int, tol: float, max_iter: int, lo: FloatArray, hi: FloatArray,
+    sys: _CurveSystem,
+    w: FloatArray,
+    t: FloatArray,
+    ds: float,
+    ds_min: float,
+    ds_max: float,
+    max_steps: int,
+    tol: float,
+    max_iter: int,
+    lo: FloatArray,
+    hi: FloatArray,
 ) -> tuple[list[FloatArray], list[tuple[str, FloatArray]], str, bool]:
     """One direction: the points, the located codim-2 points, how it ended, whether early."""
     ws = [w]
@@ -478,10 +650,15 @@ def _run(
             ok = False
         if not ok:
             if ds / 2 < ds_min:
-                return ws, found, (
-                    f"step size fell below `ds_min` = {ds_min:g} at "
-                    f"({w[-2]:.8g}, {w[-1]:.8g}): the corrector did not converge"
-                ), True
+                return (
+                    ws,
+                    found,
+                    (
+                        f"step size fell below `ds_min` = {ds_min:g} at "
+                        f"({w[-2]:.8g}, {w[-1]:.8g}): the corrector did not converge"
+                    ),
+                    True,
+                )
             ds /= 2
             continue
         v_new, u_new = sys.null_vectors(w_new, v_ref, u_ref)
@@ -506,8 +683,14 @@ def _run(
 
 
 def _locate(
-    sys: _CurveSystem, w0: FloatArray, t0: FloatArray, h1: float, kind: str, g0: float,
-    v_ref: FloatArray, u_ref: FloatArray,
+    sys: _CurveSystem,
+    w0: FloatArray,
+    t0: FloatArray,
+    h1: float,
+    kind: str,
+    g0: float,
+    v_ref: FloatArray,
+    u_ref: FloatArray,
 ) -> FloatArray | None:
     cache: dict[float, FloatArray] = {}
 
@@ -524,11 +707,14 @@ def _locate(
             return g0
         w = point(h)
         v, u = sys.null_vectors(w, v_ref, u_ref)
-        return sys.special_tests(w, v, u)[kind]
+        value = sys.special_tests(w, v, u)[kind]
+        if not math.isfinite(value):
+            raise ConvergenceError("the test function is undefined inside the bracket")
+        return value
 
     try:
         h_star = brentq(g, 0.0, h1, xtol=1e-15, rtol=1e-14, maxiter=200)
     except (ValueError, ConvergenceError):
         return None
-    return point(h_star) if h_star > 0 else w0
-
+    w_star = point(h_star) if h_star > 0 else w0
+    return w_star if sys.accept(kind, w_star) else None

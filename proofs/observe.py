@@ -83,7 +83,7 @@ def _describe(found: list[Any]) -> str:
             for v in e.eigenvalues
         )
         point = ", ".join(f"{float(v):.4g}" for v in e.x)
-        parts.append(f"({point}) {'stable' if e.stable else 'unstable'} [{lam}]")
+        parts.append(f"({point}) {e.stability} [{lam}]")
     return "; ".join(parts) or "no equilibrium found"
 
 
@@ -93,51 +93,85 @@ def stable_at(
     """Whether the point `target` is an equilibrium and linearly stable, numerically.
 
     The residual of the right-hand side (flows) or of ``f(x) - x`` (maps) is evaluated at the
-    point, and the eigenvalues of the Jacobian there are computed numerically (compiled model):
-    stable iff every real part is negative (flows) or every modulus below one (maps). Looking at
-    the point itself avoids a root finder, which near a transcritical point may converge to the
-    neighbouring equilibrium instead.
+    point, and the eigenvalues of the Jacobian there are computed numerically (compiled model)
+    and judged by the one stability predicate of the numerics
+    (:mod:`incentive_geometry.solvers.numeric.stability`). For a model on the simplex the
+    eigenvalues are those of the dynamics on the simplex (the model in n - 1 shares,
+    :meth:`~incentive_geometry.model.Model.reduce_simplex`): the direction off the simplex is not
+    a direction the shares can move in. Looking at the point itself avoids a root finder, which
+    near a transcritical point may converge to the neighbouring equilibrium instead.
 
     Parameters
     ----------
     model : Model
     target : mapping of state name to value
-        Every state's value.
+        Every state's value (on the simplex for a simplex model).
     values : mapping of str to float
 
     Returns
     -------
     Observation
 
+    Raises
+    ------
+    ModelError
+        When a state is missing from `target`, or a simplex model's target is off the simplex.
+    ConvergenceError
+        When the point is an equilibrium whose linearization does not decide its stability (an
+        eigenvalue on the boundary: neutral); the observation cannot be made there.
+
     Examples
     --------
-    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.theory import entrenchment, entrenchment_n
     >>> from incentive_geometry.proofs.observe import stable_at
     >>> stable_at(entrenchment(), {"x": 0.0}, {"theta": 0.1}).value
     False
+    >>> seen = stable_at(entrenchment_n(3), {"w_1": 0.0, "w_2": 1.0, "w_3": 0.0}, {})
+    >>> seen.value, seen.evidence.split("; ")[1]
+    (True, 'eigenvalues on the simplex [-0.7, -0.54]')
     """
+    from incentive_geometry.errors import ConvergenceError, ModelError
     from incentive_geometry.solvers.numeric.compile import compile_model
+    from incentive_geometry.solvers.numeric.stability import stability_class
 
+    missing = [s for s in model.state_names if s not in target]
+    if missing:
+        raise ModelError(
+            f"the observed point names no value for {', '.join(f'`{s}`' for s in missing)} "
+            f"(model `{model.name}` has states {', '.join(model.state_names)})"
+        )
+    point = {s: float(target[s]) for s in model.state_names}
+    where = "eigenvalues"
+    if model.simplex:
+        total = sum(point.values())
+        if abs(total - 1.0) > 1e-9 or min(point.values()) < -1e-9:
+            raise ModelError(
+                f"the observed point {point} of simplex model `{model.name}` is not on the "
+                f"simplex (shares sum to {total:.12g}); give shares >= 0 that sum to 1"
+            )
+        model = model.reduce_simplex()
+        where = "eigenvalues on the simplex"
     cm = compile_model(model)
-    x = np.array([float(target[s]) for s in model.state_names])
+    x = np.array([point[s] for s in model.state_names])
     defaults = {p.name: float(p.default) for p in model.parameters if p.default is not None}
     p = cm.param_vector(defaults | _params(model, values))
     f = cm.rhs(x, p) - (x if model.time == "discrete" else 0.0)
-    residual = float(np.max(np.abs(f)))
-    lam = np.linalg.eigvals(cm.jac(x, p))
-    if model.time == "continuous":
-        stable = bool(np.max(lam.real) < 0)
-    else:
-        stable = bool(np.max(np.abs(lam)) < 1)
+    residual = float(np.max(np.abs(f))) if f.size else 0.0
+    lam = np.linalg.eigvals(cm.jac(x, p)) if x.size else np.zeros(0, dtype=complex)
+    verdict = stability_class(model.time, lam)
     shown = ", ".join(
         f"{complex(v).real:.4g}"
         + (f"{complex(v).imag:+.3g}i" if abs(complex(v).imag) > 1e-12 else "")
         for v in lam
     )
-    return Observation(
-        residual < 1e-9 and stable,
-        f"residual {residual:.2g} at {dict(target)}; eigenvalues [{shown}]",
-    )
+    evidence = f"residual {residual:.2g} at {dict(target)}; {where} [{shown}]"
+    if residual < 1e-9 and verdict == "neutral":
+        raise ConvergenceError(
+            f"stable_at: {evidence}: an eigenvalue lies on the stability boundary, so the "
+            "linearization does not decide stability there (neutral); the observation cannot be "
+            "made at this point"
+        )
+    return Observation(residual < 1e-9 and verdict == "stable", evidence)
 
 
 def count_stable(model: Model, values: Mapping[str, float], *, at_least: int = 2) -> Observation:

@@ -24,7 +24,13 @@ import sympy
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
-__all__ = ["CompiledModel", "compile_model", "resolve_params", "resolve_state"]
+__all__ = [
+    "CompiledModel",
+    "check_in_domain",
+    "compile_model",
+    "resolve_params",
+    "resolve_state",
+]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _Vectorized = Callable[[FloatArray, FloatArray], FloatArray]
@@ -386,3 +392,62 @@ def resolve_state(model: Model, x0: Any, *, what: str = "x0", allow_batch: bool 
     if not np.all(np.isfinite(arr)):
         raise ModelError(f"`{what}` holds a non-finite value {arr[~np.isfinite(arr)][0]!r}; give finite states")
     return arr
+
+
+def _fmt_state(model: Model, x: Any) -> str:
+    return "(" + ", ".join(f"{s}={v:.6g}" for s, v in zip(model.state_names, x, strict=True)) + ")"
+
+
+def check_in_domain(model: Model, states: Any, *, what: str = "x0") -> None:
+    """Refuse states outside the model's state domains, or off its simplex.
+
+    Parameters
+    ----------
+    model : Model
+    states : array of shape (n,) or (N, n)
+        In model order.
+    what : str
+        The argument's name, for messages.
+
+    Raises
+    ------
+    ModelError
+        Naming the first state outside its declared domain (``y`` nonnegative, ``y = -50``), or
+        for a model on the simplex a start whose shares are negative or do not sum to 1 (within
+        1e-9), with its index in a batch.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.compile import check_in_domain
+    >>> m = ig.Model.from_equations({"x": "-x", "y": "-y"}, parameters={},
+    ...                             states={"y": {"domain": "nonnegative"}})
+    >>> check_in_domain(m, [100.0, -50.0])
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: `x0` = (x=100, y=-50) lies outside the domain of state `y` (nonnegative) of model `model`; start inside it
+    """
+    X = np.atleast_2d(np.asarray(states, dtype=float))
+
+    def where(k: int) -> str:
+        return f" (start {k} of {len(X)})" if len(X) > 1 else ""
+
+    if model.simplex:
+        sums = X.sum(axis=1)
+        bad = np.flatnonzero((X < -1e-12).any(axis=1) | (np.abs(sums - 1.0) > 1e-9))
+        if bad.size:
+            k = int(bad[0])
+            raise ModelError(
+                f"`{what}` = {_fmt_state(model, X[k])}{where(k)} is not on the simplex of model "
+                f"`{model.name}`: its shares must be nonnegative and sum to 1 (they sum to "
+                f"{sums[k]:.6g}); give a start on the simplex, e.g. every share 1/{len(model.states)}"
+            )
+        return
+    for i, (name, dom) in enumerate(zip(model.state_names, model.state_domains, strict=True)):
+        inside = np.array([dom.contains(float(v)) for v in X[:, i]])
+        if not inside.all():
+            k = int(np.flatnonzero(~inside)[0])
+            raise ModelError(
+                f"`{what}` = {_fmt_state(model, X[k])}{where(k)} lies outside the domain of state "
+                f"`{name}` ({dom.to_spec()}) of model `{model.name}`; start inside it"
+            )

@@ -71,12 +71,14 @@ from incentive_geometry.model import Model
 from .compile import (
     CompiledModel,
     FloatArray,
+    check_in_domain,
     check_value,
     compile_model,
     resolve_params,
     resolve_state,
 )
-from .equilibria import is_stable, multipliers_or_eigenvalues, singularity
+from .equilibria import multipliers_or_eigenvalues, singularity
+from .stability import NEUTRAL, is_stable, stability_codes
 
 __all__ = ["Bifurcation", "Branch", "continuation", "switch_branch"]
 
@@ -206,6 +208,13 @@ class Branch:
         are the branches switched to from them.
     nsteps : int
         Accepted continuation steps.
+    start : numpy.ndarray of shape (n + 1,)
+        The equilibrium ``(x, p)`` the branch was started from (Newton at fixed `p` from
+        `x0`); empty for a switched branch.
+    start_distance : float
+        How far (Euclidean, in the states) Newton moved `x0` to reach `start`; `message` says so
+        when it is more than round-off, and a warning when it is more than half of
+        ``1 + |start|`` (a start far from the equilibrium reached).
 
     Examples
     --------
@@ -229,6 +238,25 @@ class Branch:
     message: str = ""
     children: tuple[Branch, ...] = ()
     nsteps: int = 0
+    start: FloatArray = field(default_factory=lambda: np.zeros(0))
+    start_distance: float = 0.0
+
+    @property
+    def neutral(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """Points whose linearization does not decide stability (an eigenvalue on the boundary
+        within the tolerance of :mod:`.stability`: the located bifurcation points); neither
+        stable nor unstable.
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "x*(p - x)"}, parameters={"p": -1.0})
+        >>> br = ig.continuation(m, "p", x0={"x": 0.0}, p_range=(-1, 1))
+        >>> [round(float(p), 9) + 0.0 for p in br.p[br.neutral]]
+        [0.0]
+        """
+        codes = stability_codes(self.time, self.eigenvalues)
+        return np.asarray(codes == NEUTRAL, dtype=bool).reshape(len(self.p))
 
     @property
     def success(self) -> bool:
@@ -298,6 +326,8 @@ class Branch:
             "success": self.success,
             "message": self.message,
             "nsteps": self.nsteps,
+            "start": self.start.tolist(),
+            "start_distance": self.start_distance,
             "children": [c.as_dict() for c in self.children],
         }
 
@@ -816,7 +846,10 @@ def _walk(
         if leaving:
             return finish(f"reached {pname} = {z[-1]:.6g}, the end of `p_range`", False)
         if np.any(z[:-1] < opts.lo) or np.any(z[:-1] > opts.hi):
-            return finish(f"left the state `bounds` at {_fmt_z(sys, z)}", False)
+            return finish(
+                f"left the state box (`bounds`, by default the state domains) at {_fmt_z(sys, z)}",
+                False,
+            )
         if len(pts) > 10 and np.linalg.norm(z - z_start) < ds and t @ t_start > 0.9:
             return finish("closed loop: the branch returned to its start", False)
         # Grow the step where the corrector is fast and the branch straight; shrink it where
@@ -1025,7 +1058,9 @@ def continuation(
     max_iter : int
         Newton iterations per corrector.
     bounds : mapping of state name to (lo, hi), optional
-        Stop when the branch leaves this box.
+        Stop when the branch leaves this box. A state not named keeps to its declared domain
+        (a share to ``[0, 1]``, a nonnegative state to ``[0, inf)``); give ``(-inf, inf)`` to
+        follow it anywhere.
     detect : bool
         Detect and locate bifurcations.
     switch_branches : bool
@@ -1071,8 +1106,10 @@ def continuation(
     if model.simplex:
         # Follow the branch on the simplex (the last share is 1 - the others), then lift it.
         reduced = model.reduce_simplex()
+        x_full = resolve_state(model, x0)
+        check_in_domain(model, x_full)
         branch = continuation(
-            reduced, param, x0=resolve_state(model, x0)[:-1], params=params, p_range=p_range,
+            reduced, param, x0=x_full[:-1], params=params, p_range=p_range,
             p0=p0, ds=ds, ds_min=ds_min, ds_max=ds_max, max_steps=max_steps,
             direction=direction, tol=tol, max_iter=max_iter,
             bounds={k: v for k, v in dict(bounds or {}).items() if k != model.state_names[-1]},
@@ -1081,6 +1118,7 @@ def continuation(
         return _lift(branch, model)
     cm, base, k, values, p_lo, p_hi = _setup(model, param, params, p_range)
     x_start = resolve_state(model, x0)
+    check_in_domain(model, x_start)
     given = dict(params or {})
     if p0 is None:
         default = model.parameter(param).default
@@ -1114,23 +1152,91 @@ def continuation(
         if raise_on_failure:
             raise ConvergenceError(msg)
         return _empty(model, param, values, msg)
-    ratio = singularity(sys.Fx(start))
-    if ratio < 1e-8:
-        warnings.warn(
-            f"continuation: the Jacobian of model `{model.name}` is singular or ill-conditioned "
-            f"(smallest singular value {ratio:.3g} relative) at the start {_fmt_z(sys, start)}; the start may be "
-            "a bifurcation point, where the branch direction is not unique",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+    notes = _start_notes(sys, x_start, start)
     # Initial tangent: the kernel of F_z, oriented towards increasing p.
     t0 = np.linalg.svd(sys.Fz(start))[2][-1]
     if t0[-1] < 0 or (abs(t0[-1]) < 1e-12 and t0[np.argmax(np.abs(t0))] < 0):
         t0 = -t0
-    branch = _follow(sys, start, t0, opts, direction, values)
+    ratio = singularity(sys.Fx(start))
+    begin, t_begin = start, t0
+    if ratio < 1e-8:
+        # The start may be a bifurcation point. Test functions change sign *between* points, so
+        # the walk is begun one step before it (behind it for `direction="backward"`): the
+        # point then lies inside the first step and is detected and located like any other.
+        sign = 1.0 if direction == "backward" else -1.0
+        off = _step_off(sys, start, sign * t0, opts)
+        if off is not None and opts.p_lo <= off[0][-1] <= opts.p_hi:
+            begin, t_begin = off[0], sign * off[1]
+    branch = _follow(sys, begin, t_begin, opts, direction, values)
+    if ratio < 1e-8:
+        at_start = [b for b in branch.bifurcations
+                    if np.linalg.norm(b.z - start) <= 1e-6 * (1.0 + np.linalg.norm(start))]
+        if at_start:
+            notes.append(f"the start is a {at_start[0].kind} point ({_fmt_z(sys, start)})")
+        else:
+            warnings.warn(
+                f"continuation: the Jacobian of model `{model.name}` is singular or "
+                f"ill-conditioned (smallest singular value {ratio:.3g} relative) at the start "
+                f"{_fmt_z(sys, start)}, and no bifurcation was located there; the start may be "
+                "a degenerate point, where the branch direction is not unique",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    message = "; ".join([*notes, branch.message]) if notes else branch.message
+    branch = replace(branch, message=message, start=start.copy(),
+                     start_distance=float(np.linalg.norm(start[:-1] - x_start)))
     if switch_branches:
         branch = _switch_all(sys, branch, opts, values)
     return branch
+
+
+def _step_off(
+    sys: _System, z: FloatArray, tau: FloatArray, opts: _Options
+) -> tuple[FloatArray, FloatArray] | None:
+    """A corrected point one step from `z` along `tau` and its tangent (oriented along `tau`),
+    accepted within the angle and distance of the step control; None if no step down to
+    `ds_min` is accepted. The first try is half a step, so that the walk's first step (of `ds`)
+    from the new point passes `z` instead of landing on it."""
+    h = opts.ds / 2
+    while h >= opts.ds_min:
+        z_pred = z + h * tau
+        z1, ok, _ = _correct(sys, z_pred, tau, tol=opts.tol, max_iter=max(opts.max_iter, 20))
+        if ok and np.linalg.norm(z1 - z_pred) <= opts.max_angle * h:
+            t1 = _tangent(sys, z1, tau)
+            if t1 @ tau >= math.cos(opts.max_angle):
+                return z1, t1
+        h /= 4
+    return None
+
+
+def _start_notes(sys: _System, x0: FloatArray, start: FloatArray) -> list[str]:
+    """What the branch's message says of its start: how far Newton moved `x0` (when beyond
+    round-off) and a start outside the state domains; a warning when the start moved far."""
+    model = sys.cm.model
+    shown = ", ".join(f"{s}={v:.6g}" for s, v in zip(model.state_names, x0, strict=True))
+    distance = float(np.linalg.norm(start[:-1] - x0))
+    size = 1.0 + float(np.linalg.norm(x0))
+    notes = []
+    if distance > 1e-8 * size:
+        notes.append(
+            f"start: Newton moved x0 = ({shown}) by {distance:.3g} to the equilibrium "
+            f"{_fmt_z(sys, start)}"
+        )
+        if distance > 0.5 * (1.0 + float(np.linalg.norm(start[:-1]))):
+            warnings.warn(
+                f"continuation: x0 = ({shown}) is {distance:.3g} from the equilibrium Newton "
+                f"found, {_fmt_z(sys, start)}; the branch is followed from there. Start nearer "
+                "the equilibrium you mean (ig.find_equilibria lists them)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    outside = [s for s, dom, v in zip(model.state_names, model.state_domains, start[:-1],
+                                       strict=True) if not dom.contains(float(v))]
+    if outside:
+        notes.append(
+            f"the start lies outside the domain of {', '.join(f'`{s}`' for s in outside)}"
+        )
+    return notes
 
 
 # At most this many branches are switched to from one call (a lattice of branch points, as in
@@ -1181,9 +1287,22 @@ def _switch_all(sys: _System, root: Branch, opts: _Options, values: Mapping[str,
     return grow(root)
 
 
+#: States may lie this far (relative to 1 + the bound) outside their declared domain before a
+#: branch is stopped there: a branch on a boundary (x = 0 of a nonnegative share) stays inside.
+DOMAIN_SLACK = 1e-9
+
+
 def _state_box(model: Model, bounds: Mapping[str, tuple[float, float]] | None) -> tuple[FloatArray, FloatArray]:
+    """The box a branch must stay in: `bounds` where given, else the state's declared domain
+    (``[0, 1]`` for a share, ``[0, inf)`` for a nonnegative state), widened by DOMAIN_SLACK."""
     lo = np.full(len(model.states), -np.inf)
     hi = np.full(len(model.states), np.inf)
+    for i, dom in enumerate(model.state_domains):
+        if dom.kind in ("positive", "nonnegative"):
+            lo[i] = -DOMAIN_SLACK
+        elif dom.kind == "interval":
+            a, b = float(dom.lo), float(dom.hi)  # type: ignore[arg-type]
+            lo[i], hi[i] = a - DOMAIN_SLACK * (1 + abs(a)), b + DOMAIN_SLACK * (1 + abs(b))
     for key, pair in (bounds or {}).items():
         if key not in model.state_names:
             raise ModelError(
@@ -1358,6 +1477,7 @@ def _lift(branch: Branch, model: Model) -> Branch:
     return replace(
         branch,
         x=up(branch.x),
+        start=np.append(up(branch.start[:-1]), branch.start[-1]) if branch.start.size else branch.start,
         state_names=model.state_names,
         bifurcations=tuple(
             replace(b, x=up(b.x), state_names=model.state_names) for b in branch.bifurcations

@@ -25,11 +25,11 @@ from incentive_geometry.errors import ConvergenceError, ModelError
 from incentive_geometry.model import Model
 
 from .compile import CompiledModel, FloatArray, compile_model, resolve_params
+from .stability import STABILITY_CLASSES, STABLE, stability_codes
 
 __all__ = [
     "NumericEquilibrium",
     "find_equilibria",
-    "is_stable",
     "multipliers_or_eigenvalues",
     "singularity",
 ]
@@ -51,6 +51,7 @@ class NumericEquilibrium:
         dynamics on the simplex.
     stable : bool
         Flow: every eigenvalue has negative real part. Map: every multiplier has modulus < 1.
+        Beyond the neutral band of :mod:`~incentive_geometry.solvers.numeric.stability`.
     residual : float
         ``max |F(x)|`` at the point.
     period : int
@@ -60,6 +61,10 @@ class NumericEquilibrium:
     state_names : tuple of str
     params : dict of str to float
         The parameter values used.
+    stability : {"stable", "neutral", "unstable"}
+        ``"neutral"`` when an eigenvalue lies on the stability boundary within the tolerance
+        (a semi-stable point, a centre, a bifurcation point): the linearization does not decide,
+        and `stable` is False.
 
     Examples
     --------
@@ -77,6 +82,17 @@ class NumericEquilibrium:
     orbit: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     state_names: tuple[str, ...] = ()
     params: dict[str, float] = field(default_factory=dict)
+    stability: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.stability:
+            object.__setattr__(self, "stability", "stable" if self.stable else "unstable")
+        elif self.stability not in STABILITY_CLASSES:
+            raise ModelError(
+                f"`stability` must be one of {', '.join(STABILITY_CLASSES)}, got {self.stability!r}"
+            )
+        elif (self.stability == "stable") != bool(self.stable):
+            raise ModelError(f"`stable`={self.stable} contradicts `stability`={self.stability!r}")
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready record.
@@ -96,6 +112,7 @@ class NumericEquilibrium:
             "x": {k: float(v) for k, v in zip(self.state_names, self.x, strict=True)},
             "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues],
             "stable": self.stable,
+            "stability": self.stability,
             "residual": self.residual,
             "period": self.period,
         }
@@ -130,34 +147,6 @@ def multipliers_or_eigenvalues(
     # Ties (complex pairs) ordered by decreasing imaginary part.
     order = np.lexsort((-lam.imag, -key), axis=-1)
     return np.asarray(np.take_along_axis(lam, order, axis=-1))
-
-
-def is_stable(time: str, eigenvalues: Any, *, tol: float = 0.0) -> Any:
-    """Linear stability from eigenvalues (flow: max Re < -tol) or multipliers (map: max |mu| < 1 - tol).
-
-    Parameters
-    ----------
-    time : {"continuous", "discrete"}
-    eigenvalues : complex array of shape (..., n)
-    tol : float
-        Margin; points within it of the boundary are called not stable.
-
-    Returns
-    -------
-    bool or boolean array of shape (...)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> is_stable("continuous", np.array([-1 + 2j, -1 - 2j])), is_stable("discrete", np.array([1.5]))
-    (True, False)
-    """
-    lam = np.asarray(eigenvalues)
-    if time == "discrete":
-        out = np.max(np.abs(lam), axis=-1) < 1.0 - tol
-    else:
-        out = np.max(lam.real, axis=-1) < -tol
-    return bool(out) if np.ndim(out) == 0 else out
 
 
 def _residual_system(cm: CompiledModel) -> tuple[Any, Any]:
@@ -469,11 +458,13 @@ def find_equilibria(
                 stacklevel=2,
             )
         lam = multipliers_or_eigenvalues(cm, q, p)
+        code = stability_codes(model.time, lam)
         results.append(
             NumericEquilibrium(
                 x=q,
                 eigenvalues=lam,
-                stable=is_stable(model.time, lam),
+                stable=code == STABLE,
+                stability=STABILITY_CLASSES[code],
                 residual=float(np.max(np.abs(F(q, p)))) if cm.n else 0.0,
                 period=period,
                 orbit=np.array(orbit),

@@ -71,17 +71,24 @@ def _save(fig: Figure, path: str | Path | None) -> None:
     fig.savefig(target)
 
 
-def _runs(mask: np.ndarray[Any, np.dtype[np.bool_]]) -> list[tuple[int, int, bool]]:
-    """Maximal runs [i, j] of equal values, j inclusive.
+def _runs(
+    stable: np.ndarray[Any, np.dtype[np.bool_]], neutral: np.ndarray[Any, np.dtype[np.bool_]]
+) -> list[tuple[int, int, bool]]:
+    """Maximal runs ``(i, j, stable)`` of the segments between points i..j (j inclusive).
 
-    Consecutive runs share their boundary point, the last point of the earlier run (located
-    bifurcation points are points of the branch, so the change is drawn exactly there).
+    A segment takes the stability of its endpoints; a neutral endpoint (a located bifurcation
+    point, where an eigenvalue is on the boundary) takes the other endpoint's, so the change of
+    style falls exactly on the bifurcation point. Consecutive runs share their boundary point.
     """
+    K = len(stable)
+    if K < 2:
+        return []
+    seg = np.where(neutral[:-1] & ~neutral[1:], stable[1:], stable[:-1])
     out = []
     start = 0
-    for k in range(1, len(mask) + 1):
-        if k == len(mask) or mask[k] != mask[start]:
-            out.append((max(start - 1, 0), k - 1, bool(mask[start])))
+    for k in range(1, K):
+        if k == K - 1 or seg[k] != seg[start]:
+            out.append((start, k, bool(seg[start])))
             start = k
     return out
 
@@ -149,7 +156,7 @@ def plot_bifurcation_diagram(
     for b in flat:
         if len(b.p) == 0:
             continue
-        for j, k, stable in _runs(b.stable):
+        for j, k, stable in _runs(b.stable, b.neutral):
             ax.plot(b.p[j:k + 1], b.x[j:k + 1, i], color="C0" if stable else "C3",
                     linestyle="-" if stable else "--", linewidth=1.6)
         for bif in b.bifurcations:

@@ -28,7 +28,14 @@ from scipy.integrate import RK23, RK45, solve_ivp
 from incentive_geometry.errors import ConvergenceError, ModelError
 from incentive_geometry.model import Model
 
-from .compile import CompiledModel, FloatArray, compile_model, resolve_params, resolve_state
+from .compile import (
+    CompiledModel,
+    FloatArray,
+    check_in_domain,
+    compile_model,
+    resolve_params,
+    resolve_state,
+)
 
 __all__ = ["Trajectory", "simulate"]
 
@@ -247,20 +254,6 @@ class _SingleThreadedBLAS:
 # Public entry point
 
 
-def _check_on_simplex(model: Model, starts: FloatArray) -> None:
-    """Refuse starts off the simplex: the dynamics of shares are defined on it only."""
-    sums = starts.sum(axis=1)
-    bad = np.flatnonzero((starts < -1e-12).any(axis=1) | (np.abs(sums - 1.0) > 1e-9))
-    if bad.size:
-        k = int(bad[0])
-        where = f" (start {k} of {len(starts)})" if len(starts) > 1 else ""
-        raise ModelError(
-            f"`x0` = {_fmt(model, starts[k])}{where} is not on the simplex of model "
-            f"`{model.name}`: its shares must be nonnegative and sum to 1 (they sum to "
-            f"{sums[k]:.6g}); give a start on the simplex, e.g. every share 1/{len(model.states)}"
-        )
-
-
 def simulate(
     model: Model,
     *,
@@ -343,7 +336,7 @@ def simulate(
     """
     x_init = resolve_state(model, x0, allow_batch=True)
     if model.simplex:
-        _check_on_simplex(model, np.atleast_2d(np.asarray(x_init, dtype=float)))
+        check_in_domain(model, np.atleast_2d(np.asarray(x_init, dtype=float)))
     values = resolve_params(model, params, allow_arrays=True)
     t0, t1 = _span(t)
     if not isinstance(n_points, int) or n_points < 2:

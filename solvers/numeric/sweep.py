@@ -34,7 +34,7 @@ Examples
 >>> m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
 >>> sm = ig.sweep(m, {"r": np.linspace(-1, 1, 5)}, labels={"extinct": {"x": 0}})
 >>> sm.classes.tolist()
-['extinct only', 'extinct only', 'none stable', 'x=r only', 'x=r only']
+['extinct only', 'extinct only', 'none stable (extinct neutral)', 'x=r only', 'x=r only']
 """
 
 from __future__ import annotations
@@ -60,16 +60,16 @@ from incentive_geometry.model import Model
 
 from .compile import compile_model, resolve_params
 from .executors import ChunkStore, ExecutorSpec, fingerprint, run_chunks
+from .stability import NEUTRAL, STABLE, stability_codes, stability_margin
 
 __all__ = ["StabilityMap", "sweep"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 #: Tolerances of the sweep: equilibria closer than this are one; states may lie this far
-#: outside their domain; a real part (or modulus minus one) below -STABLE_TOL is stable.
+#: outside their domain. Stability is decided by :mod:`.stability` (one band for the numerics).
 SAME_TOL = 1e-7
 DOMAIN_TOL = 1e-9
-STABLE_TOL = 1e-10
 
 #: Checks of a closed form at each point. Its value is real where every coordinate has
 #: ``|Im z| <= IMAG_TOL * (1 + max |z|)`` (Cardano-type formulas evaluated in complex arithmetic
@@ -115,6 +115,7 @@ class _Plan:
     closed_forms: tuple[tuple[Any, ...], ...]
     closed_exists: tuple[Any, ...]  # the engine's existence condition of each closed form
     starts: FloatArray | None
+    probes: FloatArray  # states at which a point with no equilibrium is tested for being defined
     max_equilibria: int
     key: str
 
@@ -487,27 +488,52 @@ def _chunk(
     exists = _domain_ok(model, X, Pb)
     if plan.method == "closed_form":
         exists = _merge_coincident(X, exists)
-    # Flows: stable iff every Re(lambda) < 0; maps: iff every |lambda| < 1 (Jacobian of the map).
+    # Flows: stable iff every Re(lambda) < 0; maps: iff every |lambda| < 1 (Jacobian of the map),
+    # beyond the neutral band of `.stability`. A Jacobian that is not finite at an equilibrium
+    # (sqrt(x) at x = 0) does not decide: that equilibrium is neutral.
     J = cm.jac(np.where(exists[..., None], X, 0.0), Pb)
+    finite_J = np.isfinite(J).all(axis=(-2, -1))
     J = np.where(np.isfinite(J), J, 0.0)
     eig = np.linalg.eigvals(J)
-    if model.time == "continuous":
-        margin = np.max(eig.real, axis=-1)
-    else:
-        margin = np.max(np.abs(eig), axis=-1) - 1.0
+    codes = np.asarray(stability_codes(model.time, eig))
     # Stable only with a margin beyond what the rounding of F leaves uncertain (see ROUNDING).
     # That uncertainty is large only next to a singular J_F, where an eigenvalue is near 0
     # (flows) or near modulus 1 (maps), so the margin is near 0 too: it is computed only where
     # the margin is negative but within UNCERTAIN_BAND * (1 + max |lambda|) of 0.
-    stable = exists & (margin < -STABLE_TOL)
-    band = stable & (margin > -UNCERTAIN_BAND * (1.0 + np.max(np.abs(eig), axis=-1)))
+    margin = stability_margin(model.time, eig)
+    band = exists & (codes == STABLE) & (
+        margin > -UNCERTAIN_BAND * (1.0 + np.max(np.abs(eig), axis=-1))
+    )
     if band.any():
         idx = np.nonzero(band)
         spread = _eigenvalue_uncertainty(model, X[idx], Pb[idx], J[idx])
-        stable[idx] = margin[idx] < -(STABLE_TOL + spread)
+        codes[idx] = stability_codes(model.time, eig[idx], uncertainty=spread)
+    codes = np.where(finite_J, codes, NEUTRAL)
+    stable = exists & (codes == STABLE)
+    neutral = exists & (codes == NEUTRAL)
     eig = np.where(exists[..., None], eig, np.nan)
     X = np.where(exists[..., None], X, np.nan)
-    return {"x": X, "exists": exists, "stable": stable, "eigenvalues": eig, **out}
+    defined = _defined(plan, cm, P, np.asarray(exists.any(axis=1)))
+    return {
+        "x": X, "exists": exists, "stable": stable, "neutral": neutral, "eigenvalues": eig,
+        "defined": defined, **out,
+    }
+
+
+def _defined(plan: _Plan, cm: Any, P: FloatArray, has_equilibrium: np.ndarray) -> np.ndarray:
+    """Whether the model is defined at each parameter point: it has an equilibrium, or its
+    right-hand side is finite at one of the plan's probe states (``log(a)`` with ``a <= 0`` is
+    finite nowhere)."""
+    defined = has_equilibrium.copy()
+    rows = np.flatnonzero(~defined)
+    if rows.size:
+        K = plan.probes.shape[0]
+        Xp = np.broadcast_to(plan.probes, (rows.size, K, plan.probes.shape[1]))
+        Pp = np.broadcast_to(P[rows, None, :], (rows.size, K, P.shape[1]))
+        with np.errstate(all="ignore"):
+            F = np.asarray(cm.rhs(Xp, Pp), dtype=float)
+        defined[rows] = np.isfinite(F).all(axis=-1).any(axis=-1)
+    return defined
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,6 +562,7 @@ class StabilityMap:
     x : numpy.ndarray, shape (P, E, n)
         Equilibria (NaN where a slot holds none).
     exists, stable : numpy.ndarray of bool, shape (P, E)
+        Stable beyond the neutral band of :mod:`~incentive_geometry.solvers.numeric.stability`.
     eigenvalues : numpy.ndarray of complex, shape (P, E, n)
     class_codes : numpy.ndarray of int, shape (P,)
         Index into `class_names` at each point.
@@ -543,6 +570,14 @@ class StabilityMap:
     boundaries : tuple of (str, str)
         Analytic stability boundaries ``(label, expression)``, zero on the boundary, from the
         symbolic engine (empty when none is known).
+    neutral : numpy.ndarray of bool, shape (P, E)
+        Equilibria whose linearization does not decide stability (an eigenvalue on the boundary
+        within the tolerance, or a Jacobian that is not finite); neither stable nor unstable.
+        Named in the class: ``"x=r only (x=0 neutral)"``.
+    defined : numpy.ndarray of bool, shape (P,)
+        False where the model is undefined (no equilibrium, and the right-hand side is not
+        finite at any probe state: ``log(a)`` with ``a <= 0``); such points have the class
+        ``"undefined"``.
     method : str
         ``"closed_form"`` or ``"numeric"``.
     seconds : float
@@ -580,6 +615,14 @@ class StabilityMap:
     method: str = "closed_form"
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    neutral: np.ndarray | None = None
+    defined: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.neutral is None:
+            object.__setattr__(self, "neutral", np.zeros_like(np.asarray(self.stable), dtype=bool))
+        if self.defined is None:
+            object.__setattr__(self, "defined", np.ones(np.shape(self.class_codes), dtype=bool))
 
     @property
     def classes(self) -> np.ndarray:
@@ -634,6 +677,8 @@ class StabilityMap:
             "x": self.x,
             "exists": self.exists,
             "stable": self.stable,
+            "neutral": self.neutral,
+            "defined": self.defined,
             "eigenvalues": self.eigenvalues,
             "class_codes": self.class_codes,
             "meta": np.array(json.dumps(meta)),
@@ -698,6 +743,8 @@ class StabilityMap:
             method=meta["method"],
             seconds=meta["seconds"],
             notes=tuple(meta["notes"]),
+            neutral=arrays.get("neutral"),
+            defined=arrays.get("defined"),
         )
 
     def plot(
@@ -930,13 +977,19 @@ def _match_labels(
     return out
 
 
-def _class_name(names: list[str]) -> str:
+def _class_name(names: list[str], neutral: Sequence[str] = ()) -> str:
+    """``"a only"``, ``"a + b (bistable)"``, ``"none stable"``, with the neutral equilibria
+    after it: ``"a only (b neutral)"``."""
     if not names:
-        return "none stable"
-    if len(names) == 1:
-        return f"{names[0]} only"
-    kind = "bistable" if len(names) == 2 else "multistable"
-    return " + ".join(names) + f" ({kind})"
+        base = "none stable"
+    elif len(names) == 1:
+        base = f"{names[0]} only"
+    else:
+        kind = "bistable" if len(names) == 2 else "multistable"
+        base = " + ".join(names) + f" ({kind})"
+    if neutral:
+        base += f" ({', '.join(neutral)} neutral)"
+    return base
 
 
 def sweep(
@@ -1067,6 +1120,7 @@ def sweep(
 
     def make_plan(use_closed: bool) -> _Plan:
         starts = None if use_closed else _starts(model, bounds, n_starts, seed)
+        probes = _starts(model, bounds, 8, seed) if starts is None else starts
         return _Plan(
             model=model,
             param_columns=columns,
@@ -1075,6 +1129,7 @@ def sweep(
             closed_forms=tuple(closed) if use_closed else (),
             closed_exists=tuple(conditions) if use_closed else (),
             starts=starts,
+            probes=probes,
             max_equilibria=max_equilibria,
             key=fingerprint(
                 model.to_toml() if model.stochastic_step is None else repr(model),
@@ -1084,6 +1139,7 @@ def sweep(
                 closed if use_closed else [],
                 conditions if use_closed else [],
                 starts,
+                probes,
                 max_equilibria,
             ),
         )
@@ -1168,6 +1224,8 @@ def sweep(
     X = np.concatenate([p["x"] for p in parts])
     exists = np.concatenate([p["exists"] for p in parts])
     stable = np.concatenate([p["stable"] for p in parts])
+    neutral = np.concatenate([p["neutral"] for p in parts])
+    defined = np.concatenate([p["defined"] for p in parts])
     eig = np.concatenate([p["eigenvalues"] for p in parts])
     if use_closed:
         notes.extend(
@@ -1194,18 +1252,40 @@ def sweep(
                     slot_names[e] = name
         ident_names = list(dict.fromkeys(slot_names))
         ident = np.array([ident_names.index(s) for s in slot_names])
-        member = np.zeros((X.shape[0], len(ident_names)), dtype=bool)
-        for e in range(X.shape[1]):
-            member[:, ident[e]] |= stable[:, e]
+        which = np.where(stable | neutral, ident[None, :], -1)
     else:
-        ident_names, member = _numeric_identities(model, X, stable, label_specs)
+        ident_names, which = _numeric_identities(model, X, stable | neutral, label_specs)
         slot_names = ident_names
+    # A class is the set of stable identities, the set of neutral ones, and whether the model
+    # is undefined there: one bit each (stable bits, then neutral bits, then undefined).
+    k_ids = len(ident_names)
+    member = np.zeros((X.shape[0], 2 * k_ids + 1), dtype=bool)
+    rows_, cols_ = np.nonzero(which >= 0)
+    ids = which[rows_, cols_]
+    member[rows_[stable[rows_, cols_]], ids[stable[rows_, cols_]]] = True
+    member[rows_[neutral[rows_, cols_]], k_ids + ids[neutral[rows_, cols_]]] = True
+    member[:, 2 * k_ids] = ~defined
     bits = member.astype(np.int64) @ (1 << np.arange(member.shape[1], dtype=np.int64))
     uniq, codes = np.unique(bits, return_inverse=True)
     class_names = tuple(
-        _class_name([ident_names[k] for k in range(len(ident_names)) if (int(b) >> k) & 1])
+        "undefined"
+        if (int(b) >> (2 * k_ids)) & 1
+        else _class_name(
+            [ident_names[k] for k in range(k_ids) if (int(b) >> k) & 1],
+            [ident_names[k] for k in range(k_ids) if (int(b) >> (k_ids + k)) & 1],
+        )
         for b in uniq
     )
+    n_undefined = int(np.count_nonzero(~defined))
+    if n_undefined:
+        first = ", ".join(
+            f"{name} = {v:g}" for name, v in zip(swept, values[np.argmax(~defined)], strict=True)
+        )
+        notes.append(
+            f"the model is undefined at {n_undefined} of {len(defined)} points (no equilibrium, "
+            f"and the right-hand side is not finite at any probe state; first at {first}): "
+            "class `undefined`"
+        )
     boundaries: list[tuple[str, str]] = []
     if use_closed and axes is not None and len(axes) == 2:
         boundaries = list(_boundaries(model, tuple(slot_names), timeout))
@@ -1227,6 +1307,8 @@ def sweep(
         method=plan.method,
         seconds=time.perf_counter() - started,
         notes=tuple(notes),
+        neutral=neutral,
+        defined=defined,
     )
     if store is not None:
         # The whole map is written before the finished chunks are dropped: nothing is lost.
@@ -1325,16 +1407,16 @@ def _neighbour_seeds(
 def _numeric_identities(
     model: Model,
     X: FloatArray,
-    stable: np.ndarray,
+    chosen: np.ndarray,
     label_specs: list[tuple[str, dict[int, float]]],
 ) -> tuple[list[str], np.ndarray]:
-    """Name each stable numeric equilibrium: by a matching label, else by its coordinates
-    rounded to 3 decimals. Returns the names and a (P, names) membership matrix."""
+    """Name each `chosen` numeric equilibrium (P, E): by a matching label, else by its
+    coordinates rounded to 3 decimals. Returns the names and a (P, E) array of the index of each
+    equilibrium's name (-1 where not chosen)."""
     names = [name for name, _ in label_specs]
     index = {name: k for k, name in enumerate(names)}
-    P = X.shape[0]
-    rows: list[tuple[int, int]] = []
-    for p_i, e in zip(*np.nonzero(stable), strict=True):
+    which = np.full(chosen.shape, -1, dtype=np.int64)
+    for p_i, e in zip(*np.nonzero(chosen), strict=True):
         point = X[p_i, e]
         key = next(
             (
@@ -1349,11 +1431,8 @@ def _numeric_identities(
         if key not in index:
             index[key] = len(names)
             names.append(key)
-        rows.append((int(p_i), index[key]))
-    member = np.zeros((P, max(len(names), 1)), dtype=bool)
-    for p_i, k in rows:
-        member[p_i, k] = True
-    return names or ["none"], member
+        which[p_i, e] = index[key]
+    return names, which
 
 
 def _short(v: float) -> str:

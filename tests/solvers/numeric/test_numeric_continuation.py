@@ -7,6 +7,7 @@ checked with their messages.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -215,7 +216,7 @@ def test_closed_loop_and_state_bounds() -> None:
     assert "closed loop" in br.message
     assert sorted(round(f.p, 9) for f in br.of_kind("fold")) == [-1.0, 1.0]
     bounded = ig.continuation(m, "p", x0=[1.0], p_range=(-2.0, 2.0), bounds={"x": (0.0, 2.0)})
-    assert "left the state `bounds`" in bounded.message
+    assert "left the state box (`bounds`" in bounded.message
 
 
 def test_start_that_does_not_converge_raises_with_what_was_tried() -> None:
@@ -236,12 +237,65 @@ def test_early_stop_is_a_status_with_a_message() -> None:
     assert "stopped after `max_steps` = 5" in br.message
 
 
-def test_singular_start_warns_naming_the_point() -> None:
-    m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": 0.0})
+@pytest.mark.parametrize(
+    ("rhs", "kind"), [("p + x**2", "fold"), ("x*(p - x)", "transcritical"), ("p*x - x**3", "pitchfork")]
+)
+@pytest.mark.parametrize("direction", ["both", "forward", "backward"])
+def test_a_start_at_a_bifurcation_reports_it(rhs: str, kind: str, direction: str) -> None:
+    # The old code hid these behind a RuntimeWarning and located nothing: test functions change
+    # sign between points, and the walk started on the point itself.
+    m = ig.Model.from_equations({"x": rhs}, parameters={"p": 0.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        br = ig.continuation(m, "p", x0=[0.0], p_range=(-1.0, 1.0), direction=direction)
+    (b,) = br.bifurcations
+    assert b.kind == kind and abs(b.p) < 1e-12 and abs(b.x[0]) < 1e-9
+    assert f"the start is a {kind} point (p=0, (x=0))" in br.message
+    assert np.allclose(br.start, [0.0, 0.0]) and br.start_distance == 0.0
+
+
+def test_a_singular_start_without_a_bifurcation_warns_naming_the_point() -> None:
+    # p = x^3: F_x = 0 at the origin, but the branch goes straight through (no fold).
+    m = ig.Model.from_equations({"x": "p - x**3"}, parameters={"p": 0.0})
     with pytest.warns(
-        RuntimeWarning, match=r"singular or ill-conditioned.*at the start p=0, \(x=0\)"
+        RuntimeWarning, match=r"singular or ill-conditioned.*at the start p=0, \(x=0\), and no bifurcation"
     ):
-        ig.continuation(m, "p", x0=[0.0], p_range=(-1.0, 0.0))
+        br = ig.continuation(m, "p", x0=[0.0], p_range=(-1.0, 1.0))
+    assert br.bifurcations == () and br.success
+
+
+def test_the_start_says_how_far_newton_moved_x0() -> None:
+    m = ig.load_model(EXAMPLES / "brusselator.toml")
+    # y is declared nonnegative: a start with y = -50 is refused (it ran from (1, 1.5) silently).
+    with pytest.raises(ig.ModelError, match=r"`x0` = \(x=100, y=-50\) lies outside the domain of state `y`"):
+        ig.continuation(m, "b", x0={"x": 100, "y": -50}, params={"a": 1.0}, p_range=(0.5, 3))
+    with pytest.warns(RuntimeWarning, match=r"x0 = \(x=100, y=50\) is 110 from the equilibrium"):
+        br = ig.continuation(m, "b", x0={"x": 100, "y": 50}, params={"a": 1.0, "b": 1.0},
+                             p_range=(0.5, 3))
+    assert np.allclose(br.start, [1.0, 1.0, 1.0])  # (x, y) = (a, b/a) at b = 1
+    assert br.start_distance == pytest.approx(np.hypot(99, 49))
+    assert br.message.startswith("start: Newton moved x0 = (x=100, y=50) by 110 to the equilibrium")
+    assert br.as_dict()["start_distance"] == br.start_distance
+    # A start near the equilibrium: recorded, no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        near = ig.continuation(m, "b", x0={"x": 1.0, "y": 1.5}, params={"a": 1.0, "b": 1.0},
+                               p_range=(0.5, 3))
+    assert near.start_distance == pytest.approx(0.5)
+    exact = ig.continuation(m, "b", x0={"x": 1.0, "y": 1.0}, params={"a": 1.0, "b": 1.0},
+                            p_range=(0.5, 3))
+    assert exact.start_distance < 1e-12 and not exact.message.startswith("start:")
+
+
+def test_a_simplex_start_must_be_on_the_simplex() -> None:
+    m = ig.Model.from_equations(
+        {"w1": "w1*(p - (p*w1 + (1 - p)*w2))", "w2": "w2*((1 - p) - (p*w1 + (1 - p)*w2))"},
+        parameters={"p": 0.3}, simplex=True,
+    )
+    with pytest.raises(ig.ModelError, match="not on the simplex"):
+        ig.continuation(m, "p", x0=[0.5, 0.7], p_range=(0, 1))
+    br = ig.continuation(m, "p", x0=[1.0, 0.0], p_range=(0.0, 1.0))
+    assert br.start.shape == (3,) and np.allclose(br.start, [1.0, 0.0, 0.3])
 
 
 def test_invalid_parameters_are_refused_up_front() -> None:
@@ -364,7 +418,7 @@ def test_switch_branch_off_the_origin_takes_the_other_tangent_and_honours_bounds
     diagonal = ig.switch_branch(m, tc, p_range=(0.0, 3.0), bounds={"x": (-1.0, 2.0)})
     assert diagonal.success, diagonal.message
     assert np.allclose(diagonal.x[:, 0], diagonal.p, atol=1e-10)
-    assert "forward: left the state `bounds`" in diagonal.message
+    assert "forward: left the state box (`bounds`" in diagonal.message
     assert "backward: reached p = 0" in diagonal.message
     assert 2.0 < diagonal.p.max() < 2.2 and diagonal.p.min() == 0.0
     assert diagonal.nsteps < 100

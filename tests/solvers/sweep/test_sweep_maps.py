@@ -46,7 +46,15 @@ def test_entrenchment_regions_agree_with_the_analytic_boundaries(method: str) ->
     assert not mismatch.any(), list(
         zip(T[mismatch], G[mismatch], sm.classes[mismatch], strict=True)
     )[:5]
-    assert set(sm.counts) == {"aligned only", "entrenched only", "aligned + entrenched (bistable)"}
+    main = {"aligned only", "entrenched only", "aligned + entrenched (bistable)"}
+    assert main <= set(sm.counts)
+    # Grid points exactly on a boundary (alpha (1 - theta)(b + gamma) = theta c, e.g. theta = 0.6,
+    # gamma = 1.3) have an equilibrium with eigenvalue 0: neutral, named in the class, and only
+    # there.
+    on_boundary = np.isin(sm.classes, sorted(set(sm.counts) - main))
+    assert on_boundary.any() and np.all(distance[on_boundary] < 1e-12)
+    assert all("neutral" in name for name in set(sm.counts) - main)
+    assert np.array_equal(sm.neutral.any(axis=1).reshape(sm.shape), on_boundary)
 
 
 def test_brusselator_is_stable_below_the_hopf_line() -> None:

@@ -147,7 +147,10 @@ def continue_(
                 continue
             seen.add(key)
             state = ", ".join(f"{s} = {v:.8g}" for s, v in zip(b.state_names, b.x, strict=True))
-            click.echo(f"  {b.kind:<15} {param} = {b.p:.12g}  ({state})")
+            crit = (
+                f"  {b.criticality}, coefficient {b.coefficient:.6g}" if b.criticality else ""
+            )
+            click.echo(f"  {b.kind:<15} {param} = {b.p:.12g}  ({state}){crit}")
     if plot_path:
         click.echo(f"plot saved to {plot_path}")
 

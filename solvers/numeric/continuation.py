@@ -78,6 +78,7 @@ from .compile import (
     resolve_state,
 )
 from .equilibria import multipliers_or_eigenvalues, singularity
+from .normal_form import normal_form_coefficient
 from .stability import NEUTRAL, is_stable, stability_codes
 
 __all__ = ["Bifurcation", "Branch", "continuation", "switch_branch"]
@@ -113,6 +114,15 @@ class Bifurcation:
     frequency : float or None
         Hopf: the imaginary part ``omega`` of the critical pair (period ``2 pi / omega``).
         Neimark-Sacker: the angle of the critical multipliers.
+    coefficient : float or None
+        Hopf, flip, Neimark-Sacker: the criticality coefficient (first Lyapunov coefficient
+        ``l1``, flip coefficient, Neimark-Sacker coefficient ``d``; normalization ``<q, q> = 1``)
+        from :func:`~incentive_geometry.solvers.numeric.normal_form.normal_form_coefficient`.
+        None for other kinds, and where it is not defined (a zero-Hopf or strong-resonance point).
+    criticality : str or None
+        ``"supercritical"`` (a stable cycle, invariant curve or period-2 orbit is born: ``l1 < 0``,
+        ``d < 0``, flip coefficient ``> 0``), ``"subcritical"`` or ``"degenerate"`` (zero within
+        its rounding: a codimension-two point nearby); None with `coefficient`.
 
     Examples
     --------
@@ -134,6 +144,8 @@ class Bifurcation:
     direction: FloatArray | None = None
     params: dict[str, float] = field(default_factory=dict)
     frequency: float | None = None
+    coefficient: float | None = None
+    criticality: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -146,7 +158,8 @@ class Bifurcation:
 
     def __repr__(self) -> str:
         state = ", ".join(f"{s}={v:.6g}" for s, v in zip(self.state_names, self.x, strict=False))
-        return f"Bifurcation({self.kind!r}, {self.param}={self.p:.12g}, ({state}))"
+        tail = f", {self.criticality}" if self.criticality else ""
+        return f"Bifurcation({self.kind!r}, {self.param}={self.p:.12g}, ({state}){tail})"
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready record.
@@ -170,6 +183,8 @@ class Bifurcation:
             "x": {k: float(v) for k, v in zip(self.state_names, self.x, strict=True)},
             "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues],
             "frequency": self.frequency,
+            "coefficient": self.coefficient,
+            "criticality": self.criticality,
         }
 
 
@@ -1365,11 +1380,13 @@ def _assemble(
         if any(b.kind == kind and abs(b.p - zb[-1]) < 1e-9 and np.allclose(b.x, zb[:-1], atol=1e-7)
                for b in bifs):
             continue
+        coefficient, criticality = _criticality(sys, zb, kind)
         bifs.append(
             Bifurcation(
                 kind=kind, param=p_name, p=float(zb[-1]), x=zb[:-1].copy(),
                 eigenvalues=sys.eig(zb), state_names=model.state_names, tangent=tb,
                 direction=direction_vec, params=dict(values), frequency=freq,
+                coefficient=coefficient, criticality=criticality,
             )
         )
     early = any(w.early for _, w in walks)
@@ -1386,6 +1403,18 @@ def _assemble(
         status=STATUS_STOPPED if early else STATUS_COMPLETE, message=message,
         nsteps=len(Z) - 1,
     )
+
+
+def _criticality(sys: _System, zb: FloatArray, kind: str) -> tuple[float | None, str | None]:
+    """The criticality coefficient and class of a Hopf, flip or Neimark-Sacker point; None
+    for other kinds and where the coefficient is not defined (ModelError of the formula)."""
+    if kind not in ("hopf", "flip", "neimark_sacker"):
+        return None, None
+    try:
+        nf = normal_form_coefficient(sys.cm, zb[:-1], sys.pvec(zb[-1]), kind)
+    except ModelError:
+        return None, None
+    return float(nf.coefficient), nf.criticality
 
 
 def _clear(

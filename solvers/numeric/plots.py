@@ -48,6 +48,15 @@ LABELS: dict[str, str] = {
     "neimark_sacker": "NS",
     "cusp": "CP",
     "bogdanov_takens": "BT",
+    "zero_hopf": "ZH",
+    "generalized_hopf": "GH",
+    "generalized_flip": "GPD",
+    "fold_flip": "LPPD",
+    "resonance_1_1": "R1",
+    "resonance_1_2": "R2",
+    "resonance_1_3": "R3",
+    "resonance_1_4": "R4",
+    "chenciner": "CH",
 }
 _FORMATS = (".png", ".svg", ".pdf")
 

@@ -68,6 +68,10 @@ def test_continue_lists_the_bifurcations(
         (b["kind"], round(b["p"], 10)) for br in record["branches"] for b in br["bifurcations"]
     ]
     assert kinds == [("hopf", 2.0)]
+    (hopf,) = record["branches"][0]["bifurcations"]
+    assert hopf["criticality"] == "supercritical" and abs(hopf["coefficient"] + 0.5) < 1e-9
+    code, out, _ = incgeo("continue", str(EXAMPLES / "brusselator.toml"), "b", "--range", "0.5", "4")
+    assert code == 0 and "hopf            b = 2  (x = 1, y = 2)  supercritical, coefficient -0.5" in out
 
 
 @pytest.mark.parametrize(

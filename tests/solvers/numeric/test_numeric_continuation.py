@@ -436,3 +436,41 @@ def test_switch_branch_refuses_bad_steps() -> None:
         ig.switch_branch(m, bp, p_range=(-1, 1), ds=-0.1)
     with pytest.raises(ig.ModelError, match=r"`bounds` names `y`, which is not a state"):
         ig.switch_branch(m, bp, p_range=(-1, 1), bounds={"y": (0, 1)})
+
+
+@pytest.mark.parametrize("a", [0.5, 1.0, 2.0])
+def test_hopf_points_carry_their_first_lyapunov_coefficient(a: float) -> None:
+    # Brusselator at b = 1 + a^2: l1 = -(a^2 + 2) / (2 a (2 a^2 + 1)) with <q, q> = 1 (the
+    # symbolic engine's closed form; supercritical for every a > 0).
+    m = ig.load_model(EXAMPLES / "brusselator.toml")
+    br = ig.continuation(m, "b", x0=[a, 1.0 / a], params={"a": a, "b": 1.0}, p_range=(0.5, 6))
+    (h,) = br.of_kind("hopf")
+    assert h.coefficient == pytest.approx(-(a**2 + 2) / (2 * a * (2 * a**2 + 1)), rel=1e-8)
+    assert h.criticality == "supercritical" and "supercritical" in repr(h)
+    assert br.as_dict()["bifurcations"][0]["criticality"] == "supercritical"
+
+
+def test_lorenz_hopf_is_subcritical_and_maps_classify_flips_and_neimark_sacker() -> None:
+    # Lorenz (sigma = 10, beta = 8/3): the Hopf point r_H = 470/19 of C+ is subcritical.
+    lorenz = ig.Model.from_equations(
+        {"x": "10*(y - x)", "y": "r*x - y - x*z", "z": "x*y - 8/3*z"}, parameters={"r": 20.0}
+    )
+    r0 = 20.0
+    e = math.sqrt(8 / 3 * (r0 - 1))
+    br = ig.continuation(lorenz, "r", x0=[e, e, r0 - 1], p_range=(15, 30))
+    (h,) = br.of_kind("hopf")
+    assert h.p == pytest.approx(470 / 19, abs=1e-9) and h.criticality == "subcritical"
+    # The logistic map's period doubling at r = 3 is supercritical; the delayed logistic map
+    # x -> y, y -> a y (1 - x) has a supercritical Neimark-Sacker point at a = 2.
+    logistic = ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 2.8}, time="discrete")
+    (flip,) = ig.continuation(logistic, "r", x0=[1 - 1 / 2.8], p_range=(2.5, 3.2)).of_kind("flip")
+    assert flip.p == pytest.approx(3.0, abs=1e-10) and flip.criticality == "supercritical"
+    delayed = ig.Model.from_equations(
+        {"x": "y", "y": "a*y*(1 - x)"}, parameters={"a": 1.8}, time="discrete"
+    )
+    (ns,) = ig.continuation(delayed, "a", x0=[1 - 1 / 1.8] * 2, p_range=(1.5, 2.2)).of_kind(
+        "neimark_sacker"
+    )
+    assert ns.p == pytest.approx(2.0, abs=1e-10) and ns.criticality == "supercritical"
+    assert ns.coefficient is not None and ns.coefficient < 0
+    assert all(b.coefficient is None for b in br.bifurcations if b.kind != "hopf")

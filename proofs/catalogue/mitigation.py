@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from incentive_geometry.errors import ConvergenceError
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation
@@ -69,7 +70,8 @@ def _threshold(
     model: Model, values: Mapping[str, float], target: float, *, stable_below: bool
 ) -> float:
     """The theta where the equilibrium at x = `target` changes stability (bisection on the
-    numerical stability of that equilibrium)."""
+    numerical stability of that equilibrium; a midpoint where it is neutral, its eigenvalue
+    within the stability tolerance of 0, is the boundary)."""
     lo, hi = 0.0, 0.999
 
     def stable(theta: float) -> bool:
@@ -79,7 +81,11 @@ def _threshold(
         return float("nan")
     for _ in range(45):
         mid = 0.5 * (lo + hi)
-        if stable(mid) == stable(lo):
+        try:
+            below = stable(mid) == stable(lo)
+        except ConvergenceError:  # neutral at mid: on the boundary, within the tolerance
+            return mid
+        if below:
             lo = mid
         else:
             hi = mid

@@ -107,22 +107,22 @@ def ab_references(p2: float, p3: float) -> list[tuple[str, float]]:
     ``p2 x1**2 - (p2 + p3 + 1) x1 + p3 + 2 = 0``, a Hopf point where the determinant
     ``(1 + p3 - p2 x1 (1 - x1))/(1 - x1)`` is positive (else a neutral saddle).
     """
-    mpmath.mp.dps = 30
-    P2, P3 = mpmath.mpf(p2), mpmath.mpf(p3)
-    k = P2 / (1 + P3)
+    with mpmath.workdps(30):  # local precision: other benchmarks share mpmath's context
+        P2, P3 = mpmath.mpf(p2), mpmath.mpf(p3)
+        k = P2 / (1 + P3)
 
-    def p1(x1: Any) -> Any:
-        return x1 * mpmath.exp(-k * x1) / (1 - x1)
+        def p1(x1: Any) -> Any:
+            return x1 * mpmath.exp(-k * x1) / (1 - x1)
 
-    refs: list[tuple[str, float]] = []
-    disc = 1 - 4 / k
-    for sign in (-1, 1):
-        refs.append(("fold", float(p1((1 + sign * mpmath.sqrt(disc)) / 2))))
-    b, c = P2 + P3 + 1, P3 + 2
-    for sign in (-1, 1):
-        x1 = (b + sign * mpmath.sqrt(b * b - 4 * P2 * c)) / (2 * P2)
-        if 1 + P3 - P2 * x1 * (1 - x1) > 0:
-            refs.append(("hopf", float(p1(x1))))
+        refs: list[tuple[str, float]] = []
+        disc = 1 - 4 / k
+        for sign in (-1, 1):
+            refs.append(("fold", float(p1((1 + sign * mpmath.sqrt(disc)) / 2))))
+        b, c = P2 + P3 + 1, P3 + 2
+        for sign in (-1, 1):
+            x1 = (b + sign * mpmath.sqrt(b * b - 4 * P2 * c)) / (2 * P2)
+            if 1 + P3 - P2 * x1 * (1 - x1) > 0:
+                refs.append(("hopf", float(p1(x1))))
     return refs
 
 
@@ -171,7 +171,8 @@ def _fold_start() -> float:
     return x
 
 
-_FOLD_P = float(2 / (3 * mpmath.sqrt(3)))
+with mpmath.workdps(30):
+    _FOLD_P = float(2 / (3 * mpmath.sqrt(3)))
 CASES = {
     "fold": Case(
         "fold",

@@ -228,8 +228,8 @@ class Branch:
         `x0`); empty for a switched branch.
     start_distance : float
         How far (Euclidean, in the states) Newton moved `x0` to reach `start`; `message` says so
-        when it is more than round-off, and a warning when it is more than half of
-        ``1 + |start|`` (a start far from the equilibrium reached).
+        when it is more than round-off, and a warning when it is more than ``1 + |start|`` (a
+        start farther from the equilibrium reached than the equilibrium's own size).
 
     Examples
     --------
@@ -1237,7 +1237,7 @@ def _start_notes(sys: _System, x0: FloatArray, start: FloatArray) -> list[str]:
             f"start: Newton moved x0 = ({shown}) by {distance:.3g} to the equilibrium "
             f"{_fmt_z(sys, start)}"
         )
-        if distance > 0.5 * (1.0 + float(np.linalg.norm(start[:-1]))):
+        if distance > 1.0 + float(np.linalg.norm(start[:-1])):
             warnings.warn(
                 f"continuation: x0 = ({shown}) is {distance:.3g} from the equilibrium Newton "
                 f"found, {_fmt_z(sys, start)}; the branch is followed from there. Start nearer "

@@ -3,9 +3,9 @@
 For a flow ``dx/dt = f(x)`` an equilibrium solves ``f(x) = 0``; for a map ``x_{t+1} = f(x_t)`` a
 fixed point solves ``f(x) - x = 0`` and a period-k point is a fixed point of ``f^k`` that is not a
 fixed point of any ``f^j`` with ``j`` a proper divisor of ``k``. Starts are a scrambled Sobol
-sample of the search box (``scipy.stats.qmc``); Newton runs on all starts at once (batched
-linear solves). Once some roots are known, further roots are sought by *deflation*
-(Farrell, Birkisson and Funke 2015): Newton on ``M(x) F(x)`` with
+sample of the search box (``scipy.stats.qmc``); the Newton solver of :mod:`.newton` runs on all
+starts at once (batched linear solves). Once some roots are known, further roots are sought by
+*deflation* (Farrell, Birkisson and Funke 2015): Newton on ``M(x) F(x)`` with
 ``M(x) = prod_k (1/|x - r_k|^2 + 1)``, which removes the known roots ``r_k`` without changing the
 others.
 """
@@ -25,6 +25,7 @@ from incentive_geometry.errors import ConvergenceError, ModelError
 from incentive_geometry.model import Model
 
 from .compile import CompiledModel, FloatArray, compile_model, resolve_params
+from .newton import NewtonOptions, newton, search_box
 from .stability import STABILITY_CLASSES, STABLE, stability_codes
 
 __all__ = [
@@ -33,9 +34,6 @@ __all__ = [
     "multipliers_or_eigenvalues",
     "singularity",
 ]
-
-_DEFAULT_HALF_WIDTH = 10.0
-
 
 @dataclass(frozen=True, eq=False)  # array fields: identity equality, hashable
 class NumericEquilibrium:
@@ -164,105 +162,6 @@ def _residual_system(cm: CompiledModel) -> tuple[Any, Any]:
     return cm.rhs, cm.jac
 
 
-def _batched_newton(
-    F: Any,
-    DF: Any,
-    x: FloatArray,
-    p: FloatArray,
-    known: list[FloatArray],
-    *,
-    tol: float,
-    max_iter: int,
-    box_lo: FloatArray,
-    box_hi: FloatArray,
-) -> tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]]]:
-    """Damped Newton on all rows of `x` at once; deflated by the `known` roots when given.
-
-    Returns the final points and a mask of rows that converged (``|F| < tol`` and a last step
-    below ``tol`` in the scaled norm).
-    """
-    x = x.copy()
-    done = np.zeros(len(x), dtype=bool)
-    alive = np.ones(len(x), dtype=bool)
-    width = np.maximum(box_hi - box_lo, 1.0)
-    for _ in range(max_iter):
-        idx = np.flatnonzero(alive & ~done)
-        if idx.size == 0:
-            break
-        xi = x[idx]
-        Fi = F(xi, p)
-        Ji = DF(xi, p)
-        if known:
-            # Deflation: G = M F with M = prod_k (1/|x - r_k|^2 + 1);
-            # D G = M D F + F (grad M)^T, grad M = M * sum_k (-2 (x - r_k)/|x - r_k|^4) / (1/|x - r_k|^2 + 1).
-            M = np.ones(len(idx))
-            gradlogM = np.zeros_like(xi)
-            # A start sitting on a known root overflows here; it is dropped below as non-finite.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                for r in known:
-                    d = xi - r
-                    d2 = np.maximum(np.sum(d * d, axis=1), 1e-300)
-                    factor = 1.0 / d2 + 1.0
-                    M *= factor
-                    gradlogM += (-2.0 * d / d2[:, None] ** 2) / factor[:, None]
-                Ji = M[:, None, None] * Ji + M[:, None, None] * Fi[:, :, None] * gradlogM[:, None, :]
-                Fi = M[:, None] * Fi
-        finite = np.all(np.isfinite(Fi), axis=1) & np.all(np.isfinite(Ji), axis=(1, 2))
-        step = np.zeros_like(xi)
-        ok = finite.copy()
-        if ok.any():
-            try:
-                step[ok] = np.linalg.solve(Ji[ok], -Fi[ok][..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                # Some Jacobian is exactly singular: solve row by row, least squares where needed.
-                for k in np.flatnonzero(ok):
-                    step[k] = np.linalg.lstsq(Ji[k], -Fi[k], rcond=None)[0]
-        ok &= np.all(np.isfinite(step), axis=1)
-        # Damping: no step longer than half the box, so starts do not jump far away.
-        length = np.max(np.abs(step) / width, axis=1)
-        scale = np.minimum(1.0, 0.5 / np.maximum(length, 1e-300))
-        xi = xi + scale[:, None] * step
-        x[idx] = xi
-        alive[idx[~ok]] = False
-        small_step = np.max(np.abs(scale[:, None] * step) / (1.0 + np.abs(xi)), axis=1) < tol
-        resid = np.max(np.abs(F(xi, p)), axis=1)
-        done[idx] = ok & small_step & (resid < np.sqrt(tol))
-        # Leave rows that wander far out of the box.
-        far = np.any((xi < box_lo - 10 * width) | (xi > box_hi + 10 * width), axis=1)
-        alive[idx[far]] = False
-    return x, done & alive
-
-
-def _bounds(model: Model, bounds: Mapping[str, tuple[float, float]] | None) -> tuple[FloatArray, FloatArray]:
-    given = dict(bounds or {})
-    for key in given:
-        if key not in model.state_names:
-            raise ModelError(
-                f"`bounds` names `{key}`, which is not a state of model `{model.name}` "
-                f"(states: {', '.join(model.state_names)})"
-            )
-    lo, hi = [], []
-    for name, dom in zip(model.state_names, model.state_domains, strict=True):
-        if name in given:
-            try:
-                a, b = (float(v) for v in given[name])
-            except (TypeError, ValueError):
-                raise ModelError(
-                    f"`bounds['{name}']` = {given[name]!r:.60} must be a pair (lo, hi) of numbers"
-                ) from None
-            if not (np.isfinite(a) and np.isfinite(b) and a < b):
-                raise ModelError(f"`bounds['{name}']` = ({a}, {b}) must be finite with lo < hi")
-        elif dom.kind == "interval":
-            a, b = float(dom.lo), float(dom.hi)  # type: ignore[arg-type]
-        elif dom.kind in ("positive", "nonnegative"):
-            a, b = 0.0, _DEFAULT_HALF_WIDTH
-        else:
-            a, b = -_DEFAULT_HALF_WIDTH, _DEFAULT_HALF_WIDTH
-        lo.append(a)
-        hi.append(b)
-    return np.array(lo), np.array(hi)
-
-
 def _unique(points: list[FloatArray], tol: float) -> list[FloatArray]:
     out: list[FloatArray] = []
     for q in points:
@@ -382,7 +281,7 @@ def find_equilibria(
             f"`{model.name}` is continuous (use period=1)"
         )
     values = resolve_params(model, params)
-    lo, hi = _bounds(model, bounds)
+    lo, hi = search_box(model, bounds)
     target = model.iterate(period) if period > 1 else model
     cm = compile_model(target)
     p = cm.param_vector(values)
@@ -399,6 +298,11 @@ def find_equilibria(
         corners = np.array(list(itertools.product(*zip(lo, hi, strict=True))), dtype=float)
         starts = np.vstack([corners, starts])
         n_corners = len(corners)
+    # Damped by half the box; converged at a scaled step below `tol` with a residual below
+    # sqrt(tol) (a multiple root is found only to about sqrt of the working precision).
+    options = NewtonOptions(tol=tol, residual_tol=float(np.sqrt(tol)), max_iter=max_iter,
+                            max_step=0.5)
+    width = np.maximum(hi - lo, 1.0)
     dedup = np.sqrt(tol)
     slack = 1e-9 * (hi - lo)
 
@@ -407,8 +311,8 @@ def find_equilibria(
 
     found: list[FloatArray] = []
     for round_ in range(deflation_rounds + 1):
-        x, ok = _batched_newton(
-            F, DF, starts, p, found if round_ else [], tol=tol, max_iter=max_iter, box_lo=lo, box_hi=hi
+        x, ok = newton(
+            F, DF, starts, p, options, scale=width, known=found if round_ else [], box=(lo, hi)
         )
         new = [q for q in x[ok] if inside(q)]
         before = len(found)

@@ -60,6 +60,7 @@ from incentive_geometry.model import Model
 
 from .compile import compile_model, resolve_params
 from .executors import ChunkStore, ExecutorSpec, fingerprint, run_chunks
+from .newton import NewtonOptions, newton, search_box
 from .stability import NEUTRAL, STABLE, stability_codes, stability_margin
 
 __all__ = ["StabilityMap", "sweep"]
@@ -91,6 +92,12 @@ ROUNDING = 1e-15
 #: The eigenvalue uncertainty is computed only where the margin is within this much (relative
 #: to 1 + max |lambda|) below 0: elsewhere J_F is far from singular and it is negligible.
 UNCERTAIN_BAND = 1e-3
+
+#: Newton of the numeric method: damped to a step of 1 (max norm) so starts far away do not fly
+#: off; a root at a step below 1e-14 relative with max |F| below 1e-9, or, after 60 iterations
+#: (next to a multiple root the step stays at round-off), wherever max |F| is below 1e-9.
+NEWTON = NewtonOptions(tol=1e-14, residual_tol=1e-9, max_iter=60, max_step=1.0,
+                       final_residual_tol=1e-9)
 
 #: Where a closed form is undefined at a point (a removable 0/0), Newton at the point starts
 #: from its value at parameters moved by this much (relative); see `_repair`.
@@ -401,35 +408,19 @@ def _newton_batch(plan: _Plan, P: FloatArray, starts: FloatArray | None = None) 
     n = len(plan.model.states)
     c, K = P.shape[0], starts.shape[-2]
     discrete = plan.model.time == "discrete"
-    X = np.broadcast_to(starts, (c, K, n)).copy()
+    X0 = np.broadcast_to(starts, (c, K, n))
     Pb = np.broadcast_to(P[:, None, :], (c, K, P.shape[1]))
     eye = np.eye(n)
-    active: Any = np.isfinite(X).all(-1)
-    X = np.where(active[..., None], X, 0.0)
-    started = active.copy()
-    for _ in range(60):
-        # Newton on F(x) = f(x) (flows) or f(x) - x (maps): x <- x - J^{-1} F.
-        F = cm.rhs(X, Pb) - (X if discrete else 0.0)
-        J = cm.jac(X, Pb) - (eye if discrete else 0.0)
-        bad: Any = ~np.isfinite(F).all(-1) | ~np.isfinite(J).all((-1, -2))
-        active &= ~bad
-        with np.errstate(all="ignore"):
-            det = np.asarray(np.linalg.det(J))
-        singular: Any = ~np.isfinite(det) | (np.abs(det) < 1e-300)
-        J = np.where(singular[..., None, None] | bad[..., None, None], eye, J)
-        F = np.where(bad[..., None], 0.0, F)
-        step = np.linalg.solve(J, F[..., None])[..., 0]
-        # Damping: a step is at most 1 in the max norm, so starts far away do not fly off.
-        size = np.max(np.abs(step), axis=-1, keepdims=True)
-        step = np.where(size > 1.0, step / np.maximum(size, 1e-300), step)
-        X = np.where(active[..., None], X - step, X)
-        # Each start stops on its own (never on the batch's account), so a point's result does
-        # not depend on which other points share its chunk.
-        active &= np.max(np.abs(step), axis=-1) > 1e-14 * (1.0 + np.max(np.abs(X), axis=-1))
-        if not active.any():
-            break
-    F = cm.rhs(X, Pb) - (X if discrete else 0.0)
-    converged = started & np.isfinite(F).all(-1) & (np.max(np.abs(F), axis=-1) < 1e-9)
+
+    def F(x: FloatArray, q: FloatArray) -> FloatArray:
+        return np.asarray(cm.rhs(x, q) - (x if discrete else 0.0))
+
+    def DF(x: FloatArray, q: FloatArray) -> FloatArray:
+        return np.asarray(cm.jac(x, q) - (eye if discrete else 0.0))
+
+    # The Newton solver of `.newton`; each start stops on its own (never on the batch's
+    # account), so a point's result does not depend on which other points share its chunk.
+    X, converged = newton(F, DF, X0, Pb, NEWTON)
     converged &= _domain_ok(plan.model, X, Pb)
     X = np.where(converged[..., None], X, np.nan)
     # De-duplicate per point: sort roots by rounded coordinates; drop a root equal to the one
@@ -1448,26 +1439,7 @@ def _starts(
 
     if not isinstance(n_starts, int) or n_starts < 1:
         raise ModelError(f"`n_starts` must be a positive int, got {n_starts!r}")
-    given = dict(bounds or {})
-    unknown = set(given) - set(model.state_names)
-    if unknown:
-        raise ModelError(
-            f"`bounds` names {', '.join(sorted(unknown))}, which are not states of `{model.name}`"
-        )
-    lo, hi = [], []
-    for s, dom in zip(model.state_names, model.state_domains, strict=True):
-        if s in given:
-            a, b = given[s]
-        elif dom.kind == "interval":
-            a, b = float(dom.lo), float(dom.hi)  # type: ignore[arg-type]
-        elif dom.kind in ("positive", "nonnegative"):
-            a, b = 0.0, 10.0
-        else:
-            a, b = -10.0, 10.0
-        if not (math.isfinite(a) and math.isfinite(b) and a < b):
-            raise ModelError(f"`bounds` for `{s}` must be finite with lo < hi, got ({a}, {b})")
-        lo.append(a)
-        hi.append(b)
+    lo, hi = search_box(model, bounds)
     sampler = qmc.Sobol(d=len(lo), scramble=True, seed=seed)
     # Sobol points balance in powers of two: round the number of starts up to one.
     unit = sampler.random_base2(max(0, math.ceil(math.log2(n_starts))))

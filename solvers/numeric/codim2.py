@@ -71,8 +71,8 @@ from scipy.optimize import brentq
 from incentive_geometry.errors import ConvergenceError, ModelError
 from incentive_geometry.model import Model
 
+from .branch import Bifurcation
 from .compile import CompiledModel, FloatArray, check_value, compile_model, resolve_params
-from .continuation import Bifurcation
 from .normal_form import normal_form_coefficient
 
 __all__ = ["CODIM2_KINDS", "CURVE_KINDS", "BifurcationCurve", "CodimTwoPoint", "bifurcation_curve"]

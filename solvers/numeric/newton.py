@@ -200,7 +200,7 @@ def newton(
     if known and not shared:
         raise ModelError("deflation (`known`) needs parameters shared by every row")
     unit = np.broadcast_to(np.asarray(scale, dtype=float), (n,))
-    alive = np.isfinite(X).all(axis=1)
+    alive: np.ndarray[Any, np.dtype[np.bool_]] = np.asarray(np.isfinite(X).all(axis=1))
     X = np.where(alive[:, None], X, 0.0)
     small = np.zeros(N, dtype=bool)  # the row's last step was below tol
     done = np.zeros(N, dtype=bool)

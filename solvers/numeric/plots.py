@@ -23,9 +23,9 @@ from matplotlib.figure import Figure
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
+from .branch import Branch
 from .codim2 import BifurcationCurve
 from .compile import compile_model, resolve_params
-from .continuation import Branch
 from .equilibria import find_equilibria
 from .simulate import Trajectory, simulate
 

@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -524,6 +524,25 @@ def bifurcation_curve(
     >>> [(s.kind, round(s.params["a"], 9), round(s.params["b"], 9)) for s in fc.special]
     [('resonance_1_2', 3.0, -1.0)]
     """
+    if model.simplex and isinstance(start, Bifurcation):
+        # On the simplex, as continuation: the curve of the model in n - 1 shares (the direction
+        # off the simplex is not a direction of the dynamics), lifted back.
+        reduced = model.reduce_simplex()
+        curve = bifurcation_curve(
+            reduced, replace(start, x=start.x[:-1], state_names=reduced.state_names), param2,
+            p_range=p_range, params=params, ds=ds, ds_min=ds_min, ds_max=ds_max,
+            max_steps=max_steps, tol=tol, max_iter=max_iter,
+            bounds={k: v for k, v in dict(bounds or {}).items() if k != model.state_names[-1]},
+        )
+
+        def up(x: FloatArray) -> FloatArray:
+            return np.concatenate([x, 1.0 - np.sum(x, axis=-1, keepdims=True)], axis=-1)
+
+        return replace(
+            curve, x=up(curve.x), state_names=model.state_names,
+            special=tuple(replace(c, x=up(c.x), state_names=model.state_names)
+                          for c in curve.special),
+        )
     if not isinstance(start, Bifurcation) or start.kind not in CURVE_KINDS:
         raise ModelError(
             "`start` must be a fold or hopf Bifurcation (flows), or a fold, flip or "

@@ -171,3 +171,24 @@ def test_failure_paths() -> None:
         ig.ConvergenceError, match="Newton on the fold defining system did not converge"
     ):
         ig.bifurcation_curve(linear, fake, "b", p_range={"a": (-1, 1), "b": (-1, 1)})
+
+
+def test_a_fold_curve_of_a_simplex_model_stays_on_the_simplex() -> None:
+    # w1' = w1 w2 g(u), u = w1 - 1/2, g = a + b u - 4 u^3: folds where g = g' = 0, i.e.
+    # b = 12 u^2, a = -b u + 4 u^3; the cusp at a = b = 0, u = 0. The old code followed the full
+    # Jacobian (the direction off the simplex included) and reported five cusps off the simplex.
+    m = ig.Model.from_equations(
+        {"w1": "w1*w2*(a + b*(w1 - 0.5) - 4*(w1 - 0.5)**3)",
+         "w2": "-w1*w2*(a + b*(w1 - 0.5) - 4*(w1 - 0.5)**3)"},
+        parameters={"a": 0.0, "b": 0.5}, simplex=True,
+    )
+    br = ig.continuation(m, "a", x0=[0.5, 0.5], p_range=(-1, 1))
+    fold = br.of_kind("fold")[0]
+    curve = ig.bifurcation_curve(m, fold, "b", p_range={"a": (-1, 1), "b": (-0.5, 1)})
+    u = curve.x[:, 0] - 0.5
+    assert np.allclose(curve.x.sum(axis=1), 1.0, atol=1e-12)
+    assert np.abs(curve["b"] - 12 * u**2).max() < 1e-9
+    assert np.abs(curve["a"] + curve["b"] * u - 4 * u**3).max() < 1e-9
+    (cusp,) = curve.special
+    assert cusp.kind == "cusp" and np.allclose(cusp.x, [0.5, 0.5], atol=1e-6)
+    assert abs(cusp.params["a"]) < 1e-9 and abs(cusp.params["b"]) < 1e-9

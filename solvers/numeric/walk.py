@@ -214,14 +214,23 @@ def walk(
         if s_lo < s_at < s_hi:
             pts.append((s_at, raw[0], raw[1]))
 
+    beyond: dict[str, FloatArray] = {}  # sign changes seen at rejected steps from the current z
     for _ in range(opts.max_steps):
         z_pred = z + ds * t
         z_new, ok, its = correct(sys, z_pred, t, tol=opts.tol, max_iter=opts.max_iter)
         t_new = tangent(sys, z_new, t) if ok else t
         turn = math.acos(min(1.0, max(-1.0, float(t_new @ t))))
         # Reject steps that jump (corrector far from the predictor) or turn sharply.
+        guarded = False
         if ok and (np.linalg.norm(z_new - z_pred) > opts.max_angle * ds or turn > opts.max_angle):
-            ok = False
+            ok, guarded = False, True
+            if opts.detect:
+                # A rejected point is not used, but its test functions are looked at: when the
+                # walk cannot get past here, a sign change seen across it is reported.
+                seen = [test.value(MonitorPoint(z_new, t_new, sys)) for test in tests]
+                for test, a, b in zip(tests, values, seen, strict=True):
+                    if a * b < 0 and test.kind not in beyond:
+                        beyond[test.kind] = z_new.copy()
         # Leaving the parameter range: end exactly on its boundary.
         leaving = False
         if ok:
@@ -252,7 +261,14 @@ def walk(
                         RuntimeWarning,
                         stacklevel=4,
                     )
-                return finish(_stuck(sys, z, ds, opts), True)
+                ended = _stuck(sys, z, ds, opts, guarded)
+                for kind, zr in beyond.items():
+                    ended += (
+                        f"; the {kind} test function changed sign between here and a rejected "
+                        f"step to {format_point(sys, zr)}: a {kind} point may lie where the "
+                        "branch stopped"
+                    )
+                return finish(ended, True)
             ds /= 2
             continue
         h1 = float(t @ (z_new - z))
@@ -270,6 +286,7 @@ def walk(
                 if raw is not None:
                     record(raw, s + float(t @ (raw[0] - z)), s, s_new)
         pts.append((s_new, z_new, t_new))
+        beyond.clear()  # the walk moved on: later rejections are judged from the new point
         hist = [*hist[-2:], (s_new, z_new, t_new, new_values)]
         if opts.detect and len(hist) == 3:
             for j, test in enumerate(tests):
@@ -379,12 +396,21 @@ def _probe_pair(
         )
 
 
-def _stuck(sys: ArclengthSystem, z: FloatArray, ds: float, opts: ContinuationOptions) -> str:
+def _stuck(
+    sys: ArclengthSystem, z: FloatArray, ds: float, opts: ContinuationOptions, guarded: bool
+) -> str:
+    why = (
+        "the corrector converged, but only to points farther from the prediction than "
+        f"{opts.max_angle:g} ds or with a tangent turned by more than {opts.max_angle:g} rad (a "
+        "jump, or a corner sharper than the smallest step)"
+        if guarded
+        else f"the Newton corrector ({opts.max_iter} iterations, tol {opts.tol:g}) did not "
+        "converge from any predictor"
+    )
     return (
-        f"step size fell below `ds_min` = {opts.ds_min:g} at {format_point(sys, z)}: the Newton "
-        f"corrector ({opts.max_iter} iterations, tol {opts.tol:g}) did not converge from any "
-        "predictor; the branch may end at a singular point or leave the model's domain. Try a "
-        "smaller `ds_min` or `ds`, or start on the other side"
+        f"step size fell below `ds_min` = {opts.ds_min:g} at {format_point(sys, z)}: {why}; the "
+        "branch may end at a singular point or leave the model's domain. Try a smaller `ds_min` "
+        "or `ds`, or start on the other side"
     )
 
 

@@ -474,3 +474,17 @@ def test_lorenz_hopf_is_subcritical_and_maps_classify_flips_and_neimark_sacker()
     assert ns.p == pytest.approx(2.0, abs=1e-10) and ns.criticality == "supercritical"
     assert ns.coefficient is not None and ns.coefficient < 0
     assert all(b.coefficient is None for b in br.bifurcations if b.kind != "hopf")
+
+
+def test_a_sign_change_seen_only_at_rejected_steps_is_reported() -> None:
+    # p = sqrt(x^2 + 1e-18): a fold at x = 0 with curvature 1e9, sharper than the smallest step
+    # can turn. Every step past it is rejected by the angle guard, so the walk stops; the old
+    # message said only that the corrector "did not converge", and nothing of the fold.
+    m = ig.Model.from_equations({"x": "p - sqrt(x**2 + 1e-18)"}, parameters={"p": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        br = ig.continuation(m, "p", x0=[1.0], p_range=(-1, 2), direction="backward")
+    assert br.status == 1 and abs(br.p.min()) < 1e-6
+    assert "the corrector converged, but only to points farther from the prediction" in br.message
+    assert "the fold test function changed sign between here and a rejected step" in br.message
+    assert "a fold point may lie where the branch stopped" in br.message

@@ -13,18 +13,8 @@ References
    in *Applications of Bifurcation Theory*, Academic Press, 1977, 359-384.
 .. [2] E. L. Allgower and K. Georg, *Introduction to Numerical Continuation Methods*, SIAM,
    2003, chapters 2 and 6 (predictor-corrector methods, step acceptance).
-
-Examples
---------
->>> import numpy as np
->>> import incentive_geometry as ig
->>> from incentive_geometry.solvers.numeric.compile import compile_model
->>> m = ig.Model.from_equations({"x": "p - x**2"}, parameters={"p": 1.0})
->>> sys = ArclengthSystem(compile_model(m), np.array([1.0]), 0)
->>> z, ok, _ = correct(sys, np.array([1.1, 1.0]), np.array([0.0, 1.0]), tol=1e-12, max_iter=20)
->>> ok, z.round(12).tolist()
-(True, [1.0, 1.0])
 """
+
 from __future__ import annotations
 
 import math

@@ -71,6 +71,7 @@ from scipy.optimize import brentq
 from incentive_geometry.errors import ConvergenceError, ModelError
 from incentive_geometry.model import Model
 
+from .arclength import state_box
 from .branch import Bifurcation
 from .compile import CompiledModel, FloatArray, check_value, compile_model, resolve_params
 from .normal_form import normal_form_coefficient
@@ -479,7 +480,8 @@ def bifurcation_curve(
     max_iter : int
         Newton iterations per corrector.
     bounds : mapping of state name to (lo, hi), optional
-        Stop where the curve's state leaves this box (e.g. shares outside ``[0, 1]``).
+        Stop where the curve's state leaves this box; a state not named keeps to its declared
+        domain (a share to ``[0, 1]``), as in :func:`~.continuation.continuation`.
 
     Returns
     -------
@@ -602,18 +604,10 @@ def bifurcation_curve(
     t0 = np.linalg.svd(sys.DG(w))[2][-1]
     if t0[-1] < 0:
         t0 = -t0
-    w_lo = np.full(cm.n + 2, -np.inf)
-    w_hi = np.full(cm.n + 2, np.inf)
-    w_lo[-2:] = ranges[p1][0], ranges[param2][0]
-    w_hi[-2:] = ranges[p1][1], ranges[param2][1]
-    for key, pair in (bounds or {}).items():
-        if key not in model.state_names:
-            raise ModelError(
-                f"`bounds` names `{key}`, which is not a state of model `{model.name}` "
-                f"(states: {', '.join(model.state_names)})"
-            )
-        i = model.state_names.index(key)
-        w_lo[i], w_hi[i] = (float(v) for v in pair)
+    # The states keep to `bounds`, by default to their declared domains (as in continuation).
+    box_lo, box_hi = state_box(model, bounds)
+    w_lo = np.concatenate([box_lo, [ranges[p1][0], ranges[param2][0]]])
+    w_hi = np.concatenate([box_hi, [ranges[p1][1], ranges[param2][1]]])
     runs = [
         _run(sys, w, -t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi),
         _run(sys, w, t0, ds, ds_min, ds_max, max_steps, tol, max_iter, w_lo, w_hi),

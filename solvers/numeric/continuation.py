@@ -21,18 +21,8 @@ other sign splits the step into two located zeros (two folds 7.7e-7 apart are fo
 default ``ds_max``). A dip that the probes cannot resolve from zero (a cusp, say) is named in the
 branch's message as a place where a pair may have been missed.
 
-=================  ================================================  ================
-kind               test function                                     models
-=================  ================================================  ================
-fold               ``t_p``, the parameter part of the tangent         flows, maps
-branch point       ``det [[F_z], [t^T]]`` (changes sign at a simple   flows, maps
-                   branch point, not at a fold)
-hopf               ``prod_{i<j} (l_i + l_j)`` (bialternate product),  flows, n >= 2
-                   with a complex pair crossing
-flip               ``prod (1 + mu_i) = det(D f + I)``                 maps
-neimark_sacker     ``prod_{i<j} (mu_i mu_j - 1)``, with a complex     maps, n >= 2
-                   pair on the unit circle
-=================  ================================================  ================
+The test functions (fold, branch point, Hopf, flip, Neimark-Sacker) are tabulated in
+:mod:`.monitors`.
 
 A branch point is classified by the algebraic branching equation (the quadratic form of
 ``psi^T D^2 F`` on the two-dimensional kernel of ``F_z``): two branches whose tangents both move

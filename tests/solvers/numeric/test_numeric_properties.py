@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import incentive_geometry as ig
@@ -44,6 +46,7 @@ def test_brusselator_hopf_for_random_a(a: float) -> None:
     entries=st.lists(st.floats(-3.0, 3.0), min_size=4, max_size=4),
     rhs=st.lists(st.floats(-3.0, 3.0), min_size=2, max_size=2),
 )
+@example(entries=[0.0, 0.5, -1.0, -2.2422756797306598e-45], rhs=[0.0, 0.0])  # a centre: neutral
 def test_linear_equilibrium_and_stability(entries: list[float], rhs: list[float]) -> None:
     A = np.array(entries).reshape(2, 2)
     if abs(np.linalg.det(A)) < 0.1:
@@ -57,4 +60,14 @@ def test_linear_equilibrium_and_stability(entries: list[float], rhs: list[float]
     box = {"x": (x_star[0] - 1, x_star[0] + 1), "y": (x_star[1] - 1, x_star[1] + 1)}
     (e,) = ig.find_equilibria(LINEAR, params=params, bounds=box)
     assert np.allclose(e.x, x_star, atol=1e-9)
-    assert e.stable == bool(np.max(np.linalg.eigvals(A).real) < 0)
+    # The largest real part from the trace and determinant (not from an eigenvalue solver):
+    # stable below -1e-7, unstable above 1e-7, neutral (a centre: trace 0, det > 0) in between.
+    tr, det = float(np.trace(A)), float(np.linalg.det(A))
+    disc = tr * tr / 4 - det
+    margin = tr / 2 if disc < 0 else tr / 2 + math.sqrt(disc)
+    if margin < -1e-7:
+        assert e.stability == "stable" and e.stable
+    elif margin > 1e-7:
+        assert e.stability == "unstable" and not e.stable
+    else:
+        assert e.stability == "neutral" and not e.stable

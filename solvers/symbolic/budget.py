@@ -85,7 +85,9 @@ __all__ = [
     "Budget",
     "fork_available",
     "last_step",
+    "map_forked",
     "run_bounded",
+    "symbolic_workers",
 ]
 
 T = TypeVar("T")
@@ -545,6 +547,9 @@ class _RemoteTraceback(Exception):
         return f"\n(in the worker process)\n{self.text}"
 
 
+_WATCHDOG = "incentive_geometry budget watchdog"
+
+
 def _watchdog(parent: int, end: float) -> None:
     """Exit the child when its parent is gone or long past the deadline (a lost child)."""
     while os.getppid() == parent and time.perf_counter() < end:
@@ -572,7 +577,9 @@ def _child_main(
             os.setpgid(0, 0)
     assert budget.timeout is not None
     end = budget.start + budget.timeout + MARGIN + 4 * KILL_GRACE
-    threading.Thread(target=_watchdog, args=(os.getppid(), end), daemon=True).start()
+    threading.Thread(
+        target=_watchdog, args=(os.getppid(), end), daemon=True, name=_WATCHDOG
+    ).start()
     _LINK = _Link(conn)
     budget._sends_offers = True
     _ACTIVE.set(budget)
@@ -715,3 +722,167 @@ def _run_child(
     raise SymbolicTimeout(
         f"{what}: not finished within the time budget of {timeout:g} s ({where}); {hint}"
     )
+
+
+#: Environment variable: how many processes :func:`map_forked` may use (default: up to 2, the
+#: cores this process may run on); ``1`` keeps every symbolic step in one process.
+WORKERS_ENV = "INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS"
+
+
+def symbolic_workers() -> int:
+    """How many processes :func:`map_forked` uses: ``$INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS``,
+    else the cores this process may run on, at most 2.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from incentive_geometry.solvers.symbolic.budget import symbolic_workers
+    >>> symbolic_workers() >= 1
+    True
+    """
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    if text:
+        try:
+            return max(1, int(text))
+        except ValueError:
+            raise ModelError(
+                f"${WORKERS_ENV} = {text!r} must be a positive integer (1: no extra processes)"
+            ) from None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
+
+
+def _can_fork_workers() -> bool:
+    """Fork only a process whose only other threads are budget watchdogs: a thread holding a
+    lock at the fork would leave that lock held forever in the child."""
+    if not fork_available():
+        return False
+    return all(t is threading.main_thread() or t.name == _WATCHDOG for t in threading.enumerate())
+
+
+def _map_child(
+    conn: multiprocessing.connection.Connection,
+    fn: Callable[[Any], Any],
+    items: list[Any],
+    claim: Callable[[], int],
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    done: list[tuple[int, Any]] = []
+    try:
+        while (k := claim()) < len(items):
+            done.append((k, fn(items[k])))
+        message: tuple[str, Any] = ("result", done)
+    except BaseException as exc:  # re-raised in the parent
+        message = ("error", _exception_record(exc))
+    try:
+        _send(conn, message)
+    except Exception as exc:
+        tb = "".join(traceback.format_exception(exc))
+        _send(conn, ("error", (IncentiveGeometryError,
+                               (f"a worker's results could not be sent back ({exc})",), {}, tb)))
+    conn.close()
+    os._exit(0)
+
+
+def map_forked(
+    fn: Callable[[Any], T], items: list[Any], *, workers: int | None = None, min_items: int = 4
+) -> list[T]:
+    """``[fn(item) for item in items]``, the later part of the list in forked processes.
+
+    This process and children forked now (so `fn` may be any callable, closures too) each take
+    the next item when done with one, so items of unequal cost balance out; the children's
+    results come back through a pipe, pickled light (as :func:`run_bounded`'s answers). The result keeps the
+    order of `items`, so it equals the serial one. A budget in force (``budget.check`` inside
+    `fn`) holds in the children too: they inherit its deadline, and a child's
+    :class:`SymbolicTimeout` (or any other exception) is raised here. If this process stops
+    first (its own timeout, an error, Ctrl-C), the children are stopped. Serial when there are
+    fewer than `min_items` items, one worker, no ``fork``, or other threads running.
+
+    Parameters
+    ----------
+    fn : callable
+        One argument; it should call ``budget.check`` between long steps.
+    items : list
+    workers : int, optional
+        Processes to use, this one included (default: :func:`symbolic_workers`).
+    min_items : int
+        Fewer items than this run serially (a fork costs a few milliseconds).
+
+    Returns
+    -------
+    list
+
+    Raises
+    ------
+    IncentiveGeometryError
+        When a child died without answering (killed by the system, out of memory).
+    Exception
+        What `fn` raised, in whichever process.
+
+    Examples
+    --------
+    >>> from incentive_geometry.solvers.symbolic.budget import map_forked
+    >>> map_forked(lambda k: k * k, list(range(10)), workers=2)
+    [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]
+    """
+    items = list(items)
+    count = symbolic_workers() if workers is None else max(1, int(workers))
+    count = min(count, len(items))
+    if count < 2 or len(items) < min_items or not _can_fork_workers():
+        return [fn(item) for item in items]
+    ctx = multiprocessing.get_context("fork")
+    # Each process takes the next item when it is done with one (a shared counter), so that
+    # items of very different cost balance out; results are put back in the order of `items`.
+    counter = ctx.Value("i", 0)
+
+    def claim() -> int:
+        with counter.get_lock():
+            k = int(counter.value)
+            counter.value = k + 1
+        return k
+
+    procs: list[tuple[Any, Any]] = []
+    try:
+        for _ in range(count - 1):
+            receive, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_map_child, args=(send, fn, items, claim), daemon=False)
+            proc.start()
+            send.close()
+            procs.append((proc, receive))
+        results: dict[int, Any] = {}
+        while (k := claim()) < len(items):
+            results[k] = fn(items[k])
+        budget = _ACTIVE.get()
+        for proc, receive in procs:
+            left = None
+            if budget is not None and budget.remaining() is not None:
+                left = max(float(budget.remaining() or 0.0), 0.0) + MARGIN
+            if not receive.poll(left):
+                if budget is not None:
+                    budget.check("waiting for a worker process")
+                raise SymbolicTimeout(f"{budget.what if budget else 'a worker'}: not finished "
+                                      "within the time budget (waiting for a worker process)")
+            try:
+                kind, payload = pickle.loads(receive.recv_bytes())
+            except EOFError:
+                proc.join(KILL_GRACE)
+                raise IncentiveGeometryError(
+                    f"a symbolic worker process ended without an answer (exit code "
+                    f"{proc.exitcode}); it may have run out of memory; set "
+                    f"{WORKERS_ENV}=1 to keep the work in one process"
+                ) from None
+            if kind != "result":
+                raise _rebuild(payload)
+            results.update(payload)
+        return [results[k] for k in range(len(items))]
+    finally:
+        for proc, receive in procs:
+            _stop(proc, False)
+            receive.close()

@@ -51,7 +51,7 @@ import sympy
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Domain, Model
 
-from .budget import Budget, run_bounded
+from .budget import Budget, map_forked, run_bounded
 from .conditions import (
     ZeroTest,
     definition_conditions,
@@ -325,6 +325,7 @@ class _Solver:
         self.cases = 0
         # Each closed-form root substituted, with the polynomial and unknown it solves.
         self.root_polys: dict[Any, tuple[Any, Any]] = {}
+        self.offering = True  # off while a subtree's leaves are collected (see _subtree)
 
     # -- equation hygiene ------------------------------------------------------------------
     def _numerator(self, e: Any, unknowns: set[Any] | None = None) -> Any:
@@ -702,7 +703,7 @@ class _Solver:
 
     def _offer(self, leaf: tuple[dict[Any, Any], tuple[Any, ...], str, int, list[Any]]) -> None:
         """Hand the points found so far to a parent process (kept if the budget runs out)."""
-        if self.budget.timeout is None or not self.pieces:
+        if self.budget.timeout is None or not self.pieces or not self.offering:
             return
         subs, free, case, k, real = leaf
         point = {s: strict(subs.get(s, s)) for s in self.model.states}
@@ -716,7 +717,53 @@ class _Solver:
 
     # -- the search ------------------------------------------------------------------------
     def run(self, eqs: list[Any], unknowns: list[Any]) -> None:
+        """Solve the case tree of one piece: the first cases here, breadth first, until there
+        are FANOUT independent subtrees; those are solved on the cores this process may use
+        (:func:`map_forked`), and their leaves taken in the order of the stack."""
         stack: list[_Case] = [_Case(list(eqs), {}, list(unknowns), [], [])]
+        while stack and len(stack) < FANOUT and self.cases < FANOUT_CASES:
+            # The shallowest case first: it holds the largest subtree.
+            self._step(stack, stack.pop(0))
+        if len(stack) >= 2:
+            subtrees = list(reversed(stack))  # the order a depth-first search would take them
+            for leaves, incomplete, polys, undecided, cases in map_forked(self._subtree, subtrees):
+                self.incomplete.extend(incomplete)
+                self.root_polys.update(polys)
+                self.zero.undecided.extend(undecided)
+                self.cases += cases
+                for leaf in leaves:
+                    self.leaves.append(leaf)
+                    self._offer(leaf)
+        else:
+            self._search(stack)
+
+    def _subtree(self, case: _Case) -> tuple[list[Any], list[str], dict[Any, Any], list[Any], int]:
+        """The leaves (and notes, roots, undecided zero tests, case count) of one subtree; the
+        solver's own lists are left as they were (this may run in this process or a fork)."""
+        marks = (len(self.leaves), len(self.incomplete), len(self.zero.undecided), self.cases)
+        polys = dict(self.root_polys)
+        self.offering = False
+        try:
+            self._search([case])
+            new_polys = {k: v for k, v in self.root_polys.items() if k not in polys}
+            return (
+                self.leaves[marks[0] :], self.incomplete[marks[1] :],
+                new_polys, self.zero.undecided[marks[2] :], self.cases - marks[3],
+            )
+        finally:
+            del self.leaves[marks[0] :], self.incomplete[marks[1] :]
+            del self.zero.undecided[marks[2] :]
+            self.cases = marks[3]
+            self.root_polys = polys
+            self.offering = True
+
+    def _search(self, stack: list[_Case]) -> None:
+        """Depth first through the cases on `stack`."""
+        while stack:
+            self._step(stack, stack.pop())
+
+    def _step(self, stack: list[_Case], case: _Case) -> None:
+        """Process one case: a leaf, nothing, or its sub-cases pushed on the end of `stack`."""
         # Triangular steps first, then case splits, then linear systems solved jointly (with
         # the linear combinations of the nonlinear equations), then the nonlinear strategies.
         strategies = (
@@ -728,37 +775,36 @@ class _Solver:
             self._linear_dependent,
             self._resultant,
         )
-        while stack:
-            # Past the budget: the points offered so far make the partial result (built by
-            # the caller from the snapshot, without recomputing anything past the deadline).
-            self.budget.check(f"case {' ; '.join(stack[-1].steps) or 'start'}")
-            case = stack.pop()
-            self.cases += 1
-            normalized = self._normalize(case)
-            if normalized is None:
-                continue
-            if not normalized:
-                self.leaves.append(
-                    (
-                        case.subs,
-                        tuple(case.unknowns),
-                        " ; ".join(case.steps),
-                        self.piece,
-                        case.real,
-                    )
-                )
-                self._offer(self.leaves[-1])
-                continue
-            if not case.unknowns:
-                continue
-            new: list[_Case | None] | None = None
-            for strategy in strategies:
-                new = strategy(case, normalized)
-                if new is not None:
-                    break
-            if new is None:
-                new = self._last_resort(case, normalized)
-            stack.extend(reversed([c for c in new if c is not None]))
+        # Past the budget: the points offered so far make the partial result (built by the
+        # caller from the snapshot, without recomputing anything past the deadline).
+        self.budget.check(f"case {' ; '.join(case.steps) or 'start'}")
+        self.cases += 1
+        normalized = self._normalize(case)
+        if normalized is None:
+            return
+        if not normalized:
+            self.leaves.append(
+                (case.subs, tuple(case.unknowns), " ; ".join(case.steps), self.piece, case.real)
+            )
+            self._offer(self.leaves[-1])
+            return
+        if not case.unknowns:
+            return
+        new: list[_Case | None] | None = None
+        for strategy in strategies:
+            new = strategy(case, normalized)
+            if new is not None:
+                break
+        if new is None:
+            new = self._last_resort(case, normalized)
+        stack.extend(reversed([c for c in new if c is not None]))
+
+
+#: The case tree is opened breadth first until it has this many independent subtrees (or has
+#: processed FANOUT_CASES cases); the subtrees are then solved on the available cores. The
+#: same opening is used with one core, so the leaves come in the same order either way.
+FANOUT = 16
+FANOUT_CASES = 64
 
 
 def _reduce(e: Any) -> Any:
@@ -1130,13 +1176,38 @@ def _merge(
     budget: Budget,
     root_polys: Mapping[Any, tuple[Any, Any]],
 ) -> list[Equilibrium]:
+    def conditions(leaf: tuple[dict[Any, Any], tuple[Any, ...], str, int, list[Any]]) -> Any:
+        """Where the leaf's point exists, and its implicit form (None for a pole)."""
+        subs, _free, _case, k, real = leaf
+        budget.check("existence conditions")
+        if any(
+            _canonical(subs.get(s, s)).has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+            for s in model.states
+        ):
+            return None
+        piece = pieces[k]
+        raw = {s: strict(subs.get(s, s)) for s in model.states}
+        exists = _existence(model, raw, domains, defined=piece.defined, real=real)
+        implicit = _implicit(model, raw, domains, piece.defined, real, root_polys)
+        if implicit is not None and exists not in (sympy.true, sympy.false):
+            budget.check("existence conditions")
+            decided = implicit.decide(sympy.true, domains)
+            if decided is sympy.false:
+                exists = sympy.false  # no real root of the polynomials makes the point exist
+            elif _always(implicit, [cond for _, cond in real], domains):
+                exists = sympy.true
+        return exists, implicit
+
+    # The conditions of every leaf are independent of each other: computed on the cores this
+    # process may use (see map_forked), then the leaves are merged in order, as before.
+    decided = map_forked(conditions, list(leaves))
     found: list[Equilibrium] = []
     prints: list[tuple[complex | None, ...]] = []
-    for subs, free, case, k, real in leaves:
+    for (subs, free, case, k, _real), known in zip(leaves, decided, strict=True):
         budget.check("existence conditions")
-        point = {s: _canonical(subs.get(s, s)) for s in model.states}
-        if any(v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for v in point.values()):
+        if known is None:
             continue
+        point = {s: _canonical(subs.get(s, s)) for s in model.states}
         piece = pieces[k]
         # A fingerprint (the point at one random parameter point) rules out most duplicates
         # at once; equal fingerprints are confirmed by zero tests of the differences.
@@ -1150,16 +1221,7 @@ def _merge(
         )
         if duplicate:
             continue
-        raw = {s: strict(subs.get(s, s)) for s in model.states}
-        exists = _existence(model, raw, domains, defined=piece.defined, real=real)
-        implicit = _implicit(model, raw, domains, piece.defined, real, root_polys)
-        if implicit is not None and exists not in (sympy.true, sympy.false):
-            budget.check("existence conditions")
-            decided = implicit.decide(sympy.true, domains)
-            if decided is sympy.false:
-                exists = sympy.false  # no real root of the polynomials makes the point exist
-            elif _always(implicit, [cond for _, cond in real], domains):
-                exists = sympy.true
+        exists, implicit = known
         if exists is sympy.false:
             # Never real, never defined or never in the domain (e.g. x = -1 for a share, a
             # pole of the right-hand side).

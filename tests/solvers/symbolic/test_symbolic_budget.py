@@ -472,3 +472,80 @@ def test_large_conditions_come_back_equal_and_unevaluated_cheaply() -> None:
     st_there = ig.stability(m, here[0], timeout=60)
     assert st_here.condition == st_there.condition
     assert st_here.where_exists == st_there.where_exists
+
+
+# --------------------------------------------------------------------------------------------
+# map_forked: the symbolic steps on two cores
+
+
+needs_fork = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
+
+
+@needs_fork
+def test_map_forked_keeps_the_order_and_runs_in_other_processes() -> None:
+    from incentive_geometry.solvers.symbolic.budget import map_forked
+
+    def item(k: int) -> tuple[int, int]:
+        time.sleep(0.05)  # long enough that both processes take items
+        return k, os.getpid()
+
+    out = map_forked(item, list(range(9)), workers=2)
+    assert [k for k, _ in out] == list(range(9))
+    assert len({pid for _, pid in out}) == 2 and os.getpid() in {pid for _, pid in out}
+    # Sympy results come back equal (pickled light, rebuilt unevaluated).
+    x, a = sympy.symbols("x a", real=True)
+    exprs = [sympy.expand((x - k * a) ** 3) > a for k in range(6)]
+    assert map_forked(lambda e: e, exprs, workers=2) == exprs
+
+
+@needs_fork
+def test_map_forked_raises_what_a_child_raised_and_respects_the_budget() -> None:
+    from incentive_geometry.solvers.symbolic.budget import map_forked
+
+    def boom(k: int) -> int:
+        time.sleep(0.02)
+        if k == 5:  # in whichever process takes it
+            raise ModelError(f"item {k} is bad")
+        return k
+
+    with pytest.raises(ModelError, match="item 5 is bad"):
+        map_forked(boom, list(range(8)), workers=2)
+
+    def slow(*, budget: Budget) -> list[int]:
+        def item(k: int) -> int:
+            while True:  # checks the budget: a child's SymbolicTimeout comes back
+                budget.check(f"item {k}")
+                time.sleep(0.01)
+
+        return map_forked(item, list(range(4)), workers=2)
+
+    start = time.perf_counter()
+    with pytest.raises(SymbolicTimeout):
+        run_bounded(slow, timeout=0.5, what="slow items")
+    assert time.perf_counter() - start < 0.5 + MARGIN + 4 * KILL_GRACE + 2.0
+
+
+def test_the_workers_variable_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from incentive_geometry.solvers.symbolic.budget import WORKERS_ENV, symbolic_workers
+
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    assert symbolic_workers() == 1
+    monkeypatch.setenv(WORKERS_ENV, "two")
+    with pytest.raises(ModelError, match="must be a positive integer"):
+        symbolic_workers()
+
+
+@needs_fork
+@pytest.mark.parametrize("n", [3, 4])
+def test_equilibria_are_the_same_on_one_core_and_two(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incentive_geometry.solvers.symbolic.budget import WORKERS_ENV
+    from incentive_geometry.theory import entrenchment_n
+
+    def solve(workers: str) -> list[tuple[str, str, str]]:
+        monkeypatch.setenv(WORKERS_ENV, workers)
+        eqs = ig.equilibria(entrenchment_n(n))
+        assert eqs.complete
+        return [(str(e.point), str(e.exists), e.case) for e in eqs]
+
+    one, two = solve("1"), solve("2")
+    assert one == two and len(one) == 2**n - 1

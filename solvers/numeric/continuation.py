@@ -21,18 +21,9 @@ other sign splits the step into two located zeros (two folds 7.7e-7 apart are fo
 default ``ds_max``). A dip that the probes cannot resolve from zero (a cusp, say) is named in the
 branch's message as a place where a pair may have been missed.
 
-The test functions (fold, branch point, Hopf, flip, Neimark-Sacker) are tabulated in
-:mod:`.monitors`.
-
-A branch point is classified by the algebraic branching equation (the quadratic form of
-``psi^T D^2 F`` on the two-dimensional kernel of ``F_z``): two branches whose tangents both move
-the parameter make a ``transcritical`` point; one branch with no parameter component makes a
-``pitchfork``; otherwise ``branch``. Of its two roots, the one nearer the direction the branch
-arrived from is the branch being followed (that tangent is taken from regular points before and
-after the branch point, since at the point itself ``[[F_z], [t^T]]`` is singular and its solve
-returns the other kernel direction). The other root is kept, and :func:`switch_branch` continues
-along it, each way with a first step that clears the branch point and is checked to lie on the
-other branch.
+The test functions (fold, branch point, Hopf, flip, Neimark-Sacker) and the classification of
+branch points by the algebraic branching equation are in :mod:`.monitors`; switching to the other
+branch at a branch point in :mod:`.branch_points`.
 
 The work is split by what it holds: :mod:`.branch` (the results :class:`Branch` and
 :class:`Bifurcation`), :mod:`.arclength` (the branch equation, the corrector and

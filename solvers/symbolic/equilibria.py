@@ -42,6 +42,7 @@ r >= 0
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -325,7 +326,8 @@ class _Solver:
         self.cases = 0
         # Each closed-form root substituted, with the polynomial and unknown it solves.
         self.root_polys: dict[Any, tuple[Any, Any]] = {}
-        self.offering = True  # off while a subtree's leaves are collected (see _subtree)
+        self.offering = True  # off while a worker process collects a subtree's leaves
+        self.pid = os.getpid()  # the process whose offers reach the caller
 
     # -- equation hygiene ------------------------------------------------------------------
     def _numerator(self, e: Any, unknowns: set[Any] | None = None) -> Any:
@@ -726,29 +728,37 @@ class _Solver:
             self._step(stack, stack.pop(0))
         if len(stack) >= 2:
             subtrees = list(reversed(stack))  # the order a depth-first search would take them
-            for leaves, incomplete, polys, undecided, cases in map_forked(self._subtree, subtrees):
+            for leaves, incomplete, polys, undecided, cases, offered in map_forked(
+                self._subtree, subtrees
+            ):
                 self.incomplete.extend(incomplete)
                 self.root_polys.update(polys)
                 self.zero.undecided.extend(undecided)
                 self.cases += cases
                 for leaf in leaves:
                     self.leaves.append(leaf)
-                    self._offer(leaf)
+                    if not offered:  # found by a worker: offered now, when it came back
+                        self._offer(leaf)
         else:
             self._search(stack)
 
-    def _subtree(self, case: _Case) -> tuple[list[Any], list[str], dict[Any, Any], list[Any], int]:
-        """The leaves (and notes, roots, undecided zero tests, case count) of one subtree; the
-        solver's own lists are left as they were (this may run in this process or a fork)."""
+    def _subtree(
+        self, case: _Case
+    ) -> tuple[list[Any], list[str], dict[Any, Any], list[Any], int, bool]:
+        """The leaves (and notes, roots, undecided zero tests, case count) of one subtree, and
+        whether they were offered as found; the solver's own lists are left as they were (this
+        runs in this process, offering each point as it is found, or in a worker process, whose
+        points are offered when they come back)."""
         marks = (len(self.leaves), len(self.incomplete), len(self.zero.undecided), self.cases)
         polys = dict(self.root_polys)
-        self.offering = False
+        here = os.getpid() == self.pid
+        self.offering = here
         try:
             self._search([case])
             new_polys = {k: v for k, v in self.root_polys.items() if k not in polys}
             return (
                 self.leaves[marks[0] :], self.incomplete[marks[1] :],
-                new_polys, self.zero.undecided[marks[2] :], self.cases - marks[3],
+                new_polys, self.zero.undecided[marks[2] :], self.cases - marks[3], here,
             )
         finally:
             del self.leaves[marks[0] :], self.incomplete[marks[1] :]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -36,18 +35,6 @@ __all__ = [
 ]
 
 
-def _figure(ax: Any) -> tuple[Any, Any]:
-    from incentive_geometry.solvers.numeric.plots import _figure as figure
-
-    return figure(ax)
-
-
-def _save(fig: Any, path: Path) -> None:
-    from incentive_geometry.solvers.numeric.plots import _save as save
-
-    save(fig, path)
-
-
 def bifurcation_theta(path: Path) -> Path:
     """Equilibria of the canonical model against theta, by continuation.
 
@@ -58,7 +45,7 @@ def bifurcation_theta(path: Path) -> Path:
     >>> bifurcation_theta(pathlib.Path(tempfile.mkdtemp()) / "b.png").stat().st_size > 0
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.continuation import continuation
     from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram
     from incentive_geometry.theory import entrenchment
 
@@ -66,7 +53,7 @@ def bifurcation_theta(path: Path) -> Path:
     branches = []
     for x0, theta0 in ((0.0, 0.5), (1.0, 0.3), (0.5, 0.3)):
         branches.append(
-            ig.continuation(
+            continuation(
                 m,
                 "theta",
                 x0={"x": x0},
@@ -91,10 +78,10 @@ def stability_map(path: Path) -> Path:
     >>> stability_map(pathlib.Path(tempfile.mkdtemp()) / "m.png").stat().st_size > 0
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.sweep import sweep
     from incentive_geometry.theory import entrenchment
 
-    sm = ig.sweep(
+    sm = sweep(
         entrenchment(),
         {"theta": np.linspace(0, 0.99, 151), "gamma": np.linspace(0, 2, 151)},
         labels={"aligned": {"x": 0}, "entrenched": {"x": 1}},
@@ -114,7 +101,7 @@ def hysteresis(path: Path) -> Path:
     >>> hysteresis(pathlib.Path(tempfile.mkdtemp()) / "h.png").stat().st_size > 0
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.simulate import simulate
     from incentive_geometry.theory import entrenchment
 
     m = entrenchment()
@@ -127,7 +114,7 @@ def hysteresis(path: Path) -> Path:
         x, finals = start, []
         for th in order:
             # Each step starts where the last ended, nudged off the invariant ends x = 0, 1.
-            tr = ig.simulate(
+            tr = simulate(
                 m,
                 x0={"x": min(max(x, 1e-3), 1 - 1e-3)},
                 t=(0, 300),
@@ -137,7 +124,9 @@ def hysteresis(path: Path) -> Path:
             x = float(tr.x[-1, 0])
             finals.append(x)
         runs[label] = (order, np.array(finals))
-    fig, ax = _figure(None)
+    from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
+
+    fig, ax = figure_and_axes(None)
     fig.set_size_inches(7, 4.5)
     for (label, (order, curve)), style in zip(runs.items(), ("-o", "-s"), strict=True):
         ax.plot(order, curve, style, ms=3, label=label)
@@ -154,7 +143,7 @@ def hysteresis(path: Path) -> Path:
         "hysteresis: undoing entrenchment needs more observability than preventing it", fontsize=10
     )
     ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
     return path
 
 
@@ -168,17 +157,18 @@ def cusp(path: Path) -> Path:
     >>> cusp(pathlib.Path(tempfile.mkdtemp()) / "c.png").stat().st_size > 0
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.codim2 import bifurcation_curve
+    from incentive_geometry.solvers.numeric.continuation import continuation
     from incentive_geometry.solvers.numeric.plots import plot_bifurcation_curves
     from incentive_geometry.theory import entrenchment
 
     m = entrenchment(diversity=True)
-    br = ig.continuation(
+    br = continuation(
         m, "theta", x0={"x": 0.1}, params={"theta": 0.3, "mu": 0.02}, p_range=(0.0, 0.99)
     )
     folds = sorted(br.of_kind("fold"), key=lambda f: f.p)
     curves = [
-        ig.bifurcation_curve(
+        bifurcation_curve(
             m,
             fold,
             "mu",
@@ -204,11 +194,11 @@ def drift(path: Path) -> Path:
     >>> drift(pathlib.Path(tempfile.mkdtemp()) / "d.png").stat().st_size > 0
     True
     """
-    import incentive_geometry as ig
     from incentive_geometry.solvers.numeric.plots import plot_time_series
+    from incentive_geometry.solvers.numeric.simulate import simulate
     from incentive_geometry.theory import entrenchment
 
-    tr = ig.simulate(entrenchment(), x0={"x": 0.4}, t=(0, 40), params={"theta": 0.3})
+    tr = simulate(entrenchment(), x0={"x": 0.4}, t=(0, 40), params={"theta": 0.3})
     plot_time_series(
         tr,
         names=["alignment"],
@@ -228,9 +218,10 @@ def depth(path: Path) -> Path:
     >>> depth(pathlib.Path(tempfile.mkdtemp()) / "a.png").stat().st_size > 0
     True
     """
+    from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
     from incentive_geometry.theory import nested_alignment_sample
 
-    fig, ax = _figure(None)
+    fig, ax = figure_and_axes(None)
     fig.set_size_inches(7, 4.5)
     levels = np.arange(1, 13)
     rng = np.random.default_rng(0)
@@ -245,7 +236,7 @@ def depth(path: Path) -> Path:
     ax.set_ylabel("alignment with the designer's objective")
     ax.set_title("alignment decays geometrically with recursion depth", fontsize=10)
     ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
     return path
 
 

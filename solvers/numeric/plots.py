@@ -61,7 +61,8 @@ LABELS: dict[str, str] = {
 _FORMATS = (".png", ".svg", ".pdf")
 
 
-def _figure(ax: Any) -> tuple[Figure, Any]:
+def figure_and_axes(ax: Any) -> tuple[Figure, Any]:
+    """The figure of `ax`, or a new figure (Agg canvas, no pyplot state) with one axes."""
     if ax is not None:
         return ax.figure, ax
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
@@ -69,7 +70,8 @@ def _figure(ax: Any) -> tuple[Figure, Any]:
     return fig, fig.add_subplot()
 
 
-def _save(fig: Figure, path: str | Path | None) -> None:
+def save_figure(fig: Figure, path: str | Path | None) -> None:
+    """Save `fig` to `path` (PNG, SVG or PDF by the suffix); nothing when `path` is None."""
     if path is None:
         return
     target = Path(path)
@@ -160,7 +162,7 @@ def plot_bifurcation_diagram(
     if state not in names:
         raise ModelError(f"`state` = `{state}` is not a state ({', '.join(names)})")
     i = names.index(state)
-    fig, ax = _figure(ax)
+    fig, ax = figure_and_axes(ax)
     seen: set[tuple[float, float]] = set()
     for b in flat:
         if len(b.p) == 0:
@@ -183,7 +185,7 @@ def plot_bifurcation_diagram(
     ax.set_ylabel(state)
     if title:
         ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -228,7 +230,7 @@ def plot_bifurcation_curves(
     planes = {c.params for c in items}
     if len(planes) > 1:
         raise ModelError(f"curves lie in different parameter planes {sorted(planes)}")
-    fig, ax = _figure(ax)
+    fig, ax = figure_and_axes(ax)
     for c in items:
         ax.plot(c.p[:, 0], c.p[:, 1], color="C0" if c.kind == "fold" else "C2",
                 label=f"{c.kind} curve")
@@ -243,7 +245,7 @@ def plot_bifurcation_curves(
     ax.set_ylabel(items[0].params[1])
     if title:
         ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -312,7 +314,7 @@ def plot_phase_portrait(
     values = resolve_params(model, params)
     cm = compile_model(model)
     p = cm.param_vector(values)
-    fig, ax = _figure(ax)
+    fig, ax = figure_and_axes(ax)
     gx, gy = np.meshgrid(np.linspace(*xlim, density), np.linspace(*ylim, density))
     X = np.stack([gx, gy], axis=-1)
     V = cm.rhs(X, p)
@@ -345,7 +347,7 @@ def plot_phase_portrait(
     ax.set_ylabel(model.state_names[1])
     if title:
         ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -398,7 +400,7 @@ def plot_time_series(
                 f"`names` holds `{name}`, neither a state ({', '.join(trajectory.state_names)}) "
                 f"nor an observable ({', '.join(trajectory.observables) or 'none'})"
             )
-    fig, ax = _figure(ax)
+    fig, ax = figure_and_axes(ax)
     discrete = trajectory.method in ("iteration", "iteration with noise", "stochastic_step")
     for k, name in enumerate(chosen):
         series = np.asarray(trajectory[name])
@@ -414,5 +416,5 @@ def plot_time_series(
     ax.set_xlabel("t")
     if title:
         ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
     return fig

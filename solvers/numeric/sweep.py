@@ -775,7 +775,7 @@ class StabilityMap:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        from .plots import _figure, _save
+        from .plots import figure_and_axes, save_figure
 
         if self.axes is None or len(self.axes) != 2:
             raise ModelError(
@@ -783,7 +783,7 @@ class StabilityMap:
                 f"{'a sample' if self.axes is None else f'{len(self.axes)} axes'}"
             )
         created = ax is None
-        fig, ax = _figure(ax)
+        fig, ax = figure_and_axes(ax)
         if created:
             fig.set_size_inches(7.5, 5.0)  # room for the legend beside the map
         a_axis, b_axis = self.axes
@@ -844,7 +844,7 @@ class StabilityMap:
         ax.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
         )
-        _save(fig, path)
+        save_figure(fig, path)
         return fig
 
 
@@ -985,7 +985,7 @@ def _class_name(names: list[str], neutral: Sequence[str] = ()) -> str:
 
 def sweep(
     model: Model,
-    points: Mapping[str, Sequence[float]] | np.ndarray,
+    points: Mapping[str, Sequence[float] | np.ndarray] | np.ndarray,
     *,
     names: Sequence[str] | None = None,
     params: Mapping[str, float] | None = None,

@@ -22,6 +22,14 @@ from collections.abc import Callable
 
 from incentive_geometry.model import Model
 
+from .architecture import EDGE_KINDS as EDGE_KINDS
+from .architecture import ROLES as ROLES
+from .architecture import architecture_n as architecture_n
+from .architecture import canonical_architecture as canonical_architecture
+from .architecture import read_architecture as read_architecture
+from .architecture import to_model as to_model
+from .architecture import validate_architecture as validate_architecture
+from .architecture import write_architecture as write_architecture
 from .biology import PriceTerms as PriceTerms
 from .biology import moran_fixation_probability as moran_fixation_probability
 from .biology import multilevel_selection as multilevel_selection

@@ -107,14 +107,37 @@ def augmented(Fz: FloatArray, t: FloatArray) -> FloatArray:
     return np.vstack([Fz, t[None, :]])
 
 
+def solve_bordered(
+    sys: Any, z: FloatArray, t: FloatArray, rhs: FloatArray, *, least_squares: bool = True
+) -> FloatArray:
+    """Solve ``[[F_z(z)], [t^T]] dz = rhs``, by the system's own solver where it has one.
+
+    A system with a structured Jacobian (the collocation equations of cycles, sparse) provides
+    ``solve_bordered(z, t, rhs)``; otherwise the dense bordered matrix is factored, with the
+    least-squares step where it is exactly singular (on a branch point), or
+    ``numpy.linalg.LinAlgError`` raised there when `least_squares` is false.
+    """
+    own = getattr(sys, "solve_bordered", None)
+    if own is not None:
+        return np.asarray(own(z, t, rhs, least_squares=least_squares))
+    A = augmented(sys.Fz(z), t)
+    try:
+        return np.asarray(np.linalg.solve(A, rhs))
+    except np.linalg.LinAlgError:
+        if not least_squares:
+            raise
+        return np.asarray(np.linalg.lstsq(A, rhs, rcond=None)[0])
+
+
 def correct(
-    sys: ArclengthSystem, z_pred: FloatArray, t: FloatArray, *, tol: float, max_iter: int
+    sys: Any, z_pred: FloatArray, t: FloatArray, *, tol: float, max_iter: int
 ) -> tuple[FloatArray, bool, int]:
     """Newton on ``F(z) = 0, t . (z - z_pred) = 0`` (Keller's pseudo-arclength corrector).
 
     Parameters
     ----------
-    sys : ArclengthSystem
+    sys : ArclengthSystem, or any system with ``n``, ``F(z)`` and ``Fz(z)`` (and optionally
+        ``solve_bordered(z, t, rhs)``), such as the cycle system of :mod:`.collocation`
     z_pred : array of shape (n + 1,)
         The predicted point.
     t : array of shape (n + 1,)
@@ -147,12 +170,7 @@ def correct(
         rhs = np.append(sys.F(z), t @ (z - z_pred))
         if not np.all(np.isfinite(rhs)):
             return z, False, it
-        A = augmented(sys.Fz(z), t)
-        try:
-            dz = np.linalg.solve(A, -rhs)
-        except np.linalg.LinAlgError:
-            # Exactly singular (on a branch point): the least-squares step.
-            dz = np.linalg.lstsq(A, -rhs, rcond=None)[0]
+        dz = solve_bordered(sys, z, t, -rhs)
         if not np.all(np.isfinite(dz)):
             return z, False, it
         z = z + dz
@@ -168,12 +186,12 @@ def correct(
     return z, False, max_iter
 
 
-def tangent(sys: ArclengthSystem, z: FloatArray, t_prev: FloatArray) -> FloatArray:
+def tangent(sys: Any, z: FloatArray, t_prev: FloatArray) -> FloatArray:
     """Unit tangent at z, oriented along t_prev: solve [[F_z], [t_prev^T]] t = e_{n+1}."""
     e = np.zeros(sys.n + 1)
     e[-1] = 1.0
     try:
-        t = np.linalg.solve(augmented(sys.Fz(z), t_prev), e)
+        t = solve_bordered(sys, z, t_prev, e, least_squares=False)
     except np.linalg.LinAlgError:
         t = t_prev.copy()
     if not np.all(np.isfinite(t)) or not np.any(t):

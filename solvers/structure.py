@@ -570,7 +570,8 @@ class SpectralThreshold:
     method : {"eigenvalues", "charpoly", "numeric"}
         How the closed forms were found: from eigenvalues (a triangular matrix), from the
         characteristic polynomial (``det = 0`` or the Hurwitz determinant ``Delta_{n-1} =
-        0``), or none (every crossing located by brentq on the spectral abscissa).
+        0``), or none (every crossing located by brentq on the spectral abscissa; always so
+        for a matrix with floating-point entries).
     matrix : sympy.Matrix
         The gain matrix.
     p_range : tuple of float
@@ -688,6 +689,9 @@ def _range(
 def _closed_forms(M: Any, p: Any) -> tuple[list[Any], str]:
     """Candidate crossings in closed form, and the method that produced them."""
     n = M.rows
+    if M.atoms(sympy.Float):
+        # Floating-point entries: a closed form would only restate the numbers.
+        return [], "numeric"
     lam = sympy.Symbol("lambda")
     real_p = sympy.Symbol(p.name, real=True)
     Mr = M.xreplace({p: real_p})

@@ -40,8 +40,10 @@ observes    auditor -> auditor      the source audits the target: a report reach
 A value (``gain``, ``weight``, ``observability``) is a number, which enters the equations
 exactly, or a parameter name; a parameter may carry ``default``, ``domain`` (``"positive"``,
 ``"nonnegative"``, ``"real"`` or ``"[lo, hi]"``) and ``meaning`` attributes on the same node or
-edge. The observability the principal has is ``theta = 1 - prod_paths (1 - theta_path)``
-(independent audits); with one auditor it is that auditor's ``theta``. Routine ``i``'s payoff is
+edge. The observability the principal has is ``theta = 1 - prod_paths (1 - theta_path)`` over
+every path of ``observes`` edges from an auditor to the principal, ``theta_path`` the product of
+the observabilities along it (independent audits; an auditor others report to also counts with
+its own path); with one auditor it is that auditor's ``theta``. Routine ``i``'s payoff is
 
     s_i = alpha (1 - theta) (sum_proxies sign b_i + sum_j gamma_ji w_j) + theta sum sign c_i,
 

@@ -34,6 +34,7 @@ import ast
 import difflib
 import keyword
 import math
+import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from .errors import ModelError
@@ -56,6 +58,8 @@ __all__ = [
     "exact_number",
     "parse_condition",
     "parse_expression",
+    "show_value",
+    "to_model_text",
     "to_text",
     "validate_name",
 ]
@@ -265,13 +269,17 @@ def exact_number(value: object, *, what: str) -> sympy.Rational:
     ...
     incentive_geometry.errors.ModelError: default of `a` must be a finite number, got nan (float)
     """
+    if isinstance(value, sympy.Float):
+        value = float(value)
+    elif _is_plain_real(value) and type(value) not in (int, float) and hasattr(value, "item"):
+        # numpy scalars (np.float64, np.int64, ...): their Python value.
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float | sympy.Rational | Fraction):
-        if isinstance(value, sympy.Float):
-            value = float(value)
-        else:
-            raise ModelError(
-                f"{what} must be a finite number, got {value!r} ({type(value).__name__})"
-            )
+        hint = "; booleans are not numbers" if isinstance(value, bool) else ""
+        raise ModelError(
+            f"{what} must be a finite number, got {show_value(value)} "
+            f"({type(value).__name__}){hint}"
+        )
     if isinstance(value, sympy.Rational):
         return value
     if isinstance(value, Fraction):
@@ -279,9 +287,58 @@ def exact_number(value: object, *, what: str) -> sympy.Rational:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ModelError(f"{what} must be a finite number, got {value!r} (float)")
-        frac = Fraction(repr(value))
+        # float.__repr__, not repr(value): a float subclass may print otherwise.
+        frac = Fraction(float.__repr__(value))
         return sympy.Rational(frac.numerator, frac.denominator)
     return sympy.Integer(value)
+
+
+def _is_plain_real(value: object) -> bool:
+    """A real number that is not a bool (numpy scalars included, numpy bools excluded)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return False
+    return isinstance(value, numbers.Real)
+
+
+def show_value(value: object, width: int = 60) -> str:
+    """A value as a message shows it: numbers as Python prints them (``2.0``, not ``np.float64(2.0)``).
+
+    Huge integers are shown by their size (their decimal expansion may not even be printable),
+    other values by their ``repr`` cut to `width` characters.
+
+    Parameters
+    ----------
+    value : object
+        The value to show.
+    width : int
+        Most characters shown.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from incentive_geometry.language import show_value
+    >>> show_value(np.float64(2.0)), show_value(10**400), show_value("abc")
+    ('2.0', 'an integer of 401 digits', "'abc'")
+    """
+    if _is_plain_real(value) and type(value) not in (int, float) and hasattr(value, "item"):
+        value = value.item()  # numpy scalars: their Python value
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        digits = int(value.bit_length() * 0.30103) + 1
+        if digits < 4000:
+            digits = len(str(abs(value)))
+        return f"an integer of {digits} digits"
+    if isinstance(value, sympy.Basic):
+        text = to_text(value)
+    else:
+        try:
+            text = repr(value)
+        except (ValueError, RecursionError):
+            text = f"<{type(value).__name__}>"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,15 +432,18 @@ class _Builder:
 
     # -- numbers -------------------------------------------------------------------------
     def _checked(self, node: ast.AST, value: Any) -> Any:
-        """Refuse exact numbers whose numerator or denominator grew too large."""
-        if isinstance(value, sympy.Rational):
-            bits = max(int(value.p).bit_length(), int(value.q).bit_length())
-            if bits > self.limits.max_number_bits:
-                raise _Reject(
-                    node,
-                    f"this number has about {int(bits * 0.30103)} digits; numbers are limited to "
-                    f"{self.limits.max_number_bits} bits",
-                )
+        """Refuse what sympy's automatic evaluation made too large, before it is used further.
+
+        sympy combines as it builds: ``x*x*...*x`` becomes ``x**200``, ``(x**128)**128`` becomes
+        ``x**16384`` and ``(a/3)**128`` carries ``1/3**128``. The new node and the two levels
+        below it (where such combinations land) are checked against the limits here; the whole
+        tree is checked once more at the end (:func:`_limit_problem`).
+        """
+        problem = _limit_problem(value, self.limits, levels=2)
+        if problem is None and getattr(value, "is_number", False) and not value.is_Rational:
+            problem = _value_problem(value, self.limits)
+        if problem is not None:
+            raise _Reject(node, problem)
         return value
 
     def constant(self, node: ast.Constant) -> Any:
@@ -421,6 +481,14 @@ class _Builder:
 
     # -- expressions ---------------------------------------------------------------------
     def expr(self, node: ast.AST) -> Any:
+        try:
+            return self._expr(node)
+        except _SYMPY_FAILURES as err:
+            # sympy's automatic evaluation failed on values the language admits; say so, at
+            # the innermost node that failed, instead of letting a raw exception through.
+            raise _Reject(node, _evaluation_failure(err)) from None
+
+    def _expr(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
@@ -438,9 +506,16 @@ class _Builder:
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.IfExp):
-            cond = self.condition(node.test)
-            body, orelse = self.expr(node.body), self.expr(node.orelse)
-            return sympy.Piecewise((body, cond), (orelse, True))
+            # `a if c else b if d else e` is one Piecewise with three pieces (as sympy builds
+            # it), not a Piecewise nested in the otherwise branch of another: a Piecewise of
+            # any number of pieces prints as such a chain and reads back the same.
+            pieces = []
+            branch: ast.expr = node
+            while isinstance(branch, ast.IfExp):
+                pieces.append((self.expr(branch.body), self.condition(branch.test)))
+                branch = branch.orelse
+            pieces.append((self.expr(branch), sympy.true))
+            return self._checked(node, sympy.Piecewise(*pieces))
         if isinstance(node, ast.Compare | ast.BoolOp):
             raise _Reject(
                 node,
@@ -549,10 +624,20 @@ class _Builder:
         args = [self.expr(arg) for arg in node.args]
         if fname == "log" and args[0] == 0:
             raise _Reject(node, "log(0) is undefined")
-        return func(*args)
+        try:
+            value = func(*args)
+        except _SYMPY_FAILURES as err:
+            raise _Reject(node, _evaluation_failure(err)) from None
+        return self._checked(node, value)
 
     # -- conditions ----------------------------------------------------------------------
     def condition(self, node: ast.AST) -> Any:
+        try:
+            return self._condition(node)
+        except _SYMPY_FAILURES as err:
+            raise _Reject(node, _evaluation_failure(err)) from None
+
+    def _condition(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Compare):
             for op in node.ops:
                 if type(op) not in _COMPARE:
@@ -583,6 +668,133 @@ class _Builder:
             "comparisons joined by `and`, `or`, `not`",
         )
 
+
+# What sympy raises when its automatic evaluation fails on an admitted value (comparing a
+# non-real number, an mpmath overflow, ...). Caught at the node being built, so that a parse
+# ends with a ModelError, never with one of these.
+_SYMPY_FAILURES: tuple[type[BaseException], ...] = (
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    AttributeError,
+    RecursionError,
+)
+
+
+def _evaluation_failure(err: BaseException) -> str:
+    detail = str(err).splitlines()[0][:120] if str(err) else ""
+    return (
+        f"sympy cannot evaluate this ({type(err).__name__}{': ' + detail if detail else ''}); "
+        "simplify the expression or use other values"
+    )
+
+
+def _digits(bits: int) -> int:
+    return int(bits * 0.30103) + 1
+
+
+def _about_ten_to(digits: int) -> str:
+    return f"10**{digits}" if digits < 10**6 else f"10**({float(digits):.2g})"
+
+
+def _limit_problem(expr: Any, limits: ParserLimits, levels: int | None = None) -> str | None:
+    """The first place where `expr` breaks the size limits, or None.
+
+    Exact numbers must fit in ``limits.max_number_bits`` bits (numerator and denominator) and
+    numeric exponents must satisfy ``|n| <= limits.max_power``, wherever they appear, so that
+    every accepted expression prints as text that parses again. `levels` bounds the depth
+    looked at (None: the whole tree).
+    """
+    stack: list[tuple[Any, int]] = [(expr, 0)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, sympy.Rational):
+            bits = max(int(node.p).bit_length(), int(node.q).bit_length())
+            if bits > limits.max_number_bits:
+                return (
+                    f"this makes a number of about {_digits(bits)} digits; exact numbers are "
+                    f"limited to {limits.max_number_bits} bits (`ParserLimits.max_number_bits`)"
+                )
+            continue
+        if (
+            isinstance(node, sympy.Pow)
+            and isinstance(node.exp, sympy.Number)
+            and abs(node.exp) > limits.max_power
+        ):
+            return (
+                f"this makes the power `{_short(node)}`, whose exponent is beyond the limit "
+                f"|n| <= {limits.max_power} (`ParserLimits.max_power`); write the power "
+                "with a smaller exponent or a parameter"
+            )
+        if levels is None or depth < levels:
+            stack.extend((arg, depth + 1) for arg in getattr(node, "args", ()))
+    return None
+
+
+def _short(expr: Any) -> str:
+    if isinstance(expr, sympy.Pow):
+        base = expr.base
+        shown = base.name if isinstance(base, sympy.Symbol) else "(...)"
+        exp = expr.exp
+        exp_text = str(exp) if isinstance(exp, sympy.Integer) and abs(exp) < 10**12 else "(...)"
+        return f"{shown}**{exp_text}"
+    return "..."
+
+
+def _value_problem(value: Any, limits: ParserLimits) -> str | None:
+    """Why a number that sympy keeps symbolic (``sin(3)``, ``exp(100)``) is refused, or None.
+
+    Such a number must evaluate to a finite real whose magnitude lies between
+    ``2**-max_number_bits`` and ``2**max_number_bits`` (or is zero): the bound of exact
+    numbers. The bound is what keeps later automatic evaluation finite: ``sin(exp(10**30))``
+    would need 10**29 digits of pi to reduce its argument, and sympy tries to when it builds,
+    prints or compares the expression.
+    """
+    try:
+        approx = value.evalf(15)
+    except _SYMPY_FAILURES as err:
+        return _evaluation_failure(err)
+    re_part, im_part = approx.as_real_imag()
+    if im_part != 0 and not (isinstance(im_part, sympy.Float) and im_part == 0):
+        return f"`{_brief(value)}` is not a real number; models are real"
+    if not isinstance(re_part, sympy.Float | sympy.Integer | sympy.Rational):
+        return f"`{_brief(value)}` cannot be evaluated to a number"
+    if isinstance(re_part, sympy.Float):
+        _, man, exp, bc = re_part._mpf_
+        if man == 0:
+            if exp != 0:  # inf or nan
+                return f"`{_brief(value)}` is not a finite number"
+            return None
+        magnitude = exp + bc  # |value| is about 2**magnitude
+        if magnitude > limits.max_number_bits:
+            return (
+                f"`{_brief(value)}` is about {_about_ten_to(_digits(magnitude))}; numbers are limited to "
+                f"{limits.max_number_bits} bits (`ParserLimits.max_number_bits`)"
+            )
+        if magnitude < -limits.max_number_bits:
+            return (
+                f"`{_brief(value)}` is about 1/{_about_ten_to(_digits(-magnitude))}, below the smallest "
+                f"number allowed (2**-{limits.max_number_bits}); write 0 if that is meant"
+            )
+    return None
+
+
+def _brief(value: Any) -> str:
+    """A short text for a number in a message, without evaluating or printing huge parts."""
+    if isinstance(value, sympy.Function):
+        inner = value.args[0] if value.args else None
+        inner_text = _brief(inner) if inner is not None else ""
+        return f"{type(value).__name__}({inner_text})"
+    if isinstance(value, sympy.Integer) and value.p.bit_length() > 64:
+        return f"<{_digits(value.p.bit_length())}-digit integer>"
+    if isinstance(value, sympy.Rational | sympy.NumberSymbol | sympy.Symbol):
+        text = str(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return "..."
 
 
 def _prescan(text: str, where: str, limits: ParserLimits) -> None:
@@ -694,6 +906,9 @@ def _build(
         line = getattr(rej.node, "lineno", 1)
         col = getattr(rej.node, "col_offset", 0)
         raise _fail(text.strip(), where, line, col, rej.reason) from None
+    problem = _limit_problem(result, limits)
+    if problem is not None:
+        raise ModelError(f"{where}: {problem}")
     return result
 
 
@@ -913,8 +1128,123 @@ class _ModelPrinter(StrPrinter):
     def _print_BooleanFalse(self, expr: Any) -> str:
         return "0 == 1"
 
+    # Integer literals are limited to 40 digits; larger exact numbers (``3**128``, the
+    # denominator of ``1e-100``) are written as sums of 40-digit chunks times powers of 10**40.
+    def _print_Integer(self, expr: Any) -> str:
+        return _integer_text(int(expr.p))
+
+    def _print_Rational(self, expr: Any) -> str:
+        if expr.q == 1:
+            return _integer_text(int(expr.p))
+        return f"{_integer_text(int(expr.p))}/{_integer_text(int(expr.q))}"
+
+    # A call takes at most 16 arguments; sympy flattens Max(Max(a, ...), b) into one Max, so a
+    # longer Max is written as a nested one and reads back the same.
+    def _print_Max(self, expr: Any) -> str:
+        return self._lattice("Max", [self._print(a) for a in expr.args])
+
+    def _print_Min(self, expr: Any) -> str:
+        return self._lattice("Min", [self._print(a) for a in expr.args])
+
+    def _lattice(self, name: str, args: list[str]) -> str:
+        if len(args) <= _MAX_CALL_ARGS:
+            return f"{name}({', '.join(args)})"
+        head, rest = args[: _MAX_CALL_ARGS - 1], args[_MAX_CALL_ARGS - 1 :]
+        return f"{name}({', '.join(head)}, {self._lattice(name, rest)})"
+
+
+_MAX_CALL_ARGS = 16
+_CHUNK_DIGITS = 40
+_CHUNK = 10**_CHUNK_DIGITS
+
+
+def _integer_text(n: int) -> str:
+    """An integer as model text: plain up to 40 digits, else ``(c1*10**40 + c0)`` and so on.
+
+    Chunk ``k`` is multiplied by ``(10**40)**k``, a power with a small exponent, so the text
+    stays within the parser's literal and exponent limits.
+    """
+    if n < 0:
+        return f"-{_integer_text(-n)}"
+    if n.bit_length() <= 132:  # below 10**39.7: at most 40 digits
+        return str(n)
+    chunks: list[int] = []
+    while n:
+        n, c = divmod(n, _CHUNK)
+        chunks.append(c)
+    terms = []
+    for k in range(len(chunks) - 1, -1, -1):
+        c = chunks[k]
+        if c == 0:
+            continue
+        scale = (
+            "" if k == 0 else f"10**{_CHUNK_DIGITS}" if k == 1 else f"(10**{_CHUNK_DIGITS})**{k}"
+        )
+        if not scale:
+            terms.append(str(c))
+        elif c == 1:
+            terms.append(scale)
+        else:
+            terms.append(f"{c}*{scale}")
+    return (
+        terms[0]
+        if len(terms) == 1 and "*" not in terms[0] and "(" not in terms[0]
+        else ("(" + " + ".join(terms) + ")")
+    )
+
+
+class _ExactPrinter(_ModelPrinter):
+    """Prints sums, products and powers argument by argument, as sympy stores them.
+
+    sympy's usual printing is for readers: ``-((x + y)/b)`` (stored as the product of -1, 1/b
+    and x + y) prints as ``-(x + y)/b``, which reads back as ``(-x - y)/b``, an equal value but
+    another expression. This printer writes ``-1*(x + y)/b``: the parser builds a chain
+    ``a*b*c`` or ``a + b + c`` with one sympy call on its terms, so the stored arguments come
+    back as they were (sympy's invariant ``expr.func(*expr.args) == expr``).
+    """
+
+    def _print_Add(self, expr: Any, order: str | None = None) -> str:
+        return " + ".join(self.parenthesize(a, PRECEDENCE["Add"], strict=True) for a in expr.args)
+
+    def _print_Mul(self, expr: Any) -> str:
+        out = ""
+        for i, factor in enumerate(expr.args):
+            if (
+                i > 0
+                and isinstance(factor, sympy.Pow)
+                and factor.exp == -1
+                and not factor.base.is_Number
+            ):
+                out += "/" + self._factor(factor.base)
+            else:
+                out += ("*" if i > 0 else "") + self._factor(factor)
+        return out
+
+    def _factor(self, factor: Any) -> str:
+        if isinstance(factor, sympy.Rational):
+            text = self._print(factor)
+            # A negative or fractional coefficient stands first; elsewhere it is bracketed.
+            return text
+        return self.parenthesize(factor, PRECEDENCE["Mul"], strict=True)
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        base, exp = expr.args
+        base_text = self._print(base)
+        if not (
+            isinstance(base, sympy.Symbol | sympy.NumberSymbol | sympy.Function)
+            or (isinstance(base, sympy.Integer) and base > 0 and base_text.isdigit())
+        ):
+            base_text = f"({base_text})"
+        exp_text = self._print(exp)
+        if not (
+            isinstance(exp, sympy.Symbol) or (isinstance(exp, sympy.Integer) and exp_text.isdigit())
+        ):
+            exp_text = f"({exp_text})"
+        return f"{base_text}**{exp_text}"
+
 
 _PRINTER = _ModelPrinter()
+_EXACT_PRINTER = _ExactPrinter()
 
 
 def to_text(expr: Any) -> str:
@@ -938,3 +1268,70 @@ def to_text(expr: Any) -> str:
     '(x if x > 0 else 0)'
     """
     return str(_PRINTER.doprint(expr))
+
+
+def to_model_text(
+    expr: Any,
+    names: Mapping[str, sympy.Symbol],
+    *,
+    condition: bool = False,
+    where: str = "expression",
+    limits: ParserLimits = DEFAULT_LIMITS,
+) -> str:
+    """Text that the parser reads back as exactly `expr` (a model file's round trip).
+
+    The readable form of :func:`to_text` is tried first and parsed again; where sympy would
+    rebuild another (equal-valued) expression from it, the argument-by-argument form is used.
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy Boolean
+        The expression (or, with ``condition=True``, the condition).
+    names : mapping of str to sympy.Symbol
+        The declared names, as for :func:`parse_expression`.
+    condition : bool
+        Whether `expr` is a condition.
+    where : str
+        What the expression is, for messages.
+    limits : ParserLimits
+        The limits the text will be read back under.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ModelError
+        When no text within `limits` reads back as `expr` (an expression built in Python with
+        numbers or exponents beyond the limits); the message says which limit.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.language import to_model_text, to_text
+    >>> x, y, b = sympy.symbols("x y b", real=True)
+    >>> e = -((x + y)/b)
+    >>> to_text(e), to_model_text(e, {"x": x, "y": y, "b": b})
+    ('-(x + y)/b', '-1/b*(x + y)')
+    """
+    parse = parse_condition if condition else parse_expression
+    first_error: ModelError | None = None
+    for printer in (_PRINTER, _EXACT_PRINTER):
+        text = str(printer.doprint(expr))
+        try:
+            back = parse(text, names, where=where, limits=limits)
+        except ModelError as err:
+            first_error = first_error or err
+            continue
+        if back == expr:
+            return text
+    if first_error is not None:
+        raise ModelError(
+            f"{where}: cannot be written as model text within the parser limits: "
+            f"{first_error.summary}"
+        )
+    raise ModelError(
+        f"{where}: cannot be written as model text that reads back the same; "
+        "please report this expression"
+    )

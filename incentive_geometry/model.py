@@ -26,6 +26,7 @@ parameters:
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,8 @@ from .language import (
     exact_number,
     parse_condition,
     parse_expression,
+    show_value,
+    to_model_text,
     to_text,
     validate_name,
 )
@@ -232,6 +235,13 @@ class Domain:
         return [_plain_number(self.lo), _plain_number(self.hi)]
 
 
+def _is_number(value: object) -> bool:
+    """A real number (numpy scalars and sympy numbers included), not a bool."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return False
+    return isinstance(value, numbers.Real | sympy.Rational | sympy.Float)
+
+
 def _plain_number(value: sympy.Rational) -> int | float:
     return int(value) if value.q == 1 else float(value)
 
@@ -287,19 +297,66 @@ class Parameter:
 
     def _validate(self) -> None:
         if self.default is not None:
-            exact_number(self.default, what=f"default of parameter `{self.name}`")
-            value = float(self.default)
+            value = self.check_value(self.default, what=f"default of parameter `{self.name}`")
             object.__setattr__(self, "default", value)
-            if not self.domain.contains(value):
-                raise ModelError(
-                    f"default of parameter `{self.name}` is {value!r}, outside its domain "
-                    f"{self.domain.to_spec()!r}; change the default or the domain"
-                )
         if not isinstance(self.meaning, str) or "\n" in self.meaning:
             raise ModelError(
                 f"meaning of parameter `{self.name}` must be one line of text, "
                 f"got {self.meaning!r:.60}"
             )
+
+    def check_value(self, value: object, *, what: str | None = None) -> float:
+        """A value of this parameter as a float: a finite real number inside the domain.
+
+        Every entry point that takes parameter values (defaults, ``with_parameters``, the
+        solvers' ``params``) can call this, so that each refuses the same values with the same
+        message: booleans, text, NaN, infinities, numbers beyond the float range (``10**400``)
+        and values outside the domain.
+
+        Parameters
+        ----------
+        value : int, float, numpy scalar or sympy number
+            The value.
+        what : str, optional
+            What the value is, for messages (default: "value of parameter `name`").
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ModelError
+            Naming the parameter, showing the value and saying how to fix it.
+
+        Examples
+        --------
+        >>> from incentive_geometry import Parameter
+        >>> p = Parameter("k", 1.0, "positive")
+        >>> p.check_value(2)
+        2.0
+        >>> p.check_value(10**400)
+        Traceback (most recent call last):
+        ...
+        incentive_geometry.errors.ModelError: value of parameter `k` is an integer of 401 digits, beyond the float range (|value| <= 1.8e308); use a value a float can hold, or rescale the model
+        """
+        what = what or f"value of parameter `{self.name}`"
+        exact = exact_number(value, what=what)
+        try:
+            number = float(exact)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ModelError(
+                f"{what} is {show_value(value)}, beyond the float range (|value| <= 1.8e308); "
+                "use a value a float can hold, or rescale the model"
+            )
+        if not self.domain.contains(number):
+            raise ModelError(
+                f"{what} is {show_value(number)}, outside its domain "
+                f"{self.domain.to_spec()!r}; change the value or the domain"
+            )
+        return number
 
     @property
     def symbol(self) -> sympy.Symbol:
@@ -354,14 +411,21 @@ class Parameter:
                 )
             except ModelError as err:
                 raise ModelError(prefix + err.summary, context=err.context) from None
-        if spec is None or isinstance(spec, int | float | sympy.Rational):
+        if spec is None or _is_number(spec):
             try:
-                return cls(name, None if spec is None else float(spec))
+                # The default is checked (and converted) by the constructor, with the message
+                # of every other entry point.
+                return cls(name, spec)  # type: ignore[arg-type]
             except ModelError as err:
                 raise ModelError(prefix + err.summary, context=err.context) from None
+        if isinstance(spec, bool) or type(spec).__name__ == "bool_":
+            raise ModelError(
+                f"{prefix}parameter `{name}` is given the boolean {spec!r}; a default must be a "
+                "number (write 1.0 or 0.0 if that is meant)"
+            )
         raise ModelError(
             f"{prefix}parameter `{name}` must be given as a number (its default), a dict with "
-            f"default/domain/meaning, or a Parameter; got {spec!r:.60} ({type(spec).__name__})"
+            f"default/domain/meaning, or a Parameter; got {show_value(spec)} ({type(spec).__name__})"
         )
 
     def to_spec(self) -> dict[str, Any]:
@@ -891,13 +955,8 @@ class Model:
         mapping: dict[Any, Any] = {}
         for key, value in values.items():
             p = self.parameter(key)
-            exact = exact_number(value, what=f"value of parameter `{key}`")
-            if not p.domain.contains(float(exact)):
-                raise ModelError(
-                    f"value {value!r} of parameter `{key}` is outside its domain "
-                    f"{p.domain.to_spec()!r}"
-                )
-            mapping[p.symbol] = exact
+            p.check_value(value)
+            mapping[p.symbol] = exact_number(value, what=f"value of parameter `{key}`")
         return self._substituted(mapping, keep=[p for p in self.parameters if p.name not in values])
 
     def _substituted(self, mapping: Mapping[Any, Any], *, keep: Sequence[Parameter]) -> Model:
@@ -1100,9 +1159,23 @@ class Model:
             out["references"] = list(self.references)
         if self.simplex:
             out["simplex"] = True
+        names = self.symbols
+
+        def text(expr: Any, where: str, condition: bool = False) -> str:
+            # Text that reads back as exactly this expression (see `to_model_text`).
+            return to_model_text(
+                expr, names, condition=condition, where=f"model `{self.name}`: {where}"
+            )
+
         if self.constraints:
-            out["constraints"] = [to_text(c) for c in self.constraints]
-        out["equations"] = {s.name: to_text(f) for s, f in zip(self.states, self.rhs, strict=True)}
+            out["constraints"] = [
+                text(c, f"constraint `{i + 1}`", condition=True)
+                for i, c in enumerate(self.constraints)
+            ]
+        out["equations"] = {
+            s.name: text(f, f"equation for `{s}`")
+            for s, f in zip(self.states, self.rhs, strict=True)
+        }
         if self.parameters:
             out["parameters"] = {p.name: p.to_spec() for p in self.parameters}
         states: dict[str, Any] = {}
@@ -1118,13 +1191,16 @@ class Model:
         if states:
             out["states"] = states
         if self.observables:
-            out["observables"] = {k: to_text(v) for k, v in self.observables}
+            out["observables"] = {k: text(v, f"observable `{k}`") for k, v in self.observables}
         if self.noise is not None:
             terms = {
-                s.name: to_text(g) for s, g in zip(self.states, self.noise, strict=True) if g != 0
+                s.name: text(g, f"noise for `{s}`")
+                for s, g in zip(self.states, self.noise, strict=True)
+                if g != 0
             }
-            if terms:
-                out["noise"] = terms
+            # A model given noise terms that are all zero keeps them (noise is not None): one
+            # explicit zero says so in the file, and reads back as the same tuple of zeros.
+            out["noise"] = terms or {self.states[0].name: "0"}
         if self.claims:
             out["claims"] = [dict(c) for c in self.claims]
         return out
@@ -1230,6 +1306,12 @@ class Model:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise ModelError(f"{source}: invalid TOML: {err}") from None
+        except RecursionError:
+            # tomllib reads nested arrays and inline tables recursively.
+            raise ModelError(
+                f"{source}: the TOML nests arrays or tables too deeply to be read; a model "
+                "file needs a few levels at most"
+            ) from None
         return cls.from_dict(data, source=source)
 
     # -- display ---------------------------------------------------------------------------

@@ -128,9 +128,25 @@ def _extend(children: st.SearchStrategy[sympy.Expr]) -> st.SearchStrategy[sympy.
     )
 
 
-# Real, finite expressions only: the language refuses complex and infinite values.
+def _numbers_in_range(expr: sympy.Expr) -> bool:
+    """Every number sympy keeps symbolic lies in 2**-2048 < |v| < 2**2048, or is zero.
+
+    The language refuses larger ones (`exp(exp(exp(2)))` is about 10**703): sympy would evaluate
+    `sin(exp(10**30))` without end. Checked innermost first, so no huge number is evaluated.
+    """
+    for sub in sympy.postorder_traversal(expr):
+        if sub.is_number and not sub.is_Rational:
+            size = sympy.Abs(sub.evalf(15))
+            if size != 0 and not -2048 < float(sympy.log(size, 2).evalf(15)) < 2048:
+                return False
+    return True
+
+
+# Real, finite expressions only: the language refuses complex and infinite values, and numbers
+# beyond its bounds.
 expressions = st.recursive(leaves, _extend, max_leaves=8).filter(
     lambda e: not e.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+    and _numbers_in_range(e)
 )
 
 

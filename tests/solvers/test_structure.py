@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import warnings
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -223,3 +224,29 @@ def test_spectral_threshold_errors() -> None:
 def test_interaction_graph_is_a_digraph_of_states() -> None:
     g = interaction_graph(_toggle())
     assert isinstance(g, nx.DiGraph) and g.graph["model"] == "toggle"
+
+
+def test_drawing_tells_signs_apart_without_colour(tmp_path: Path) -> None:
+    from matplotlib.patches import FancyArrowPatch
+
+    from incentive_geometry.solvers.numeric.graph_plots import (
+        plot_architecture,
+        plot_interaction_graph,
+    )
+    from incentive_geometry.theory import canonical_architecture
+
+    fig = plot_interaction_graph(holmstrom_milgrom(), path=tmp_path / "hm.png")
+    arrows = [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)]
+    styles = sorted((p.get_linestyle(), type(p.get_arrowstyle()).__name__) for p in arrows)
+    # One positive edge (solid, arrowhead), three negative ones (dashed, bar head).
+    assert styles.count(("solid", "CurveFilledB")) == 1
+    assert styles.count(("dashed", "BracketB")) == 3
+    labels = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert labels.count("\u2212") == 3 and labels.count("+") == 1
+    assert (tmp_path / "hm.png").stat().st_size > 5_000
+    fig = plot_architecture(canonical_architecture(), path=tmp_path / "arch.png")
+    assert {"theta", "-c", "\u2212c", "+b", "+gamma"} & {t.get_text() for t in fig.axes[0].texts}
+    with pytest.raises(ModelError, match="node `A`"):
+        g = canonical_architecture()
+        g.nodes["A"]["role"] = "oracle"
+        plot_architecture(g)

@@ -22,11 +22,15 @@ from .discrete import cross_learning as cross_learning
 from .discrete import moran as moran
 from .discrete import moran_fixation as moran_fixation
 from .discrete import policy_gradient as policy_gradient
+from .neural import in_context as in_context
+from .neural import mixture_of_experts as mixture_of_experts
 
 __all__ = [
     "Learner",
     "Outcome",
     "cross_learning",
+    "in_context",
+    "mixture_of_experts",
     "moran",
     "moran_fixation",
     "policy_gradient",

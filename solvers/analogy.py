@@ -362,7 +362,9 @@ def analogy(
             na,
             nb,
             states={str(a): str(b) for a, b in isos[0].items()},
-            difference=(f"`{na}` has {len(pa)} equilibria, `{nb}` {len(pb)}"),
+            difference=(
+                f"the symbolic solver finds {len(pa)} equilibria of `{na}` and {len(pb)} of `{nb}`"
+            ),
             evidence=tuple(evidence),
         )
     best: tuple[dict[str, str], list[tuple[_Point, _Point]]] | None = None

@@ -3,9 +3,16 @@ canonical model's structure.
 
 "Structure" is checked numerically at the point corresponding to the canonical model's
 transcritical point: following the branch of the analogue's entrenched (or contract) state in its
-control parameter, the first bifurcation met is a branch point (transcritical), and for share
-models the feedback is positive (the per-capita advantage ``f(x) / (x (1 - x))`` rises with the
-share). Each claim's domain is the analogue's regime that corresponds to recursive feedback.
+control parameter, the first bifurcation met is a branch point (transcritical), the analogue's
+feedback structure (its signed interaction graph,
+:func:`~incentive_geometry.solvers.structure.interaction_graph`, the one representation of
+feedback structure in the toolkit) has a circuit that is or may be positive at that point, the
+one Thomas' rule requires for lock-in, and for share models the feedback is self-reinforcing
+(the per-capita advantage ``f(x) / (x (1 - x))`` rises with the share). The evidence of each
+observation names the circuits and the structural comparison with the canonical model
+(:func:`~incentive_geometry.solvers.analogy.analogy`: the state and parameter correspondence, or
+the first difference). Each claim's domain is the analogue's regime that corresponds to
+recursive feedback.
 
 Examples
 --------
@@ -36,7 +43,7 @@ from incentive_geometry.theory import (
 
 from .entrenchment import PAPER
 
-__all__ = ["entries", "shares_structure", "urn_share_model"]
+__all__ = ["canonical_analogy", "entries", "shares_structure", "urn_share_model"]
 
 
 def _feedback_sign(model: Model, params: Mapping[str, float]) -> float | None:
@@ -53,6 +60,47 @@ def _feedback_sign(model: Model, params: Mapping[str, float]) -> float | None:
         return float(cm.rhs(np.array([x]), p)[0]) / (x * (1 - x))
 
     return (g(0.5 + h) - g(0.5 - h)) / (2 * h)
+
+
+@functools.lru_cache(maxsize=16)
+def canonical_analogy(model: Model) -> str:
+    """The structural comparison of `model` with the canonical model, in words (cached).
+
+    Parameters
+    ----------
+    model : Model
+
+    Returns
+    -------
+    str
+        ``analogous ...`` with the state and parameter correspondence, or ``not analogous``
+        with the first difference (:func:`~incentive_geometry.solvers.analogy.analogy`).
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import managerial_entrenchment
+    >>> from incentive_geometry.proofs.catalogue.analogy import canonical_analogy
+    >>> print(canonical_analogy(managerial_entrenchment()))  # doctest: +ELLIPSIS
+    analogous to `entrenchment` (exact renaming): states x <-> x; parameters alpha <-> ...
+    """
+    from incentive_geometry.solvers.analogy import analogy
+
+    a = analogy(entrenchment(), model, timeout=10.0)
+    if not a.analogous:
+        return f"not analogous to `entrenchment`: {a.difference}"
+    states = ", ".join(f"{k} <-> {v}" for k, v in a.states.items())
+    params = ", ".join(f"{k} <-> {v}" for k, v in a.parameters.items()) or "none paired one to one"
+    kind = " (exact renaming)" if a.exact else ""
+    return f"analogous to `entrenchment`{kind}: states {states}; parameters {params}"
+
+
+def _feedback_structure(model: Model, params: Mapping[str, float]) -> tuple[bool, str]:
+    """Whether a circuit of the signed interaction graph may be positive, and the circuits."""
+    from incentive_geometry.solvers.structure import thomas_report
+
+    report = thomas_report(model, dict(params))
+    text = "; ".join(f"{' -> '.join(c.nodes)} ({c.sign})" for c in report.circuits) or "none"
+    return bool(report.positive), f"circuits {text}"
 
 
 def shares_structure(
@@ -95,14 +143,18 @@ def shares_structure(
     )
     kinds = [(b.kind, float(b.p)) for b in branch.bifurcations]
     transcritical = [p for k, p in kinds if k in ("transcritical", "branch")]
-    feedback = _feedback_sign(
-        model, params | {control: transcritical[0]} if transcritical else params
-    )
-    ok = bool(transcritical) and (feedback is None or feedback > 0)
+    at = params | {control: transcritical[0]} if transcritical else params
+    feedback = _feedback_sign(model, at)
+    positive, circuits = _feedback_structure(model, at)
+    ok = bool(transcritical) and positive and (feedback is None or feedback > 0)
     found = ", ".join(f"{k} at {control} = {p:.6g}" for k, p in kinds) or "no bifurcation"
     fb = "" if feedback is None else f"; feedback d/dx[f/(x(1-x))] = {feedback:.3g}"
     return Observation(
-        ok, f"{found} on the branch for {control} in [{p_range[0]:g}, {p_range[1]:g}]{fb}"
+        ok,
+        f"{found} on the branch for {control} in [{p_range[0]:g}, {p_range[1]:g}]{fb}; "
+        f"signed interaction graph: {circuits}"
+        + ("" if positive else " (no circuit may be positive)")
+        + f"; {canonical_analogy(model)}",
     )
 
 

@@ -66,16 +66,20 @@ __all__ = [
     "thomas_report",
 ]
 
-# States drawn (seeded) when a sign is decided numerically over the state box.
-_SAMPLES = 256
+# States drawn (seeded) when a sign is decided numerically over the state box, besides a
+# lattice of about _LATTICE points (models of up to six states).
+_SAMPLES = 512
+_LATTICE = 4096
 # Relative size below which a sampled Jacobian entry counts as zero.
 _ZERO_REL = 1e-12
 # Circuits listed at most (their number can grow exponentially with the states).
 _CIRCUIT_LIMIT = 10_000
 
 _SIGN_TEXT = {1: "+", -1: "-"}
-# Jacobian entries up to this size are factored for display.
+# Jacobian entries up to this size, in at most this many symbols, are factored for display
+# (factoring cost grows fast with the number of symbols).
 _FACTOR_SIZE = 150
+_FACTOR_SYMBOLS = 6
 
 
 def structural_model(model: Model) -> Model:
@@ -117,7 +121,10 @@ def structural_model(model: Model) -> Model:
 
 def _readable(entry: Any) -> Any:
     # Small entries are factored (x (1 - x) G'(x) ... reads better than its expansion).
-    if expression_size(entry, _FACTOR_SIZE) <= _FACTOR_SIZE:
+    if (
+        len(entry.free_symbols) <= _FACTOR_SYMBOLS
+        and expression_size(entry, _FACTOR_SIZE) <= _FACTOR_SIZE
+    ):
         return sympy.factor(entry)
     return entry
 
@@ -130,12 +137,21 @@ def _short(expr: Any, width: int = 70) -> str:
 def _sample_states(
     work: Model, bounds: Mapping[str, tuple[float, float]] | None, seed: int
 ) -> np.ndarray[Any, Any]:
+    """A lattice of the open state box (odd points per side, so its centre is in) and
+    seeded uniform points."""
     lo, hi = search_box(work, bounds)
-    rng = np.random.default_rng(seed)
+    n = len(lo)
     # Open box: a margin keeps samples off the boundary, where factors like x (1 - x) vanish.
     margin = 1e-6 * (hi - lo)
-    u = rng.random((_SAMPLES, len(lo)))
-    return lo + margin + u * (hi - lo - 2 * margin)
+    a, b = lo + margin, hi - margin
+    per_side = max(3, int(_LATTICE ** (1.0 / n)) // 2 * 2 + 1) if n <= 6 else 0
+    parts = []
+    if per_side:
+        axes = [np.linspace(a[k], b[k], per_side) for k in range(n)]
+        parts.append(np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, n))
+    rng = np.random.default_rng(seed)
+    parts.append(a + rng.random((_SAMPLES, n)) * (b - a))
+    return np.concatenate(parts)
 
 
 def interaction_graph(

@@ -104,7 +104,7 @@ EDGE_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # The value attribute of each element, its default when a parameter has none, its domain.
-_VALUE_OF = {
+_VALUE_OF: dict[Any, tuple[str, float, str]] = {
     "principal": ("gain", 1.0, "positive"),
     ("reinforces", "proxy"): ("weight", 0.2, "nonnegative"),
     ("reinforces", "principal"): ("weight", 1.0, "nonnegative"),
@@ -301,13 +301,13 @@ def validate_architecture(graph: nx.DiGraph) -> None:
 
 
 def _value_spec(role: str, node: Any) -> tuple[str, str, float, str]:
-    key, default, domain = _VALUE_OF[role]  # type: ignore[misc]
+    key, default, domain = _VALUE_OF[role]
     return key, _where_node(node), default, domain
 
 
 def _edge_value_spec(kind: str, source_role: str) -> tuple[str, float, str]:
     spec = _VALUE_OF[(kind, source_role)] if kind == "reinforces" else _VALUE_OF[kind]
-    return spec  # type: ignore[return-value]
+    return spec
 
 
 def _elements(graph: nx.DiGraph, roles: Mapping[Any, str]) -> list[tuple[str, Any, _Value]]:

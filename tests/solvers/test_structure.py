@@ -10,6 +10,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import incentive_geometry as ig
 from incentive_geometry.errors import ModelError
@@ -148,6 +150,39 @@ def test_no_positive_circuit_means_at_most_one_equilibrium() -> None:
     # circuit allows them (so the assertion above could fail).
     assert excluded >= 10 and possible >= 10, (excluded, possible)
     assert multi_with_positive >= 5, multi_with_positive
+
+
+_WEIGHT = st.one_of(
+    st.just(0.0),
+    st.floats(0.3, 4.0).map(lambda w: round(w, 3)),
+    st.floats(-4.0, -0.3).map(lambda w: round(w, 3)),
+)
+
+
+@st.composite
+def _networks(draw: st.DrawFn) -> ig.Model:
+    n = draw(st.integers(1, 3))
+    names = ["x", "y", "z"][:n]
+    eqs = {}
+    for s in names:
+        c = round(draw(st.floats(-1.0, 1.0)), 3)
+        terms = [f"-{s}", f"({c})"]
+        for t in names:
+            w = draw(_WEIGHT)
+            if w:
+                terms.append(f"({w})*tanh({t})")
+        eqs[s] = " + ".join(terms)
+    return ig.Model.from_equations(eqs, parameters={}, name="network")
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(_networks())
+def test_property_no_positive_circuit_no_multistationarity(m: ig.Model) -> None:
+    # Soule's theorem as a property: whenever the report excludes multistationarity, the
+    # numerical search finds at most one nondegenerate equilibrium.
+    rep = thomas_report(m, bounds={s: _BOX for s in m.state_names})
+    if rep.multistationarity_excluded:
+        assert _nondegenerate(m) <= 1, str(rep)
 
 
 def test_toggle_switch_is_bistable_and_the_rule_allows_it() -> None:

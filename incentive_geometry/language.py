@@ -429,6 +429,7 @@ class _Builder:
         self.text = text
         self.names = names
         self.limits = limits
+        self._numbers: set[Any] = set()  # numbers already checked by _numbers_problem
 
     # -- numbers -------------------------------------------------------------------------
     def _checked(self, node: ast.AST, value: Any) -> Any:
@@ -440,11 +441,35 @@ class _Builder:
         tree is checked once more at the end (:func:`_limit_problem`).
         """
         problem = _limit_problem(value, self.limits, levels=2)
-        if problem is None and getattr(value, "is_number", False) and not value.is_Rational:
-            problem = _value_problem(value, self.limits)
+        if problem is None:
+            problem = self._numbers_problem(value)
         if problem is not None:
             raise _Reject(node, problem)
         return value
+
+    def _numbers_problem(self, value: Any) -> str | None:
+        """Check the numbers sympy keeps symbolic in `value` and two levels below it.
+
+        Two levels, because that is where sympy's folding puts new numbers:
+        ``(c if p else 3e-167)**cosh(83)`` becomes a Piecewise whose branch (two levels down)
+        is the number ``(3e-167)**cosh(83)``. Each number is evaluated once per parse.
+        """
+        stack: list[tuple[Any, int]] = [(value, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if not isinstance(node, sympy.Expr) or node.is_Rational or node in self._numbers:
+                continue
+            if node.is_number:
+                problem = _value_problem(node, self.limits)
+                if problem is not None:
+                    return problem
+                self._numbers.add(node)
+                continue
+            if depth < 2:
+                stack.extend((arg, depth + 1) for arg in node.args)
+            elif isinstance(node, sympy.logic.boolalg.Boolean):
+                continue
+        return None
 
     def constant(self, node: ast.Constant) -> Any:
         value = node.value
@@ -507,13 +532,27 @@ class _Builder:
             return self.call(node)
         if isinstance(node, ast.IfExp):
             # `a if c else b if d else e` is one Piecewise with three pieces (as sympy builds
-            # it), not a Piecewise nested in the otherwise branch of another: a Piecewise of
-            # any number of pieces prints as such a chain and reads back the same.
+            # it); `a if c else (b if d else e)`, with brackets, is a Piecewise nested in the
+            # otherwise branch of another (sympy builds those too, e.g. sqrt of a Piecewise).
+            # The printer writes each form so, and both read back as they were.
             pieces = []
             branch: ast.expr = node
             while isinstance(branch, ast.IfExp):
-                pieces.append((self.expr(branch.body), self.condition(branch.test)))
+                cond = self.condition(branch.test)
+                if cond.has(sympy.Piecewise):
+                    # sympy distributes everything in such a condition over the inner
+                    # conditional's branches (piecewise_fold), evaluating powers and functions
+                    # of their values without bound: `(2*y)**(k if c else 10**35) < 1` would
+                    # compute 2**(10**35).
+                    raise _Reject(
+                        branch.test,
+                        "the condition of a conditional may not contain another conditional "
+                        "(`... if ... else ...`); write the cases out with `and`, `or`, `not`",
+                    )
+                pieces.append((self.expr(branch.body), cond))
                 branch = branch.orelse
+                if self._bracketed(branch):
+                    break
             pieces.append((self.expr(branch), sympy.true))
             return self._checked(node, sympy.Piecewise(*pieces))
         if isinstance(node, ast.Compare | ast.BoolOp):
@@ -522,6 +561,14 @@ class _Builder:
                 "a comparison is not a value; use it as the condition of `a if condition else b`",
             )
         raise _Reject(node, f"{_construct_name(node)} is not part of the model language")
+
+    def _bracketed(self, node: ast.expr) -> bool:
+        """Whether the text of `node` starts with an opening bracket of its own."""
+        lines = self.text.splitlines()
+        line = getattr(node, "lineno", 1)
+        if not 1 <= line <= len(lines):
+            return False
+        return lines[line - 1][: node.col_offset].rstrip().endswith("(")
 
     def name(self, node: ast.Name) -> Any:
         ident = node.id
@@ -624,6 +671,17 @@ class _Builder:
         args = [self.expr(arg) for arg in node.args]
         if fname == "log" and args[0] == 0:
             raise _Reject(node, "log(0) is undefined")
+        if fname in ("Min", "Max"):
+            # sympy flattens Max(Max(a, b), c) into Max(a, b, c) and compares the arguments
+            # pairwise (each comparison a query of the assumptions system): the flattened
+            # count is bounded like the written one.
+            flat = sum(len(a.args) if isinstance(a, func) else 1 for a in args)
+            if flat > hi:
+                raise _Reject(
+                    node,
+                    f"this `{fname}` has {flat} arguments once the `{fname}` inside it are "
+                    f"merged; at most {hi} are allowed (split it into named observables)",
+                )
         try:
             value = func(*args)
         except _SYMPY_FAILURES as err:
@@ -906,10 +964,54 @@ def _build(
         line = getattr(rej.node, "lineno", 1)
         col = getattr(rej.node, "col_offset", 0)
         raise _fail(text.strip(), where, line, col, rej.reason) from None
+    try:
+        result = _canonical(result)
+    except _SYMPY_FAILURES as err:
+        raise ModelError(f"{where}: {_evaluation_failure(err)}") from None
     problem = _limit_problem(result, limits)
     if problem is not None:
         raise ModelError(f"{where}: {problem}")
     return result
+
+
+def _canonical(expr: Any) -> Any:
+    """`expr` rebuilt node by node until sympy's evaluation leaves it unchanged.
+
+    sympy's evaluation is not idempotent in a few nestings: ``Abs(c*b/x)`` keeps the factor
+    ``Abs(1/x)``, which built again becomes ``1/Abs(x)``. Reading model text builds every node
+    again, so a parsed expression is brought to the form that its own text reads back as: then
+    a model file round-trips exactly. Most expressions are already there after one pass.
+    """
+    for _ in range(3):
+        again = _rebuilt(expr)
+        if again == expr:
+            return expr
+        expr = again
+    return expr
+
+
+def _rebuilt(expr: Any) -> Any:
+    memo: dict[Any, Any] = {}
+    stack: list[tuple[Any, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in memo:
+            continue
+        if not node.args or isinstance(node, sympy.Atom):
+            memo[node] = node
+            continue
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in memo)
+            continue
+        args = [memo[a] for a in node.args]
+        unchanged = all(new == old for new, old in zip(args, node.args, strict=True))
+        if unchanged and isinstance(node, sympy.Min | sympy.Max):
+            # Already filtered by Max's pairwise comparisons, the costliest evaluation there is.
+            memo[node] = node
+        else:
+            memo[node] = node.func(*args)
+    return memo[expr]
 
 
 def parse_expression(
@@ -1097,11 +1199,11 @@ class _ModelPrinter(StrPrinter):
     """sympy's str printer, adjusted so that the output is model-language text."""
 
     def _print_Piecewise(self, expr: Any) -> str:
+        # One chain `(a if c else b if d else e)`; a Piecewise in the otherwise branch is
+        # bracketed by its own printing, which is how the parser tells the two apart.
         *pieces, (last, _) = expr.args
-        out = self._print(last)
-        for value, cond in reversed(pieces):
-            out = f"({self._print(value)} if {self._print(cond)} else {out})"
-        return out
+        chain = " else ".join(f"{self._print(v)} if {self._print(c)}" for v, c in pieces)
+        return f"({chain} else {self._print(last)})"
 
     def _print_And(self, expr: Any) -> str:
         return " and ".join(f"({self._print(a)})" for a in expr.args)

@@ -1542,6 +1542,13 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
             raise ModelError(
                 f"{source}: constraints[{i}]: expected a condition in quotes, got {cond!r:.60}"
             )
+    # These checks name the source themselves: they run outside the `try` below, which adds
+    # the source to the messages of `from_equations` (adding it twice was issue 16).
+    simplex = typed("simplex", bool, False, "true or false")
+    constraints = typed("constraints", list, [], "a list of conditions")
+    description = typed("description", str, "", "text")
+    references = typed("references", list, [], "a list of strings")
+    claims = _claim_tables(typed("claims", list, [], "a list of [[claims]] tables"), source)
     try:
         return cls.from_equations(
             equations,
@@ -1550,12 +1557,12 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
             name=name,
             observables=data.get("observables") or None,
             noise=data.get("noise") or None,
-            simplex=typed("simplex", bool, False, "true or false"),
+            simplex=simplex,
             states=data.get("states") or None,
-            constraints=typed("constraints", list, [], "a list of conditions"),
-            description=typed("description", str, "", "text"),
-            references=typed("references", list, [], "a list of strings"),
-            claims=_claim_tables(typed("claims", list, [], "a list of [[claims]] tables"), source),
+            constraints=constraints,
+            description=description,
+            references=references,
+            claims=claims,
         )
     except ModelError as err:
         summary = err.summary

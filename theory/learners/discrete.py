@@ -181,6 +181,10 @@ def _routine_table(
     return states, shares, params, table
 
 
+def _others(shares: list[Any], a: int) -> Any:
+    return sum((w for i, w in enumerate(shares) if i != a), sympy.Integer(0))
+
+
 def _recorded(k: int, shares: list[Any]) -> list[Any]:
     return [shares[1]] if k == 2 else shares
 
@@ -267,8 +271,11 @@ def cross_learning(
     idx = [1] if k == 2 else list(range(k))
     outcomes = []
     for a, prob, reward, label in table:
+        # w_a gains eta r (1 - w_a) = eta r sum_{i != a} w_i, written as the sum so that the
+        # increments sum to zero identically (not only on the simplex) and a reward common to
+        # all routines drops out of the mean field as it does of the process.
         inc = [
-            eta_s * reward * ((1 if j == a else 0) - shares[j]) + m
+            eta_s * reward * (_others(shares, a) if j == a else -shares[j]) + m
             for j, m in zip(idx, mix, strict=True)
         ]
         outcomes.append(Outcome(prob, tuple(inc), label))
@@ -342,8 +349,11 @@ def policy_gradient(
     k = check_int(k, name="k", low=2, high=16)
     states, shares, params, table = _routine_table(k, b, gamma, c, alpha, theta, eta)
     eta_s = params[-1].symbol
-    # The value baseline: expected reward of the current policy.
+    # The value baseline: expected reward of the current policy (normalized by the sum of the
+    # shares, one on the simplex, so that a reward common to all routines cancels exactly).
     V = sum((prob * reward for _, prob, reward, _ in table), sympy.Integer(0))
+    if k > 2:
+        V = V / sum(shares, sympy.Integer(0))
     idx = [1] if k == 2 else list(range(k))
     outcomes = []
     for a, prob, reward, label in table:

@@ -527,8 +527,8 @@ def canonical_architecture(
     --------
     >>> from incentive_geometry.theory import canonical_architecture
     >>> g = canonical_architecture()
-    >>> sorted(g.edges(data="kind"))[:2]
-    [('auditor', 'principal', 'observes'), ('principal', 'A', 'reinforces')]
+    >>> sorted(kind for *_, kind in g.edges(data="kind"))
+    ['feeds_back', 'observes', 'reinforces', 'reinforces', 'reinforces']
     """
     g = nx.DiGraph(name="entrenchment")
     g.add_node(

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +70,7 @@ from incentive_geometry.model import Model
 from .arclength import correct, setup_system, tangent
 from .branch import STATUS_COMPLETE, STATUS_FAILED, STATUS_STOPPED, Bifurcation
 from .collocation import CollocationMesh, CycleSystem
-from .compile import CompiledModel, FloatArray, compile_model
+from .compile import CompiledModel, FloatArray
 from .simulate import Trajectory, simulate
 from .stability import NEUTRAL, STABLE, stability_codes
 
@@ -86,6 +86,16 @@ __all__ = [
 ComplexArray = np.ndarray[Any, np.dtype[np.complex128]]
 
 CYCLE_KINDS = ("cycle_fold", "period_doubling", "torus", "homoclinic")
+
+#: The trivial Floquet multiplier of an exact cycle is 1; its computed distance from 1 measures
+#: the discretization error (amplified for strongly contracting cycles, whose monodromy is a
+#: product of very different scales: relaxation cycles keep 1e-4..1e-3 with periods good to
+#: 1e-5, and 0.1 at mu = 30). A start is remeshed until it is below TRIVIAL_GOOD; a cycle whose distance exceeds
+#: TRIVIAL_BAD is not resolved by the mesh (a coarse uniform mesh can converge to a spurious
+#: "cycle" with a trivial multiplier near 0 or 2 and a period wrong by 40%): it is refused at
+#: the start, and stops a branch.
+TRIVIAL_GOOD = 1e-8
+TRIVIAL_BAD = 0.5
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,10 +133,9 @@ class PeriodicOrbit:
     --------
     >>> import incentive_geometry as ig
     >>> m = ig.Model.from_equations(
-    ...     {"x": "x*(1 - x**2 - y**2) - y", "y": "y*(1 - x**2 - y**2) + x"})
-    >>> tr = ig.simulate(m, x0={"x": 0.5, "y": 0}, t=(0, 40))
-    >>> cy = ig.cycles(m, None, start=tr)
-    >>> orbit = cy.orbit(0)
+    ...     {"x": "x*(r - x**2 - y**2) - y", "y": "y*(r - x**2 - y**2) + x"}, parameters={"r": 1})
+    >>> tr = ig.simulate(m, x0={"x": 0.5, "y": 0}, t=(0, 40), n_points=2001)
+    >>> orbit = ig.cycles(m, "r", start=tr, max_steps=0).orbit(0)
     >>> round(orbit.period, 9), orbit.stability, round(float(orbit.amplitude), 9)
     (6.283185307, 'stable', 1.0)
     """
@@ -255,7 +264,9 @@ class CycleBifurcation:
 
     def __post_init__(self) -> None:
         if self.kind not in CYCLE_KINDS:
-            raise ModelError(f"cycle bifurcation `kind` {self.kind!r} is not one of {', '.join(CYCLE_KINDS)}")
+            raise ModelError(
+                f"cycle bifurcation `kind` {self.kind!r} is not one of {', '.join(CYCLE_KINDS)}"
+            )
 
     def __repr__(self) -> str:
         return f"CycleBifurcation({self.kind!r}, {self.param}={self.p:.12g}, period={self.period:.10g})"
@@ -307,7 +318,15 @@ class CycleBranch:
 
     Examples
     --------
-    See :func:`cycles`.
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations(
+    ...     {"x": "x*(r - x**2 - y**2) - y", "y": "y*(r - x**2 - y**2) + x"}, parameters={"r": 1})
+    >>> tr = ig.simulate(m, x0={"x": 0.5, "y": 0}, t=(0, 40), n_points=2001)
+    >>> cy = ig.cycles(m, "r", start=tr, p_range=(0.25, 4))
+    >>> cy.success, round(float(cy.amplitude.max()), 9), cy.bifurcations
+    (True, 2.0, ())
+    >>> cy.orbit(-1)
+    <PeriodicOrbit r=4: period 6.283185307, amplitude 2, stable>
     """
 
     param: str
@@ -414,7 +433,9 @@ class CycleBranch:
             "x_min": {s: self.x_min[:, i].tolist() for i, s in enumerate(self.state_names)},
             "x_max": {s: self.x_max[:, i].tolist() for i, s in enumerate(self.state_names)},
             "stable": self.stable.tolist(),
-            "multipliers": [[[float(e.real), float(e.imag)] for e in row] for row in self.multipliers],
+            "multipliers": [
+                [[float(e.real), float(e.imag)] for e in row] for row in self.multipliers
+            ],
             "bifurcations": [b.as_dict() for b in self.bifurcations],
             "params": self.params,
             "status": self.status,
@@ -586,7 +607,14 @@ def _torus_pair(mu: ComplexArray, err: float) -> float | None:
 class _Walker:
     """Follows one direction of a cycle branch; holds the system and the options."""
 
-    def __init__(self, sys: CycleSystem, opts: _Options, names: tuple[str, ...], pname: str, others: dict[str, float]) -> None:
+    def __init__(
+        self,
+        sys: CycleSystem,
+        opts: _Options,
+        names: tuple[str, ...],
+        pname: str,
+        others: dict[str, float],
+    ) -> None:
         self.sys, self.opts, self.names, self.pname, self.others = sys, opts, names, pname, others
 
     # -- orbit records ---------------------------------------------------------------------
@@ -596,17 +624,30 @@ class _Walker:
         mu, err = _multipliers(self.sys, z)
         nodes = self.sys.mesh.nodes()
         return PeriodicOrbit(
-            nodes * T, U.copy(), T, self.pname, p, dict(self.others), mu, err, _stability(mu, err),
-            self.names, self.sys.mesh,
+            nodes * T,
+            U.copy(),
+            T,
+            self.pname,
+            p,
+            dict(self.others),
+            mu,
+            err,
+            _stability(mu, err),
+            self.names,
+            self.sys.mesh,
         )
 
     def corrected(self, z0: FloatArray, t0: FloatArray, h: float) -> FloatArray | None:
         U0, _, _ = self.sys.unpack(z0)
         self.sys.set_reference(U0)
-        z, ok, _ = correct(self.sys, z0 + h * t0, t0, tol=self.opts.tol, max_iter=self.opts.max_iter)
+        z, ok, _ = correct(
+            self.sys, z0 + h * t0, t0, tol=self.opts.tol, max_iter=self.opts.max_iter
+        )
         return z if ok else None
 
-    def locate(self, z0: FloatArray, t0: FloatArray, h_hi: float, g: Any, g0: float) -> FloatArray | None:
+    def locate(
+        self, z0: FloatArray, t0: FloatArray, h_hi: float, g: Any, g0: float
+    ) -> FloatArray | None:
         """The zero of g along the step from z0 (secant-bisection on the step length)."""
         cache: dict[float, FloatArray | None] = {}
 
@@ -621,14 +662,18 @@ class _Walker:
             g1 = val(h_hi)
             if g0 * g1 > 0:
                 return None
-            h = scipy.optimize.brentq(val, 0.0, h_hi, xtol=1e-12 * max(1.0, h_hi), rtol=1e-12, maxiter=60)
+            h = scipy.optimize.brentq(
+                val, 0.0, h_hi, xtol=1e-12 * max(1.0, h_hi), rtol=1e-12, maxiter=60
+            )
         except (ConvergenceError, ValueError, RuntimeError):
             return None
         return cache.get(h) if cache.get(h) is not None else self.corrected(z0, t0, h)
 
     # -- the walk --------------------------------------------------------------------------
 
-    def run(self, z: FloatArray, t: FloatArray) -> tuple[list[PeriodicOrbit], list[CycleBifurcation], str, bool, int]:
+    def run(
+        self, z: FloatArray, t: FloatArray
+    ) -> tuple[list[PeriodicOrbit], list[CycleBifurcation], str, bool, int]:
         opts, sys = self.opts, self.sys
         orbits = [self.orbit(z)]
         bifs: list[CycleBifurcation] = []
@@ -645,35 +690,86 @@ class _Walker:
             if z_new is not None:
                 t_new = tangent(sys, z_new, t)
                 dist = np.linalg.norm(z_new - (z + ds * t))
-                bad = float(t_new @ t) < math.cos(opts.max_angle) or dist > opts.max_angle * ds * 2
+                bad = bool(
+                    float(t_new @ t) < math.cos(opts.max_angle) or dist > opts.max_angle * ds * 2
+                )
             if z_new is None or bad:
                 ds *= 0.5
                 if ds < opts.ds_min:
-                    return orbits, bifs, f"stopped at {self.pname}={z[-1]:.10g}: the corrector failed with the step at its minimum", True, steps
+                    return (
+                        orbits,
+                        bifs,
+                        f"stopped at {self.pname}={z[-1]:.10g}: the corrector failed with the step at its minimum",
+                        True,
+                        steps,
+                    )
                 continue
             steps += 1
             p_new = z_new[-1]
             # The end of p_range: the orbit on the edge, found by secant on the step length.
             if not opts.p_lo <= p_new <= opts.p_hi:
                 edge = opts.p_hi if p_new > opts.p_hi else opts.p_lo
-                z_edge = self.locate(z, t, ds, lambda zz, _t: zz[-1] - edge, z[-1] - edge)
+                z_edge = self.locate(z, t, ds, lambda zz, _t, e=edge: zz[-1] - e, z[-1] - edge)
                 if z_edge is not None:
+                    # Newton at p = edge exactly (the located step leaves p within round-off).
                     z_edge[-1] = edge
-                    orbits.append(self.orbit(z_edge))
-                return orbits, bifs, f"reached {self.pname} = {edge:g}, the end of `p_range`", False, steps
+                    e_p = np.zeros(len(z_edge))
+                    e_p[-1] = 1.0
+                    z_fix, ok, _ = correct(sys, z_edge, e_p, tol=opts.tol, max_iter=opts.max_iter)
+                    orbits.append(self.orbit(z_fix if ok else z_edge))
+                return (
+                    orbits,
+                    bifs,
+                    f"reached {self.pname} = {edge:g}, the end of `p_range`",
+                    False,
+                    steps,
+                )
             U_new, T_new, _ = sys.unpack(z_new)
             if not np.all(np.isfinite(z_new)) or T_new <= 0:
-                return orbits, bifs, f"stopped at {self.pname}={z[-1]:.10g}: the period became {T_new:g}", True, steps
+                return (
+                    orbits,
+                    bifs,
+                    f"stopped at {self.pname}={z[-1]:.10g}: the period became {T_new:g}",
+                    True,
+                    steps,
+                )
             # Through zero amplitude: the cycles shrank onto an equilibrium (a Hopf point); beyond
             # it the collocation equations are solved by constant orbits, which are not cycles.
             U_old, _, _ = sys.unpack(z)
             dev_new, dev_old = U_new - U_new.mean(axis=0), U_old - U_old.mean(axis=0)
             if float(np.sum(dev_new * dev_old)) <= 0.0:
-                return orbits, bifs, (
-                    f"stopped at {self.pname}={z[-1]:.10g}: the cycles shrink to an equilibrium "
-                    "(the branch ends at a Hopf point)"
-                ), False, steps
+                return (
+                    orbits,
+                    bifs,
+                    (
+                        f"stopped at {self.pname}={z[-1]:.10g}: the cycles shrink to an equilibrium "
+                        "(the branch ends at a Hopf point)"
+                    ),
+                    False,
+                    steps,
+                )
             orb = self.orbit(z_new)
+            if orb.trivial_error > TRIVIAL_BAD:
+                mesh_before = sys.mesh
+                z_new, err = self.refine(z_new)
+                if err > TRIVIAL_BAD:
+                    return (
+                        orbits,
+                        bifs,
+                        (
+                            f"stopped at {self.pname}={z[-1]:.10g}: the mesh no longer resolves the "
+                            f"cycle (trivial multiplier off 1 by {err:.2g}); increase `intervals`"
+                        ),
+                        True,
+                        steps,
+                    )
+                # The previous point on the new mesh too, so that the test functions of this step
+                # compare points of one discretization.
+                if sys.mesh is not mesh_before:
+                    z, t = self.on_mesh(z, t, mesh_before)
+                t_new = tangent(sys, z_new, t)
+                orb = self.orbit(z_new)
+                tests = self._tests(z, t, self.orbit(z).multipliers)
             if opts.detect:
                 new_tests = self._tests(z_new, t_new, orb.multipliers)
                 for kind, g in self._test_funcs().items():
@@ -689,7 +785,17 @@ class _Walker:
             # The period grows without bound while p converges: approach to a homoclinic orbit.
             hom = self._homoclinic(ps, periods)
             if hom is not None:
-                bifs.append(CycleBifurcation("homoclinic", self.pname, orb.p, orb.period, orb.multipliers, orb, message=hom))
+                bifs.append(
+                    CycleBifurcation(
+                        "homoclinic",
+                        self.pname,
+                        orb.p,
+                        orb.period,
+                        orb.multipliers,
+                        orb,
+                        message=hom,
+                    )
+                )
                 return orbits, bifs, f"stopped at {self.pname}={orb.p:.10g}: {hom}", True, steps
             z, t = z_new, t_new
             since_adapt += 1
@@ -697,7 +803,13 @@ class _Walker:
                 z, t = self._adapt(z, t)
                 since_adapt = 0
             ds = min(ds * 1.5, opts.ds_max)
-        return orbits, bifs, f"stopped at {self.pname}={z[-1]:.10g} after `max_steps` = {opts.max_steps} steps", True, steps
+        return (
+            orbits,
+            bifs,
+            f"stopped at {self.pname}={z[-1]:.10g} after `max_steps` = {opts.max_steps} steps",
+            True,
+            steps,
+        )
 
     def _test_funcs(self) -> dict[str, Any]:
         sys = self.sys
@@ -722,7 +834,9 @@ class _Walker:
             out["torus"] = _torus_test(mu)
         return out
 
-    def _bifurcation(self, kind: str, z: FloatArray, t: FloatArray, ds: float, g: Any, g0: float) -> CycleBifurcation | None:
+    def _bifurcation(
+        self, kind: str, z: FloatArray, t: FloatArray, ds: float, g: Any, g0: float
+    ) -> CycleBifurcation | None:
         zb = self.locate(z, t, ds, g, g0)
         if zb is None:
             return None
@@ -732,18 +846,22 @@ class _Walker:
             freq = _torus_pair(orb.multipliers, orb.trivial_error)
             if freq is None:
                 return None  # a real pair with product 1 (a neutral saddle), not a torus
-        if kind == "period_doubling" and not any(abs(v + 1.0) < max(1e-5, 10 * orb.trivial_error) for v in orb.multipliers[1:]):
+        if kind == "period_doubling" and not any(
+            abs(v + 1.0) < max(1e-5, 10 * orb.trivial_error) for v in orb.multipliers[1:]
+        ):
             return None
         msg = {
             "cycle_fold": "the parameter turns along the branch (a multiplier crosses +1)",
             "period_doubling": "a real multiplier crosses -1",
             "torus": "a complex pair of multipliers crosses the unit circle",
         }[kind]
-        return CycleBifurcation(kind, self.pname, orb.p, orb.period, orb.multipliers, orb, freq, msg)
+        return CycleBifurcation(
+            kind, self.pname, orb.p, orb.period, orb.multipliers, orb, freq, msg
+        )
 
     def _homoclinic(self, ps: list[float], periods: list[float]) -> str | None:
         T = periods[-1]
-        if len(periods) < 6 or T < 8.0 * min(periods):
+        if len(periods) < 6 or 8.0 * min(periods) > T:
             return None
         # The last doubling of the period: how far did p move over it?
         j = len(periods) - 1
@@ -753,7 +871,11 @@ class _Walker:
             return None
         moved = abs(ps[-1] - ps[j])
         covered = max(ps) - min(ps)
-        if covered > 0 and moved <= 0.01 * covered and all(b >= a for a, b in zip(periods[j:], periods[j + 1 :], strict=False)):
+        if (
+            covered > 0
+            and moved <= 0.01 * covered
+            and all(b >= a for a, b in zip(periods[j:], periods[j + 1 :], strict=False))
+        ):
             return (
                 f"the period grew to {T:.6g} ({T / min(periods):.3g} times its smallest value on the "
                 f"branch) while {self.pname} moved by {moved:.3g} over its last doubling: approach to "
@@ -761,24 +883,59 @@ class _Walker:
             )
         return None
 
-    def _adapt(self, z: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def carry(self, z: FloatArray, old: CollocationMesh) -> FloatArray:
+        """A point on mesh `old` carried to the system's mesh: the orbit interpolated, then
+        Newton at fixed p (the interpolated point where Newton does not converge)."""
         sys = self.sys
         U, T, p = sys.unpack(z)
-        tU = (t[:-2] / sys.sigma).reshape(U.shape)
-        old = sys.mesh
-        new = old.adapted(U)
-        nodes = new.nodes()
-        U2 = old.evaluate(U, nodes)
-        tU2 = old.evaluate(tU, nodes)
-        sys.set_mesh(new)
+        U2 = old.evaluate(U, sys.mesh.nodes())
         sys.set_reference(U2)
         z2 = sys.pack(U2, T, p)
-        z2c, ok, _ = correct(sys, z2, np.eye(len(z2))[-1], tol=self.opts.tol, max_iter=self.opts.max_iter)
-        if ok:
-            z2 = z2c
-        t2 = np.concatenate([tU2.ravel() * sys.sigma, t[-2:]])
-        t2 = tangent(sys, z2, t2 / np.linalg.norm(t2))
-        return z2, t2
+        e_p = np.zeros(len(z2))
+        e_p[-1] = 1.0
+        z2c, ok, _ = correct(sys, z2, e_p, tol=self.opts.tol, max_iter=self.opts.max_iter)
+        return z2c if ok else z2
+
+    def on_mesh(
+        self, z: FloatArray, t: FloatArray, old: CollocationMesh
+    ) -> tuple[FloatArray, FloatArray]:
+        """A point and its tangent on mesh `old` carried to the system's mesh."""
+        sys = self.sys
+        tU = (t[:-2] / sys.sigma).reshape(-1, sys.dim)
+        z2 = self.carry(z, old)
+        t2 = np.concatenate([old.evaluate(tU, sys.mesh.nodes()).ravel() * sys.sigma, t[-2:]])
+        return z2, tangent(sys, z2, t2 / np.linalg.norm(t2))
+
+    def remesh(self, z: FloatArray) -> FloatArray:
+        """Move the mesh to equidistribute the error estimate (the system is left on it) and
+        carry `z` there."""
+        old = self.sys.mesh
+        self.sys.set_mesh(old.adapted(self.sys.unpack(z)[0]))
+        return self.carry(z, old)
+
+    def refine(self, z: FloatArray, rounds: int = 6) -> tuple[FloatArray, float]:
+        """Remesh until the trivial multiplier is within TRIVIAL_GOOD of 1 (or stops improving).
+
+        Returns the best point and its trivial-multiplier error.
+        """
+        best, err = z, _multipliers(self.sys, z)[1]
+        best_mesh = self.sys.mesh
+        for _ in range(rounds):
+            if err <= TRIVIAL_GOOD:
+                break
+            z2 = self.remesh(best)
+            err2 = _multipliers(self.sys, z2)[1]
+            if not err2 < err:
+                break
+            best, err, best_mesh = z2, err2, self.sys.mesh
+        if self.sys.mesh is not best_mesh:
+            self.sys.set_mesh(best_mesh)
+        return best, err
+
+    def _adapt(self, z: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        old = self.sys.mesh
+        self.sys.set_mesh(old.adapted(self.sys.unpack(z)[0]))
+        return self.on_mesh(z, t, old)
 
 
 # --------------------------------------------------------------------------------------------
@@ -850,13 +1007,33 @@ def _start_from_hopf(
 
 
 def _start_from_orbit(
-    walker: _Walker, mesh: CollocationMesh, t_pts: FloatArray, x_pts: FloatArray, period: float, p: float
+    walker: _Walker,
+    mesh: CollocationMesh,
+    t_pts: FloatArray,
+    x_pts: FloatArray,
+    period: float,
+    p: float,
+    *,
+    adapted: bool = False,
 ) -> FloatArray:
     """Newton at fixed p from a guess of one period given at times `t_pts` in [0, period]."""
     sys = walker.sys
-    tau = mesh.nodes()
-    U = np.column_stack([np.interp(tau * period, t_pts, x_pts[:, i]) for i in range(x_pts.shape[1])])
-    U[-1] = U[0]
+
+    def sample(mesh_: CollocationMesh) -> FloatArray:
+        tau = mesh_.nodes()
+        U_ = np.column_stack(
+            [np.interp(tau * period, t_pts, x_pts[:, i]) for i in range(x_pts.shape[1])]
+        )
+        U_[-1] = U_[0]
+        return U_
+
+    # A mesh fitted to the guess before Newton (a relaxation cycle on a uniform coarse mesh
+    # does not converge): two rounds of equidistribution, unless the guess brings its own mesh.
+    if not adapted:
+        for _ in range(2):
+            mesh = mesh.adapted(sample(mesh))
+        sys.set_mesh(mesh)
+    U = sample(mesh)
     sys.set_reference(U)
     z0 = sys.pack(U, period, p)
     e_p = np.zeros(len(z0))
@@ -865,8 +1042,8 @@ def _start_from_orbit(
     if not ok:
         raise ConvergenceError(
             f"the guess of period {period:.6g} at {walker.pname}={p:.10g} did not converge to a "
-            "periodic orbit; start from a trajectory that has settled on a stable cycle, or from "
-            "a Hopf point"
+            f"periodic orbit on {mesh.intervals} mesh intervals; start from a trajectory that has "
+            "settled on a stable cycle or from a Hopf point, or increase `intervals`"
         )
     U1, T1, _ = sys.unpack(z)
     if T1 <= 0 or np.max(np.ptp(U1, axis=0)) < 1e-8 * (1 + np.max(np.abs(U1))):
@@ -877,7 +1054,9 @@ def _start_from_orbit(
     return z
 
 
-def _doubled(orbit: PeriodicOrbit, sys_old: CycleSystem) -> tuple[CollocationMesh, FloatArray, FloatArray, float]:
+def _doubled(
+    orbit: PeriodicOrbit, sys_old: CycleSystem
+) -> tuple[CollocationMesh, FloatArray, FloatArray, float]:
     """The orbit traversed twice on the doubled mesh, and the Floquet function of -1."""
     z = sys_old.pack(orbit.x, orbit.period, orbit.p)
     M = sys_old.monodromy(z)
@@ -984,15 +1163,15 @@ def cycles(
     The Brusselator's cycle, born at ``b = 1 + a**2`` (supercritical):
 
     >>> import incentive_geometry as ig
-    >>> m = ig.load_model("examples/brusselator.toml") if False else ig.Model.from_equations(
+    >>> m = ig.Model.from_equations(
     ...     {"x": "a - (b + 1)*x + x**2*y", "y": "b*x - x**2*y"}, parameters={"a": 1, "b": 1.5})
     >>> br = ig.continuation(m, "b", x0={"x": 1, "y": 1.5}, p_range=(1.5, 3))
     >>> hopf = br.of_kind("hopf")[0]
     >>> round(hopf.p, 8), hopf.criticality
     (2.0, 'supercritical')
     >>> cy = ig.cycles(m, "b", start=hopf, p_range=(1.5, 2.5))
-    >>> bool(cy.p.min() >= 2.0 - 1e-9), bool(cy.stable[1:].all()), round(float(cy.period[0]), 4)
-    (True, True, 6.2832)
+    >>> bool(cy.p.min() >= 2.0 - 1e-9), bool(cy.stable[1:].all()), round(float(cy.period[0]), 3)
+    (True, True, 6.283)
     """
     if not isinstance(model, Model):
         raise ModelError(f"`model` must be a Model, got {type(model).__name__}")
@@ -1011,9 +1190,14 @@ def cycles(
     for name, v in (("max_steps", max_steps), ("adapt", adapt)):
         if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 0:
             raise ModelError(f"`{name}` must be a nonnegative integer, got {v!r}")
-    for name, v in (("ds", ds), ("ds_min", ds_min), ("ds_max", ds_max), ("tol", tol)):
-        if not (isinstance(v, int | float) and not isinstance(v, bool) and v > 0 and math.isfinite(v)):
-            raise ModelError(f"`{name}` must be a positive number, got {v!r}")
+    for name, num in (("ds", ds), ("ds_min", ds_min), ("ds_max", ds_max), ("tol", tol)):
+        if not (
+            isinstance(num, int | float)
+            and not isinstance(num, bool)
+            and num > 0
+            and math.isfinite(num)
+        ):
+            raise ModelError(f"`{name}` must be a positive number, got {num!r}")
     if not ds_min <= ds <= ds_max:
         raise ModelError(f"steps must satisfy ds_min <= ds <= ds_max, got {ds_min}, {ds}, {ds_max}")
 
@@ -1064,8 +1248,12 @@ def cycles(
     cm, base, k, values, p_lo, p_hi = setup_system(model, param, given, p_range)
     others = {kk: float(v) for kk, v in values.items() if kk != param}
     if not p_lo - 1e-12 * (1 + abs(p_lo)) <= p_start <= p_hi + 1e-12 * (1 + abs(p_hi)):
-        raise ModelError(f"the start's {param} = {p_start:.10g} lies outside `p_range` = ({p_lo:g}, {p_hi:g})")
-    opts = _Options(ds, ds_min, ds_max, int(max_steps), tol, int(max_iter), p_lo, p_hi, int(adapt), detect)
+        raise ModelError(
+            f"the start's {param} = {p_start:.10g} lies outside `p_range` = ({p_lo:g}, {p_hi:g})"
+        )
+    opts = _Options(
+        ds, ds_min, ds_max, int(max_steps), tol, int(max_iter), p_lo, p_hi, int(adapt), detect
+    )
     names = tuple(model.state_names)
 
     def empty(msg: str) -> CycleBranch:
@@ -1092,31 +1280,50 @@ def cycles(
         walker = _Walker(sys, opts, names, param, others)
         z_pd = sys.pack(U2, T2, p_start)
         dvec = _unit(np.concatenate([V2.ravel() * sys.sigma, [0.0, 0.0]]))
-        z0 = walker.corrected(z_pd, dvec, ds)
-        if z0 is None:
+        z_first = walker.corrected(z_pd, dvec, ds)
+        if z_first is None:
             return empty(
                 f"no doubled cycle found near the period-doubling point at {param}={p_start:.10g}; "
                 "try a smaller `ds`"
             )
+        z0 = z_first
         t0 = tangent(sys, z0, _unit(z0 - z_pd))
         notes.append(f"doubled cycles from the period-doubling point at {param}={p_start:.10g}")
         one_way = True
     else:
         mesh = CollocationMesh.uniform(intervals, degree)
+        if isinstance(start, PeriodicOrbit) and (start.mesh.intervals, start.mesh.m) == (
+            intervals,
+            degree,
+        ):
+            mesh = start.mesh  # keep an adapted mesh
         if isinstance(start, PeriodicOrbit):
-            t_pts, x_pts, period = start.t, start.x, start.period
+            period = start.period
+            t_pts = (
+                start.t if mesh is start.mesh else np.linspace(0.0, period, 16 * start.mesh.n_nodes)
+            )
+            x_pts = start.x if mesh is start.mesh else start(t_pts)
         else:
             found = detect_cycle(start)
             if found is not None:
                 tr = simulate(
-                    model, x0=found.x0, t=(0.0, found.period), params={**others, param: p_start},
-                    n_points=max(8 * mesh.n_nodes, 400), rtol=1e-10, atol=1e-12,
+                    model,
+                    x0=found.x0,
+                    t=(0.0, found.period),
+                    params={**others, param: p_start},
+                    n_points=max(8 * mesh.n_nodes, 400),
+                    rtol=1e-10,
+                    atol=1e-12,
                 )
                 t_pts, x_pts, period = tr.t, tr.x, found.period
             else:
                 x_all = np.asarray(start.x)
                 size = float(np.max(np.ptp(x_all, axis=0))) if len(x_all) else 0.0
-                if len(x_all) < 4 or size <= 0 or np.linalg.norm(x_all[-1] - x_all[0]) > 0.05 * size:
+                if (
+                    len(x_all) < 4
+                    or size <= 0
+                    or np.linalg.norm(x_all[-1] - x_all[0]) > 0.05 * size
+                ):
                     return empty(
                         "`start`: the trajectory has not settled on a cycle (no period repeats "
                         "within 1%, and it does not close on itself); simulate longer, or start "
@@ -1127,22 +1334,54 @@ def cycles(
         sys = CycleSystem(cm, base, k, mesh, np.asarray(x_pts[:1]).repeat(mesh.n_nodes, axis=0))
         walker = _Walker(sys, opts, names, param, others)
         try:
-            z0 = _start_from_orbit(walker, mesh, np.asarray(t_pts, float), np.asarray(x_pts, float), float(period), p_start)
+            z0 = _start_from_orbit(
+                walker,
+                mesh,
+                np.asarray(t_pts, float),
+                np.asarray(x_pts, float),
+                float(period),
+                p_start,
+                adapted=isinstance(start, PeriodicOrbit) and mesh is start.mesh,
+            )
         except ConvergenceError as exc:
             return empty(str(exc))
         e_p = np.zeros(len(z0))
         e_p[-1] = 1.0
         t0 = tangent(sys, z0, e_p)
 
+    # The start must be resolved by the mesh (its trivial multiplier near 1): remesh it.
+    mesh_z0 = sys.mesh
+    z0, err0 = walker.refine(z0)
+    if err0 > TRIVIAL_BAD:
+        return empty(
+            f"the starting cycle at {param}={float(z0[-1]):.10g} is not resolved by "
+            f"{intervals} mesh intervals (its trivial Floquet multiplier is off 1 by {err0:.2g} "
+            "after remeshing); increase `intervals`"
+        )
+    if sys.mesh is not mesh_z0:
+        tU = (t0[:-2] / sys.sigma).reshape(-1, cm.n)
+        t_moved = np.concatenate(
+            [mesh_z0.evaluate(tU, sys.mesh.nodes()).ravel() * sys.sigma, t0[-2:]]
+        )
+        t0 = tangent(sys, z0, _unit(t_moved))
+
     # Walk: away from the start (one way), or both directions.
-    def go(z: FloatArray, t: FloatArray) -> tuple[list[PeriodicOrbit], list[CycleBifurcation], str, bool, int]:
-        U, _, _ = sys.unpack(z)
-        sys.set_mesh(sys.mesh)
+    def go(
+        z: FloatArray, t: FloatArray
+    ) -> tuple[list[PeriodicOrbit], list[CycleBifurcation], str, bool, int]:
         return walker.run(z.copy(), t.copy())
 
     mesh_start = sys.mesh
+    orbits: list[PeriodicOrbit]
+    bifs: list[CycleBifurcation]
     if opts.max_steps == 0:
-        orbits, bifs, ended, early, steps = [walker.orbit(z0)], [], "the starting cycle only (`max_steps` = 0)", False, 0
+        orbits, bifs, ended, early, steps = (
+            [walker.orbit(z0)],
+            [],
+            "the starting cycle only (`max_steps` = 0)",
+            False,
+            0,
+        )
         messages = [ended]
     elif one_way:
         orbits, bifs, ended, early, steps = go(z0, t0)

@@ -30,7 +30,7 @@ __all__ = ["plot_architecture", "plot_interaction_graph"]
 # Line style, arrow style and label of each edge sign.
 _SIGN_STYLE: dict[str, tuple[str, str, str]] = {
     "+": ("solid", "-|>,head_length=0.6,head_width=0.3", "+"),
-    "-": ("dashed", "-[,widthB=0.5,lengthB=0.0", "\u2212"),
+    "-": ("dashed", "-[,widthB=0.8,lengthB=0.0", "\u2212"),
     "±": ("dotted", "-|>,head_length=0.6,head_width=0.3", "±"),
 }
 # Marker and fill of each role.
@@ -46,6 +46,8 @@ def _circle_layout(nodes: list[Any]) -> dict[Any, tuple[float, float]]:
     n = len(nodes)
     if n == 1:
         return {nodes[0]: (0.0, 0.0)}
+    if n == 2:
+        return {nodes[0]: (-1.0, 0.0), nodes[1]: (1.0, 0.0)}
     return {
         v: (
             math.cos(math.pi / 2 - 2 * math.pi * k / n),
@@ -66,20 +68,19 @@ def _edge(
     label: str,
     size: float,
     rad: float = 0.18,
-    loop_below: bool = False,
+    loop_dir: float = math.pi / 2,
 ) -> None:
     """One edge as a FancyArrowPatch, its label beside its middle (above a self-loop)."""
     (x0, y0), (x1, y1) = pos[u], pos[v]
     if u == v:
-        # A self-loop: a circle beside the node (above, or below with `loop_below`), entered
-        # and left on the node's boundary; the label beyond it.
-        side = -1.0 if loop_below else 1.0
+        # A self-loop: a circle beside the node in the direction `loop_dir` (an angle), entered
+        # and left near the node's boundary; the label beyond it.
         r = 0.75 * size
-        cx, cy = x0, y0 + side * (size + 0.6 * r)
-        start_angle, stop_angle = (math.radians(-60), math.radians(240))
-        angles = np.linspace(start_angle, stop_angle, 40)
-        if side < 0:
-            angles = -angles
+        ux, uy = math.cos(loop_dir), math.sin(loop_dir)
+        cx, cy = x0 + ux * (size + 0.6 * r), y0 + uy * (size + 0.6 * r)
+        # From 30 degrees past the node side round the far side of the circle, back to it.
+        back = loop_dir + math.pi
+        angles = np.linspace(back + math.radians(30), back + math.radians(330), 40)
         verts = [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in angles]
         patch = FancyArrowPatch(
             path=MplPath(verts),
@@ -91,8 +92,8 @@ def _edge(
         )
         ax.add_patch(patch)
         ax.text(
-            cx,
-            cy + side * (r + 0.12),
+            cx + ux * (r + 0.13),
+            cy + uy * (r + 0.13),
             label,
             ha="center",
             va="center",
@@ -195,9 +196,24 @@ def plot_interaction_graph(
         x, y = pos[v]
         ax.add_patch(_node_patch(x, y, size, "o", "white"))
         ax.text(x, y, str(v), ha="center", va="center", fontsize=12)
+    cx = float(np.mean([p[0] for p in pos.values()]))
+    cy = float(np.mean([p[1] for p in pos.values()]))
     for u, v, d in g.edges(data=True):
         linestyle, arrowstyle, label = _SIGN_STYLE[d["sign"]]
-        _edge(ax, pos, u, v, linestyle=linestyle, arrowstyle=arrowstyle, label=label, size=size)
+        x, y = pos[u]
+        # Self-loops point away from the middle of the picture, clear of the other edges.
+        outward = math.atan2(y - cy, x - cx) if (x, y) != (cx, cy) else math.pi / 2
+        _edge(
+            ax,
+            pos,
+            u,
+            v,
+            linestyle=linestyle,
+            arrowstyle=arrowstyle,
+            label=label,
+            size=size,
+            loop_dir=outward,
+        )
     _finish(ax, pos, pad=0.75)
     name = g.graph.get("model", "")
     ax.set_title(title if title is not None else f"signed interaction graph of {name}".strip())
@@ -353,7 +369,7 @@ def plot_architecture(
             label=label,
             size=size,
             rad=0.08,
-            loop_below=True,
+            loop_dir=-math.pi / 2,
         )
     _finish(ax, pos, pad=0.9)
     ax.set_title(

@@ -301,8 +301,8 @@ def analogy(
     -----
     A model on the simplex is compared in its reduced coordinates (first state eliminated), a
     map through ``f(x) - x`` (see :func:`~incentive_geometry.solvers.structure.structural_model`).
-    When a symbolic step runs out of time the bifurcations are not compared; the result then
-    rests on the graphs and its evidence says so.
+    When a symbolic step runs out of time the bifurcations are not compared, and the analogy
+    is not established: `analogous` is False and `difference` says it is undecided.
 
     References
     ----------
@@ -352,10 +352,20 @@ def analogy(
     try:
         pa, pb = _points(wa, timeout), _points(wb, timeout)
     except SymbolicTimeout:
-        pa = pb = []
-        evidence.append(f"bifurcations not compared: a symbolic step took over {timeout:g} s")
+        # The graphs agree but the bifurcations could not be compared: not established.
         states = {str(a): str(b) for a, b in isos[0].items()}
-        return Analogy(True, na, nb, states=states, evidence=tuple(evidence))
+        return Analogy(
+            False,
+            na,
+            nb,
+            states=states,
+            difference=(
+                f"undecided: the signed interaction graphs agree, but a symbolic step "
+                f"(equilibria or bifurcations) took over `timeout` = {timeout:g} s, so the "
+                "bifurcations were not compared; raise `timeout`"
+            ),
+            evidence=tuple(evidence),
+        )
     if len(pa) != len(pb):
         return Analogy(
             False,

@@ -61,3 +61,9 @@ def test_same_graph_different_bifurcation() -> None:
 def test_arguments_must_be_models() -> None:
     with pytest.raises(ModelError, match="`model_b`"):
         analogy(entrenchment(), "managerial_entrenchment")  # type: ignore[arg-type]
+
+
+def test_a_timeout_leaves_the_analogy_undecided() -> None:
+    a = analogy(entrenchment(), managerial_entrenchment(), timeout=1e-3)
+    assert not a.analogous and a.difference.startswith("undecided")
+    assert a.states == {"x": "x"}

@@ -659,10 +659,10 @@ def _gain_matrix(
         M = sympy.Matrix(source)
     except (TypeError, ValueError, sympy.SympifyError):
         raise ModelError(
-            f"`gain_matrix` must be a Model or a square matrix, got {source!r:.60}"
+            f"`gain_matrix_or_model` must be a Model or a square matrix, got {source!r:.60}"
         ) from None
     if not M.is_square or M.rows == 0:
-        raise ModelError(f"`gain_matrix` must be square, got shape {M.shape}")
+        raise ModelError(f"`gain_matrix_or_model` must be square, got shape {M.shape}")
     by_name = {s.name: s for s in M.free_symbols}
     if parameter not in by_name:
         raise ModelError(
@@ -734,7 +734,7 @@ def _closed_forms(M: Any, p: Any) -> tuple[list[Any], str]:
 
 
 def spectral_threshold(
-    gain_matrix: Any,
+    gain_matrix_or_model: Any,
     parameter: str,
     *,
     params: Mapping[str, float] | None = None,
@@ -750,7 +750,7 @@ def spectral_threshold(
 
     Parameters
     ----------
-    gain_matrix : Model or square matrix (sympy or nested lists)
+    gain_matrix_or_model : Model or square matrix (sympy or nested lists)
         The gain matrix; a Model stands for its Jacobian at `at` (default: every state 0; a
         model on the simplex has its first state eliminated, so 0 is that state's vertex).
     parameter : str
@@ -796,7 +796,7 @@ def spectral_threshold(
     >>> st.expressions[0], round(st.values[0], 12)
     (alpha*b/(alpha*b + c), 0.166666666667)
     """
-    M, p, values, domain = _gain_matrix(gain_matrix, parameter, params, at)
+    M, p, values, domain = _gain_matrix(gain_matrix_or_model, parameter, params, at)
     lo, hi = _range(p_range, domain, parameter)
     others = {s: v for s, v in values.items() if s != p}
     numeric = M.xreplace({s: sympy.Float(v, 17) for s, v in others.items()})

@@ -395,29 +395,29 @@ def _compile(learner: LearnerLike) -> _Compiled:
     return _Compiled(probs, incs, len(learner.outcomes), len(learner.states), lo, hi)
 
 
-def _stack(values: Sequence[Any], m: int) -> FloatArray:
-    """Rows of scalars or (m,) arrays (lambdify keeps constants scalar) as one (len, m) array."""
-    out = np.empty((len(values), m))
-    for j, v in enumerate(values):
-        out[j] = v
-    return out
-
-
 def _outcome_step(
     comp: _Compiled, x: FloatArray, pvals: Sequence[Any], u: FloatArray
 ) -> FloatArray:
     """One step of ``m`` outcome learners; ``x`` has shape (n_states, m), ``u`` uniform (m,)."""
-    m = x.shape[1]
     args = [*x, *pvals]
     with np.errstate(all="ignore"):
-        P = _stack(comp.probs(*args), m)
-        # Inverse-CDF draw: the chosen outcome is the number of cumulative sums below u.
-        k = np.minimum((u[None, :] >= np.cumsum(P, axis=0)).sum(axis=0), comp.n_outcomes - 1)
+        probs = comp.probs(*args)
+        # Inverse-CDF draw: the chosen outcome is the number of cumulative sums <= u (row by
+        # row: contiguous, unlike a cumsum along the outcome axis).
+        running = np.zeros_like(u)
+        k = np.zeros(u.shape, dtype=np.intp)
+        for p in probs[:-1]:
+            running += p
+            k += u >= running
         raw = comp.incs(*args)
-    out = np.empty_like(x)
+    out = x.copy()
+    hits = [k == o for o in range(comp.n_outcomes)]
     for i in range(comp.n_states):
-        col = _stack([row[i] for row in raw], m)
-        out[i] = x[i] + np.take_along_axis(col, k[None, :], axis=0)[0]
+        for o, row in enumerate(raw):
+            inc = row[i]
+            # Outcomes that leave a state unchanged come back from lambdify as the scalar 0.
+            if not (np.isscalar(inc) and inc == 0):
+                out[i] += np.where(hits[o], inc, 0.0)
     # Shares stay in their domain (rounding only; a valid step never leaves it).
     np.clip(out, comp.lo[:, None], comp.hi[:, None], out=out)
     return out
@@ -447,31 +447,32 @@ def _run_chunk(
     learner = plan.learner
     rng = np.random.default_rng(seed_seq)
     m, n_states = x0.shape
-    saved = np.empty((m, len(plan.t), n_states))
+    # Saved as (len(t), n_states, m): each save writes contiguous rows; transposed at the end.
+    saved = np.empty((len(plan.t), n_states, m))
     save_at = {int(s): j for j, s in enumerate(plan.t)}
     if learner.outcomes:
         comp = _compile(learner)
         pvals = [params[p.name] for p in learner.parameters]
         x = np.ascontiguousarray(x0.T)
-        saved[:, 0, :] = x.T
+        saved[0] = x
         for step in range(1, plan.steps + 1):
             x = _outcome_step(comp, x, pvals, rng.random(m))
             j = save_at.get(step)
             if j is not None:
-                saved[:, j, :] = x.T
+                saved[j] = x
     else:
         z = learner.init(x0.copy(), params, rng) if learner.init is not None else x0.copy()
 
         def observe(z: Any) -> FloatArray:
             return np.asarray(learner.observe(z, params) if learner.observe is not None else z)
 
-        saved[:, 0, :] = observe(z)
+        saved[0] = observe(z).T
         for step in range(1, plan.steps + 1):
             z = learner.step(z, params, rng)
             j = save_at.get(step)
             if j is not None:
-                saved[:, j, :] = observe(z)
-    return {"x": saved}
+                saved[j] = observe(z).T
+    return {"x": np.ascontiguousarray(saved.transpose(2, 0, 1))}
 
 
 def train(

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from .errors import ModelError
+from .language import DEFAULT_LIMITS, ParserLimits
 from .model import Model
 
 __all__ = ["MAX_FILE_BYTES", "load_model"]
@@ -27,13 +28,15 @@ __all__ = ["MAX_FILE_BYTES", "load_model"]
 MAX_FILE_BYTES = 1_000_000
 
 
-def load_model(path: str | os.PathLike[str]) -> Model:
+def load_model(path: str | os.PathLike[str], *, limits: ParserLimits = DEFAULT_LIMITS) -> Model:
     """Load a model from a TOML model file.
 
     Parameters
     ----------
     path : str or path-like
         The file.
+    limits : ParserLimits
+        Size bounds of the expression text (see SECURITY.md).
 
     Returns
     -------
@@ -77,4 +80,4 @@ def load_model(path: str | os.PathLike[str]) -> Model:
             f"{shown}: not UTF-8 text (byte 0x{raw[err.start]:02x} at line {line}, byte offset "
             f"{err.start}); save the file as UTF-8"
         ) from None
-    return Model.from_toml(text, source=shown)
+    return Model.from_toml(text, source=shown, limits=limits)

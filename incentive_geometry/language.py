@@ -36,6 +36,7 @@ import keyword
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -675,7 +676,8 @@ class _Builder:
             # sympy flattens Max(Max(a, b), c) into Max(a, b, c) and compares the arguments
             # pairwise (each comparison a query of the assumptions system): the flattened
             # count is bounded like the written one.
-            flat = sum(len(a.args) if isinstance(a, func) else 1 for a in args)
+            same = sympy.Max if fname == "Max" else sympy.Min
+            flat = sum(len(a.args) if isinstance(a, same) else 1 for a in args)
             if flat > hi:
                 raise _Reject(
                     node,
@@ -849,7 +851,13 @@ def _brief(value: Any) -> str:
         return f"{type(value).__name__}({inner_text})"
     if isinstance(value, sympy.Integer) and value.p.bit_length() > 64:
         return f"<{_digits(value.p.bit_length())}-digit integer>"
-    if isinstance(value, sympy.Rational | sympy.NumberSymbol | sympy.Symbol):
+    if isinstance(value, sympy.Rational | sympy.NumberSymbol | sympy.Symbol | sympy.Mul):
+        # (A product prints without evaluating its factors; a sum may evaluate its terms to
+        # order them, which is what must not happen to a refused number.)
+        if isinstance(value, sympy.Mul) and any(
+            isinstance(f, sympy.Integer) and f.p.bit_length() > 64 for f in value.args
+        ):
+            return "..."
         text = str(value)
         return text if len(text) <= 40 else text[:37] + "..."
     return "..."
@@ -893,7 +901,11 @@ def _prescan(text: str, where: str, limits: ParserLimits) -> None:
 def _parse_tree(text: str, where: str, limits: ParserLimits) -> ast.expr:
     _prescan(text, where, limits)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # Python warns about text such as `1if x > 0 else 2` ("invalid decimal literal")
+            # and still parses it; the model language reads it the same way, silently.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         line, col = err.lineno or 1, max((err.offset or 1) - 1, 0)
         reason = (err.msg or "invalid syntax").split(" (")[0]
@@ -1141,6 +1153,16 @@ def _check_tree(expr: Any, names: Mapping[str, sympy.Symbol], where: str) -> Non
     for pw in expr.atoms(sympy.Piecewise):
         if pw.args[-1].cond is not sympy.true:
             raise ModelError(f"{where}: a Piecewise needs an `otherwise` (True) branch")
+    # Numbers that sympy keeps symbolic obey the parser's bounds here too (an expression built
+    # in Python, e.g. tan(cosh(10**39)), would otherwise hang its printing). Innermost first:
+    # cosh(10**39) is refused before tan of it is ever evaluated.
+    checked: set[Any] = set()
+    for node in sympy.postorder_traversal(expr):
+        if isinstance(node, sympy.Function) and node not in checked and node.is_number:
+            checked.add(node)
+            problem = _value_problem(node, DEFAULT_LIMITS)
+            if problem is not None:
+                raise ModelError(f"{where}: {problem}")
 
 
 def check_expression(

@@ -36,6 +36,8 @@ import sympy
 
 from .errors import ModelError, ModelKindError
 from .language import (
+    DEFAULT_LIMITS,
+    ParserLimits,
     check_expression,
     exact_number,
     parse_condition,
@@ -691,6 +693,7 @@ class Model:
         description: str = "",
         references: Iterable[str] = (),
         claims: Iterable[Mapping[str, Any]] = (),
+        limits: ParserLimits = DEFAULT_LIMITS,
     ) -> Model:
         """Build a model from right-hand sides given as text or sympy expressions.
 
@@ -717,6 +720,9 @@ class Model:
         references : iterable of str
         claims : iterable of dict
             Claims about the model, as in a model file's ``[[claims]]`` tables.
+        limits : ParserLimits
+            Size bounds of the expression text (see SECURITY.md); raise them here for a model
+            that really needs more.
 
         Returns
         -------
@@ -774,7 +780,7 @@ class Model:
 
         def parse(value: object, where: str) -> sympy.Expr:
             if isinstance(value, str):
-                return parse_expression(value, names, where=where)
+                return parse_expression(value, names, where=where, limits=limits)
             if isinstance(value, sympy.Basic):
                 value = _rebind(value, names)
             return check_expression(value, names, where=where)
@@ -801,7 +807,7 @@ class Model:
         if isinstance(constraints, str):
             constraints = [constraints]
         cons = tuple(
-            parse_condition(c, names, where=f"model `{name}`: constraint `{i + 1}`")
+            parse_condition(c, names, where=f"model `{name}`: constraint `{i + 1}`", limits=limits)
             if isinstance(c, str)
             else _rebind(c, names)
             for i, c in enumerate(constraints)
@@ -1137,10 +1143,16 @@ class Model:
         )
 
     # -- serialization ---------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, limits: ParserLimits = DEFAULT_LIMITS) -> dict[str, Any]:
         """A plain-data record of the model (the structure of a model file).
 
-        Expressions are model-language text that the safe parser reads back.
+        Expressions are model-language text that the safe parser reads back as exactly the
+        same expressions (:func:`~incentive_geometry.language.to_model_text`).
+
+        Parameters
+        ----------
+        limits : ParserLimits
+            The limits the record will be read back under.
 
         Returns
         -------
@@ -1164,7 +1176,11 @@ class Model:
         def text(expr: Any, where: str, condition: bool = False) -> str:
             # Text that reads back as exactly this expression (see `to_model_text`).
             return to_model_text(
-                expr, names, condition=condition, where=f"model `{self.name}`: {where}"
+                expr,
+                names,
+                condition=condition,
+                where=f"model `{self.name}`: {where}",
+                limits=limits,
             )
 
         if self.constraints:
@@ -1205,8 +1221,14 @@ class Model:
             out["claims"] = [dict(c) for c in self.claims]
         return out
 
-    def to_toml(self) -> str:
+    def to_toml(self, *, limits: ParserLimits = DEFAULT_LIMITS) -> str:
         """The model as TOML text that :func:`incentive_geometry.load_model` reads back.
+
+        Parameters
+        ----------
+        limits : ParserLimits
+            The limits the file will be read back under (a model parsed with raised limits is
+            saved with the same ones).
 
         Returns
         -------
@@ -1237,10 +1259,16 @@ class Model:
                 f"model `{self.name}` has a Python `stochastic_step`, which a model file cannot "
                 "hold; save the equations with `dataclasses.replace(model, stochastic_step=None)`"
             )
-        return str(tomli_w.dumps(self.to_dict()))
+        return str(tomli_w.dumps(self.to_dict(limits=limits)))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> Model:
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        source: str = "<dict>",
+        limits: ParserLimits = DEFAULT_LIMITS,
+    ) -> Model:
         """Build a model from the plain-data record of :meth:`to_dict` (a parsed model file).
 
         Parameters
@@ -1251,6 +1279,8 @@ class Model:
             ``observables``, ``noise``.
         source : str
             Where the data comes from (a file name), for messages.
+        limits : ParserLimits
+            Size bounds of the expression text (see SECURITY.md).
 
         Returns
         -------
@@ -1269,10 +1299,12 @@ class Model:
         ...
         incentive_geometry.errors.ModelError: m.toml: unknown key `colour`; allowed keys: claims, constraints, description, equations, name, noise, observables, parameters, references, simplex, states, time
         """
-        return _model_from_record(cls, data, source)
+        return _model_from_record(cls, data, source, limits)
 
     @classmethod
-    def from_toml(cls, text: str, *, source: str = "<string>") -> Model:
+    def from_toml(
+        cls, text: str, *, source: str = "<string>", limits: ParserLimits = DEFAULT_LIMITS
+    ) -> Model:
         """Build a model from TOML text (the model file format).
 
         Parameters
@@ -1281,6 +1313,8 @@ class Model:
             The file's content.
         source : str
             The file name, for messages.
+        limits : ParserLimits
+            Size bounds of the expression text (see SECURITY.md).
 
         Returns
         -------
@@ -1312,7 +1346,7 @@ class Model:
                 f"{source}: the TOML nests arrays or tables too deeply to be read; a model "
                 "file needs a few levels at most"
             ) from None
-        return cls.from_dict(data, source=source)
+        return cls.from_dict(data, source=source, limits=limits)
 
     # -- display ---------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -1487,7 +1521,9 @@ def _claim_tables(items: list[Any], source: str) -> list[dict[str, Any]]:
     return items
 
 
-def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -> Model:
+def _model_from_record(
+    cls: type[Model], data: Mapping[str, Any], source: str, limits: ParserLimits
+) -> Model:
     if not isinstance(data, Mapping):
         raise ModelError(f"{source}: a model record must be a table, got {type(data).__name__}")
     unknown = sorted(set(data) - set(_FILE_KEYS))
@@ -1563,6 +1599,7 @@ def _model_from_record(cls: type[Model], data: Mapping[str, Any], source: str) -
             description=description,
             references=references,
             claims=claims,
+            limits=limits,
         )
     except ModelError as err:
         summary = err.summary

@@ -486,16 +486,14 @@ def check_input(kind: str, text: str, variant: int = 0) -> Outcome:
     """
     start = time.perf_counter()
     accepted, error, detail = False, None, ""
-    slowest = [0.0, ""]
+    slowest: dict[str, float] = {}
 
     def timed(name: str, call: Callable[[], Any]) -> Any:
         t0 = time.perf_counter()
         try:
             return call()
         finally:
-            elapsed = time.perf_counter() - t0
-            if elapsed > slowest[0]:
-                slowest[:] = [elapsed, name]
+            slowest[name] = time.perf_counter() - t0
 
     try:
         if kind == "expression":
@@ -518,6 +516,7 @@ def check_input(kind: str, text: str, variant: int = 0) -> Outcome:
             error, detail = "round-trip", f"{type(err).__name__}: {err}"
     except Exception as err:  # the fuzzer records every other exception
         error, detail = type(err).__name__, str(err)[:300]
+    name = max(slowest, key=slowest.__getitem__, default="")
     return Outcome(
         kind,
         text,
@@ -525,8 +524,8 @@ def check_input(kind: str, text: str, variant: int = 0) -> Outcome:
         error,
         detail,
         time.perf_counter() - start,
-        slowest[0],
-        str(slowest[1]),
+        slowest.get(name, 0.0),
+        name,
     )
 
 

@@ -189,7 +189,7 @@ def _hostile(rng: random.Random) -> str:
         return "-" * n + rng.choice(NAMES)
     if roll < 0.75:
         f = rng.choice(("Max", "Min"))
-        n = rng.randint(14, 20)
+        n = rng.randint(6, 18)
         inner = ", ".join(f"{rng.choice(NAMES)}*{i}" for i in range(n - 1))
         return f"{f}({inner}, {f}(x, y))" if rng.random() < 0.5 else f"{f}({inner})"
     if roll < 0.85:

@@ -620,10 +620,15 @@ def in_context_weights(
 
 
 def _gd_operator(w_kq: np.ndarray, w_pv: np.ndarray, dim: int) -> np.ndarray:
-    # yhat's term in h = (1/N) sum y_i x_i is W_PV[y, y] h^T A x_q with A = W_KQ[:d, :d], so the
-    # implied update is Gamma h with Gamma = W_PV[y, y] A^T.
+    # With A = W_KQ[:d, :d], b = W_KQ[y, :d], u = W_PV[y, :d], v = W_PV[y, y] and
+    # C = [[S, h], [h^T, q]] (S = (1/N) sum x_i x_i^T, h = (1/N) sum y_i x_i, q = (1/N) sum y_i^2):
+    #   yhat = u^T S A x_q + x_q^T (v A^T + b u^T) h + v q b^T x_q.
+    # The term linear in h is the implied update Gamma h with Gamma = v A^T + b u^T; the other two
+    # are not a gradient step (zero in the construction of von Oswald et al.: u = b = 0).
     v = w_pv[..., dim, dim]
-    return np.asarray(v[..., None, None] * np.swapaxes(w_kq[..., :dim, :dim], -1, -2))
+    b, u = w_kq[..., dim, :dim], w_pv[..., dim, :dim]
+    gamma = v[..., None, None] * np.swapaxes(w_kq[..., :dim, :dim], -1, -2)
+    return np.asarray(gamma + b[..., :, None] * u[..., None, :])
 
 
 def _icl_init(
@@ -671,6 +676,7 @@ def _icl_step(
     levels: int,
     n_context: int,
     batch: int,
+    clip: float,
 ) -> np.ndarray:
     n = z.shape[0]
     eta = _column(params, "eta", n)[:, :, None]
@@ -695,6 +701,11 @@ def _icl_step(
         goal = np.matmul(targets[:, level][:, None], w[..., None])[..., 0]  # (n, B, d)
         yq = np.sum(xq * goal, axis=-1)
         _, g_kq, g_pv = _lsa_core(w_kq[:, level], w_pv[:, level], c, xq, yq)
+        # Gradient-norm clipping (Pascanu et al. 2013): a rare batch with a huge product of
+        # Gaussians must not throw a layer where the step is unstable; typical norms are 1-5.
+        norm = np.sqrt(np.sum(g_kq**2, axis=(1, 2)) + np.sum(g_pv**2, axis=(1, 2)))
+        scale = np.minimum(1.0, clip / np.maximum(norm, 1e-300))[:, None, None]
+        g_kq, g_pv = g_kq * scale, g_pv * scale
         new_kq[:, level] -= eta * g_kq
         new_pv[:, level] -= eta * g_pv
     out = np.concatenate(
@@ -727,6 +738,7 @@ def in_context(
     eta: float = 0.04,
     batch: int = 128,
     init_scale: float = 0.1,
+    clip: float = 10.0,
 ) -> Learner:
     r"""An in-context learner: linear self-attention trained by SGD on in-context regression.
 
@@ -759,12 +771,15 @@ def in_context(
     phi : float, default 0.0
         ``0 <= phi <= pi``: drift angle of each level's proxy (radians).
     eta : float, default 0.04
-        ``eta > 0``: SGD step (plain SGD; above about 0.08 at the default sizes the heavy tails
-        of the products of Gaussians make it diverge).
+        ``eta > 0``: SGD step. The stable step shrinks with the dimension (the curvature grows
+        about as ``d (1 + (d + 1) / N)``): 0.04 suits ``d = 4``, use about ``0.16 / d``.
     batch : int, default 128
         Tasks per step and learner.
     init_scale : float, default 0.1
         Standard deviation of the initial weights.
+    clip : float, default 10.0
+        Each level's gradient is scaled down to this Frobenius norm when larger (gradient
+        clipping; typical norms in training are 1 to 5, so it acts only on rare batches).
 
     Returns
     -------
@@ -779,6 +794,8 @@ def in_context(
        ICML 2023.
     .. [2] D. Daniel, Incentive Geometry and the Emergence of Mesa-Optimizers, Zenodo preprint,
        2025 (nested objectives).
+    .. [3] R. Pascanu, T. Mikolov and Y. Bengio, On the difficulty of training recurrent neural
+       networks, ICML 2013 (gradient clipping).
 
     Examples
     --------
@@ -794,6 +811,8 @@ def in_context(
     batch = check_int(batch, name="batch", low=1, high=1_000_000)
     if not (np.isfinite(init_scale) and init_scale > 0):
         raise ModelError(f"`init_scale` must be a positive number, got {init_scale!r}")
+    if not (np.isfinite(clip) and clip > 0):
+        raise ModelError(f"`clip` must be a positive number, got {clip!r}")
     params = [
         Parameter("phi", phi, [0, float(np.pi)], "drift angle of each level's proxy (radians)"),
         Parameter("eta", eta, "positive", "SGD step"),
@@ -807,7 +826,9 @@ def in_context(
     }
     return Learner.from_step(
         states,
-        partial(_icl_step, dim=dim, levels=levels, n_context=n_context, batch=batch),
+        partial(
+            _icl_step, dim=dim, levels=levels, n_context=n_context, batch=batch, clip=float(clip)
+        ),
         parameters=params,
         init=partial(_icl_init, dim=dim, levels=levels, init_scale=float(init_scale)),
         observe=partial(_icl_observe, dim=dim, levels=levels),
@@ -1027,7 +1048,10 @@ class GDComparison:
     Attributes
     ----------
     gamma : numpy.ndarray, shape (n, d, d)
-        The implied update operator ``W_PV[y, y] W_KQ[:d, :d]^T`` of every learner.
+        The implied update operator ``Gamma = v A^T + b u^T`` of every learner (``A = W_KQ[:d, :d]``,
+        ``b = W_KQ[y, :d]``, ``u = W_PV[y, :d]``, ``v = W_PV[y, y]``): the layer's prediction is
+        ``x_q^T Gamma h + u^T S A x_q + v q b^T x_q`` with ``h = (1/N) sum y_i x_i``,
+        ``S = (1/N) sum x_i x_i^T``, ``q = (1/N) sum y_i^2``.
     eta_gd : float
         The optimal single step ``N / (N + d + 1)`` (closed form).
     target : numpy.ndarray, shape (n, d, d)
@@ -1037,8 +1061,12 @@ class GDComparison:
     eta_fit : numpy.ndarray, shape (n,)
         ``tr(R_1^T gamma) / d``: the step the layer actually takes.
     other_blocks : numpy.ndarray, shape (n,)
-        Largest weight outside the gradient-step construction that reaches the prediction
-        (``W_PV[y, :d]`` and ``W_KQ[y, :d]``; zero in the construction).
+        Size of the two terms that are not a gradient step, ``max(|A^T u|_inf, |v b|_inf)``
+        (zero in the construction).
+    rank_one_share : numpy.ndarray, shape (n,)
+        ``|b u^T|_F / |Gamma|_F``: how much of the update goes through the rank-one channel
+        instead of ``v A^T`` (zero in the construction; at ``d = 2`` training from random weights
+        can settle with a large share).
     prediction_error : numpy.ndarray, shape (n,)
         On fresh tasks, ``|yhat_LSA - yhat_GD|_2 / |yhat_GD|_2`` with ``yhat_GD`` the prediction
         after one GD step with ``eta_gd`` on the proxy objective.
@@ -1061,6 +1089,7 @@ class GDComparison:
     relative_error: np.ndarray
     eta_fit: np.ndarray
     other_blocks: np.ndarray
+    rank_one_share: np.ndarray
     prediction_error: np.ndarray
     prediction_cosine: np.ndarray
 
@@ -1107,13 +1136,17 @@ def in_context_gd_comparison(
     dim, levels, n_ctx = opts["dim"], opts["levels"], opts["n_context"]
     w_kq, w_pv, drift = in_context_weights(z, dim=dim, levels=levels)
     kq, pv, r1 = w_kq[:, 0], w_pv[:, 0], drift[:, 0]
-    v = pv[:, dim, dim]
-    gamma = v[:, None, None] * kq[:, :dim, :dim].transpose(0, 2, 1)
+    v, b, u = pv[:, dim, dim], kq[:, dim, :dim], pv[:, dim, :dim]
+    gamma = _gd_operator(kq, pv, dim)
     eta_gd = optimal_gd_step(dim, n_ctx)
     target = eta_gd * r1
     rel = np.linalg.norm(gamma - target, axis=(1, 2)) / np.linalg.norm(target, axis=(1, 2))
     eta_fit = np.einsum("nij,nij->n", r1, gamma) / dim
-    other = np.maximum(np.abs(pv[:, dim, :dim]).max(axis=1), np.abs(kq[:, dim, :dim]).max(axis=1))
+    a_t_u = np.einsum("nij,ni->nj", kq[:, :dim, :dim], u)
+    other = np.maximum(np.abs(a_t_u).max(axis=1), np.abs(v[:, None] * b).max(axis=1))
+    rank_one = np.linalg.norm(b[:, :, None] * u[:, None, :], axis=(1, 2)) / np.linalg.norm(
+        gamma, axis=(1, 2)
+    )
     # Fresh tasks: the layer's own forward pass against one GD step on the proxy objective.
     n = z.shape[0]
     rng = np.random.default_rng(seed)
@@ -1140,6 +1173,7 @@ def in_context_gd_comparison(
         relative_error=rel,
         eta_fit=eta_fit,
         other_blocks=other,
+        rank_one_share=rank_one,
         prediction_error=err,
         prediction_cosine=cos,
     )

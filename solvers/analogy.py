@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from incentive_geometry.model import Model
 from incentive_geometry.solvers.numeric.compile import compile_model, resolve_params
 from incentive_geometry.solvers.structure import circuits, interaction_graph, structural_model
 from incentive_geometry.solvers.symbolic.bifurcations import bifurcations
+from incentive_geometry.solvers.symbolic.budget import run_bounded
 from incentive_geometry.solvers.symbolic.conditions import ZeroTest, domain_map
 from incentive_geometry.solvers.symbolic.equilibria import equilibria
 
@@ -156,15 +158,26 @@ class _Point:
     constant: tuple[Any, ...] | None
 
 
-def _points(work: Model, timeout: float) -> list[_Point]:
+def _points_work(work: Model, *, budget: Any) -> list[_Point]:
+    # Runs in one bounded child: the equilibria are found once, and bifurcations() reuses them.
     out = []
-    for eq in equilibria(work, timeout=timeout):
-        kinds = frozenset(b.kind for b in bifurcations(work, eq, timeout=timeout))
+    for eq in equilibria(work):
+        budget.check(f"bifurcations of {eq.point}")
+        kinds = frozenset(b.kind for b in bifurcations(work, eq))
         values = tuple(eq.point.get(s) for s in work.states)
         constant = values if all(v is not None and v.is_number for v in values) else None
         text = ", ".join(f"{s} = {v}" for s, v in eq.point.items())
         out.append(_Point(text, kinds, dict(eq.point), constant))
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _points(work: Model, timeout: float) -> tuple[_Point, ...]:
+    """The symbolic equilibria of `work` with their bifurcation kinds (cached per model)."""
+    found = run_bounded(
+        _points_work, work, timeout=timeout, what=f"equilibria and bifurcations of `{work.name}`"
+    )
+    return tuple(found)
 
 
 def _kinds(kinds: frozenset[str]) -> str:
@@ -285,7 +298,8 @@ def analogy(
         Parameter points for signs decided numerically and for the parameters' roles
         (defaults otherwise).
     timeout : float
-        Seconds allowed for each symbolic step (equilibria, bifurcations of one equilibrium).
+        Seconds allowed for the symbolic work on each model (its equilibria and their
+        bifurcations, in one bounded process; the results are cached per model).
 
     Returns
     -------
@@ -350,7 +364,7 @@ def analogy(
         + ", ".join(f"{u}->{v} {d['sign']}" for u, v, d in sorted(ga.edges(data=True)))
     ]
     try:
-        pa, pb = _points(wa, timeout), _points(wb, timeout)
+        pa, pb = list(_points(wa, timeout)), list(_points(wb, timeout))
     except SymbolicTimeout:
         # The graphs agree but the bifurcations could not be compared: not established.
         states = {str(a): str(b) for a, b in isos[0].items()}

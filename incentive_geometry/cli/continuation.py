@@ -1,4 +1,9 @@
-"""``incgeo continue MODEL PARAM``: follow equilibria in a parameter and list the bifurcations."""
+"""``incgeo continue MODEL PARAM``: follow equilibria in a parameter and list the bifurcations.
+
+With ``--cycles`` the families of periodic orbits born at the Hopf points found are followed too
+(:func:`~incentive_geometry.solvers.numeric.cycles.cycles`), with their period, amplitude,
+stability and bifurcations (cycle folds, period doublings, tori, homoclinic ends).
+"""
 
 from __future__ import annotations
 
@@ -49,6 +54,12 @@ __all__ = ["continue_"]
 )
 @click.option("--switch", is_flag=True, help="Also follow the other branch at branch points.")
 @click.option(
+    "--cycles",
+    "with_cycles",
+    is_flag=True,
+    help="Also follow the cycles born at each Hopf point (flows).",
+)
+@click.option(
     "--plot",
     "plot_path",
     default=None,
@@ -66,10 +77,15 @@ def continue_(
     ds_max: float,
     max_steps: int,
     switch: bool,
+    with_cycles: bool,
     plot_path: str | None,
     as_json: bool,
 ) -> None:
-    """Follow equilibria of MODEL in PARAM; list folds, branch points, Hopf, flip points."""
+    """Follow equilibria of MODEL in PARAM; list folds, branch points, Hopf, flip points.
+
+    With --cycles, also follow the periodic orbits born at each Hopf point and list their
+    period, amplitude and bifurcations.
+    """
     from incentive_geometry.solvers.numeric.continuation import continuation
     from incentive_geometry.solvers.numeric.equilibria import find_equilibria
 
@@ -124,16 +140,22 @@ def continue_(
         if any(_same(br, other) for other in branches):
             continue
         branches.append(br)
+    families: list[Any] = []
+    if with_cycles:
+        families = _follow_cycles(m, param, branches, (lo, hi))
     if plot_path:
         from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram
 
-        plot_bifurcation_diagram(branches, path=plot_path, title=m.name)
+        plot_bifurcation_diagram(branches, cycles=families, path=plot_path, title=m.name)
     if as_json:
-        click.echo(
-            json.dumps(
-                {"model": m.name, "param": param, "branches": [b.as_dict() for b in branches]}
-            )
-        )
+        out: dict[str, Any] = {
+            "model": m.name,
+            "param": param,
+            "branches": [b.as_dict() for b in branches],
+        }
+        if with_cycles:
+            out["cycles"] = [cy.as_dict() for cy in families]
+        click.echo(json.dumps(out))
         return
     for k, br in enumerate(branches, 1):
         click.echo(
@@ -147,12 +169,52 @@ def continue_(
                 continue
             seen.add(key)
             state = ", ".join(f"{s} = {v:.8g}" for s, v in zip(b.state_names, b.x, strict=True))
-            crit = (
-                f"  {b.criticality}, coefficient {b.coefficient:.6g}" if b.criticality else ""
-            )
+            crit = f"  {b.criticality}, coefficient {b.coefficient:.6g}" if b.criticality else ""
             click.echo(f"  {b.kind:<15} {param} = {b.p:.12g}  ({state}){crit}")
+    for k, cy in enumerate(families, 1):
+        if not len(cy):
+            click.echo(f"cycles {k}: none; {cy.message}")
+            continue
+        stable = (
+            "stable" if cy.stable.all() else "unstable" if not cy.stable.any() else "stable in part"
+        )
+        click.echo(
+            f"cycles {k}: {len(cy)} orbits, {param} in [{cy.p.min():.6g}, {cy.p.max():.6g}], "
+            f"period {cy.period.min():.6g}..{cy.period.max():.6g}, amplitude up to "
+            f"{cy.amplitude.max():.6g}, {stable}; {cy.message}"
+        )
+        for b in cy.bifurcations:
+            extra = f", angle {b.frequency:.6g}" if b.frequency is not None else ""
+            click.echo(f"  {b.kind:<15} {param} = {b.p:.12g}  (period {b.period:.8g}{extra})")
     if plot_path:
         click.echo(f"plot saved to {plot_path}")
+
+
+def _follow_cycles(
+    m: Any, param: str, branches: list[Any], p_range: tuple[float, float]
+) -> list[Any]:
+    """The cycle families born at the Hopf points of `branches` (each point once)."""
+    from incentive_geometry.errors import ConvergenceError, ModelKindError
+    from incentive_geometry.solvers.numeric.cycles import cycles
+
+    if m.time != "continuous":
+        raise ModelKindError(
+            f"--cycles follows periodic orbits of flows; `{m.name}` is a map (its periodic "
+            "points are fixed points of an iterate)"
+        )
+    out: list[Any] = []
+    seen: set[tuple[float, ...]] = set()
+    for br in branches:
+        for hopf in [b for part in _tree(br) for b in part.bifurcations if b.kind == "hopf"]:
+            key = (round(hopf.p, 8), *(round(float(v), 6) for v in hopf.x))
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                out.append(cycles(m, param, start=hopf, p_range=p_range, raise_on_failure=False))
+            except ConvergenceError as exc:  # pragma: no cover - raise_on_failure=False
+                click.echo(f"cycles from the Hopf point at {param} = {hopf.p:.10g}: {exc}")
+    return out
 
 
 def _tree(branch: Any) -> list[Any]:

@@ -7,7 +7,10 @@ is given (``.png``, ``.svg`` or ``.pdf``).
 Conventions: stable parts of a branch are solid, unstable parts dashed; bifurcation points are
 marked and labelled (``LP`` fold, ``TC`` transcritical, ``PF`` pitchfork, ``BP`` branch point,
 ``H`` Hopf, ``PD`` flip / period doubling, ``NS`` Neimark-Sacker, ``CP`` cusp, ``BT``
-Bogdanov-Takens).
+Bogdanov-Takens; of cycles ``LPC`` cycle fold, ``PD`` period doubling, ``TR`` torus, ``HC``
+homoclinic, as in AUTO and MatCont). Families of cycles are drawn by their extremes (the maximum
+and minimum of a state over each orbit, the envelope of the oscillation), or by their period,
+amplitude or norm against the parameter (:func:`plot_cycles`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from incentive_geometry.model import Model
 from .branch import Branch
 from .codim2 import BifurcationCurve
 from .compile import compile_model, resolve_params
+from .cycles import CycleBranch
 from .equilibria import find_equilibria
 from .simulate import Trajectory, simulate
 
@@ -33,6 +37,7 @@ __all__ = [
     "LABELS",
     "plot_bifurcation_curves",
     "plot_bifurcation_diagram",
+    "plot_cycles",
     "plot_phase_portrait",
     "plot_time_series",
 ]
@@ -57,6 +62,10 @@ LABELS: dict[str, str] = {
     "resonance_1_3": "R3",
     "resonance_1_4": "R4",
     "chenciner": "CH",
+    "cycle_fold": "LPC",
+    "period_doubling": "PD",
+    "torus": "TR",
+    "homoclinic": "HC",
 }
 _FORMATS = (".png", ".svg", ".pdf")
 
@@ -107,6 +116,7 @@ def _runs(
 def plot_bifurcation_diagram(
     branches: Branch | Sequence[Branch],
     *,
+    cycles: CycleBranch | Sequence[CycleBranch] = (),
     state: str | None = None,
     ax: Any = None,
     path: str | Path | None = None,
@@ -118,6 +128,10 @@ def plot_bifurcation_diagram(
     ----------
     branches : Branch or sequence of Branch
         Their `children` (switched branches) are drawn too.
+    cycles : CycleBranch or sequence of CycleBranch, optional
+        Families of cycles (:func:`~.cycles.cycles`) in the same parameter, drawn by the
+        maximum and minimum of `state` over each orbit (stable solid, unstable dashed, in a
+        second colour), their bifurcations labelled.
     state : str, optional
         The state on the vertical axis (default: the first).
     ax : matplotlib Axes, optional
@@ -143,6 +157,17 @@ def plot_bifurcation_diagram(
     >>> fig = plot_bifurcation_diagram(br)
     >>> [t.get_text() for t in fig.axes[0].texts]
     ['TC']
+
+    With the cycles born at a Hopf point:
+
+    >>> m = ig.Model.from_equations(
+    ...     {"x": "mu*x - y - x*(x**2 + y**2)", "y": "x + mu*y - y*(x**2 + y**2)"},
+    ...     parameters={"mu": -0.5})
+    >>> br = ig.continuation(m, "mu", x0=[0, 0], p_range=(-0.5, 1))
+    >>> cy = ig.cycles(m, "mu", start=br.of_kind("hopf")[0], p_range=(-0.5, 1))
+    >>> fig = plot_bifurcation_diagram(br, cycles=cy)
+    >>> [t.get_text() for t in fig.axes[0].texts], fig.axes[0].get_legend_handles_labels()[1]
+    (['H'], ['stable', 'unstable', 'stable cycle (max, min)', 'unstable cycle'])
     """
     todo = [branches] if isinstance(branches, Branch) else list(branches)
     flat: list[Branch] = []
@@ -180,9 +205,136 @@ def plot_bifurcation_diagram(
                         xytext=(5, 5), fontsize=9)
     ax.plot([], [], "-", color="C0", label="stable")
     ax.plot([], [], "--", color="C3", label="unstable")
+    families = _cycle_families(cycles, flat[0].param, names)
+    if families:
+        for cy in families:
+            for j, k, stable in _runs(cy.stable, cy.neutral):
+                for ext in (cy.x_max, cy.x_min):
+                    ax.plot(cy.p[j : k + 1], ext[j : k + 1, i], color="C2" if stable else "C1",
+                            linestyle="-" if stable else "--", linewidth=1.4)
+            _label_cycle_bifurcations(ax, cy, lambda bif: (float(bif.orbit.x_max[i]),), seen)
+        ax.plot([], [], "-", color="C2", label="stable cycle (max, min)")
+        ax.plot([], [], "--", color="C1", label="unstable cycle")
     ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(flat[0].param)
     ax.set_ylabel(state)
+    if title:
+        ax.set_title(title)
+    save_figure(fig, path)
+    return fig
+
+
+def _cycle_families(
+    cycles: CycleBranch | Sequence[CycleBranch], param: str | None, names: Sequence[str] | None
+) -> list[CycleBranch]:
+    items = [cycles] if isinstance(cycles, CycleBranch) else list(cycles)
+    for cy in items:
+        if not isinstance(cy, CycleBranch):
+            raise ModelError(f"`cycles` must hold CycleBranch objects, got {type(cy).__name__}")
+        if param is not None and cy.param != param:
+            raise ModelError(f"`cycles` is a family in `{cy.param}`, the branches are in `{param}`")
+        if names is not None and tuple(cy.state_names) != tuple(names):
+            raise ModelError(f"`cycles` has states {cy.state_names}, the branches {tuple(names)}")
+    return [cy for cy in items if len(cy)]
+
+
+def _label_cycle_bifurcations(
+    ax: Any, cy: CycleBranch, heights: Any, seen: set[tuple[float, float]]
+) -> None:
+    for bif in cy.bifurcations:
+        for h in heights(bif):
+            key = (round(bif.p, 9), round(h, 9))
+            if key in seen:
+                continue
+            seen.add(key)
+            ax.plot([bif.p], [h], "s", color="k", markersize=4)
+            ax.annotate(LABELS[bif.kind], (bif.p, h), textcoords="offset points", xytext=(5, 5),
+                        fontsize=9)
+
+
+def _cycle_height(bif: Any, quantity: str, names: Sequence[str]) -> float:
+    """Where a cycle bifurcation sits on the axis of :func:`plot_cycles`."""
+    if quantity == "period":
+        return float(bif.period)
+    if quantity in ("amplitude", "norm"):
+        return float(getattr(bif.orbit, quantity))
+    return float(bif.orbit.x_max[list(names).index(quantity)])
+
+
+def plot_cycles(
+    cycles: CycleBranch | Sequence[CycleBranch],
+    *,
+    quantity: str = "period",
+    ax: Any = None,
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw families of cycles by their period, amplitude or norm against the parameter.
+
+    Parameters
+    ----------
+    cycles : CycleBranch or sequence of CycleBranch
+        Families in one parameter (:func:`~.cycles.cycles`).
+    quantity : {"period", "amplitude", "norm"} or a state name
+        The vertical axis: the period, the amplitude (largest half peak-to-peak range of a
+        state), the ``L2`` norm of the orbit, or the maximum and minimum of a state.
+    ax : matplotlib Axes, optional
+    path : str or Path, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ModelError
+        For an unknown quantity, families in different parameters, or a bad file suffix.
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.plots import plot_cycles
+    >>> m = ig.Model.from_equations({"x": "x*(mu + 2*(x**2 + y**2) - (x**2 + y**2)**2) - y",
+    ...                               "y": "y*(mu + 2*(x**2 + y**2) - (x**2 + y**2)**2) + x"},
+    ...                              parameters={"mu": -0.5})
+    >>> tr = ig.simulate(m, x0={"x": 1.5, "y": 0}, t=(0, 60), n_points=3001)
+    >>> cy = ig.cycles(m, "mu", start=tr, p_range=(-1.5, 0.5))
+    >>> fig = plot_cycles(cy, quantity="amplitude")
+    >>> [t.get_text() for t in fig.axes[0].texts], fig.axes[0].get_ylabel()
+    (['LPC'], 'amplitude')
+    """
+    families = _cycle_families(cycles, None, None)
+    if not families:
+        raise ModelError("`cycles` is empty; pass a non-empty CycleBranch from ig.cycles")
+    params = {cy.param for cy in families}
+    if len(params) > 1:
+        raise ModelError(f"`cycles` are in different parameters {sorted(params)}; draw one at a time")
+    names = families[0].state_names
+    scalar = ("period", "amplitude", "norm")
+    if quantity not in scalar and quantity not in names:
+        raise ModelError(
+            f"`quantity` = {quantity!r} must be one of {', '.join(scalar)} or a state "
+            f"({', '.join(names)})"
+        )
+    fig, ax = figure_and_axes(ax)
+    seen: set[tuple[float, float]] = set()
+    for cy in families:
+        if quantity in scalar:
+            curves = [np.asarray(getattr(cy, quantity))]
+        else:
+            i = names.index(quantity)
+            curves = [cy.x_max[:, i], cy.x_min[:, i]]
+        for j, k, stable in _runs(cy.stable, cy.neutral):
+            for y in curves:
+                ax.plot(cy.p[j : k + 1], y[j : k + 1], color="C2" if stable else "C1",
+                        linestyle="-" if stable else "--", linewidth=1.6)
+        _label_cycle_bifurcations(ax, cy, lambda b: (_cycle_height(b, quantity, names),), seen)
+    ax.plot([], [], "-", color="C2", label="stable cycle")
+    ax.plot([], [], "--", color="C1", label="unstable cycle")
+    ax.legend(loc="best", fontsize=8)
+    ax.set_xlabel(families[0].param)
+    ax.set_ylabel(quantity if quantity in scalar else f"{quantity} (max, min over the cycle)")
     if title:
         ax.set_title(title)
     save_figure(fig, path)

@@ -238,7 +238,7 @@ def _exact_renaming(wa: Model, wb: Model, states: Mapping[str, str]) -> dict[str
         if all(
             zero.is_zero(wa.rhs[i].xreplace(sub) - wb.rhs[order[i]]) for i in range(len(wa.rhs))
         ):
-            return pmap
+            return {a: pmap[a] for a in wa.parameter_names}
     return None
 
 

@@ -16,7 +16,7 @@ recursive feedback.
 **In-context learner.** A linear self-attention layer (von Oswald et al., 2023) reads context
 tokens ``e_i = (x_i, y_i)`` with ``y_i = <w, x_i>`` and a query token ``(x_q, 0)`` and predicts
 ``yhat = (W_PV C W_KQ e_q)_y`` with ``C = (1/N) sum_i e_i e_i^T``. Trained by SGD on the query
-error, it learns ``yhat = x_q^T Gamma h`` with ``h = (1/N) sum_i y_i x_i`` (the in-context loss
+error, it learns ``yhat = x_q^T Gamma h`` with ``h = (1/N) sum_i y_i x_i`` (minus the in-context loss
 gradient at ``w = 0``) and ``Gamma = eta_gd I``: one step of gradient descent on the in-context
 loss. Trained on a proxy target ``R w`` (``R`` rotates every vector by ``phi``), it learns
 ``Gamma = eta_gd R``: an inner optimizer whose update is ``phi`` away from the designer's.
@@ -754,7 +754,9 @@ def in_context(
 
     The recorded states ``a_1..a_L`` are the alignments of each level's implied update
     ``Gamma_l h`` with the designer's gradient step ``eta_gd h``: the cosine
-    ``<Gamma_l, I>_F / (|Gamma_l|_F sqrt d)``, where ``Gamma = W_PV[y, y] W_KQ[:d, :d]^T``.
+    ``<Gamma_l, I>_F / (|Gamma_l|_F sqrt d)``, where ``Gamma = v A^T + b u^T`` is the operator
+    of the prediction's term linear in ``h`` (``A = W_KQ[:d, :d]``, ``b = W_KQ[y, :d]``,
+    ``u = W_PV[y, :d]``, ``v = W_PV[y, y]``; :class:`GDComparison`).
     Trained at ``phi = 0``, ``Gamma -> eta_gd I`` with ``eta_gd = N / (N + d + 1)``
     (:func:`optimal_gd_step`): the layer implements one gradient-descent step on the in-context
     loss. At ``phi > 0`` the alignments tend to ``tr(R_l ... R_1) / d``, whose expectation is

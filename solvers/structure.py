@@ -76,6 +76,17 @@ _ZERO_REL = 1e-12
 _CIRCUIT_LIMIT = 10_000
 
 _SIGN_TEXT = {1: "+", -1: "-"}
+# Functions that make a right-hand side non-differentiable somewhere (Thomas' rules need C^1).
+_NOT_SMOOTH = (
+    sympy.Piecewise,
+    sympy.Heaviside,
+    sympy.sign,
+    sympy.Abs,
+    sympy.floor,
+    sympy.ceiling,
+    sympy.Min,
+    sympy.Max,
+)
 # Jacobian entries up to this size, in at most this many symbols, are factored for display
 # (factoring cost grows fast with the number of symbols).
 _FACTOR_SIZE = 150
@@ -350,12 +361,22 @@ def circuits(
     ['a_1 -> a_1  (-, length 1, loop gain -k)', 'a_2 -> a_2  (-, length 1, loop gain -k)']
     """
     g = model if isinstance(model, nx.DiGraph) else interaction_graph(model, params)
+    found, truncated = _enumerate(g, limit)
+    if truncated:
+        raise ModelError(
+            f"the interaction graph has more than `limit` = {limit} circuits; raise `limit`"
+        )
+    return found
+
+
+def _enumerate(g: nx.DiGraph, limit: int) -> tuple[list[Circuit], bool]:
+    """At most `limit` circuits, sorted, and whether there were more."""
     out: list[Circuit] = []
+    truncated = False
     for cycle in nx.simple_cycles(g):
         if len(out) >= limit:
-            raise ModelError(
-                f"the interaction graph has more than `limit` = {limit} circuits; raise `limit`"
-            )
+            truncated = True
+            break
         k = cycle.index(min(cycle))
         nodes = tuple(cycle[k:] + cycle[:k])
         edges = list(zip(nodes, (*nodes[1:], nodes[0]), strict=True))
@@ -363,7 +384,7 @@ def circuits(
         sign = "±" if "±" in signs else ("+" if signs.count("-") % 2 == 0 else "-")
         gain = sympy.Mul(*(g.edges[u, v]["entry"] for u, v in edges))
         out.append(Circuit(nodes, sign, gain))
-    return sorted(out, key=lambda c: c.nodes)
+    return sorted(out, key=lambda c: c.nodes), truncated
 
 
 @dataclass(frozen=True)
@@ -378,6 +399,10 @@ class ThomasReport:
     graph : networkx.DiGraph
         The signed interaction graph.
     circuits : tuple of Circuit
+        The circuits listed (at most `limit` of :func:`thomas_report`).
+    truncated : bool
+        The graph has more circuits than were listed; a rule that needs the absence of a
+        circuit then concludes nothing unless one was found.
     multistationarity_excluded : bool
         No circuit is or may be positive: at most one nondegenerate equilibrium (Soule 2003).
     oscillation_excluded : bool or None
@@ -401,6 +426,7 @@ class ThomasReport:
     time: str
     graph: Any = field(repr=False, compare=False)
     circuits: tuple[Circuit, ...]
+    truncated: bool
     multistationarity_excluded: bool
     oscillation_excluded: bool | None
     numeric_signs: int
@@ -431,7 +457,8 @@ class ThomasReport:
             head.append(
                 f"  {u} -> {v}  {d['sign']}  ({d['origin']}; dF_{v}/d{u} = {_short(d['entry'])})"
             )
-        head.append(f"circuits ({len(self.circuits)}):")
+        more = " (more not listed)" if self.truncated else ""
+        head.append(f"circuits ({len(self.circuits)}{more}):")
         head.extend(f"  {c}" for c in self.circuits)
         if not self.circuits:
             head.append("  none")
@@ -451,6 +478,7 @@ def thomas_report(
     params: Mapping[str, float] | None = None,
     *,
     bounds: Mapping[str, tuple[float, float]] | None = None,
+    limit: int = _CIRCUIT_LIMIT,
 ) -> ThomasReport:
     """Thomas' rules on a model's circuits: what its feedback structure allows.
 
@@ -461,6 +489,8 @@ def thomas_report(
         The parameter point for numerically decided signs.
     bounds : mapping of state name to (lo, hi), optional
         The state box for numerically decided signs.
+    limit : int
+        Circuits listed at most; past it the report says the list is truncated.
 
     Returns
     -------
@@ -495,14 +525,28 @@ def thomas_report(
     no positive circuit: at most one nondegenerate equilibrium (Soule 2003)
     """
     g = interaction_graph(model, params, bounds=bounds)
-    found = tuple(circuits(g))
+    listed, truncated = _enumerate(g, limit)
+    found = tuple(listed)
     positive = [c for c in found if c.may_be("+")]
     # -F: a circuit of length k has sign (-1)^k times its sign in F.
     positive_neg = [c for c in found if c.sign == "±" or (c.sign == "+") == (c.length % 2 == 0)]
-    excluded = not positive or not positive_neg
+    work = structural_model(model)
+    smooth = not any(e.has(*_NOT_SMOOTH) for e in work.rhs)
+    # A truncated list may miss the circuit that decides: then nothing is excluded.
+    excluded = smooth and not truncated and (not positive or not positive_neg)
     numeric = sum(1 for *_, o in g.edges(data="origin") if o == "numeric")
     text: list[str] = []
-    if not positive:
+    if not smooth:
+        text.append(
+            "the right-hand side is not differentiable everywhere (piecewise, sign, abs, min, "
+            "max...): Thomas' rules assume a differentiable F and conclude nothing here"
+        )
+    elif truncated and not positive:
+        text.append(
+            f"more than {limit} circuits and no positive one among the first {limit}: "
+            "multistationarity is not excluded (raise `limit`)"
+        )
+    elif not positive:
         text.append("no positive circuit: at most one nondegenerate equilibrium (Soule 2003)")
     elif not positive_neg:
         text.append(
@@ -516,13 +560,20 @@ def thomas_report(
             "condition met, Thomas 1981 / Soule 2003)"
         )
     oscillation: bool | None
-    if model.time == "discrete":
+    if not smooth:
+        oscillation = None
+    elif model.time == "discrete":
         oscillation = None
         text.append("maps: the negative-circuit rule for oscillation does not apply")
     else:
         long_negative = [c for c in found if c.length >= 2 and c.may_be("-")]
-        oscillation = not long_negative
-        if oscillation:
+        oscillation = not long_negative and not truncated
+        if truncated and not long_negative:
+            text.append(
+                f"more than {limit} circuits and no negative one of length >= 2 among the first "
+                f"{limit}: oscillation is not excluded (raise `limit`)"
+            )
+        elif oscillation:
             text.append(
                 "no negative circuit of length >= 2: no stable periodic orbit (Snoussi 1998, "
                 "Gouze 1998)"
@@ -538,6 +589,7 @@ def thomas_report(
         time=model.time,
         graph=g,
         circuits=found,
+        truncated=truncated,
         multistationarity_excluded=excluded,
         oscillation_excluded=oscillation,
         numeric_signs=numeric,

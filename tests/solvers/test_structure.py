@@ -285,3 +285,20 @@ def test_drawing_tells_signs_apart_without_colour(tmp_path: Path) -> None:
         g = canonical_architecture()
         g.nodes["A"]["role"] = "oracle"
         plot_architecture(g)
+
+
+def test_a_truncated_circuit_list_is_said_so() -> None:
+    eqs = {s: " + ".join("xyz") for s in "xyz"}
+    m = ig.Model.from_equations(eqs, parameters={})
+    rep = thomas_report(m, limit=3)
+    assert rep.truncated and len(rep.circuits) == 3 and "(more not listed)" in str(rep)
+    assert not rep.multistationarity_excluded and rep.oscillation_excluded is False
+    with pytest.raises(ModelError, match="more than `limit` = 3 circuits"):
+        circuits(m, limit=3)
+
+
+def test_non_smooth_models_get_no_conclusion() -> None:
+    m = ig.Model.from_equations({"x": "-x + Abs(y)", "y": "-y"}, parameters={})
+    rep = thomas_report(m)
+    assert not rep.multistationarity_excluded and rep.oscillation_excluded is None
+    assert "not differentiable" in rep.conclusions[0]

@@ -398,26 +398,32 @@ def _compile(learner: LearnerLike) -> _Compiled:
 def _outcome_step(
     comp: _Compiled, x: FloatArray, pvals: Sequence[Any], u: FloatArray
 ) -> FloatArray:
-    """One step of ``m`` outcome learners; ``x`` has shape (n_states, m), ``u`` uniform (m,)."""
+    """One step of ``m`` outcome learners; ``x`` has shape (n_states, m), ``u`` uniform (m,).
+
+    Inverse-CDF draw: outcome ``o`` happens when ``F_{o-1} <= u < F_o`` with ``F`` the running
+    sums of the probabilities, built row by row (contiguous). Only outcomes that change some
+    state need their mask; the last outcome takes whatever the others leave.
+    """
     args = [*x, *pvals]
-    with np.errstate(all="ignore"):
-        probs = comp.probs(*args)
-        # Inverse-CDF draw: the chosen outcome is the number of cumulative sums <= u (row by
-        # row: contiguous, unlike a cumsum along the outcome axis).
-        running = np.zeros_like(u)
-        k = np.zeros(u.shape, dtype=np.intp)
-        for p in probs[:-1]:
-            running += p
-            k += u >= running
-        raw = comp.incs(*args)
+    probs = comp.probs(*args)
+    raw = comp.incs(*args)
     out = x.copy()
-    hits = [k == o for o in range(comp.n_outcomes)]
-    for i in range(comp.n_states):
-        for o, row in enumerate(raw):
-            inc = row[i]
+    below = None  # u >= F_{o-1}, as a mask (None: F_{-1} = 0, always true)
+    running = None
+    last = comp.n_outcomes - 1
+    for o in range(comp.n_outcomes):
+        if o < last:
+            running = probs[o] if running is None else running + probs[o]
+            upper = u < running
+            mask = upper if below is None else upper & below
+            below = ~upper
+        else:
+            mask = below
+        for i in range(comp.n_states):
+            inc = raw[o][i]
             # Outcomes that leave a state unchanged come back from lambdify as the scalar 0.
             if not (np.isscalar(inc) and inc == 0):
-                out[i] += np.where(hits[o], inc, 0.0)
+                out[i] += np.where(mask, inc, 0.0)
     # Shares stay in their domain (rounding only; a valid step never leaves it).
     np.clip(out, comp.lo[:, None], comp.hi[:, None], out=out)
     return out
@@ -455,11 +461,12 @@ def _run_chunk(
         pvals = [params[p.name] for p in learner.parameters]
         x = np.ascontiguousarray(x0.T)
         saved[0] = x
-        for step in range(1, plan.steps + 1):
-            x = _outcome_step(comp, x, pvals, rng.random(m))
-            j = save_at.get(step)
-            if j is not None:
-                saved[j] = x
+        with np.errstate(all="ignore"):
+            for step in range(1, plan.steps + 1):
+                x = _outcome_step(comp, x, pvals, rng.random(m))
+                j = save_at.get(step)
+                if j is not None:
+                    saved[j] = x
     else:
         z = learner.init(x0.copy(), params, rng) if learner.init is not None else x0.copy()
 
@@ -486,7 +493,7 @@ def train(
     save_every: int | None = None,
     executor: ExecutorSpec = None,
     progress: bool = False,
-    chunk_size: int = 2048,
+    chunk_size: int = 5000,
     max_bytes: int = MAX_BYTES,
 ) -> TrainingRun:
     """Train ``n`` independent copies of a learner for ``steps`` steps, vectorized and seeded.
@@ -515,7 +522,8 @@ def train(
     progress : bool
         Show a progress bar over the chunks (tqdm, on stderr).
     chunk_size : int
-        Learners per chunk.
+        Learners per chunk (5000: 10,000 learners make two chunks, one per core of a small
+        machine; larger chunks vectorize better, smaller ones spread over more workers).
     max_bytes : int
         Largest size of the saved states accepted (default 2 GiB); a larger request is refused
         before any work.

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import keyword
 import math
 import numbers
@@ -807,6 +808,7 @@ def _short(expr: Any) -> str:
     return "..."
 
 
+@functools.lru_cache(maxsize=4096)
 def _value_problem(value: Any, limits: ParserLimits) -> str | None:
     """Why a number that sympy keeps symbolic (``sin(3)``, ``exp(100)``) is refused, or None.
 
@@ -817,7 +819,9 @@ def _value_problem(value: Any, limits: ParserLimits) -> str | None:
     prints or compares the expression.
     """
     try:
-        approx = value.evalf(15)
+        # Five digits tell the size and whether the value is real; sympy's cost grows with
+        # the digits asked for (1 ms instead of 5 for sin of an 800-bit integer).
+        approx = value.evalf(5)
     except _SYMPY_FAILURES as err:
         return _evaluation_failure(err)
     re_part, im_part = approx.as_real_imag()
@@ -985,6 +989,15 @@ def _build(
     problem = _limit_problem(result, limits)
     if problem is not None:
         raise ModelError(f"{where}: {problem}")
+    # What is accepted must be written back within the same limits: exact numbers built from
+    # short text (`9**128*9**128`) print with all their digits.
+    printed = len(to_text(result))
+    if printed > limits.max_length:
+        raise ModelError(
+            f"{where}: the expression prints to {printed} characters (its exact numbers written "
+            f"out), more than the {limits.max_length} allowed in model text; use smaller "
+            "numbers or raise `ParserLimits.max_length`"
+        )
     return result
 
 

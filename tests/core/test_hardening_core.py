@@ -73,6 +73,15 @@ def test_integers_print_in_chunks_the_parser_reads() -> None:
     assert "(10**40)**" in to_text(sympy.Integer(10) ** 5000 * x)
 
 
+def test_short_text_whose_numbers_print_too_long_is_refused() -> None:
+    # 9**256 has 245 digits: ninety such terms are written back in more than max_length
+    # characters, which the file could not be read back under.
+    text = " + ".join(f"9**128*9**128*{i}*a**{i}" for i in range(1, 90))
+    with pytest.raises(ig.ModelError, match=r"prints to \d+ characters .* raise `ParserLimits.max_length`"):
+        model(text)
+    reloaded(model(" + ".join(f"9**128*9**128*{i}*a**{i}" for i in range(1, 10))))
+
+
 def test_products_that_exceed_the_exponent_limit_are_refused() -> None:
     with pytest.raises(ig.ModelError, match=r"x\*\*200.*\|n\| <= 128.*max_power"):
         model("*".join(["x"] * 200))

@@ -48,6 +48,7 @@ from .economics import multitask_agency as multitask_agency
 from .economics import multitask_commissions as multitask_commissions
 from .entrenchment import entrenchment as entrenchment
 from .entrenchment import entrenchment_n as entrenchment_n
+from .entrenchment import entrenchment_oscillating as entrenchment_oscillating
 from .entrenchment import nested_alignment_sample as nested_alignment_sample
 from .entrenchment import nested_objectives as nested_objectives
 from .geometry import gradient_angle as gradient_angle
@@ -80,6 +81,7 @@ MODELS: dict[str, Callable[..., Model]] = {
     # the paper's models
     "entrenchment": entrenchment,
     "entrenchment_n": entrenchment_n,
+    "entrenchment_oscillating": entrenchment_oscillating,
     "nested_objectives": nested_objectives,
     # economics
     "holmstrom_milgrom": holmstrom_milgrom,
@@ -118,6 +120,7 @@ __all__ = [
     "deep_linear_network",
     "entrenchment",
     "entrenchment_n",
+    "entrenchment_oscillating",
     "goodhart_conditional_mean",
     "goodhart_truncated_mean",
     "gradient_angle",

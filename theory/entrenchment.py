@@ -30,6 +30,7 @@ from ._build import PAPER, check_int, state, vector_option
 __all__ = [
     "entrenchment",
     "entrenchment_n",
+    "entrenchment_oscillating",
     "nested_alignment_sample",
     "nested_objectives",
 ]
@@ -37,6 +38,19 @@ __all__ = [
 _MW_REF = (
     "S. Arora, E. Hazan and S. Kale, The Multiplicative Weights Update Method: a Meta-Algorithm "
     "and Applications, Theory of Computing 8 (2012) 121-164"
+)
+_INSPECTION_REF = (
+    "R. Avenhaus, B. von Stengel and S. Zamir, Inspection games, in R. J. Aumann and S. Hart "
+    "(eds.), Handbook of Game Theory with Economic Applications, vol. 3, Elsevier, 2002, "
+    "chapter 51, 1947-1987"
+)
+_HOPF_REF = (
+    "Yu. A. Kuznetsov, Elements of Applied Bifurcation Theory, 3rd ed., Springer, 2004, "
+    "section 3.5"
+)
+_RELAXATION_REF = (
+    "S. H. Strogatz, Nonlinear Dynamics and Chaos, 2nd ed., Westview Press, 2015, sections 7.5 "
+    "(relaxation oscillations) and 8.2 (Hopf bifurcations)"
 )
 _REPLICATOR_REF = (
     "P. D. Taylor and L. B. Jonker, Evolutionarily stable strategies and game dynamics, "
@@ -274,6 +288,157 @@ def entrenchment_n(
         ),
         references=[PAPER, "J. Hofbauer and K. Sigmund, Evolutionary Games and Population "
                     "Dynamics, Cambridge University Press, 1998"],
+    )
+
+
+def entrenchment_oscillating(
+    *,
+    alpha: float = 1.0,
+    b: float = 0.2,
+    gamma: float = 1.0,
+    c: float = 1.0,
+    kappa: float = 0.9,
+    rho: float = 0.1,
+) -> Model:
+    r"""Entrenchment against audits that follow it with a lag: the audit cycle (a Hopf point).
+
+    The canonical model with observability made the principal's policy. The principal raises
+    its audit intensity (observability ``theta``, now a state) towards ``kappa x`` (audits in
+    proportion to the entrenchment it sees), but only at rate ``rho`` (a lag ``1 / rho``)::
+
+        dx/dt     = x (1 - x) G(x, theta),   G = alpha (1 - theta) (b + gamma x) - theta c,
+        dtheta/dt = rho (kappa x - theta).
+
+    Recursive entrenchment (``gamma``) is the positive feedback of x on itself; the audit is a
+    negative feedback on x, delayed through the filtered state ``theta``: the loop of an
+    inspection game, where the inspectee exploits lax inspection and inspection follows
+    violations [1]_, in the form of a predator-prey loop (``theta`` preys on ``x``). When the
+    audits lag too much, they overshoot: entrenchment grows while audits are low, audits catch
+    up and drive it back, relax, and it grows again.
+
+    Parameters
+    ----------
+    alpha, b, gamma, c : float
+        As in :func:`entrenchment`: ``alpha > 0`` asymmetric reinforcement, ``b >= 0`` local
+        proxy, ``gamma >= 0`` recursive feedback, ``c > 0`` M's true cost.
+    kappa : float, default 0.9
+        ``0 <= kappa <= 1``: audit response, the observability the principal sets at full
+        entrenchment (``x = 1``).
+    rho : float, default 0.1
+        ``rho > 0``: speed at which audits adjust (``1 / rho`` is the audit lag, in units of
+        the reinforcement time). The default lies below the Hopf point, on the stable cycle.
+
+    Returns
+    -------
+    Model
+        States ``x`` in ``[0, 1]`` (M's influence share) and ``theta`` in ``[0, 1]`` (audit
+        intensity, the observability of true outcomes); observables ``alignment = 1 - x`` and
+        ``G``. The box ``[0, 1] x [0, kappa]`` is invariant.
+
+    Notes
+    -----
+    *Equilibria.* ``(0, 0)``, with eigenvalues ``alpha b`` and ``-rho`` (a saddle for
+    ``b > 0``: no audits, M invades); ``(1, kappa)``, with eigenvalues ``-G(1, kappa)`` and
+    ``-rho``, stable iff ``kappa < theta* = alpha (b + gamma) / (alpha (b + gamma) + c)`` (the
+    canonical undo threshold: audits that stay below it never undo entrenchment); and the
+    interior point ``(x*, kappa x*)``, where ``x*`` is the positive root of
+    ``f(x) = G(x, kappa x) = alpha (1 - kappa x) (b + gamma x) - kappa c x``::
+
+        x* = (alpha gamma - kappa (alpha b + c) + sqrt((alpha gamma - kappa (alpha b + c))**2
+              + 4 alpha**2 b gamma kappa)) / (2 alpha gamma kappa),
+
+    (the other root is negative: their product is ``-b / (gamma kappa)``), inside ``(0, 1)``
+    exactly when ``f(1) < 0``, i.e. ``kappa > theta*``.
+
+    *Hopf point.* At the interior point ``G = 0``, so the Jacobian is::
+
+        J = [[x* (1 - x*) alpha gamma (1 - kappa x*),  -x* (1 - x*) (alpha (b + gamma x*) + c)],
+             [rho kappa,                               -rho                                  ]],
+
+    with ``det J = -rho x* (1 - x*) f'(x*) > 0`` (``f`` falls through its only positive root:
+    ``f(0) = alpha b > 0`` and ``f`` is a downward parabola) and
+    ``tr J = x* (1 - x*) alpha gamma (1 - kappa x*) - rho``. The trace vanishes with
+    ``det J > 0`` at::
+
+        rho_H = x* (1 - x*) alpha gamma (1 - kappa x*),
+
+    a Hopf point: the interior point is stable for ``rho > rho_H`` (fast audits) and repels for
+    ``rho < rho_H``. It needs recursive feedback (``rho_H = 0`` at ``gamma = 0``: without it the
+    loop is damped at every lag). At the defaults ``x* = 0.42905``, ``rho_H = 0.150374``, and
+    the first Lyapunov coefficient computed by :func:`~incentive_geometry.continuation` is
+    negative (supercritical): a stable cycle is born below ``rho_H``. For every
+    ``rho < rho_H`` (and ``kappa > theta*``) the box holds a cycle (Poincare-Bendixson: the
+    interior point repels, the two corner saddles' unstable manifolds point into the box, and
+    the box's edges hold no heteroclinic loop).
+
+    *Slow audits.* As ``rho -> 0`` the cycle becomes a relaxation oscillation around the
+    canonical model's hysteresis loop: ``x`` sits near 1 while audits rise past ``theta*``,
+    collapses to near 0, and sits there while audits decay below
+    ``alpha b / (alpha b + c)`` (the prevent threshold), later than the thresholds because of
+    the delayed loss of stability at the invariant edges; its period grows like ``1 / rho``
+    [3]_.
+
+    References
+    ----------
+    .. [1] R. Avenhaus, B. von Stengel and S. Zamir, Inspection games, in *Handbook of Game
+       Theory with Economic Applications*, vol. 3, Elsevier, 2002, chapter 51, 1947-1987.
+    .. [2] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
+       section 3.5 (Hopf bifurcation, the first Lyapunov coefficient).
+    .. [3] S. H. Strogatz, *Nonlinear Dynamics and Chaos*, 2nd ed., Westview Press, 2015,
+       sections 7.5 (relaxation oscillations) and 8.2 (Hopf bifurcations).
+    .. [4] D. Daniel, Incentive Geometry and the Emergence of Mesa-Optimizers, Zenodo preprint,
+       2025.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.theory import entrenchment_oscillating
+    >>> m = entrenchment_oscillating()
+    >>> m.state_names, m.parameter_names
+    (('x', 'theta'), ('alpha', 'b', 'gamma', 'c', 'kappa', 'rho'))
+    >>> xs = (1 - 0.9 * 1.2 + np.sqrt((1 - 0.9 * 1.2) ** 2 + 4 * 0.2 * 0.9)) / (2 * 0.9)
+    >>> round(float(xs * (1 - xs) * (1 - 0.9 * xs)), 6)   # rho_H at the defaults
+    0.150374
+    >>> br = ig.continuation(m, "rho", x0={"x": 0.43, "theta": 0.39}, params={"rho": 0.3},
+    ...                      p_range=(0.05, 0.5))
+    >>> hopf = br.of_kind("hopf")[0]
+    >>> round(hopf.p, 6), hopf.criticality
+    (0.150374, 'supercritical')
+    """
+    params = [
+        Parameter("alpha", alpha, "positive",
+                  "gain on proxy reinforcement relative to penalties (asymmetric reinforcement)"),
+        Parameter("b", b, "nonnegative", "proxy reward M captures without true value (local proxy)"),
+        Parameter("gamma", gamma, "nonnegative",
+                  "how much influence raises M's proxy capture (recursive feedback)"),
+        Parameter("c", c, "positive", "M's true cost to the principal"),
+        Parameter("kappa", kappa, [0, 1],
+                  "audit response: the observability the principal sets at full entrenchment"),
+        Parameter("rho", rho, "positive", "speed of audit adjustment (1/rho is the audit lag)"),
+    ]
+    sym = {p.name: p.symbol for p in params}
+    x, th = state("x"), state("theta")
+    G = sym["alpha"] * (1 - th) * (sym["b"] + sym["gamma"] * x) - th * sym["c"]
+    return Model.from_equations(
+        # Replicator flow of the canonical model; audits relax towards kappa*x at rate rho (a
+        # first-order lag: the delayed negative feedback).
+        {"x": x * (1 - x) * G, "theta": sym["rho"] * (sym["kappa"] * x - th)},
+        parameters=params,
+        name="entrenchment_oscillating",
+        states={
+            "x": {"domain": [0, 1], "meaning": "influence share of the proxy-capturing routine M"},
+            "theta": {"domain": [0, 1],
+                      "meaning": "audit intensity: observability of true outcomes, set by the "
+                      "principal"},
+        },
+        observables={"alignment": 1 - x, "G": G},
+        description=(
+            "The canonical entrenchment model with observability made a lagged policy: the "
+            "principal moves its audit intensity theta towards kappa*x at rate rho. Slow audits "
+            "overshoot and the system cycles (a supercritical Hopf point at rho_H)."
+        ),
+        references=[PAPER, _INSPECTION_REF, _HOPF_REF, _RELAXATION_REF],
     )
 
 

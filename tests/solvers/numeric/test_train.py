@@ -20,6 +20,7 @@ from incentive_geometry.solvers.numeric.train import (
     entrenched_fraction,
     escape_times,
     hysteresis,
+    mean_escape_time,
     proportion,
     tipping_observability,
     train,
@@ -232,3 +233,48 @@ def test_hysteresis_loop_of_learners_with_diversity() -> None:
     assert h.up_fraction[1] > 0.9 and h.down_fraction[1] < 0.1
     assert h.up_fraction[2] < 0.1 and h.down_fraction[0] > 0.9
     assert h.loop_area > 0.2
+
+
+def _escape_vs_kramers(etas: tuple[float, ...], n: int) -> list[tuple[float, float, object]]:
+    # Cross learning with diversity mu = 0.03 at theta = 0.42 (bistable): entrenched state
+    # x = 0.942, saddle 0.530, barrier 0.127. Learners start entrenched; escape = below 0.2.
+    from incentive_geometry.solvers.symbolic.mean_field import escape_estimate
+
+    params = {"theta": 0.42, "mu": 0.03}
+    est = escape_estimate(
+        learners.cross_learning(diversity=True), stable=0.942, saddle=0.530, params=params
+    )
+    out = []
+    for eta in etas:
+        steps = int(3 * est.steps(eta))
+        run = train(
+            learners.cross_learning(diversity=True, eta=eta),
+            n=n,
+            steps=steps,
+            params=params,
+            x0={"x": est.stable},
+            seed=3,
+            save_every=max(1, steps // 2000),
+        )
+        out.append((eta, est.steps(eta), mean_escape_time(run, threshold=0.2)))
+    return out
+
+
+def test_escape_times_follow_kramers() -> None:
+    results = _escape_vs_kramers((0.1, 0.08), 300)
+    for eta, predicted, et in results:
+        print(
+            f"eta={eta}: mean escape {et.mean:.0f} steps [{et.low:.0f}, {et.high:.0f}], "  # type: ignore[attr-defined]
+            f"Kramers {predicted:.0f}"
+        )
+        assert 0.75 * predicted < et.mean < 1.25 * predicted  # type: ignore[attr-defined]
+    (_, p0, e0), (_, p1, e1) = results
+    # Growth as eta shrinks: the measured ratio matches the predicted one within 25 %.
+    assert abs((e1.mean / e0.mean) / (p1 / p0) - 1) < 0.25  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_escape_times_follow_kramers_slow() -> None:
+    results = _escape_vs_kramers((0.1, 0.07, 0.05), 400)
+    for _eta, predicted, et in results:
+        assert 0.8 * predicted < et.mean < 1.2 * predicted  # type: ignore[attr-defined]

@@ -105,6 +105,14 @@ MODELS: dict[str, Callable[..., Model]] = {
 
 __all__ = [
     "CANONICAL_NAMES",
+    "EDGE_KINDS",
+    "ROLES",
+    "architecture_n",
+    "canonical_architecture",
+    "read_architecture",
+    "to_model",
+    "validate_architecture",
+    "write_architecture",
     "INGREDIENTS",
     "MODELS",
     "Ingredient",

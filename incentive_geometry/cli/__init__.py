@@ -27,6 +27,7 @@ from incentive_geometry.errors import IncentiveGeometryError, ModelError
 from .check import check
 from .continuation import continue_
 from .derive import derive
+from .graph import graph
 from .models import models
 from .show import show
 from .simulate import simulate
@@ -57,6 +58,7 @@ cli.add_command(sweep)
 cli.add_command(verify)
 cli.add_command(simulate)
 cli.add_command(continue_)
+cli.add_command(graph)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -377,8 +377,8 @@ def _bounds(learner: LearnerLike) -> tuple[FloatArray, FloatArray]:
     lo, hi = [], []
     for d in learner.state_domains:
         if d.kind == "interval":
-            lo.append(float(d.lo))
-            hi.append(float(d.hi))
+            lo.append(-math.inf if d.lo is None else float(d.lo))
+            hi.append(math.inf if d.hi is None else float(d.hi))
         elif d.kind in ("positive", "nonnegative"):
             lo.append(0.0)
             hi.append(math.inf)

@@ -52,7 +52,17 @@ _KY03 = (
 
 
 class LearnerLike(Protocol):
-    """What the solvers read of a learner (see :class:`incentive_geometry.theory.learners.Learner`)."""
+    """What the solvers read of a learner (see :class:`incentive_geometry.theory.learners.Learner`).
+
+    The solvers never import the model library; any object with these attributes is a learner.
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import learners
+    >>> L = learners.cross_learning()
+    >>> all(hasattr(L, a) for a in ("states", "parameters", "outcomes", "step_parameter"))
+    True
+    """
 
     name: str
     states: tuple[sympy.Symbol, ...]

@@ -1072,6 +1072,47 @@ def _doubled(
     return mesh2, U2, V2, 2.0 * orbit.period
 
 
+def _guess_trajectory(
+    model: Model, param: str, guess: Mapping[str, Any], given: Mapping[str, float]
+) -> Trajectory:
+    """A user's guess ``{"t": times, "x": states}`` of one period, as a Trajectory."""
+    if set(guess) != {"t", "x"}:
+        raise ModelError(
+            f"a guess `start` must have exactly the keys 't' and 'x', got {sorted(map(str, guess))}"
+        )
+    try:
+        t = np.asarray(guess["t"], dtype=float)
+        raw = guess["x"]
+        if isinstance(raw, Mapping):
+            missing = [s for s in model.state_names if s not in raw]
+            if missing:
+                raise ModelError(f"the guess `start['x']` has no values of {', '.join(missing)}")
+            x = np.column_stack([np.asarray(raw[s], dtype=float) for s in model.state_names])
+        else:
+            x = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"the guess `start` must hold numbers: {exc}") from None
+    n = len(model.state_names)
+    if t.ndim != 1 or len(t) < 4 or x.shape != (len(t), n):
+        raise ModelError(
+            f"the guess `start` needs t of shape (K,), K >= 4, and x of shape (K, {n}); got "
+            f"{t.shape} and {x.shape}"
+        )
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(x)) and np.all(np.diff(t) > 0)):
+        raise ModelError("the guess `start` needs finite states at increasing times")
+    if param in given:
+        p0 = float(given[param])
+    else:
+        default = model.parameter(param).default
+        if default is None:
+            raise ModelError(f"give the guess's value of `{param}` in `params`")
+        p0 = float(default)
+    values = {pp.name: float(pp.default) for pp in model.parameters if pp.default is not None}
+    values.update({k: float(v) for k, v in given.items()})
+    values[param] = p0
+    return Trajectory(t=t, x=x, state_names=tuple(model.state_names), params=values)
+
+
 # --------------------------------------------------------------------------------------------
 # The entry point
 
@@ -1080,7 +1121,7 @@ def cycles(
     model: Model,
     param: str,
     *,
-    start: Bifurcation | CycleBifurcation | Trajectory | PeriodicOrbit,
+    start: Bifurcation | CycleBifurcation | Trajectory | PeriodicOrbit | Mapping[str, Any],
     p_range: tuple[float, float] | None = None,
     params: Mapping[str, float] | None = None,
     ds: float = 0.02,
@@ -1112,7 +1153,10 @@ def cycles(
         - a :class:`~.simulate.Trajectory` that has settled on a cycle (:func:`detect_cycle`),
           or one period of a guess (first and last states close): at the trajectory's
           parameter values;
-        - a :class:`PeriodicOrbit` (``cy.orbit(i)`` of an earlier run).
+        - a :class:`PeriodicOrbit` (``cy.orbit(i)`` of an earlier run);
+        - a guess of one period ``{"t": times, "x": states}`` (states an array of shape
+          ``(len(t), n)`` or a mapping of state name to values; first and last states close),
+          at ``params[param]`` (or the parameter's default).
     p_range : (lo, hi), optional
         The branch is followed while ``lo <= p <= hi``. Default: a Hopf or period-doubling
         point's value plus and minus 1; a trajectory's value plus and minus 1.
@@ -1224,7 +1268,15 @@ def cycles(
     elif isinstance(start, PeriodicOrbit):
         p_start = float(start.p)
         given = {**start.params, **given}
-    elif isinstance(start, Trajectory):
+    else:
+        if isinstance(start, Mapping):
+            start = _guess_trajectory(model, param, start, given)
+        if not isinstance(start, Trajectory):
+            raise ModelError(
+                "`start` must be a Hopf Bifurcation, a period-doubling CycleBifurcation, a "
+                "Trajectory, a PeriodicOrbit or a guess {'t': times, 'x': states}, got "
+                f"{type(start).__name__}"
+            )
         if start.is_ensemble:
             raise ModelError("`start` must be one trajectory, not an ensemble")
         if tuple(start.state_names) != tuple(model.state_names):
@@ -1236,11 +1288,6 @@ def cycles(
             raise ModelError(f"the trajectory `start` has no value of `{param}`")
         p_start = float(start.params[param])
         given = {**{k: float(v) for k, v in start.params.items()}, **given}
-    else:
-        raise ModelError(
-            f"`start` must be a Hopf Bifurcation, a period-doubling CycleBifurcation, a Trajectory "
-            f"or a PeriodicOrbit, got {type(start).__name__}"
-        )
     given.pop(param, None)
     if p_range is None:
         p_range = (p_start - 1.0, p_start + 1.0)

@@ -337,7 +337,11 @@ def test_bad_starts_and_arguments() -> None:
     with pytest.raises(ig.ModelError, match="Hopf point in `mu`, not in `w`"):
         ig.cycles(m, "w", start=hopf)
     with pytest.raises(ig.ModelError, match="`start` must be"):
-        ig.cycles(m, "mu", start={"x": 1})  # type: ignore[arg-type]
+        ig.cycles(m, "mu", start=42)  # type: ignore[arg-type]
+    with pytest.raises(ig.ModelError, match="exactly the keys 't' and 'x'"):
+        ig.cycles(m, "mu", start={"x": 1})
+    with pytest.raises(ig.ModelError, match=r"x of shape \(K, 2\)"):
+        ig.cycles(m, "mu", start={"t": [0, 1, 2, 3], "x": [1, 2, 3, 4]})
     with pytest.raises(ig.ModelError, match="`intervals`"):
         ig.cycles(m, "mu", start=hopf, intervals=0)
     with pytest.raises(ig.ModelError, match="ds_min <= ds <= ds_max"):
@@ -360,6 +364,21 @@ def test_bad_starts_and_arguments() -> None:
     ).bifurcations[0]
     with pytest.raises(ig.ModelError, match="fold point"):
         ig.cycles(m, "mu", start=fold)
+
+
+def test_a_users_guess_of_one_period() -> None:
+    # An ellipse of the wrong size and period, at mu = 1: Newton finds the unit circle.
+    m = stuart_landau("-")
+    t = np.linspace(0, 7.0, 50)
+    guess = {"t": t, "x": {"x": 1.4 * np.cos(2 * np.pi * t / 7), "y": 0.8 * np.sin(2 * np.pi * t / 7)}}
+    cy = ig.cycles(m, "mu", start=guess, params={"mu": 1.0}, max_steps=0)
+    orbit = cy.orbit(0)
+    assert orbit.p == 1.0
+    assert orbit.period == pytest.approx(2 * np.pi, rel=1e-9)
+    assert orbit.amplitude == pytest.approx(1.0, abs=1e-8)
+    # A guess that is not closed is refused with the reason.
+    with pytest.raises(ig.ConvergenceError, match="does not close on itself"):
+        ig.cycles(m, "mu", start={"t": t[:25], "x": np.column_stack([t[:25], t[:25]])}, params={"mu": 1.0})
 
 
 def test_as_dict_and_repr() -> None:

@@ -278,3 +278,89 @@ def test_escape_times_follow_kramers_slow() -> None:
     results = _escape_vs_kramers((0.1, 0.07, 0.05), 400)
     for _eta, predicted, et in results:
         assert 0.8 * predicted < et.mean < 1.2 * predicted  # type: ignore[attr-defined]
+
+
+# A step-function learner (the interface of learners that sample continuous data): Cross
+# learning written by hand as a vectorized step, with a hidden state (the weight of A next to
+# the share of M) to exercise init and observe.
+
+
+def _cl_init(x0: np.ndarray, params: dict, rng: np.random.Generator) -> np.ndarray:
+    return np.column_stack([x0[:, 0], 1 - x0[:, 0]])
+
+
+def _cl_step(z: np.ndarray, params: dict, rng: np.random.Generator) -> np.ndarray:
+    x = z[:, 0]
+    eta, theta = params["eta"], params["theta"]
+    m = rng.random(len(x)) < x
+    obs = rng.random(len(x)) < theta
+    dx = np.where(m & ~obs, eta * (0.2 + x) * (1 - x), 0.0)  # proxy reward b + gamma x
+    dx = dx - np.where(~m & obs, eta * x, 0.0)
+    return np.column_stack([x + dx, 1 - x - dx])
+
+
+def _cl_observe(z: np.ndarray, params: dict) -> np.ndarray:
+    return z[:, :1]
+
+
+def _step_learner() -> object:
+    from incentive_geometry.theory.learners import Learner
+
+    return Learner.from_step(
+        {"x": {"domain": [0, 1]}},
+        _cl_step,
+        init=_cl_init,
+        observe=_cl_observe,
+        parameters={"theta": {"default": 0.3, "domain": [0, 1]}, "eta": 0.02},
+        name="cross_learning_by_hand",
+    )
+
+
+def test_step_function_learner_trains_like_the_outcome_learner() -> None:
+    S = _step_learner()
+    theta = np.repeat([0.4, 0.6], 500)  # per-learner values reach the step function as arrays
+    a = train(S, n=1000, steps=400, params={"theta": theta}, x0={"x": 0.7}, seed=1)
+    b = train(
+        learners.cross_learning(eta=0.02),
+        n=1000,
+        steps=400,
+        params={"theta": theta},
+        x0={"x": 0.7},
+        seed=2,
+    )
+    assert a.x.shape == b.x.shape == (1000, 401, 1)
+    for half in (slice(0, 500), slice(500, 1000)):
+        fa, fb = a.final["x"][half], b.final["x"][half]
+        se = np.hypot(fa.std(), fb.std()) / np.sqrt(500)
+        assert abs(fa.mean() - fb.mean()) < 4 * se
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = train(
+            S,
+            n=1000,
+            steps=50,
+            params={"theta": theta},
+            x0={"x": 0.7},
+            seed=1,
+            chunk_size=300,
+            executor=pool,
+        )
+    serial = train(
+        S,
+        n=1000,
+        steps=50,
+        params={"theta": theta},
+        x0={"x": 0.7},
+        seed=1,
+        chunk_size=300,
+        executor="serial",
+    )
+    assert np.array_equal(pooled.x, serial.x)
+
+
+def test_empirical_drift_of_a_step_learner() -> None:
+    from incentive_geometry.solvers.numeric.train import empirical_drift
+
+    mean, se = empirical_drift(_step_learner(), {"x": [0.3, 0.8]}, samples=40_000, seed=0)  # type: ignore[arg-type]
+    x = np.array([0.3, 0.8])
+    expected = x * (1 - x) * (0.7 * (0.2 + x) - 0.3)  # the canonical rhs at the defaults
+    assert np.all(np.abs(mean[:, 0] - expected) < 4.5 * se[:, 0])

@@ -143,7 +143,16 @@ class ParserLimits:
     max_power : int
         Largest absolute numeric exponent in ``a**n``.
     max_number_bits : int
-        Largest numerator or denominator (in bits) of any exact number built while parsing.
+        Largest numerator or denominator (in bits) of any exact number built while parsing;
+        also the largest magnitude (``2**max_number_bits``) of a number sympy keeps symbolic,
+        such as ``exp(100)``.
+    max_power_of_sum : int
+        Largest integer exponent of a sum, ``(x + 1)**n``: sympy expands such powers into
+        polynomials when it decides signs (in Max, Abs, sqrt), at a cost that grows steeply
+        with ``n``.
+    max_root_bits : int
+        Largest numerator or denominator (in bits) of a number raised to a fractional power,
+        ``N**(1/3)``: sympy factors ``N`` to simplify the root.
 
     Examples
     --------
@@ -158,6 +167,8 @@ class ParserLimits:
     max_literal_digits: int = 40
     max_power: int = 128
     max_number_bits: int = 2_048
+    max_power_of_sum: int = 16
+    max_root_bits: int = 32
 
     def __post_init__(self) -> None:
         for field, value in vars(self).items():
@@ -371,7 +382,7 @@ _FORBIDDEN_BINOPS: Mapping[type, str] = {
     ast.BitOr: "`|` is not part of the model language; in a condition write `or`",
 }
 
-_COMPARE: Mapping[type, Callable[[Any, Any], Any]] = {
+_COMPARE: Mapping[type, Callable[..., Any]] = {
     ast.Lt: sympy.Lt,
     ast.LtE: sympy.Le,
     ast.Gt: sympy.Gt,
@@ -636,6 +647,9 @@ class _Builder:
                 )
             if base == 0 and exponent.is_negative:
                 raise _Reject(node, "division by zero (zero to a negative power)")
+            problem = _power_problem(base, exponent, self.limits)
+            if problem is not None:
+                raise _Reject(node, problem)
         if isinstance(base, sympy.Rational) and isinstance(exponent, sympy.Integer):
             bits = max(int(base.p).bit_length(), int(base.q).bit_length()) * abs(int(exponent))
             if bits > self.limits.max_number_bits:
@@ -675,6 +689,12 @@ class _Builder:
         args = [self.expr(arg) for arg in node.args]
         if fname == "log" and args[0] == 0:
             raise _Reject(node, "log(0) is undefined")
+        if fname == "exp" and args[0].has(sympy.log):
+            # sympy turns exp(c*log(N)) into N**c, a root of N when c is a fraction.
+            for lg in args[0].atoms(sympy.log):
+                inner = lg.args[0]
+                if isinstance(inner, sympy.Rational) and _bits(inner) > self.limits.max_root_bits:
+                    raise _Reject(node, _root_message(inner, self.limits))
         if fname in ("Min", "Max"):
             # sympy flattens Max(Max(a, b), c) into Max(a, b, c) and compares the arguments
             # pairwise (each comparison a query of the assumptions system): the flattened
@@ -711,9 +731,19 @@ class _Builder:
                         "use <, <=, >, >=, == or !=",
                     )
             terms = [self.expr(node.left), *(self.expr(c) for c in node.comparators)]
-            # A chain a < b < c means (a < b) and (b < c), as in Python.
+            # A chain a < b < c means (a < b) and (b < c), as in Python. A comparison of two
+            # numbers is decided at once; one with symbols is kept as written: deciding it
+            # asks sympy for signs, and for a polynomial such as (x + 35)**16 - 1 sympy
+            # isolates its real roots, which can take minutes.
             return sympy.And(
-                *(_COMPARE[type(op)](terms[i], terms[i + 1]) for i, op in enumerate(node.ops))
+                *(
+                    _COMPARE[type(op)](
+                        terms[i],
+                        terms[i + 1],
+                        evaluate=bool(terms[i].is_number and terms[i + 1].is_number),
+                    )
+                    for i, op in enumerate(node.ops)
+                )
             )
         if isinstance(node, ast.BoolOp):
             parts = [self.condition(v) for v in node.values]
@@ -783,18 +813,56 @@ def _limit_problem(expr: Any, limits: ParserLimits, levels: int | None = None) -
                     f"limited to {limits.max_number_bits} bits (`ParserLimits.max_number_bits`)"
                 )
             continue
-        if (
-            isinstance(node, sympy.Pow)
-            and isinstance(node.exp, sympy.Number)
-            and abs(node.exp) > limits.max_power
-        ):
-            return (
-                f"this makes the power `{_short(node)}`, whose exponent is beyond the limit "
-                f"|n| <= {limits.max_power} (`ParserLimits.max_power`); write the power "
-                "with a smaller exponent or a parameter"
-            )
+        if isinstance(node, sympy.Pow) and isinstance(node.exp, sympy.Number):
+            if abs(node.exp) > limits.max_power:
+                return (
+                    f"this makes the power `{_short(node)}`, whose exponent is beyond the limit "
+                    f"|n| <= {limits.max_power} (`ParserLimits.max_power`); write the power "
+                    "with a smaller exponent or a parameter"
+                )
+            problem = _power_problem(node.base, node.exp, limits)
+            if problem is not None:
+                return f"this makes {problem}"
         if levels is None or depth < levels:
             stack.extend((arg, depth + 1) for arg in getattr(node, "args", ()))
+    return None
+
+
+def _bits(r: Any) -> int:
+    return max(int(r.p).bit_length(), int(r.q).bit_length())
+
+
+def _root_message(base: Any, limits: ParserLimits) -> str:
+    return (
+        f"a fractional power of a number of {_digits(_bits(base))} digits: sympy factors the "
+        f"number to simplify the root, which can take minutes; such numbers are limited to "
+        f"{limits.max_root_bits} bits (`ParserLimits.max_root_bits`)"
+    )
+
+
+def _power_problem(base: Any, exponent: Any, limits: ParserLimits) -> str | None:
+    """Why ``base**exponent`` (a numeric exponent) is refused, or None. See ParserLimits."""
+    if not isinstance(exponent, sympy.Rational):
+        return None
+    if exponent.q != 1:
+        # sympy works with x**(1/q) as a polynomial generator: x**(1111/10000) is a polynomial
+        # of degree 1111 in x**(1/10000), and the degree is what its algorithms pay for.
+        if abs(exponent.p) > limits.max_power or exponent.q > limits.max_power:
+            return (
+                f"the exponent {exponent} has a numerator or denominator above "
+                f"{limits.max_power} (`ParserLimits.max_power`); use a simpler fraction or a "
+                "parameter for the exponent"
+            )
+        if isinstance(base, sympy.Rational) and _bits(base) > limits.max_root_bits:
+            return _root_message(base, limits)
+    elif abs(exponent) > limits.max_power_of_sum and (
+        base.is_Add or (base.is_Mul and any(f.is_Add for f in base.args))
+    ):
+        return (
+            f"the power {exponent} of a sum: sympy expands such powers into polynomials of that "
+            f"degree when it decides signs, which can take minutes; powers of sums are limited "
+            f"to |n| <= {limits.max_power_of_sum} (`ParserLimits.max_power_of_sum`)"
+        )
     return None
 
 
@@ -1036,6 +1104,10 @@ def _rebuilt(expr: Any) -> Any:
         if unchanged and isinstance(node, sympy.Min | sympy.Max):
             # Already filtered by Max's pairwise comparisons, the costliest evaluation there is.
             memo[node] = node
+        elif isinstance(node, sympy.core.relational.Relational):
+            # As the parser builds comparisons: decided only between two numbers.
+            lhs, rhs = args
+            memo[node] = node.func(lhs, rhs, evaluate=bool(lhs.is_number and rhs.is_number))
         else:
             memo[node] = node.func(*args)
     return memo[expr]

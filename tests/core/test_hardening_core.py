@@ -77,7 +77,9 @@ def test_short_text_whose_numbers_print_too_long_is_refused() -> None:
     # 9**256 has 245 digits: ninety such terms are written back in more than max_length
     # characters, which the file could not be read back under.
     text = " + ".join(f"9**128*9**128*{i}*a**{i}" for i in range(1, 90))
-    with pytest.raises(ig.ModelError, match=r"prints to \d+ characters .* raise `ParserLimits.max_length`"):
+    with pytest.raises(
+        ig.ModelError, match=r"prints to \d+ characters .* raise `ParserLimits.max_length`"
+    ):
         model(text)
     reloaded(model(" + ".join(f"9**128*9**128*{i}*a**{i}" for i in range(1, 10))))
 
@@ -114,9 +116,50 @@ def test_a_sympy_built_max_beyond_the_limit_cannot_be_saved_and_says_why() -> No
 
 
 def test_fractional_power_of_a_negative_branch_is_refused() -> None:
-    # sympy folds the power into the branches: (-1/9)**(1/9) is not real.
+    # sympy folds the power into the branches: (-1/4)**(1/2) is not real.
     with pytest.raises(ig.ModelError, match="is not a real number"):
-        model("((-0.1111111111111111111 if 5 > a else 3 + x))**(0.111111111111111111111111111111)")
+        model("((-0.25 if 5 > a else 3 + x))**0.5")
+
+
+# Hangs found by the long fuzz run (benchmarks/fuzz_long.py), each past 30 s before.
+
+
+def test_large_power_of_a_sum_is_refused() -> None:
+    # Deciding the sign of (c*(b*1e198 + 35.5))**128 - 1 (a constraint, a Max) made sympy
+    # isolate the real roots of a degree-128 polynomial.
+    with pytest.raises(ig.ModelError, match=r"power 128 of a sum.*max_power_of_sum"):
+        model("(-((pi)**0 if b > b else b / 1e-198 + 35.496) * 8.71e-192)**2**7")
+    with pytest.raises(ig.ModelError, match=r"this makes the power 32 of a sum"):
+        model("((x + 1)**4)**8")
+    m = model("(x + 1)**16 + x**128")  # at the limit, and powers of a single name
+    reloaded(m)
+
+
+def test_comparisons_with_symbols_are_kept_as_written() -> None:
+    m = ig.Model.from_equations(
+        {"x": "-x"}, parameters=PARAMS, constraints=["(b*1e198 + 35.5)**16 <= 1", "x > x"]
+    )
+    x = m.symbol("x")
+    assert m.constraints[1] == sympy.Gt(x, x, evaluate=False)
+    assert parse_expression("x if 2 > 1 else a", m.symbols) == x  # numbers: decided
+    reloaded(m)
+
+
+def test_roots_of_large_numbers_are_refused() -> None:
+    # sympy factors N to simplify N**(-69207/1000) or N**(-7/127): minutes for 35 digits.
+    with pytest.raises(ig.ModelError, match=r"numerator or denominator above 128"):
+        model("sqrt(-x + (5373012776245948741510852976013588 * 2)**-(69.207))")
+    with pytest.raises(ig.ModelError, match=r"fractional power of a number of 35 digits"):
+        model("(10746025552491897483021705952027176)**(-7/127) - x")
+    with pytest.raises(ig.ModelError, match=r"max_root_bits"):
+        model("exp(log(10746025552491897483021705952027176)/3) - x")
+    reloaded(model("2**(1/3) + (3/7)**(5/2) - x"))
+
+
+def test_exponents_with_long_fractions_are_refused() -> None:
+    # a**(1111.../10**34) is a polynomial of degree 10**33 in a**(1/10**34) to sympy.
+    with pytest.raises(ig.ModelError, match=r"numerator or denominator above 128"):
+        model("a + -(tanh(7 - (a)**0.1111111111111111111111111111111111)) - ((1.88e215))**x")
 
 
 def test_power_of_a_long_decimal_is_a_model_error_not_valueerror() -> None:

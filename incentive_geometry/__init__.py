@@ -93,7 +93,16 @@ _LAZY: dict[str, str] = {
 }
 
 
+#: Subpackages reachable as attributes (``ig.theory.entrenchment()``), imported on first use as
+#: SciPy does for its subpackages.
+_SUBPACKAGES = ("theory", "solvers", "proofs", "cli")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        value = importlib.import_module(f"incentive_geometry.{name}")
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'incentive_geometry' has no attribute {name!r}")
@@ -103,7 +112,8 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    # The public names and the subpackages only (not the helpers this module imports).
+    return sorted({*__all__, *_SUBPACKAGES})
 
 
 __all__ = [

@@ -39,7 +39,14 @@ import sympy
 from incentive_geometry.errors import ConvergenceError, ModelError
 from incentive_geometry.model import Domain, Model, Parameter
 
+from .budget import Budget, run_bounded
+
 __all__ = ["EscapeEstimate", "LearnerLike", "diffusion", "escape_estimate", "mean_field"]
+
+_HINT = (
+    "pass a larger `timeout=`, or measure the drift numerically at given states with "
+    "`incentive_geometry.solvers.numeric.train.empirical_drift`"
+)
 
 _FW = (
     "M. I. Freidlin and A. D. Wentzell, Random Perturbations of Dynamical Systems, Springer, "
@@ -112,7 +119,7 @@ def _derivatives(learner: LearnerLike) -> tuple[list[Any], list[list[Any]]]:
     return probs, deltas
 
 
-def mean_field(learner: LearnerLike) -> Model:
+def mean_field(learner: LearnerLike, *, timeout: float | None = 60.0) -> Model:
     r"""The learner's mean field: the ODE of its expected increment per unit step, as eta -> 0.
 
     ``f_i = lim_{eta -> 0} E[Delta x_i] / eta = sum_o p_o(eta=0) dDelta_{o,i}/deta (eta=0)``,
@@ -124,6 +131,8 @@ def mean_field(learner: LearnerLike) -> Model:
     learner : Learner
         An outcome learner (:mod:`incentive_geometry.theory.learners`); a step-function learner
         that declares its mean field (`drift`) returns that Model.
+    timeout : float or None, default 60
+        Seconds for the symbolic work (:mod:`.budget`); None: no limit.
 
     Returns
     -------
@@ -134,6 +143,8 @@ def mean_field(learner: LearnerLike) -> Model:
     ------
     ModelError
         For a step-function learner without a declared mean field.
+    SymbolicTimeout
+        Past `timeout`.
 
     References
     ----------
@@ -157,7 +168,19 @@ def mean_field(learner: LearnerLike) -> Model:
     if not getattr(learner, "outcomes", ()) and getattr(learner, "drift", None) is not None:
         drift: Model = learner.drift  # type: ignore[assignment]
         return drift
+    _derivatives(learner)  # refuses a step-function learner here, not in a child process
+    return run_bounded(
+        _mean_field_work,
+        learner,
+        timeout=timeout,
+        what=f"mean field of `{learner.name}`",
+        hint=_HINT,
+    )
+
+
+def _mean_field_work(learner: LearnerLike, *, budget: Budget) -> Model:
     probs, deltas = _derivatives(learner)
+    budget.check("derivatives")
     n = len(learner.states)
     rhs = [
         _simplify(sum((p * d[i] for p, d in zip(probs, deltas, strict=True)), sympy.Integer(0)), n)
@@ -185,7 +208,7 @@ def mean_field(learner: LearnerLike) -> Model:
     )
 
 
-def diffusion(learner: LearnerLike) -> sympy.Matrix:
+def diffusion(learner: LearnerLike, *, timeout: float | None = 60.0) -> sympy.Matrix:
     r"""The learner's diffusion matrix ``D = lim Cov[Delta] / eta**2`` (states x states).
 
     On the time scale ``t = eta * steps`` the learner follows
@@ -195,6 +218,8 @@ def diffusion(learner: LearnerLike) -> sympy.Matrix:
     ----------
     learner : Learner
         An outcome learner.
+    timeout : float or None, default 60
+        Seconds for the symbolic work; None: no limit.
 
     Returns
     -------
@@ -205,6 +230,8 @@ def diffusion(learner: LearnerLike) -> sympy.Matrix:
     ------
     ModelError
         For a step-function learner.
+    SymbolicTimeout
+        Past `timeout`.
 
     References
     ----------
@@ -223,6 +250,17 @@ def diffusion(learner: LearnerLike) -> sympy.Matrix:
     >>> sympy.factor(D[0, 0].subs(L.symbols["w"], 0))  # neutral drift: 2 x (1 - x)
     -2*x*(x - 1)
     """
+    _derivatives(learner)
+    return run_bounded(
+        _diffusion_work,
+        learner,
+        timeout=timeout,
+        what=f"diffusion of `{learner.name}`",
+        hint=_HINT,
+    )
+
+
+def _diffusion_work(learner: LearnerLike, *, budget: Budget) -> sympy.Matrix:
     probs, deltas = _derivatives(learner)
     n = len(learner.states)
     f = [
@@ -235,6 +273,7 @@ def diffusion(learner: LearnerLike) -> sympy.Matrix:
             second = sum(
                 (p * d[i] * d[j] for p, d in zip(probs, deltas, strict=True)), sympy.Integer(0)
             )
+            budget.check(f"D[{i}, {j}]")
             D[i, j] = D[j, i] = _simplify(second - f[i] * f[j], n)
     return D
 
@@ -297,6 +336,7 @@ def escape_estimate(
     stable: float,
     saddle: float,
     params: Mapping[str, float] | None = None,
+    timeout: float | None = 60.0,
 ) -> EscapeEstimate:
     r"""Small-noise escape estimate for a one-state learner: quasi-potential and Kramers time.
 
@@ -318,6 +358,8 @@ def escape_estimate(
         A stable equilibrium of the mean field and the unstable one next to it.
     params : mapping, optional
         Parameter values; defaults of the learner for the rest.
+    timeout : float or None, default 60
+        Seconds for each of the symbolic mean field and diffusion.
 
     Returns
     -------
@@ -353,8 +395,8 @@ def escape_estimate(
             f"`learner` {learner.name!r} has {len(learner.states)} states; escape_estimate is "
             "for one-state learners (the quasi-potential is an integral along the line)"
         )
-    mf = mean_field(learner)
-    D = diffusion(learner)[0, 0]
+    mf = mean_field(learner, timeout=timeout)
+    D = diffusion(learner, timeout=timeout)[0, 0]
     values: dict[str, float] = {
         p.name: p.default for p in learner.parameters if p.default is not None
     }

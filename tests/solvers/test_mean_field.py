@@ -195,3 +195,11 @@ def test_escape_estimate_refuses_bad_points() -> None:
         escape_estimate(L, stable=0.311, saddle=0.976, params={"theta": 0.35, "mu": 0.02})
     with pytest.raises(ModelError, match="one-state"):
         escape_estimate(learners.cross_learning(k=3), stable=0.0, saddle=0.5)
+
+
+def test_symbolic_work_keeps_its_time_budget() -> None:
+    from incentive_geometry.errors import SymbolicTimeout
+
+    L = learners.policy_gradient(k=3)  # its mean field takes about 10 s
+    with pytest.raises(SymbolicTimeout, match="mean field of `policy_gradient3`"):
+        mean_field(L, timeout=0.5)

@@ -214,7 +214,7 @@ def test_policy_gradient_tipping_converges_slow() -> None:
     reference = _mean_field_tipping(0.9, horizon, "pg")
     errors = []
     for eta in (0.04, 0.02, 0.01):
-        tp = _pg_tipping(eta, 1000, horizon)
+        tp = _pg_tipping(eta, 500, horizon)
         errors.append(abs(tp.value - reference))  # type: ignore[attr-defined]
         print(
             f"policy gradient eta={eta}: {tp.value:.4f} [{tp.low:.4f}, {tp.high:.4f}] "  # type: ignore[attr-defined]

@@ -1058,8 +1058,11 @@ def _build(
     if problem is not None:
         raise ModelError(f"{where}: {problem}")
     # What is accepted must be written back within the same limits: exact numbers built from
-    # short text (`9**128*9**128`) print with all their digits.
-    printed = len(to_text(result))
+    # short text (`9**128*9**128`) print with all their digits. (Printed text is about as long
+    # as the text read unless it holds such numbers, so short text without them is not
+    # printed here.)
+    long_numbers = any(_bits(r) > 132 for r in result.atoms(sympy.Rational))
+    printed = len(to_text(result)) if long_numbers or len(text) > limits.max_length // 4 else 0
     if printed > limits.max_length:
         raise ModelError(
             f"{where}: the expression prints to {printed} characters (its exact numbers written "
@@ -1526,6 +1529,19 @@ def to_model_text(
     >>> to_text(e), to_model_text(e, {"x": x, "y": y, "b": b})
     ('-(x + y)/b', '-1/b*(x + y)')
     """
+    return _model_text(expr, tuple(names.items()), condition, where, limits)
+
+
+@functools.lru_cache(maxsize=1024)
+def _model_text(
+    expr: Any,
+    names_items: tuple[tuple[str, sympy.Symbol], ...],
+    condition: bool,
+    where: str,
+    limits: ParserLimits,
+) -> str:
+    # Cached: a model is often saved again and again (sweeps fingerprint it by its file).
+    names = dict(names_items)
     parse = parse_condition if condition else parse_expression
     first_error: ModelError | None = None
     for printer in (_PRINTER, _EXACT_PRINTER):

@@ -13,8 +13,14 @@ cannot run code. The language has
   ``< <= > >= == !=`` joined by ``and``, ``or``, ``not``.
 
 Parsing is bounded (:class:`ParserLimits`): text length, bracket depth, node count, nesting depth,
-literal size and numeric powers, so hostile text such as ``9**9**9`` fails at once with a
-:class:`~incentive_geometry.errors.ModelError` instead of hanging.
+literal size and numeric powers, and also what sympy's automatic evaluation builds from them
+(exact numbers, combined exponents, powers of sums, roots of large numbers, and the magnitude of
+numbers it keeps symbolic such as ``exp(100)``), so hostile text such as ``9**9**9`` or
+``sin(exp(10**30))`` fails at once with a :class:`~incentive_geometry.errors.ModelError` instead
+of hanging, and any failure of sympy's evaluation is reported the same way.
+
+What the parser accepts, :func:`to_model_text` writes back as text that the parser reads as
+exactly the same expression, within the same limits (a model file round-trips).
 
 Examples
 --------

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -26,9 +26,13 @@ from incentive_geometry.model import Model
 from .claims import Observation
 
 __all__ = [
+    "OBSERVER_FAMILY",
+    "attractors_by_simulation",
+    "attracts",
     "count_stable",
     "equilibria_at",
     "interior_unstable",
+    "observer_family",
     "only_stable_is",
     "stable_at",
 ]
@@ -226,3 +230,247 @@ def interior_unstable(
     hi = np.array([float(d.hi) if d.hi is not None else np.inf for d in model.state_domains])
     inner = [e for e in found if np.all(e.x > lo + margin) and np.all(e.x < hi - margin)]
     return Observation(bool(inner) and not any(e.stable for e in inner), _describe(found))
+
+
+# -- simulation-based stability observers (independent of the Jacobian) ------------------------
+
+#: The observer family of each observation function: "jacobian" (decided from eigenvalues of the
+#: Jacobian, the object the symbolic prediction is derived from) or "simulation" (decided by
+#: integrating the flow from perturbed starts, never looking at a derivative).
+OBSERVER_FAMILY: dict[str, str] = {
+    "stable_at": "jacobian",
+    "count_stable": "jacobian",
+    "only_stable_is": "jacobian",
+    "interior_unstable": "jacobian",
+    "equilibria_at": "jacobian",
+    "oscillates": "simulation",
+    "attracts": "simulation",
+    "attractors_by_simulation": "simulation",
+}
+
+
+def observer_family(observe: Callable[..., Any]) -> str:
+    """The observer family of an observation function ("jacobian", "simulation" or "other").
+
+    Unwraps :func:`functools.partial` and looks the function's name up in
+    :data:`OBSERVER_FAMILY`.
+
+    Examples
+    --------
+    >>> import functools
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.observe import attracts, observer_family, stable_at
+    >>> observer_family(functools.partial(stable_at, entrenchment(), {"x": 0.0}))
+    'jacobian'
+    >>> observer_family(functools.partial(attracts, entrenchment(), {"x": 0.0}))
+    'simulation'
+    >>> observer_family(len)
+    'other'
+    """
+    import functools
+
+    fn: Any = observe
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return OBSERVER_FAMILY.get(getattr(fn, "__name__", ""), "other")
+
+
+def _perturbed_starts(
+    model: Model, point: np.ndarray, radius: float, starts: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Starts at distance about `radius` from `point`, inside the state domain (for a simplex
+    model: on the simplex, moved towards random points of it)."""
+    n = point.size
+    out: list[np.ndarray] = []
+    if model.simplex:
+        for _ in range(starts):
+            towards = rng.dirichlet(np.ones(n))
+            step = towards - point
+            norm = float(np.linalg.norm(step))
+            if norm > 0:
+                out.append(point + radius * step / norm)
+        return out
+    lo = np.array([float(d.lo) if d.lo is not None else -np.inf for d in model.state_domains])
+    hi = np.array([float(d.hi) if d.hi is not None else np.inf for d in model.state_domains])
+    for _ in range(starts):
+        d = rng.normal(size=n)
+        d /= float(np.linalg.norm(d)) or 1.0
+        # A state at (or within `radius` of) a bound of its domain is moved inwards only.
+        d = np.where(point - radius <= lo, np.abs(d), d)
+        d = np.where(point + radius >= hi, -np.abs(d), d)
+        out.append(point + radius * d)
+    return out
+
+
+def attracts(
+    model: Model,
+    target: Mapping[str, float],
+    values: Mapping[str, float],
+    *,
+    radius: float = 1e-4,
+    starts: int | None = None,
+    factor: float = 100.0,
+    horizon: float = 1e5,
+    seed: int = 0,
+) -> Observation:
+    """Whether trajectories from perturbed starts near `target` return to it, by simulation.
+
+    Starts are drawn at distance `radius` from the target inside the state domain (one inward
+    start per free direction of a state at a bound, or random directions; ``2 n`` starts by
+    default, one for a one-state model). Each is integrated (explicit Runge-Kutta 4(5),
+    :func:`scipy.integrate.solve_ivp`, ``rtol`` 1e-8) until its distance from the target has
+    shrunk by `factor` (**attracted**) or grown by `factor` (**repelled**). The target is
+    stable when every start is attracted and unstable when one is repelled. No derivative of
+    the right-hand side is used, so this decides stability independently of the Jacobian the
+    symbolic prediction comes from (for maps, the map is iterated instead).
+
+    Parameters
+    ----------
+    model : Model
+    target : mapping of state name to value
+    values : mapping of str to float
+        Parameter values (extra names are ignored).
+    radius : float
+        Distance of the starts from the target.
+    starts : int, optional
+        Number of starts (default: 1 for one state, ``2 n`` otherwise).
+    factor : float
+        Shrinking or growth of the distance that decides.
+    horizon : float
+        Longest time simulated (steps, for a map).
+    seed : int
+        Seed of the start directions.
+
+    Returns
+    -------
+    Observation
+
+    Raises
+    ------
+    ModelError
+        When a state is missing from `target`.
+    ConvergenceError
+        When `target` is not an equilibrium (the right-hand side there exceeds 1e-9: the
+        observation cannot be made), or when some start is neither attracted nor repelled
+        within `horizon` (a neutral or very slow point), or the integration fails.
+
+    References
+    ----------
+    .. [1] A. M. Lyapunov, The general problem of the stability of motion (1892); stability
+       as return of perturbed motions, e.g. S. H. Strogatz, *Nonlinear Dynamics and Chaos*,
+       2nd ed., Westview Press, 2015, section 5.2.
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.observe import attracts
+    >>> attracts(entrenchment(), {"x": 0.0}, {"theta": 0.1}).value
+    False
+    >>> seen = attracts(entrenchment(), {"x": 1.0}, {"theta": 0.1})
+    >>> seen.value, seen.evidence.split(":")[0]
+    (True, 'simulation')
+    """
+    from scipy.integrate import solve_ivp
+
+    from incentive_geometry.errors import ConvergenceError, ModelError
+    from incentive_geometry.solvers.numeric.compile import compile_model
+
+    missing = [s for s in model.state_names if s not in target]
+    if missing:
+        raise ModelError(
+            f"the observed point names no value for {', '.join(f'`{s}`' for s in missing)} "
+            f"(model `{model.name}` has states {', '.join(model.state_names)})"
+        )
+    cm = compile_model(model)
+    point = np.array([float(target[s]) for s in model.state_names])
+    defaults = {p.name: float(p.default) for p in model.parameters if p.default is not None}
+    p = cm.param_vector(defaults | _params(model, values))
+    discrete = model.time == "discrete"
+
+    def f(x: np.ndarray) -> np.ndarray:
+        return np.asarray(cm.rhs(x, p), dtype=float)
+
+    residual = float(np.max(np.abs(f(point) - (point if discrete else 0.0))))
+    if not np.isfinite(residual) or residual > 1e-9:
+        raise ConvergenceError(
+            f"attracts: {dict(target)} is not an equilibrium at these parameters (residual "
+            f"{residual:.3g}); the observation cannot be made at this point"
+        )
+    n = point.size
+    count = starts if starts is not None else (1 if n == 1 else 2 * n)
+    rng = np.random.default_rng(seed)
+    verdicts: list[str] = []
+    for x0 in _perturbed_starts(model, point, radius, count, rng):
+        d0 = float(np.linalg.norm(x0 - point))
+        if discrete:
+            x, verdict = x0, ""
+            for _k in range(int(horizon)):
+                x = f(x)
+                d = float(np.linalg.norm(x - point))
+                if not np.isfinite(d) or d > d0 * factor:
+                    verdict = "repelled"
+                elif d < d0 / factor:
+                    verdict = "attracted"
+                if verdict:
+                    break
+            verdicts.append(verdict or "undecided")
+            continue
+
+        def inside(_t: float, x: np.ndarray, d0: float = d0) -> float:
+            return float(np.linalg.norm(x - point)) - d0 / factor
+
+        def outside(_t: float, x: np.ndarray, d0: float = d0) -> float:
+            return float(np.linalg.norm(x - point)) - d0 * factor
+
+        inside.terminal = True  # type: ignore[attr-defined]
+        outside.terminal = True  # type: ignore[attr-defined]
+        sol = solve_ivp(
+            lambda _t, x: f(x),
+            (0.0, float(horizon)),
+            x0,
+            method="RK45",
+            rtol=1e-8,
+            atol=1e-4 * d0 / factor,
+            events=(inside, outside),
+        )
+        if sol.status < 0:
+            raise ConvergenceError(
+                f"attracts: the integration from {x0.tolist()} failed: {sol.message}; the "
+                "observation cannot be made at this point"
+            )
+        if len(sol.t_events[0]):
+            verdicts.append("attracted")
+        elif len(sol.t_events[1]):
+            verdicts.append("repelled")
+        else:
+            verdicts.append("undecided")
+    tally = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))
+    evidence = (
+        f"simulation: {len(verdicts)} start(s) at distance {radius:g} from {dict(target)}: "
+        f"{tally} (factor {factor:g})"
+    )
+    if "repelled" in verdicts:
+        return Observation(False, evidence)
+    if "undecided" in verdicts:
+        raise ConvergenceError(
+            f"attracts: {evidence} within t = {horizon:g}: too slow to decide (a point near a "
+            "stability boundary); the observation cannot be made at this point"
+        )
+    return Observation(True, evidence)
+
+
+def attractors_by_simulation(
+    model: Model, targets: tuple[Mapping[str, float], ...], values: Mapping[str, float]
+) -> Observation:
+    """Whether every point of `targets` attracts perturbed starts (:func:`attracts`): e.g.
+    bistability of two equilibria, decided by simulation.
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.observe import attractors_by_simulation
+    >>> attractors_by_simulation(entrenchment(), ({"x": 0.0}, {"x": 1.0}), {"theta": 0.3}).value
+    True
+    """
+    seen = [attracts(model, t, values) for t in targets]
+    return Observation(all(s.value for s in seen), "; ".join(s.evidence for s in seen))

@@ -10,7 +10,7 @@ Examples
 --------
 >>> from incentive_geometry.proofs.catalogue.classical import entries
 >>> len(entries())
-10
+11
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from incentive_geometry.theory import (
 
 __all__ = [
     "arthur_wins",
+    "best_of_n_divergence",
     "entries",
     "equilibrium_value",
     "goodhart_selected_values",
@@ -98,6 +99,26 @@ def goodhart_selected_values(values: Mapping[str, float], *, draws: int = 20_000
     u = v + rng.normal(0.0, float(values["sigma_x"]), draws)
     kept = v[u >= float(values["t"])]
     return Observation(kept, f"{kept.size} of {draws} selected; mean true value {kept.mean():.4f}")
+
+
+def best_of_n_divergence(values: Mapping[str, float]) -> Observation:
+    """KL divergence of best-of-n sampling from its base, by quadrature on three bases.
+
+    The value is that of a standard normal score; the evidence shows the exponential and Gumbel
+    scores' values too (the divergence does not depend on the base).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.classical import best_of_n_divergence
+    >>> round(best_of_n_divergence({"n": 4.0}).value, 6)
+    0.636294
+    """
+    from incentive_geometry.theory.goodhart import best_of_n_kl_quadrature
+
+    n = float(values["n"])
+    seen = {b: best_of_n_kl_quadrature(n, b) for b in ("normal", "exponential", "gumbel")}
+    shown = ", ".join(f"{b} {v:.12g}" for b, v in seen.items())
+    return Observation(seen["normal"], f"quadrature of p_n log(p_n / f): {shown}")
 
 
 def arthur_wins(
@@ -372,6 +393,26 @@ def entries() -> list[Entry]:
                 ),
             ),
             weight=0.25,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="classical.best_of_n_kl",
+                statement="Best-of-n over-optimization: keeping the best of n draws on a continuous "
+                "proxy score moves the score distribution by exactly KL = log n - (n - 1)/n from "
+                "its base (not log n), whatever the base.",
+                kind="value",
+                prediction="log(n) - (n - 1)/n",
+                tolerance=1e-7,
+                domain={"n": (1.5, 64.0)},
+                observe=best_of_n_divergence,
+                references=(
+                    "A. Beirami, A. Agarwal, J. Berant, A. D'Amour, J. Eisenstein, C. Nagpal and A. T. Suresh, "
+                    "Theoretical guarantees on the best-of-n alignment policy, arXiv:2401.01879 (2024)",
+                    "L. Gao, J. Schulman and J. Hilton, Scaling laws for reward model overoptimization, ICML 2023",
+                ),
+            ),
+            weight=0.0625,
         ),
         Entry(
             family,

@@ -23,14 +23,23 @@ from incentive_geometry.proofs.derive import (
     window_derivation,
 )
 from incentive_geometry.proofs.observe import (
+    attractors_by_simulation,
     count_stable,
     interior_unstable,
     only_stable_is,
     stable_at,
 )
 from incentive_geometry.theory import ablate, entrenchment
+from incentive_geometry.theory.capture import entrenchment_capture
 
-__all__ = ["DOMAIN", "entries", "transcritical_theta"]
+__all__ = [
+    "CAPTURE_TEXT",
+    "DOMAIN",
+    "capture_entries",
+    "ends_entrenched",
+    "entries",
+    "transcritical_theta",
+]
 
 PAPER = "D. Daniel, Incentive Geometry and the Emergence of Mesa-Optimizers, Zenodo preprint, 2025"
 
@@ -47,6 +56,146 @@ ALIGNED = "alpha*(1 - theta)*b < theta*c"
 ENTRENCHED = "alpha*(1 - theta)*(b + gamma) > theta*c"
 WINDOW = f"{ALIGNED} and {ENTRENCHED}"
 THETA_STAR = "alpha*(b + gamma)/(alpha*(b + gamma) + c)"
+
+#: The capture functions g(x0) of :mod:`incentive_geometry.theory.capture`, as claim text.
+CAPTURE_TEXT: dict[str, str] = {
+    "linear": "x0",
+    "saturating": "(1 - exp(-k*x0))/(1 - exp(-k))",
+    "convex": "x0**k",
+    "sigmoidal": "(1/(1 + exp(-k*(x0 - 1/2))) - 1/(1 + exp(k/2)))"
+    "/(1/(1 + exp(-k/2)) - 1/(1 + exp(k/2)))",
+}
+
+#: The shape parameter's box per family (convex needs k >= 1 to be convex).
+SHAPE: dict[str, tuple[float, float]] = {
+    "saturating": (0.5, 6.0),
+    "convex": (1.0, 6.0),
+    "sigmoidal": (0.5, 12.0),
+}
+
+
+def ends_entrenched(
+    model: Model, values: Mapping[str, float], *, near: float = 1e-2, horizon: float = 1e4
+) -> Observation:
+    """Simulate from ``x0``; whether the flow ends entrenched (x -> 1) rather than aligned.
+
+    The flow is integrated (explicit Runge-Kutta 4(5)) until ``x`` comes within `near` of 1
+    (True) or of 0 (False); neither within `horizon` raises (a start on, or very near, the
+    separatrix: the observation cannot be made there).
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory.capture import entrenchment_capture
+    >>> from incentive_geometry.proofs.catalogue.entrenchment import ends_entrenched
+    >>> m = entrenchment_capture("convex")
+    >>> ends_entrenched(m, {"x0": 0.9, "theta": 0.3}).value, ends_entrenched(m, {"x0": 0.5, "theta": 0.3}).value
+    (True, False)
+    """
+    import numpy as np
+    from scipy.integrate import solve_ivp
+
+    from incentive_geometry.errors import ConvergenceError
+    from incentive_geometry.solvers.numeric.compile import compile_model
+
+    cm = compile_model(model)
+    defaults = {p.name: float(p.default) for p in model.parameters if p.default is not None}
+    p = cm.param_vector(
+        defaults | {k: float(v) for k, v in values.items() if k in model.parameter_names}
+    )
+    x0 = float(values["x0"])
+
+    def top(_t: float, x: np.ndarray) -> float:
+        return float(x[0]) - (1.0 - near)
+
+    def bottom(_t: float, x: np.ndarray) -> float:
+        return float(x[0]) - near
+
+    top.terminal = True  # type: ignore[attr-defined]
+    bottom.terminal = True  # type: ignore[attr-defined]
+    sol = solve_ivp(
+        lambda _t, x: np.asarray(cm.rhs(x, p), dtype=float),
+        (0.0, horizon),
+        [x0],
+        method="RK45",
+        rtol=1e-7,
+        atol=1e-10,
+        events=(top, bottom),
+    )
+    if len(sol.t_events[0]):
+        return Observation(
+            True,
+            f"simulation: x0 = {x0:.6g} reached x = {1 - near:g} at t = {sol.t_events[0][0]:.4g}",
+        )
+    if len(sol.t_events[1]):
+        return Observation(
+            False, f"simulation: x0 = {x0:.6g} reached x = {near:g} at t = {sol.t_events[1][0]:.4g}"
+        )
+    raise ConvergenceError(
+        f"ends_entrenched: from x0 = {x0:.6g} the flow reached neither x = {near:g} nor "
+        f"x = {1 - near:g} by t = {horizon:g} (x = {float(sol.y[0, -1]):.6g}); a start near the "
+        "separatrix: the observation cannot be made at this point"
+    )
+
+
+def capture_entries() -> list[Entry]:
+    """The C1 claims for nonlinear capture functions (saturating, convex, sigmoidal), each
+    observed by simulation.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.entrenchment import capture_entries
+    >>> [e.claim.name for e in capture_entries()][:2]
+    ['C1.capture_saturating.bistability_window', 'C1.capture_convex.bistability_window']
+    """
+    family = "C1 entrenchment"
+    out: list[Entry] = []
+    for shape in ("saturating", "convex", "sigmoidal"):
+        m = entrenchment_capture(shape)
+        out.append(
+            Entry(
+                family,
+                Claim(
+                    name=f"C1.capture_{shape}.bistability_window",
+                    statement=f"With a {shape} capture function g (increasing, g(0) = 0, g(1) = 1) "
+                    "both x = 0 and x = 1 attract nearby starts exactly in the window "
+                    "alpha (1 - theta) b < theta c < alpha (1 - theta) (b + gamma), whatever the "
+                    "shape k.",
+                    model=m,
+                    prediction=WINDOW,
+                    domain={**DOMAIN, "k": SHAPE[shape]},
+                    observe=functools.partial(
+                        attractors_by_simulation, m, ({"x": 0.0}, {"x": 1.0})
+                    ),
+                    boundary_tol=1e-3,
+                    references=(PAPER,),
+                ),
+                weight=0.0625,
+                reading="observed by simulating perturbed starts at both ends (no Jacobian)",
+            )
+        )
+    for shape in ("sigmoidal",):
+        m = entrenchment_capture(shape)
+        g = CAPTURE_TEXT[shape]
+        out.append(
+            Entry(
+                family,
+                Claim(
+                    name=f"C1.capture_{shape}.basin",
+                    statement=f"With a {shape} capture function g, a start x0 entrenches (x -> 1) "
+                    "iff M's net advantage there is positive: "
+                    "alpha (1 - theta) (b + gamma g(x0)) > theta c.",
+                    model=m,
+                    prediction=f"alpha*(1 - theta)*(b + gamma*{g}) > theta*c",
+                    domain={**DOMAIN, "k": SHAPE[shape], "x0": (0.01, 0.99)},
+                    observe=functools.partial(ends_entrenched, m),
+                    boundary_tol=1e-3,
+                    references=(PAPER,),
+                ),
+                weight=0.0625,
+                reading="observed by simulating from x0 (no formula, no Jacobian)",
+            )
+        )
+    return out
 
 
 def transcritical_theta(model: Model, values: Mapping[str, float]) -> Observation:
@@ -88,10 +237,11 @@ def entries() -> list[Entry]:
     --------
     >>> from incentive_geometry.proofs.catalogue.entrenchment import entries
     >>> len(entries())
-    7
+    11
     """
     m = entrenchment()
     family = "C1 entrenchment"
+    capture = capture_entries()
     no_feedback = ablate(m, "recursive_feedback")
     full_obs = ablate(m, "partial_observability")
     return [
@@ -197,4 +347,5 @@ def entries() -> list[Entry]:
                 references=(PAPER,),
             ),
         ),
+        *capture,
     ]

@@ -27,6 +27,7 @@ from incentive_geometry.model import Model
 __all__ = [
     "CompiledModel",
     "check_in_domain",
+    "check_seed",
     "compile_model",
     "resolve_params",
     "resolve_state",
@@ -291,10 +292,14 @@ def check_value(name: str, value: Any, model: Model, *, allow_arrays: bool = Fal
     incentive_geometry.errors.ModelError: parameter `k` = 3.0 is outside its domain [0, 2]; choose a value inside it
     """
     domain = model.parameter(name).domain
+    if np.iscomplexobj(value):
+        raise ModelError(
+            f"parameter `{name}` = {value!r:.60} is complex; parameters are real numbers"
+        )
     if allow_arrays and np.ndim(value) == 1:
         try:
             arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ModelError(f"parameter `{name}`: values {value!r:.60} are not numbers") from None
         bad = ~np.isfinite(arr)
         if bad.any():
@@ -313,7 +318,13 @@ def check_value(name: str, value: Any, model: Model, *, allow_arrays: bool = Fal
         raise ModelError(
             f"parameter `{name}` must be a number, got {value!r:.60} ({type(value).__name__})"
         )
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ModelError(
+            f"parameter `{name}` = {str(value)[:20]}... is too large for a float (above 1.8e308); "
+            "rescale the model"
+        ) from None
     if not math.isfinite(v):
         raise ModelError(
             f"parameter `{name}` = {v!r} is not a finite number; pass a finite value in `params`"
@@ -324,6 +335,39 @@ def check_value(name: str, value: Any, model: Model, *, allow_arrays: bool = Fal
             "value inside it"
         )
     return v
+
+
+def check_seed(seed: Any, *, what: str = "seed") -> int | None:
+    """A random seed: None or a nonnegative integer.
+
+    Parameters
+    ----------
+    seed : object
+    what : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    ModelError
+
+    Examples
+    --------
+    >>> check_seed(3), check_seed(None)
+    (3, None)
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: `seed` = -1 must be None or a nonnegative integer
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ModelError(f"`{what}` = {seed!r:.40} must be None or a nonnegative integer")
+    return int(seed)
 
 
 def resolve_state(model: Model, x0: Any, *, what: str = "x0", allow_batch: bool = False) -> FloatArray:
@@ -372,16 +416,28 @@ def resolve_state(model: Model, x0: Any, *, what: str = "x0", allow_batch: bool 
                 f"`{what}` has no value for state `{missing[0]}`; give every state of model "
                 f"`{model.name}`: {', '.join(model.state_names)}"
             )
-        columns = [np.asarray(x0[s], dtype=float) for s in model.state_names]
+        columns = []
+        for s in model.state_names:
+            if np.iscomplexobj(x0[s]):
+                raise ModelError(f"`{what}`: state `{s}` = {x0[s]!r:.60} is complex; give real numbers")
+            try:
+                columns.append(np.asarray(x0[s], dtype=float))
+            except (TypeError, ValueError, OverflowError):
+                raise ModelError(
+                    f"`{what}`: state `{s}` = {x0[s]!r:.60} is not a number; give numbers"
+                ) from None
         try:
             arr = np.stack(np.broadcast_arrays(*columns), axis=-1)
         except ValueError:
             raise ModelError(f"`{what}`: the states' value arrays have different lengths") from None
     else:
         try:
-            arr = np.asarray(x0, dtype=float)
-        except (TypeError, ValueError):
+            complex_ = np.iscomplexobj(x0)
+            arr = np.asarray(x0, dtype=float) if not complex_ else np.zeros(0)
+        except (TypeError, ValueError, OverflowError):
             raise ModelError(f"`{what}` = {x0!r:.60} is not a state: give numbers") from None
+        if complex_:
+            raise ModelError(f"`{what}` = {x0!r:.60} is complex; give real numbers")
     ok_shapes = (1, 2) if allow_batch else (1,)
     if arr.ndim not in ok_shapes or arr.shape[-1] != n:
         expected = f"({n},)" + (f" or (N, {n})" if allow_batch else "")

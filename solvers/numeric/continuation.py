@@ -199,6 +199,9 @@ def continuation(
     if direction not in ("both", "forward", "backward"):
         raise ModelError(f"`direction` must be 'both', 'forward' or 'backward', got {direction!r}")
     check_steps(ds, ds_min, ds_max, tol)
+    for name, value, least in (("max_steps", max_steps, 1), ("max_iter", max_iter, 1)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            raise ModelError(f"`{name}` must be an int >= {least}, got {value!r}")
     lo, hi = state_box(model, bounds)
     opts = ContinuationOptions(float(ds), float(ds_min), float(ds_max), int(max_steps), float(tol),
                     int(max_iter), p_lo, p_hi, lo, hi, detect)

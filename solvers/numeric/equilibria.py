@@ -26,6 +26,7 @@ from incentive_geometry.model import Model
 
 from .compile import CompiledModel, FloatArray, compile_model, resolve_params
 from .newton import NewtonOptions, newton, search_box
+from .resources import check_memory
 from .stability import STABILITY_CLASSES, STABLE, stability_codes
 
 __all__ = [
@@ -183,6 +184,11 @@ def _check_options(*, tol: Any, max_iter: Any, deflation_rounds: Any, n_starts: 
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ModelError(f"`{name}` must be an int >= {least}, got {value!r}")
+    # The starts, their residuals and Jacobians are held at once: refuse what cannot fit.
+    check_memory(
+        8.0 * n_starts * 64, what=f"find_equilibria: {n_starts} starting points",
+        fix="use fewer `n_starts` (the default 64 with deflation finds most equilibria)",
+    )
 
 
 def find_equilibria(

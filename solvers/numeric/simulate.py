@@ -32,14 +32,20 @@ from .compile import (
     CompiledModel,
     FloatArray,
     check_in_domain,
+    check_seed,
     compile_model,
     resolve_params,
     resolve_state,
 )
+from .resources import check_memory, check_steps
 
 __all__ = ["Trajectory", "simulate"]
 
 _METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+#: Right-hand side evaluations one ODE solve may take before it is stopped and reported (a
+#: stiff problem past what the method resolves in double precision, e.g. BDF on x' = -k x + 1
+#: with k = 1e40, would otherwise run for hours at a step of 1e-25).
+MAX_EVALS = 1_000_000
 _IMPLICIT = ("Radau", "BDF", "LSODA")
 
 STATUS_SUCCESS = 0
@@ -270,6 +276,7 @@ def simulate(
     dt: float | None = None,
     bound: float = 1e8,
     raise_on_failure: bool = True,
+    max_evals: int = MAX_EVALS,
 ) -> Trajectory:
     """Simulate a model from `x0`: one trajectory, or an ensemble in one vectorized call.
 
@@ -305,6 +312,10 @@ def simulate(
     raise_on_failure : bool
         Raise :class:`ConvergenceError` when the ODE solver fails (default); otherwise return a
         trajectory with ``status = -1`` and the solver's message.
+    max_evals : int
+        Stop an ODE solve after this many right-hand side evaluations and report it (a
+        problem too stiff for the method). When the default LSODA fails, the solve is repeated
+        once with Radau (L-stable, robust to extreme stiffness) and the message says so.
 
     Returns
     -------
@@ -334,6 +345,7 @@ def simulate(
     >>> blow.status, blow.message.split(";")[0], round(float(blow.t_diverged), 3)
     (1, 'diverged: max |x| reached the bound 1e+08 at t = ...', 1.0)
     """
+    _refuse_huge_ensemble(model, x0, params, n_points if t_eval is None else len(t_eval))
     x_init = resolve_state(model, x0, allow_batch=True)
     if model.simplex:
         check_in_domain(model, np.atleast_2d(np.asarray(x_init, dtype=float)))
@@ -348,6 +360,9 @@ def simulate(
             raise ModelError(f"`{name}` must be a positive number, got {tol!r}")
     if method is not None and method not in _METHODS:
         raise ModelError(f"`method` = {method!r} is not one of {', '.join(_METHODS)}")
+    if isinstance(max_evals, bool) or not isinstance(max_evals, int) or max_evals < 1:
+        raise ModelError(f"`max_evals` must be a positive int, got {max_evals!r}")
+    seed = check_seed(seed)
 
     cm = compile_model(model)
     array_params = {k: v for k, v in values.items() if np.ndim(v) == 1}
@@ -372,6 +387,28 @@ def simulate(
             f"`stochastic=True` but model `{model.name}` has neither noise terms nor a "
             "`stochastic_step`; add noise or pass stochastic=False"
         )
+    n_out = len(t_eval) if t_eval is not None else n_points
+    if (stochastic and model.stochastic_step is not None) or model.time == "discrete":
+        k0, k1 = _steps(t0, t1)
+        n_out = k1 - k0 + 1
+        check_steps(
+            float(N) * (k1 - k0), what=f"simulate: {N} member(s) x {k1 - k0} steps",
+            fix="iterate fewer steps or members, in chunks",
+            rate=2e5 if model.stochastic_step is not None else 2e7,
+        )
+    elif stochastic:
+        span = t1 - t0
+        step = dt if isinstance(dt, int | float) and dt > 0 else span / (10 * (n_points - 1))
+        check_steps(
+            float(N) * math.ceil(span / step),
+            what=f"simulate: {N} member(s) x {math.ceil(span / step)} Euler-Maruyama steps",
+            fix="use a larger `dt`, a shorter span or fewer members",
+        )
+    check_memory(
+        8.0 * N * n_out * cm.n * (3 if ensemble else 1) + 8.0 * n_out,
+        what=f"simulate: {N} member(s) x {n_out} times x {cm.n} state(s)",
+        fix="save fewer times (`n_points`, `t_eval`) or simulate fewer members per call",
+    )
     if stochastic and model.stochastic_step is not None:
         raw = _run_step_rule(model, X0, P, values, t0, t1, seed, bound)
     elif model.time == "discrete":
@@ -380,10 +417,26 @@ def simulate(
         raw = _run_euler_maruyama(cm, X0, P, t0, t1, n_points, dt, seed, bound)
     else:
         grid = _grid(t0, t1, t_eval, n_points)
+        method = _check_stiffness(cm, X0, P, t0, t1, method, max_evals)
         if ensemble:
-            raw = _run_ode_ensemble(cm, X0, P, t0, t1, grid, method or "RK45", rtol, atol, bound)
+            raw = _run_ode_ensemble(
+                cm, X0, P, t0, t1, grid, method or "RK45", rtol, atol, bound, max_evals
+            )
         else:
-            raw = _run_ode_single(cm, X0[0], P[0], t0, t1, grid, method or "LSODA", rtol, atol, bound)
+            raw = _run_ode_single(
+                cm, X0[0], P[0], t0, t1, grid, method or "LSODA", rtol, atol, bound, max_evals
+            )
+            if raw.status == STATUS_FAILED and method is None:
+                # LSODA gives up on extreme stiffness (x' = -k x with k = 1e16); Radau does not.
+                try:
+                    retry = _run_ode_single(
+                        cm, X0[0], P[0], t0, t1, grid, "Radau", rtol, atol, bound, max_evals
+                    )
+                except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+                    retry = raw  # Radau cannot even start (an infinite Jacobian): keep LSODA's
+                if retry.status != STATUS_FAILED:
+                    retry.message = f"LSODA failed ({raw.message}); solved with Radau: {retry.message}"
+                    raw = retry
 
     if raw.status == STATUS_FAILED and raise_on_failure:
         raise ConvergenceError(
@@ -484,8 +537,25 @@ def _divergence(
     return X, diverged, t_div
 
 
-def _divergence_message(diverged: Any, t_div: Any, bound: float, N: int) -> str:
+def _divergence_message(
+    diverged: Any, t_div: Any, bound: float, N: int, undefined: Any = None
+) -> str:
     k = int(np.sum(diverged))
+    undef = np.zeros(N, dtype=bool) if undefined is None else np.asarray(undefined, dtype=bool)
+    if N == 1 and undef.any():
+        return (
+            f"the state became undefined (not a number) at t = {float(t_div[0]):.6g}: the map or "
+            "noise left the domain of the model's functions (sqrt or log of a negative number, a "
+            "division by zero); the trajectory is cut there"
+        )
+    if N > 1 and undef.any():
+        first = int(np.argmin(t_div))
+        return (
+            f"{k} of {N} trajectories stopped: {int(undef.sum())} became undefined (not a number: "
+            f"outside the domain of sqrt, log or a division) and {int((diverged & ~undef).sum())} "
+            f"reached the bound {bound:g}; the first, member {first}, at "
+            f"t = {float(t_div[first]):.6g}; see `diverged` and `t_diverged`"
+        )
     if N == 1:
         return (
             f"diverged: max |x| reached the bound {bound:g} at t = {float(t_div[0]):.6g}; the "
@@ -498,13 +568,88 @@ def _divergence_message(diverged: Any, t_div: Any, bound: float, N: int) -> str:
     )
 
 
+class _TooManyEvals(Exception):
+    pass
+
+
+#: Above this stiffness ratio (spectral radius of the Jacobian at the start times the span)
+#: BDF and LSODA stall in double precision (x' = -k x + 1: BDF takes 50,000 evaluations at
+#: k = 1e20 and never ends at k = 1e40; LSODA fails from k = 1e14), while Radau solves it in
+#: about 60 evaluations.
+STIFF_BDF = 1e17
+
+
+def _check_stiffness(
+    cm: CompiledModel, X0: FloatArray, P: FloatArray, t0: float, t1: float, method: str | None,
+    max_evals: int,
+) -> str | None:
+    """The method to use: refuse a stiffness the chosen method cannot resolve, up front."""
+    with np.errstate(all="ignore"):
+        J = cm.jac(X0, P)
+    if not np.all(np.isfinite(J)):
+        return method
+    rho = float(np.max(np.abs(np.linalg.eigvals(J)))) if J.size else 0.0
+    ratio = rho * abs(t1 - t0)
+    if method is None and ratio > STIFF_BDF and X0.shape[0] == 1:
+        return "Radau"
+    if method in ("BDF", "LSODA") and ratio > STIFF_BDF:
+        raise ModelError(
+            f"the model is too stiff for {method} in double precision: the fastest rate at the "
+            f"start is {rho:.3g} over a span of {abs(t1 - t0):g} (ratio {ratio:.3g} > "
+            f"{STIFF_BDF:.0e}); use method='Radau' (L-stable), or rescale the parameters"
+        )
+    if method in ("RK45", "RK23", "DOP853") and ratio / 3.0 > max_evals:
+        raise ModelError(
+            f"the explicit method {method} would take about {ratio / 3.0:.3g} steps here (the "
+            f"fastest rate at the start is {rho:.3g} over a span of {abs(t1 - t0):g}), above "
+            f"`max_evals` = {max_evals}; use method='Radau' or 'BDF' for this stiff problem"
+        )
+    return method
+
+
+def _refuse_huge_ensemble(model: Model, x0: Any, params: Any, n_out: Any) -> None:
+    """Refuse before any copy an ensemble whose output cannot fit in memory."""
+    sizes = [1]
+    values = list(x0.values()) if isinstance(x0, Mapping) else [x0]
+    for v in values:
+        try:
+            shape: tuple[int, ...] = tuple(np.shape(v)) if not isinstance(v, str) else ()
+        except ValueError:  # ragged: resolve_state names it
+            continue
+        if (len(shape) == 1 and isinstance(x0, Mapping)) or len(shape) == 2:
+            sizes.append(int(shape[0]))
+    for v in (params or {}).values() if isinstance(params, Mapping) else ():
+        if np.ndim(v) == 1:
+            sizes.append(len(v))
+    N = max(sizes)
+    if isinstance(n_out, int) and N > 1:
+        check_memory(
+            8.0 * N * max(n_out, 1) * len(model.states) * 3,
+            what=f"simulate: {N} members x {n_out} times x {len(model.states)} state(s)",
+            fix="save fewer times (`n_points`, `t_eval`) or simulate fewer members per call",
+        )
+
+
+def _too_many(method: str, max_evals: int, t: float, t0: float, t1: float) -> str:
+    return (
+        f"stopped after {max_evals} right-hand side evaluations at t = {t:.6g} of ({t0:g}, "
+        f"{t1:g}): the problem is too stiff for {method} at these tolerances (try "
+        "method='Radau', rescale the parameters, or raise `max_evals`)"
+    )
+
+
 def _run_ode_single(
     cm: CompiledModel, x0: FloatArray, p: FloatArray, t0: float, t1: float, grid: FloatArray,
-    method: str, rtol: float, atol: float, bound: float,
+    method: str, rtol: float, atol: float, bound: float, max_evals: int = MAX_EVALS,
 ) -> _Raw:
     bad: list[tuple[float, FloatArray]] = []
+    calls = [0, t0]
 
     def fun(t: float, y: FloatArray) -> FloatArray:
+        calls[0] += 1
+        calls[1] = t
+        if calls[0] > max_evals:
+            raise _TooManyEvals
         out = cm.rhs(y, p)
         if not np.all(np.isfinite(out)):
             # Outside the right-hand side's domain (sqrt, log of a negative, ...): record the
@@ -526,11 +671,26 @@ def _run_ode_single(
     options: dict[str, Any] = {}
     if method in _IMPLICIT:
         options["jac"] = jac
-    sol = solve_ivp(
-        fun, (t0, t1), x0, method=method, t_eval=grid, rtol=rtol, atol=atol, events=[blowup],
-        **options,
-    )
-    t, Y = sol.t, sol.y.T
+    try:
+        sol = solve_ivp(
+            fun, (t0, t1), x0, method=method, t_eval=grid, rtol=rtol, atol=atol, events=[blowup],
+            **options,
+        )
+    except _TooManyEvals:
+        msg = _too_many(method, max_evals, float(calls[1]), t0, t1)
+        return _Raw(np.array([t0]), x0[None, None, :].copy(), STATUS_FAILED, msg,
+                    np.array([False]), np.array([np.inf]), method, nfev=int(calls[0]))
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # The method's own linear algebra cannot proceed (an infinite Jacobian entry, k = 1e308).
+        msg = f"{method} could not proceed at t = {float(calls[1]):.6g}: {exc}"
+        return _Raw(np.array([t0]), x0[None, None, :].copy(), STATUS_FAILED, msg,
+                    np.array([False]), np.array([np.inf]), method, nfev=int(calls[0]))
+    # A failed solve with t_eval can return y as an empty list (scipy): no output times then.
+    Y = np.asarray(sol.y, dtype=float)
+    Y = Y.T if Y.ndim == 2 else np.zeros((0, len(x0)))
+    t = np.asarray(sol.t, dtype=float)[: len(Y)]
+    if len(t) == 0:
+        t, Y = np.array([t0]), x0[None, :].copy()
     stats = {"nfev": int(sol.nfev), "njev": int(sol.njev), "nlu": int(sol.nlu)}
     if bad:
         t_bad, y_bad = bad[0]
@@ -563,13 +723,18 @@ def _run_ode_single(
 
 def _run_ode_ensemble(
     cm: CompiledModel, X0: FloatArray, P: FloatArray, t0: float, t1: float, grid: FloatArray,
-    method: str, rtol: float, atol: float, bound: float,
+    method: str, rtol: float, atol: float, bound: float, max_evals: int = MAX_EVALS,
 ) -> _Raw:
     N, n = X0.shape
 
     bad_t = np.full(N, np.inf)
+    calls = [0, t0]
 
     def fun(t: float, y: FloatArray) -> FloatArray:
+        calls[0] += 1
+        calls[1] = t
+        if calls[0] > max_evals:
+            raise _TooManyEvals
         Y = y.reshape(N, n)
         F = cm.rhs(Y, P)
         # Fast path: every member finite and inside the bound (one reduction each).
@@ -609,13 +774,21 @@ def _run_ode_ensemble(
             f"`method` = {method!r} cannot integrate an ensemble; use RK45, RK23, DOP853, BDF or "
             "Radau (or loop over single trajectories)"
         )
-    with _SingleThreadedBLAS():
-        sol = solve_ivp(
-            fun, (t0, t1), X0.ravel(), method=solver, t_eval=grid, rtol=rtol * tol_scale,
-            atol=atol * tol_scale, **options,
-        )
-    t = sol.t
-    Y = sol.y.T.reshape(len(t), N, n).transpose(1, 0, 2)
+    try:
+        with _SingleThreadedBLAS():
+            sol = solve_ivp(
+                fun, (t0, t1), X0.ravel(), method=solver, t_eval=grid, rtol=rtol * tol_scale,
+                atol=atol * tol_scale, **options,
+            )
+    except _TooManyEvals:
+        msg = _too_many(method, max_evals, float(calls[1]), t0, t1)
+        return _Raw(np.array([t0]), X0[:, None, :].copy(), STATUS_FAILED, msg,
+                    np.zeros(N, dtype=bool), np.full(N, np.inf), method, nfev=int(calls[0]))
+    Yf = np.asarray(sol.y, dtype=float)
+    t = np.asarray(sol.t, dtype=float)
+    if Yf.ndim != 2 or Yf.shape[1] == 0:  # a failed solve with no output time
+        t, Yf = np.array([t0]), X0.reshape(-1, 1)
+    Y = Yf.T.reshape(len(t), N, n).transpose(1, 0, 2)
     X, div, tdiv = _divergence(t, Y, bound)
     stats = {"nfev": int(sol.nfev), "njev": int(sol.njev), "nlu": int(sol.nlu)}
     failed = np.isfinite(bad_t)
@@ -668,8 +841,9 @@ def _run_map(
     method = "iteration" + (" with noise" if stochastic else "")
     nfev = k1 - k0
     if div.any():
-        return _Raw(t, Xo, STATUS_DIVERGED, _divergence_message(div, tdiv, bound, N), div, tdiv,
-                    method, nfev=nfev)
+        undefined = ~np.all(np.isfinite(out), axis=(1, 2))
+        return _Raw(t, Xo, STATUS_DIVERGED, _divergence_message(div, tdiv, bound, N, undefined),
+                    div, tdiv, method, nfev=nfev)
     return _Raw(t, Xo, STATUS_SUCCESS, f"iterated the map {k1 - k0} steps", div, tdiv, method,
                 nfev=nfev)
 
@@ -704,10 +878,12 @@ def _run_euler_maruyama(
             times.append(t0 + k * h)
             frames.append(X.copy())
     t = np.array(times)
-    Xo, div, tdiv = _divergence(t, np.stack(frames, axis=1), bound)
+    stacked = np.stack(frames, axis=1)
+    Xo, div, tdiv = _divergence(t, stacked, bound)
     if div.any():
-        return _Raw(t, Xo, STATUS_DIVERGED, _divergence_message(div, tdiv, bound, N), div, tdiv,
-                    "euler-maruyama", nfev=n_steps)
+        undefined = ~np.all(np.isfinite(stacked), axis=(1, 2))
+        return _Raw(t, Xo, STATUS_DIVERGED, _divergence_message(div, tdiv, bound, N, undefined),
+                    div, tdiv, "euler-maruyama", nfev=n_steps)
     return _Raw(t, Xo, STATUS_SUCCESS, f"Euler-Maruyama: {n_steps} steps of {h:.3g}", div, tdiv,
                 "euler-maruyama", nfev=n_steps)
 

@@ -42,11 +42,19 @@ from typing import Any
 
 import numpy as np
 
-from incentive_geometry.errors import IncentiveGeometryError, ModelError
+from incentive_geometry.errors import ModelError
 
 from .claims import Claim, Observation, Step
 
-__all__ = ["CheckReport", "Counterexample", "check", "wilson_interval"]
+__all__ = [
+    "MAX_EXCLUDED",
+    "MIN_OBSERVED",
+    "CheckReport",
+    "Counterexample",
+    "check",
+    "disagreement_bound",
+    "wilson_interval",
+]
 
 
 def wilson_interval(
@@ -136,8 +144,8 @@ class CheckReport:
     excluded : int
         Points within the boundary tolerance of the prediction, left out.
     failed : int
-        Points where the observation raised an error (the first message is in `reason` or
-        `notes`).
+        Points where the observation failed: it raised, or returned None, NaN or a value of the
+        wrong type (the first message is in `reason` or `notes`).
     agreement : float
         Share of evaluated points where prediction and observation agree.
     interval : tuple of float
@@ -157,6 +165,17 @@ class CheckReport:
     derivation : tuple of Step
     seconds : float
     notes : tuple of str
+    rule : str
+        The verdict rule that applied (e.g. "fewer than 95% of the points observed").
+    disagreement_bound : float or None
+        With no disagreement: the 95% upper bound on the share of the box where prediction and
+        observation disagree, from the global (uniform) pass (about 3/N; see
+        :func:`disagreement_bound`).
+    boundary_samples : int
+        Points placed next to the predicted boundary (condition claims).
+    boundary_error_params : dict of str to float
+        The boundary error in parameter units: per parameter, the largest gap between the
+        observed and the predicted crossing along the rays.
 
     Examples
     --------
@@ -188,6 +207,10 @@ class CheckReport:
     derivation: tuple[Step, ...]
     seconds: float
     notes: tuple[str, ...] = ()
+    rule: str = ""
+    disagreement_bound: float | None = None
+    boundary_samples: int = 0
+    boundary_error_params: dict[str, float] = field(default_factory=dict)
 
     @property
     def success(self) -> bool:
@@ -235,12 +258,53 @@ def _observe(claim: Claim, point: dict[str, float]) -> tuple[Any, str]:
     return got, ""
 
 
+def _invalid(claim: Claim, value: Any) -> str:
+    """Why an observed value cannot be compared with the prediction ('' when it can).
+
+    A condition needs a real truth value (``bool`` or ``numpy.bool_``: never ``None``, NaN, a
+    number or the text ``'False'``); a value a finite real number; a probability a pair
+    ``(successes, trials)`` with ``0 <= successes <= trials`` and ``trials > 0``; a mean at least
+    one finite draw.
+    """
+    kind = claim.kind
+    if kind == "condition":
+        if isinstance(value, bool | np.bool_):
+            return ""
+        return f"a condition observation must be True or False, got {value!r:.40} ({type(value).__name__})"
+    if kind == "value":
+        if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+            return f"a value observation must be a real number, got {value!r:.40} ({type(value).__name__})"
+        if not math.isfinite(float(value)):
+            return f"a value observation must be finite, got {value!r}"
+        return ""
+    if kind == "mean":
+        try:
+            draws = np.asarray(value, dtype=float).ravel()
+        except (TypeError, ValueError):
+            return f"a mean observation must be an array of draws, got {value!r:.40}"
+        if draws.size == 0 or not np.all(np.isfinite(draws)):
+            return "a mean observation needs at least one draw, all finite"
+        return ""
+    ok = (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in value)
+        and 0 <= int(value[0]) <= int(value[1])
+        and int(value[1]) > 0
+    )
+    return "" if ok else f"a probability observation must be (successes, trials), got {value!r:.40}"
+
+
 def _observe_safe(claim: Claim, point: dict[str, float]) -> tuple[bool, Any, str]:
-    """(ok, value, evidence-or-error): an observation that raised is a failure, not a verdict."""
+    """(ok, value, evidence-or-error): an observation that raised, or returned something that
+    is not a verdict (None, NaN, a non-boolean), is a failed point, never agreement."""
     try:
         value, evidence = _observe(claim, point)
-    except (IncentiveGeometryError, ArithmeticError, ValueError, np.linalg.LinAlgError) as err:
+    except Exception as err:  # any failure of user code is a failed point
         return False, None, f"{type(err).__name__}: {err}"
+    why = _invalid(claim, value)
+    if why:
+        return False, None, why
     return True, value, evidence
 
 
@@ -249,9 +313,12 @@ def _agree(claim: Claim, predicted: Any, observed: Any) -> tuple[bool, float]:
     if claim.kind == "condition":
         return bool(predicted) == bool(observed), 0.0
     if claim.kind == "value":
-        obs = float(observed)
-        scale = max(abs(float(predicted)), 1e-12)
-        err = abs(obs - float(predicted)) / scale
+        # |obs - pred| <= tolerance |pred| + atol: relative away from zero, absolute near it
+        # (a true value 0 is not refuted by round-off). The score is the error relative to
+        # |pred| + atol / tolerance, so that score <= tolerance is the same test.
+        obs, pred = float(observed), float(predicted)
+        atol = float(getattr(claim, "atol", 1e-12))
+        err = abs(obs - pred) / (abs(pred) + atol / claim.tolerance)
         return err <= claim.tolerance, err
     if claim.kind == "mean":
         from scipy.stats import ttest_1samp
@@ -384,19 +451,21 @@ def _boundary_error(
     observed: Sequence[Any],
     rays: int,
     rng: np.random.Generator,
-) -> tuple[float | None, int]:
-    """Locate the observed and predicted boundaries along rays; the largest gap (box units)."""
+) -> tuple[float | None, int, dict[str, float]]:
+    """Locate the observed and predicted boundaries along rays: the largest gap (box units) and,
+    per parameter, the largest gap in parameter units."""
     names = list(claim.domain)
     if not names:
-        return None, 0
+        return None, 0, {}
     lo = np.array([claim.domain[k][0] for k in names], dtype=float)
     width = np.array([claim.domain[k][1] - claim.domain[k][0] for k in names], dtype=float)
     U = np.array([[(p[k] - lo[i]) / width[i] for i, k in enumerate(names)] for p in points])
     obs = np.array([bool(o) for o in observed])
     yes, no = np.flatnonzero(obs), np.flatnonzero(~obs)
     if not len(yes) or not len(no):
-        return None, 0
+        return None, 0, {}
     gaps: list[float] = []
+    units = dict.fromkeys(names, 0.0)
     for i in rng.permutation(yes)[:rays]:
         j = no[np.argmin(np.linalg.norm(U[no] - U[i], axis=1))]
 
@@ -417,11 +486,19 @@ def _boundary_error(
                     b = mid
             return 0.5 * (a + b)
 
+        class _Failed(Exception):
+            pass
+
         def observed_at(t: float) -> bool:
             ok, value, _ = _observe_safe(claim, claim.point(at(t)))
-            return bool(value) if ok else False
+            if not ok:
+                raise _Failed
+            return bool(value)
 
-        t_obs = bisect(observed_at, 18)
+        try:
+            t_obs = bisect(observed_at, 18)
+        except _Failed:
+            continue  # an observation failed on this ray: no boundary located on it
         if t_obs is None:
             continue
 
@@ -448,7 +525,112 @@ def _boundary_error(
                 b = mid
         t_pred = 0.5 * (a + b)
         gaps.append(abs(t_obs - t_pred) * float(np.linalg.norm(U[j] - U[i])))
-    return (max(gaps) if gaps else None), len(gaps)
+        for n_, k in enumerate(names):
+            gap = abs(t_obs - t_pred) * abs(float(U[j][n_] - U[i][n_])) * float(width[n_])
+            units[k] = max(units[k], gap)
+    return (max(gaps) if gaps else None), len(gaps), (units if gaps else {})
+
+
+#: Confirmed needs at least this share of the attempted points observed.
+MIN_OBSERVED = 0.95
+#: Confirmed needs at most this share of the samples left out near the predicted boundary.
+MAX_EXCLUDED = 0.25
+#: Offsets from the predicted boundary (box units) of the concentrated samples, a geometric ladder.
+_LADDER = tuple(float(v) for v in np.geomspace(1e-4, 3e-2, 8))
+
+
+def _box(claim: Claim) -> tuple[list[str], np.ndarray, np.ndarray]:
+    names = list(claim.domain)
+    lo = np.array([float(claim.domain[k][0]) for k in names])
+    width = np.array([float(claim.domain[k][1]) - float(claim.domain[k][0]) for k in names])
+    return names, lo, width
+
+
+def _boundary_samples(
+    claim: Claim, points: Sequence[dict[str, float]], count: int, rng: np.random.Generator
+) -> list[dict[str, float]]:
+    """Samples on both sides of the predicted boundary, at offsets from a geometric ladder.
+
+    Segments join a random point predicted true to a random point predicted false; the predicted
+    crossing is found by bisection on the prediction (no observation), and one sample is placed
+    at a ladder offset (box units) on one side of it, alternating sides and cycling through the
+    ladder. A sample inside the claim's `boundary_tol` band is pushed out (offset doubled). A
+    threshold moved by a share ``s`` of its value makes a shell of width about ``s`` (box units)
+    where prediction and truth disagree; the ladder puts samples inside any shell wider than
+    1e-4.
+    """
+    names, lo, width = _box(claim)
+    U = np.array([[(p[k] - lo[i]) / width[i] for i, k in enumerate(names)] for p in points])
+    pred = np.array([bool(claim.predict(p)) for p in points])
+    yes, no = np.flatnonzero(pred), np.flatnonzero(~pred)
+    if not len(yes) or not len(no):
+        return []
+
+    def at(u: np.ndarray) -> dict[str, float]:
+        u = np.clip(u, 0.0, 1.0)
+        return {k: float(lo[n] + u[n] * width[n]) for n, k in enumerate(names)}
+
+    out: list[dict[str, float]] = []
+    attempts = 0
+    while len(out) < count and attempts < 4 * count:
+        attempts += 1
+        i, j = int(rng.choice(yes)), int(rng.choice(no))
+        a, b = 0.0, 1.0  # prediction true at a, false at b
+        for _ in range(40):
+            mid = 0.5 * (a + b)
+            if claim.predict(at(U[i] + mid * (U[j] - U[i]))):
+                a = mid
+            else:
+                b = mid
+        length = float(np.linalg.norm(U[j] - U[i]))
+        if length == 0.0:
+            continue
+        t0 = 0.5 * (a + b)
+        side = 1.0 if len(out) % 2 else -1.0
+        offset = _LADDER[(len(out) // 2) % len(_LADDER)]
+        while offset < 0.25:
+            cand = at(U[i] + (t0 + side * offset / length) * (U[j] - U[i]))
+            if claim.admissible(cand) and claim.margin(cand) > claim.boundary_tol:
+                out.append(cand)
+                break
+            offset *= 2.0
+    return out
+
+
+def disagreement_bound(compared: int, level: float = 0.95) -> float:
+    """Upper confidence bound on the disagreeing share of the box after `compared` uniform
+    samples with no disagreement (exact, one-sided Clopper-Pearson: ``1 - (1 - level)**(1/N)``,
+    about ``3/N`` at 95%).
+
+    Parameters
+    ----------
+    compared : int
+        Points compared, none disagreeing.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    .. [1] C. J. Clopper and E. S. Pearson, The use of confidence or fiducial limits illustrated
+       in the case of the binomial, Biometrika 26, 404-413 (1934).
+    .. [2] B. D. Jovanovic and P. S. Levy, A look at the rule of three, Am. Stat. 51, 137-139
+       (1997).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.check import disagreement_bound
+    >>> round(disagreement_bound(100), 4), round(3 / 100, 4)
+    (0.0295, 0.03)
+    """
+    from scipy.stats import beta
+
+    if compared <= 0:
+        return 1.0
+    return float(beta.ppf(level, 1, compared))
 
 
 def check(
@@ -459,8 +641,24 @@ def check(
     executor: Any = None,
     rays: int = 6,
     max_counterexamples: int = 3,
+    concentrate: float = 0.5,
 ) -> CheckReport:
     """Check a claim's prediction against its observation at quasi-random samples.
+
+    Verdict rules (options never change a verdict):
+
+    * an observation that raises, or returns None, NaN or a non-boolean (for a condition) is a
+      *failed* point, never agreement;
+    * ``refuted`` when any compared point disagrees (stochastic claims: a per-point test below
+      the Bonferroni level); `max_counterexamples` limits only how many are refined and shown;
+    * ``confirmed`` needs no disagreement, at least 95% of the attempted points observed, at most
+      25% of the samples left out near the boundary, and (a condition that is not constant) both
+      predicted classes among the compared points;
+    * otherwise ``inconclusive``, with the reason.
+
+    Condition claims spend a share `concentrate` of the samples next to the predicted boundary
+    (after a global scrambled Sobol pass); the confirmation bound
+    :attr:`CheckReport.disagreement_bound` uses the global pass only.
 
     Parameters
     ----------
@@ -474,7 +672,9 @@ def check(
     rays : int
         Rays along which the boundary is located (condition claims); 0 skips this.
     max_counterexamples : int
-        How many counterexamples are refined and reported.
+        How many counterexamples are refined and reported (never changes the verdict).
+    concentrate : float
+        Share of `samples` placed near the predicted boundary (condition claims), in [0, 0.9].
 
     Returns
     -------
@@ -500,21 +700,25 @@ def check(
     started = time.perf_counter()
     if not isinstance(claim, Claim):
         raise ModelError(f"`claim` must be a Claim, got {claim!r:.60} ({type(claim).__name__})")
-    if not isinstance(samples, int) or samples < 1:
-        raise ModelError(f"`samples` must be a positive int, got {samples!r}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise ModelError(f"`samples` must be a positive int, got {samples!r}; e.g. samples=256")
+    if (
+        isinstance(max_counterexamples, bool)
+        or not isinstance(max_counterexamples, int)
+        or max_counterexamples < 0
+    ):
+        raise ModelError(f"`max_counterexamples` must be an int >= 0, got {max_counterexamples!r}")
+    if not isinstance(concentrate, int | float) or not 0.0 <= concentrate <= 0.9:
+        raise ModelError(
+            f"`concentrate` must be a share in [0, 0.9], got {concentrate!r}; e.g. 0.5"
+        )
     rng = np.random.default_rng(seed)
     derivation: tuple[Step, ...] = ()
     notes: list[str] = []
     if claim.derivation is not None:
         try:
             derivation = tuple(claim.derivation())
-        except (
-            IncentiveGeometryError,
-            AttributeError,
-            ArithmeticError,
-            ValueError,
-            TypeError,
-        ) as err:
+        except Exception as err:  # reported as an unverified step
             # A derivation that cannot be produced is reported as such, never silently dropped.
             derivation = (
                 Step(
@@ -526,25 +730,41 @@ def check(
         unverified = [s.description for s in derivation if not s.verified]
         if unverified:
             notes.append(f"derivation steps not verified: {'; '.join(unverified)}")
-    drawn = _samples(claim, samples, seed)
-    if claim.domain and len(drawn) < samples:
-        notes.append(f"only {len(drawn)} of {samples} samples satisfy the constraints")
+    constant = claim.kind == "condition" and not claim.prediction.free_symbols
+    focused = claim.kind == "condition" and not constant and bool(claim.domain) and samples >= 16
+    n_global = samples - int(samples * concentrate) if focused else samples
+    drawn = _samples(claim, n_global, seed)
+    if claim.domain and len(drawn) < n_global:
+        notes.append(f"only {len(drawn)} of {n_global} samples satisfy the constraints")
+    extra: list[dict[str, float]] = []
+    if focused and drawn:
+        extra = _boundary_samples(claim, drawn, samples - n_global, rng)
+    if len(drawn) + len(extra) < samples and len(drawn) == n_global:
+        # No predicted boundary found to concentrate on: the rest are global points too.
+        drawn = _samples(claim, samples - len(extra), seed)
     kept, excluded = [], 0
     for p in drawn:
         if claim.margin(p) <= claim.boundary_tol:
             excluded += 1
         else:
             kept.append(p)
+    n_kept_global = len(kept)
+    kept += extra
     results = _map_observations(claim, [claim.point(p) for p in kept], executor)
     evaluated: list[tuple[dict[str, float], Any, Any, str, bool, float]] = []
     failures: list[str] = []
-    for p, (ok, value, evidence) in zip(kept, results, strict=True):
+    global_compared = 0
+    for idx, (p, (ok, value, evidence)) in enumerate(zip(kept, results, strict=True)):
         if not ok:
             failures.append(evidence)
             continue
         pred = claim.predict(p)
+        if claim.kind != "condition" and not math.isfinite(pred):
+            failures.append(f"the prediction is undefined here ({pred})")
+            continue
         agree, score = _agree(claim, pred, value)
         evaluated.append((p, pred, value, evidence, agree, score))
+        global_compared += idx < n_kept_global
     n = len(evaluated)
     agreeing = sum(1 for e in evaluated if e[4])
     confusion: dict[str, int] = {}
@@ -583,37 +803,80 @@ def check(
                     p, pred, obs, evidence, dict(p), claim.margin(p), "none (as sampled)"
                 )
             )
-    boundary_error, n_rays = (None, 0)
+    boundary_error, n_rays, gaps = (None, 0, {})
     if claim.kind == "condition" and rays > 0 and n:
-        boundary_error, n_rays = _boundary_error(
+        boundary_error, n_rays, gaps = _boundary_error(
             claim, [e[0] for e in evaluated], [e[2] for e in evaluated], rays, rng
         )
     if failures:
         notes.append(f"the observation failed at {len(failures)} point(s); first: {failures[0]}")
-    minimum = max(4, samples // 4) if claim.domain else 1
-    if counterexamples:
-        ce = counterexamples[0]
-        shown = ", ".join(f"{k}={v:.6g}" for k, v in ce.params.items())
-        verdict = "refuted"
-        reason = (
-            f"{len(bad)} of {n} points disagree; e.g. at {shown} the prediction says "
-            f"{_show(ce.predicted)} but the observation found {_show(ce.observed)}"
-            + (f" ({ce.evidence})" if ce.evidence else "")
+    if extra:
+        notes.append(
+            f"{len(extra)} of the points were placed next to the predicted boundary (offsets "
+            f"{_LADDER[0]:.0e} to {_LADDER[-1]:.0e} box units) after {len(drawn)} global points"
         )
-    elif n < minimum:
-        verdict = "inconclusive"
+    attempted = len(kept)
+    observed_share = n / attempted if attempted else 0.0
+    classes = {bool(e[1]) for e in evaluated}
+    bound = disagreement_bound(global_compared) if not bad else None
+    if bad:
+        verdict, rule = "refuted", "a compared point disagrees"
+        if counterexamples:
+            ce = counterexamples[0]
+            shown = ", ".join(f"{k}={v:.6g}" for k, v in ce.params.items())
+            example = (
+                f"; e.g. at {shown} the prediction says {_show(ce.predicted)} but the "
+                f"observation found {_show(ce.observed)}"
+                + (f" ({ce.evidence})" if ce.evidence else "")
+            )
+        else:
+            example = " (max_counterexamples=0: none refined or shown)"
+        reason = f"{len(bad)} of {n} compared points disagree{example}"
+    elif not claim.domain and n == 1:
+        verdict, rule = "confirmed", "a single point, observed and agreeing"
+        reason = "prediction and observation agree at the one point checked"
+    elif n == 0 or observed_share < MIN_OBSERVED:
+        verdict, rule = "inconclusive", f"fewer than {MIN_OBSERVED:.0%} of the points observed"
         reason = (
-            f"only {n} of {len(drawn)} points could be compared (excluded near the boundary: "
-            f"{excluded}, observation failed: {len(failures)})"
+            f"only {n} of {attempted} attempted points could be observed ({observed_share:.0%} < "
+            f"{MIN_OBSERVED:.0%}); the observation failed at {len(failures)}"
+            + (f" (first: {failures[0]})" if failures else "")
+        )
+    elif drawn and excluded > MAX_EXCLUDED * len(drawn):
+        verdict, rule = "inconclusive", f"more than {MAX_EXCLUDED:.0%} left out near the boundary"
+        reason = (
+            f"{excluded} of {len(drawn)} global samples lie within the boundary tolerance "
+            f"{claim.boundary_tol:g} and were left out (more than {MAX_EXCLUDED:.0%})"
+        )
+    elif claim.kind == "condition" and not constant and len(classes) < 2:
+        verdict, rule = "inconclusive", "only one predicted class compared"
+        only = "true" if classes == {True} else "false"
+        reason = (
+            f"the prediction is {only} at every one of the {n} compared points, so the check "
+            "cannot tell it from a constant; widen the domain so both sides are sampled"
         )
     else:
-        verdict = "confirmed"
-        reason = f"prediction and observation agree at all {n} points"
+        verdict, rule = (
+            "confirmed",
+            (
+                "no disagreement; >= 95% observed"
+                + ("; both predicted classes compared" if claim.kind == "condition" else "")
+            ),
+        )
+        reason = f"prediction and observation agree at all {n} compared points"
         if stochastic:
             test = "binomial tests" if claim.kind == "probability" else "t-tests of the mean"
             reason += f" ({test} at level {claim.level}, Bonferroni over {n} points)"
         if claim.kind == "value":
-            reason += f" (relative error at most {max_rel:.2g} <= {claim.tolerance:g})"
+            reason += (
+                f" (error at most {max_rel:.2g} <= {claim.tolerance:g} relative, "
+                f"absolute floor {claim.atol:g})"
+            )
+        if bound is not None and claim.domain:
+            reason += (
+                f"; with {global_compared} global points and no disagreement, the disagreeing "
+                f"share of the box is below {bound:.2g} (95%)"
+            )
     return CheckReport(
         claim=claim.name,
         statement=claim.statement,
@@ -621,7 +884,7 @@ def check(
         prediction=claim.prediction_text(),
         verdict=verdict,
         reason=reason,
-        samples=len(drawn),
+        samples=len(drawn) + len(extra),
         evaluated=n,
         excluded=excluded,
         failed=len(failures),
@@ -636,6 +899,10 @@ def check(
         derivation=derivation,
         seconds=time.perf_counter() - started,
         notes=tuple(notes),
+        rule=rule,
+        disagreement_bound=bound,
+        boundary_samples=len(extra),
+        boundary_error_params=gaps,
     )
 
 

@@ -52,7 +52,12 @@ class Step:
     detail : str
         The formula or the computation behind it.
     verified : bool
-        Whether the toolkit checked it (e.g. the residual simplified to zero).
+        Whether the toolkit checked it by a check that could have failed (e.g. the residual
+        simplified to zero, an SMT certificate of equivalence).
+    certificate : str
+        For a comparison of conditions: ``"proved"``, ``"disproved"`` (with the witness) or
+        ``"spot-checked (N points)"`` (see
+        :func:`incentive_geometry.solvers.symbolic.certificates.equivalence`); empty otherwise.
 
     Examples
     --------
@@ -64,6 +69,7 @@ class Step:
     description: str
     detail: str = ""
     verified: bool = False
+    certificate: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,13 @@ class Claim:
         Points closer than this (relative) to the prediction's boundary are excluded.
     references : sequence of str
         Where the claim comes from.
+    atol : float
+        Absolute floor of value claims: an observation agrees when
+        ``|observed - predicted| <= tolerance * |predicted| + atol`` (so a true value 0 is not
+        refuted by round-off).
+    observer : str
+        What kind of observation decides the claim (e.g. ``"simulation of perturbed starts"``,
+        ``"Jacobian eigenvalues"``), shown in reports.
 
     Examples
     --------
@@ -167,6 +180,8 @@ class Claim:
     level: float = 0.01
     boundary_tol: float = 1e-6
     references: Sequence[str] = ()
+    atol: float = 1e-12
+    observer: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -239,6 +254,15 @@ class Claim:
             value = getattr(self, attr)
             if not (isinstance(value, int | float) and 0 < value < 1):
                 raise ModelError(f"claim `{self.name}`: `{attr}` must be in (0, 1), got {value!r}")
+        if not (
+            isinstance(self.atol, int | float)
+            and not isinstance(self.atol, bool)
+            and 0 <= self.atol < float("inf")
+        ):
+            raise ModelError(
+                f"claim `{self.name}`: `atol` must be a finite number >= 0, got {self.atol!r}; "
+                "e.g. atol=1e-12"
+            )
 
     # -- evaluation --------------------------------------------------------------------------
     def _defaults(self) -> dict[str, float]:

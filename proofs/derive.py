@@ -3,7 +3,10 @@
 :func:`stability_derivation` asks the symbolic engine for an equilibrium's point, existence and
 stability condition, and checks each step independently: the point is substituted back into the
 right-hand side and simplified to zero; the Jacobian is recomputed and compared; the engine's
-condition is compared with the claim's prediction at exact rational parameter points.
+condition is compared with numerical eigenvalues; and the engine's condition is compared with
+the claim's prediction exactly, by an SMT certificate over the parameter domains (``proved``,
+``disproved`` with a witness, or ``spot-checked`` at N points when a term is not algebraic).
+A step is marked verified only by a check that could have failed.
 
 Examples
 --------
@@ -30,6 +33,7 @@ from .claims import Step
 
 __all__ = [
     "agree_on_rationals",
+    "certify",
     "equilibrium_value_derivation",
     "find_equilibrium",
     "interior_derivation",
@@ -82,6 +86,75 @@ def agree_on_rationals(
         subs = {s: _sample_value(model, s, rng) for s in symbols}
         same += bool(a.xreplace(subs)) == bool(b.xreplace(subs))
     return same, points
+
+
+def certify(model: Model, a: Any, b: Any, *, timeout: float = 20.0) -> Any:
+    """An exact certificate that conditions `a` and `b` agree over the model's parameter domains.
+
+    The domains of the model's parameters (intervals, positive, nonnegative) bound the search;
+    see :func:`incentive_geometry.solvers.symbolic.certificates.equivalence` for the outcomes
+    (``proved``, ``disproved`` with a witness, ``spot-checked`` at N points).
+
+    Parameters
+    ----------
+    model : Model
+    a, b : sympy Boolean
+    timeout : float
+        Seconds for the SMT query.
+
+    Returns
+    -------
+    Certificate
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.proofs.derive import certify
+    >>> m = ig.Model.from_equations({"x": "-k*x"}, parameters={"k": {"default": 1, "domain": "positive"}})
+    >>> k = m.symbol("k")
+    >>> certify(m, k > 0, k**2 > 0).status
+    'proved'
+    """
+    from incentive_geometry.solvers.symbolic.certificates import equivalence
+
+    box: dict[Any, tuple[Any, Any]] = {}
+    positive: list[Any] = []
+    used = set(getattr(a, "free_symbols", ())) | set(getattr(b, "free_symbols", ()))
+    for s in model.parameter_symbols:
+        if s not in used:
+            continue
+        dom = model.parameter(s.name).domain
+        if dom.kind == "interval":
+            box[s] = (dom.lo, dom.hi)
+        elif dom.kind == "positive":
+            box[s] = (0, None)
+            positive.append(s)
+        elif dom.kind == "nonnegative":
+            box[s] = (0, None)
+    return equivalence(a, b, box, positive=positive, timeout=timeout)
+
+
+def _certified_step(model: Model, description: str, a: Any, b: Any) -> Step:
+    """A step comparing two conditions: verified only when the equivalence is proved."""
+    cert = certify(model, a, b)
+    return Step(
+        description,
+        f"{_show(a)}  vs  {_show(b)}: {cert.summary()}; {cert.detail}",
+        cert.proved,
+        cert.summary(),
+    )
+
+
+def _engine_step(model: Model, eq: Any, cond: Any, description: str) -> Step:
+    """The engine's stability condition, verified against numerical eigenvalues."""
+    J = sympy.Matrix(model.rhs).jacobian(list(model.states)).xreplace(eq.point)
+    ok, total = _eigenvalue_checks(model, eq, J, cond)
+    return Step(
+        description,
+        f"{_show(cond)}; agrees with numerical eigenvalues at {ok} of {total} rational "
+        "parameter points",
+        ok == total and total > 0,
+    )
 
 
 def _points(model: Model, eq: Any, count: int, seed: int) -> list[dict[Any, Any]]:
@@ -274,12 +347,9 @@ def stability_derivation(
             eig_ok == eig_total and eig_total > 0,
         )
     )
-    agree, total = agree_on_rationals(model, st.condition, prediction)
     steps.append(
-        Step(
-            "the engine's condition matches the prediction",
-            f"{to_text(st.condition)}  vs  {to_text(prediction)}: equal at {agree} of {total} exact rational parameter points",
-            agree == total,
+        _certified_step(
+            model, "the engine's condition matches the prediction", st.condition, prediction
         )
     )
     return steps
@@ -326,23 +396,19 @@ def window_derivation(
     def run() -> list[Step]:
         steps, parts = [], []
         for target in targets:
-            _, cond = _stability_of(model, target, timeout)
+            eq, cond = _stability_of(model, target, timeout)
             parts.append(cond)
             steps.append(
-                Step(
+                _engine_step(
+                    model,
+                    eq,
+                    cond,
                     f"stability of the equilibrium {dict(target)} (symbolic engine)",
-                    to_text(cond),
-                    True,
                 )
             )
         both = sympy.And(*parts)
-        agree, total = agree_on_rationals(model, both, prediction)
         steps.append(
-            Step(
-                "their conjunction matches the prediction",
-                f"{to_text(both)}  vs  {to_text(prediction)}: equal at {agree} of {total} exact rational parameter points",
-                agree == total,
-            )
+            _certified_step(model, "their conjunction matches the prediction", both, prediction)
         )
         return steps
 
@@ -360,8 +426,11 @@ def interior_derivation(
     >>> from incentive_geometry.proofs.derive import interior_derivation
     >>> steps = interior_derivation(entrenchment(),
     ...     "alpha*(1 - theta)*b < theta*c and theta*c < alpha*(1 - theta)*(b + gamma)")
-    >>> all(s.verified for s in steps)
-    True
+    >>> [s.certificate.split(" ")[0] for s in steps]
+    ['', 'disproved', 'proved']
+
+    The existence condition is closed (``x*`` may equal 0 or 1) and the window open, so the
+    two differ on the window's edges; the certificate's witness is such a point.
     """
     from incentive_geometry.solvers import symbolic as ig
 
@@ -388,21 +457,18 @@ def interior_derivation(
                 all(r == 0 for r in residual),
             )
         )
-        agree, total = agree_on_rationals(model, eq.exists, window)
         steps.append(
-            Step(
-                "it lies inside the state domain exactly in the window",
-                f"exists: {_show(eq.exists)}  vs  {to_text(window)}: equal at {agree} of {total} rational points",
-                agree == total,
+            _certified_step(
+                model, "it lies inside the state domain exactly in the window", eq.exists, window
             )
         )
         cond = ig.stability(model, eq, timeout=timeout).condition
-        agree, total = agree_on_rationals(model, sympy.And(eq.exists, cond), sympy.false)
         steps.append(
-            Step(
-                "where it exists it is unstable",
-                f"stable iff {_show(cond)}; never together with existence at {agree} of {total} rational points",
-                agree == total,
+            _certified_step(
+                model,
+                f"where it exists it is unstable (stable iff {_show(cond)})",
+                sympy.And(eq.exists, cond),
+                sympy.false,
             )
         )
         return steps
@@ -438,10 +504,8 @@ def threshold_derivation(
         th = ig.threshold(model, eq, param, timeout=timeout)
         sols = [sol.value for sol in th.solutions]
         steps = [
-            Step(
-                f"stability of the equilibrium {dict(target)} (symbolic engine)",
-                to_text(cond),
-                True,
+            _engine_step(
+                model, eq, cond, f"stability of the equilibrium {dict(target)} (symbolic engine)"
             ),
             Step(
                 f"its boundary solved for {param} (ig.threshold)",
@@ -455,6 +519,22 @@ def threshold_derivation(
                 "one solution is the predicted threshold",
                 f"{param} = {to_text(match[0]) if match else '?'}  vs  {to_text(value)}",
                 bool(match),
+            )
+        )
+        # Exactly: the equilibrium is stable on one side of the threshold and unstable on the
+        # other, over the whole parameter domain (the threshold is the only crossing).
+        p = model.symbol(param)
+        below = certify(model, cond, p < value)
+        above = below if below.proved else certify(model, cond, p > value)
+        cert = below if below.proved else above
+        side = "below" if below.proved else ("above" if above.proved else "?")
+        steps.append(
+            Step(
+                f"stable exactly on one side of the threshold ({side} it)",
+                f"{_show(cond)}  vs  {param} {'<' if side == 'below' else '>'} {to_text(value)}: "
+                f"{cert.summary()}; {cert.detail}",
+                cert.proved,
+                cert.summary(),
             )
         )
         return steps
@@ -492,7 +572,7 @@ def equilibrium_value_derivation(
                         f"{text}; residual {residual}",
                         all(r == 0 for r in residual),
                     ),
-                    Step("its stability condition (symbolic engine)", _show(cond), True),
+                    _engine_step(model, eq, cond, "its stability condition (symbolic engine)"),
                 ]
         raise LookupError(f"no equilibrium of the symbolic engine has {state} = {to_text(value)}")
 

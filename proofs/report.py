@@ -1,8 +1,11 @@
 """Running the catalogue and writing its report (Markdown, JSON, figures).
 
 :func:`verify` checks every entry of the catalogue and :func:`write_report` writes
-``report.md`` (a summary table, then each claim with its derivation, counterexamples and notes,
-and the figures), ``report.json`` (every report as data) and ``figures/*.png``.
+``report.md`` (a summary table, how to reproduce it (command, seed, versions), the verdict
+rules, then each claim with its model, box, verdict rule, derivation and certificates,
+counterexamples and notes, and the figures), ``report.json`` (every report as data) and
+``figures/*.png``. ``incgeo verify --only TEXT`` writes into ``<out>/only-<TEXT>/`` by default
+(:func:`only_folder`), so a partial run never overwrites the full report.
 
 Examples
 --------
@@ -15,7 +18,12 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import json
+import platform
+import re
+import shlex
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +33,7 @@ from typing import Any
 from .catalogue import Entry, catalogue
 from .check import CheckReport, check
 
-__all__ = ["Verification", "verify", "write_report"]
+__all__ = ["Verification", "environment", "model_record", "only_folder", "verify", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,93 @@ class Verification:
         return out
 
 
+def environment() -> dict[str, str]:
+    """Versions of the toolkit and of what its results depend on (Python, sympy, scipy, numpy,
+    z3), for the report.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.report import environment
+    >>> sorted(environment())[:3]
+    ['incentive_geometry', 'numpy', 'platform']
+    """
+    import numpy
+    import scipy
+    import sympy
+
+    import incentive_geometry
+
+    out = {
+        "incentive_geometry": str(incentive_geometry.__version__),
+        "python": platform.python_version(),
+        "sympy": sympy.__version__,
+        "scipy": scipy.__version__,
+        "numpy": numpy.__version__,
+        "platform": platform.platform(),
+    }
+    try:
+        import z3
+
+        out["z3"] = z3.get_version_string()
+    except ImportError:  # a declared dependency; recorded as missing rather than failing
+        out["z3"] = "not installed"
+    return out
+
+
+def model_record(model: Any) -> dict[str, str]:
+    """A model as text (its equations and parameter defaults) and the SHA-256 of that text.
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.report import model_record
+    >>> rec = model_record(entrenchment())
+    >>> rec["text"].splitlines()[1], len(rec["sha256"])
+    ('dx/dt = x*(1 - x)*(alpha*(1 - theta)*(b + gamma*x) - c*theta)', 64)
+    """
+    from incentive_geometry.language import to_text
+
+    if model is None:
+        return {"name": "(no model)", "text": "", "sha256": ""}
+    lhs = "d{}/dt" if model.time == "continuous" else "{}_next"
+    lines = [f"model {model.name} ({model.time} time)"]
+    lines += [
+        f"{lhs.format(s)} = {to_text(f)}" for s, f in zip(model.state_names, model.rhs, strict=True)
+    ]
+    lines += [f"parameter {p.name} = {p.default} ({p.domain.kind})" for p in model.parameters]
+    text = "\n".join(lines)
+    return {
+        "name": str(model.name),
+        "text": text,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+
+
+def only_folder(base: Path, only: str) -> Path:
+    """Where ``incgeo verify --only TEXT`` writes by default: ``base/only-<TEXT>`` (so a partial
+    run never overwrites the full report in `base`).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from incentive_geometry.proofs.report import only_folder
+    >>> only_folder(Path("verify-report"), "C1.").as_posix()
+    'verify-report/only-C1'
+    """
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", only).strip("._-") or "claims"
+    return base / f"only-{slug}"
+
+
+#: What each verdict says about the paper's (or the textbook's) statement.
+MEANING = {
+    "confirmed": "the statement survived a check that could have refuted it: no sampled point "
+    "disagrees, and the disagreeing share of the box is below the stated bound (95%)",
+    "refuted": "the statement is false as stated at the counterexample shown (re-run the point "
+    "to see it)",
+    "inconclusive": "the check could not decide: it says nothing for or against the statement",
+}
+
+
 def verify(
     *,
     samples: int = 256,
@@ -75,6 +170,7 @@ def verify(
     figures: bool = True,
     executor: Any = None,
     progress: Callable[[Entry], None] | None = None,
+    command: str | None = None,
 ) -> Verification:
     """Check the catalogue (or the claims matching `only`) and write the report into `out`.
 
@@ -93,6 +189,8 @@ def verify(
         Passed to :func:`incentive_geometry.check`.
     progress : callable, optional
         Called with each entry after it is checked.
+    command : str, optional
+        The command line recorded in the report (default: this process's ``sys.argv``).
 
     Returns
     -------
@@ -135,7 +233,7 @@ def verify(
         result = Verification(
             tuple(entries), tuple(reports), drawn, failed, seconds=time.perf_counter() - started
         )
-        md, js = write_report(result, out, samples=samples, seed=seed)
+        md, js = write_report(result, out, samples=samples, seed=seed, only=only, command=command)
     return Verification(
         tuple(entries), tuple(reports), drawn, failed, md, js, time.perf_counter() - started
     )
@@ -174,8 +272,20 @@ def _params(values: dict[str, float]) -> str:
     return ", ".join(f"{k} = {v:.6g}" for k, v in values.items()) or "(the model's fixed values)"
 
 
-def write_report(result: Verification, out: Path, *, samples: int, seed: int) -> tuple[Path, Path]:
+def write_report(
+    result: Verification,
+    out: Path,
+    *,
+    samples: int,
+    seed: int,
+    only: str | None = None,
+    command: str | None = None,
+) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.json`` for a verification into `out`.
+
+    The report is reproducible: it records the versions (:func:`environment`), the command and
+    seed, and per claim the model (text and SHA-256, :func:`model_record`), the sampled box, the
+    verdict rule that applied and what the verdict says about the statement.
 
     Parameters
     ----------
@@ -183,6 +293,10 @@ def write_report(result: Verification, out: Path, *, samples: int, seed: int) ->
     out : Path
     samples, seed : int
         The settings, recorded in the report.
+    only : str, optional
+        The ``--only`` filter, recorded.
+    command : str, optional
+        The command line (default: ``sys.argv``).
 
     Returns
     -------
@@ -197,6 +311,8 @@ def write_report(result: Verification, out: Path, *, samples: int, seed: int) ->
     True
     """
     counts = result.counts
+    env = environment()
+    cmd = command if command is not None else shlex.join(["incgeo", *sys.argv[1:]])
     lines = [
         "# incentive-geometry: verification report",
         "",
@@ -204,6 +320,27 @@ def write_report(result: Verification, out: Path, *, samples: int, seed: int) ->
         f"(base samples {samples}, seed {seed}, {result.seconds:.0f} s): "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         + ".",
+        "",
+        "## Reproducing this report",
+        "",
+        f"- command: `{cmd}`",
+        f"- seed {seed}, base samples {samples}"
+        + (f", only claims matching `{only}`" if only else ", the whole catalogue"),
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in env.items()),
+        "",
+        "## Verdict rules",
+        "",
+        "An observation that raises, or returns None, NaN or a non-boolean, is a failed point, never "
+        "agreement. A claim is *refuted* when any compared point disagrees (stochastic claims: a "
+        "per-point test below the Bonferroni level). It is *confirmed* only with no disagreement, "
+        "at least 95% of the attempted points observed, at most 25% of the samples left out near "
+        "the predicted boundary and, for a condition that is not constant, both predicted classes "
+        "among the compared points; otherwise *inconclusive*. Options never change a verdict. "
+        "Condition claims spend half the samples next to the predicted boundary after a global "
+        "scrambled Sobol pass; the bound on what a confirmation rules out (with N global points and "
+        "no disagreement, the disagreeing share of the box is below 1 - 0.05^(1/N), about 3/N, at "
+        "95%) uses the global points only. Derivation steps comparing conditions carry an exact "
+        "certificate (z3): proved, disproved with a witness, or spot-checked at N points.",
         "",
         "Each claim pairs an analytic prediction with a numerical observation that decides the same "
         "thing without the formula. *Agreement* is the share of compared samples where the two agree "
@@ -240,10 +377,32 @@ def write_report(result: Verification, out: Path, *, samples: int, seed: int) ->
         ]
         if e.reading:
             lines.append(f"- how to read it: {e.reading}")
+        lines.append(f"- verdict rule: {r.rule or '-'}; what it says: {MEANING.get(r.verdict, '')}")
+        rec = model_record(e.claim.model)
+        lines.append(f"- model: `{rec['name']}` (SHA-256 `{rec['sha256'][:16]}`)")
+        box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in e.claim.domain.items())
+        lines.append(f"- sampled box: {box or '(one point)'}")
+        if e.claim.fixed:
+            lines.append("- fixed: " + _params(dict(e.claim.fixed)))
+        if e.claim.constraints:
+            lines.append("- constraints: " + "; ".join(str(c) for c in e.claim.constraints))
+        if e.claim.observer:
+            lines.append(f"- observer: {e.claim.observer}")
         lines.append(
-            f"- samples {r.samples}, compared {r.evaluated}, left out near the boundary {r.excluded}, "
-            f"observation failed {r.failed}; boundary rays {r.boundary_rays}"
+            f"- samples {r.samples} ({r.boundary_samples} next to the predicted boundary), compared "
+            f"{r.evaluated}, left out near the boundary {r.excluded}, observation failed "
+            f"{r.failed}; boundary rays {r.boundary_rays}"
         )
+        if r.disagreement_bound is not None and e.claim.domain:
+            lines.append(
+                f"- a confirmation rules out disagreement on more than {r.disagreement_bound:.2g} "
+                "of the box (95%, global points)"
+            )
+        if r.boundary_error_params:
+            lines.append(
+                "- boundary error in parameter units: "
+                + ", ".join(f"{k} {v:.3g}" for k, v in r.boundary_error_params.items())
+            )
         if r.confusion:
             lines.append(
                 "- confusion: " + ", ".join(f"{k}: {v}" for k, v in sorted(r.confusion.items()))
@@ -254,7 +413,8 @@ def write_report(result: Verification, out: Path, *, samples: int, seed: int) ->
             lines += ["", "Derivation:", ""]
             for i, step in enumerate(r.derivation, 1):
                 mark = "verified" if step.verified else "NOT verified"
-                lines.append(f"{i}. {step.description} ({mark}): {step.detail}")
+                cert = f"; certificate: {step.certificate}" if step.certificate else ""
+                lines.append(f"{i}. {step.description} ({mark}{cert}): {step.detail}")
         if r.counterexamples:
             lines += ["", "Counterexamples:", ""]
             for ce in r.counterexamples:
@@ -269,12 +429,24 @@ def write_report(result: Verification, out: Path, *, samples: int, seed: int) ->
     md = out / "report.md"
     md.write_text("\n".join(lines))
     record = {
+        "command": cmd,
+        "versions": env,
+        "only": only,
         "samples": samples,
         "seed": seed,
         "seconds": result.seconds,
         "counts": counts,
         "claims": [
-            dict(r.to_dict(), family=e.family, reading=e.reading)
+            dict(
+                r.to_dict(),
+                family=e.family,
+                reading=e.reading,
+                meaning=MEANING.get(r.verdict, ""),
+                model=model_record(e.claim.model),
+                box={k: [float(lo), float(hi)] for k, (lo, hi) in e.claim.domain.items()},
+                fixed={k: float(v) for k, v in e.claim.fixed.items()},
+                observer=e.claim.observer,
+            )
             for e, r in zip(result.entries, result.reports, strict=True)
         ],
         "figures": {k: v.relative_to(out).as_posix() for k, v in result.figures.items()},

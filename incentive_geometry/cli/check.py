@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -12,7 +15,7 @@ from incentive_geometry.errors import ModelError
 
 from ._common import parse_state_values, resolve_model
 
-__all__ = ["check"]
+__all__ = ["AT_RESIDUAL", "check", "observe_at_equilibrium"]
 
 
 def _domain(items: tuple[str, ...]) -> dict[str, list[float]]:
@@ -30,6 +33,54 @@ def _domain(items: tuple[str, ...]) -> dict[str, list[float]]:
             raise ModelError(f"--domain {item}: expected name=lo:hi, e.g. --domain theta=0:1")
         out[key.strip()] = [lo, hi]
     return out
+
+
+#: The right-hand side must vanish to this (max-norm) at an `--at` point.
+AT_RESIDUAL = 1e-9
+
+
+def observe_at_equilibrium(
+    model: Any,
+    target: Mapping[str, float],
+    inner: Callable[[dict[str, float]], Any],
+    values: dict[str, float],
+) -> Any:
+    """Run `inner` only where `target` is an equilibrium; elsewhere raise (a failed point).
+
+    An ``--at`` point that is not an equilibrium at some parameter values cannot be observed
+    there: the check counts those points as failed, so the verdict is ``inconclusive``, not
+    ``refuted``.
+
+    Raises
+    ------
+    ModelError
+        When the right-hand side does not vanish at `target` (residual over 1e-9).
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.cli.check import observe_at_equilibrium
+    >>> observe_at_equilibrium(entrenchment(), {"x": 0.0}, lambda p: True, {"theta": 0.5})
+    True
+    """
+    import numpy as np
+
+    from incentive_geometry.solvers.numeric.compile import compile_model
+
+    cm = compile_model(model)
+    x = np.array([float(target[s]) for s in model.state_names])
+    defaults = {p.name: float(p.default) for p in model.parameters if p.default is not None}
+    known = {k: float(v) for k, v in values.items() if k in model.parameter_names}
+    f = cm.rhs(x, cm.param_vector(defaults | known)) - (x if model.time == "discrete" else 0.0)
+    residual = float(np.max(np.abs(f))) if f.size else 0.0
+    if not residual <= AT_RESIDUAL:
+        shown = ", ".join(f"{k}={v:.6g}" for k, v in known.items())
+        raise ModelError(
+            f"`--at` {dict(target)} is not an equilibrium of `{model.name}` at {shown}: the "
+            f"right-hand side is {residual:.3g} there (needs <= {AT_RESIDUAL:g}); give a point "
+            "where it vanishes for every sampled parameter value, or narrow `--domain`"
+        )
+    return inner(values)
 
 
 @click.command()
@@ -132,6 +183,13 @@ def check(
         claim = claim_from_spec(
             m, spec, where=f"{model}: [[claims]] {i + 1}" if prediction is None else "claim"
         )
+        if spec.get("observe") in ("stable", "unstable", "only_stable") and spec.get("at"):
+            # An `at` point that is not an equilibrium cannot be observed: a failed point.
+            target = {k: float(v) for k, v in dict(spec["at"]).items()}
+            claim = dataclasses.replace(
+                claim,
+                observe=functools.partial(observe_at_equilibrium, m, target, claim.observe),
+            )
         n = samples or int(spec.get("samples", 128))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -146,9 +204,12 @@ def check(
                 f"{r.evaluated} compared)"
             )
             click.echo(f"  {r.reason}")
+            click.echo(f"  rule: {r.rule}")
             if r.boundary_error is not None:
+                units = ", ".join(f"{k} {v:.3g}" for k, v in r.boundary_error_params.items())
                 click.echo(
                     f"  boundary error {r.boundary_error:.3g} (box units, {r.boundary_rays} rays)"
+                    + (f"; in parameter units: {units}" if units else "")
                 )
             for note in r.notes:
                 click.echo(f"  note: {note}")

@@ -15,9 +15,9 @@ __all__ = ["verify"]
     "--out",
     "out",
     type=click.Path(file_okay=False),
-    default="verify-report",
-    show_default=True,
-    help="Folder for report.md, report.json and figures/.",
+    default=None,
+    help="Folder for report.md, report.json and figures/ [default: verify-report; with --only, "
+    "verify-report/only-<TEXT>, so a partial run never overwrites the full report].",
 )
 @click.option(
     "--samples",
@@ -36,7 +36,7 @@ __all__ = ["verify"]
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 def verify(
-    out: str,
+    out: str | None,
     samples: int,
     only: str | None,
     seed: int,
@@ -45,12 +45,19 @@ def verify(
     progress: bool | None,
 ) -> None:
     """Check the paper's and the classical claims against simulation; write a report."""
+    import shlex
     import warnings
 
     from tqdm import tqdm
 
     from incentive_geometry.proofs.catalogue import catalogue
+    from incentive_geometry.proofs.report import only_folder
     from incentive_geometry.proofs.report import verify as run
+
+    folder = Path(out) if out is not None else Path("verify-report")
+    if out is None and only:
+        folder = only_folder(folder, only)
+    command = shlex.join(["incgeo", *sys.argv[1:]])
 
     show = sys.stderr.isatty() if progress is None else progress
     total = len(catalogue(only))
@@ -64,13 +71,20 @@ def verify(
         # Solvers warn near bifurcation points, which checks visit on purpose.
         warnings.simplefilter("ignore", RuntimeWarning)
         result = run(
-            samples=samples, seed=seed, only=only, out=Path(out), figures=figures, progress=advance
+            samples=samples,
+            seed=seed,
+            only=only,
+            out=folder,
+            figures=figures,
+            progress=advance,
+            command=command,
         )
     bar.close()
     width = max(len(r.claim) for r in result.reports)
     for r in result.reports:
         click.echo(
-            f"{r.claim:<{width}}  {r.verdict:<12}  agreement {r.agreement:.3f}  ({r.evaluated} compared)"
+            f"{r.claim:<{width}}  {r.verdict:<12}  agreement {r.agreement:.3f}  "
+            f"({r.evaluated} compared)  [{r.rule}]"
         )
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
     click.echo(f"\n{len(result.reports)} claims in {result.seconds:.0f} s: {counts}")

@@ -34,6 +34,7 @@ __all__ = [
     "interior_unstable",
     "observer_family",
     "only_stable_is",
+    "oscillates",
     "stable_at",
 ]
 
@@ -230,6 +231,186 @@ def interior_unstable(
     hi = np.array([float(d.hi) if d.hi is not None else np.inf for d in model.state_domains])
     inner = [e for e in found if np.all(e.x > lo + margin) and np.all(e.x < hi - margin)]
     return Observation(bool(inner) and not any(e.stable for e in inner), _describe(found))
+
+
+def oscillates(
+    model: Model,
+    values: Mapping[str, float],
+    *,
+    x0: Mapping[str, float] | Callable[[Mapping[str, float]], Mapping[str, float]],
+    horizon: float = 200.0,
+    windows: int = 4,
+    settle: float = 1e-7,
+    n_points: int = 4001,
+    rtol: float = 1e-8,
+) -> Observation:
+    """Whether a trajectory from `x0` settles on a stable cycle (True) or on an equilibrium
+    (False), by simulation; neither within the horizon raises, never a guess.
+
+    The flow is simulated in windows, each from where the last ended and twice as long as the
+    last (`horizon`, ``2 horizon``, ``4 horizon``, ...), at most `windows` of them, so slow
+    cycles get enough periods. After each window:
+
+    * an **equilibrium** if every state varies by less than ``settle * (1 + max |x|)`` over the
+      window's second half: False;
+    * a **cycle** if :func:`~incentive_geometry.solvers.numeric.cycles.detect_cycle` finds a
+      closed orbit in the window and the collocation solver of
+      :func:`~incentive_geometry.solvers.numeric.cycles.cycles` converges from it to a periodic
+      orbit whose Floquet multipliers say it is stable: True (a slowly decaying spiral, which
+      closes to within the detection tolerance near a Hopf point, converges to no stable
+      orbit and is not taken for one);
+    * otherwise the next window.
+
+    Parameters
+    ----------
+    model : Model
+        A flow (continuous time).
+    values : mapping of str to float
+        Parameter values (extra names are ignored).
+    x0 : mapping of state name to value, or callable
+        The start, or ``x0(values)`` giving it (a start that depends on the parameters).
+    horizon : float
+        Length of the first window, in model time (a few periods of the expected cycle).
+    windows : int
+        Most windows simulated (the last one ``2**(windows - 1) * horizon`` long).
+    settle : float
+        Relative spread below which the trajectory is at rest.
+    n_points : int
+        Output points per window.
+    rtol : float
+        Relative tolerance of the integrator (the absolute one is ``rtol / 100``).
+
+    Returns
+    -------
+    Observation
+        ``value`` True (a stable cycle; evidence: period, amplitude, multipliers) or False
+        (an equilibrium; evidence: the state it rests at).
+
+    Raises
+    ------
+    ModelKindError
+        For a map.
+    ConvergenceError
+        When the trajectory settles on neither within ``windows * horizon``, diverges, or the
+        integrator fails: the observation cannot be made at this point.
+
+    References
+    ----------
+    .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
+       section 1.5 (Floquet multipliers of a cycle).
+
+    Examples
+    --------
+    The Brusselator oscillates past its Hopf line ``b = 1 + a**2`` and rests below it:
+
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.proofs.observe import oscillates
+    >>> m = ig.Model.from_equations({"x": "a - (b + 1)*x + x**2*y", "y": "b*x - x**2*y"},
+    ...                             parameters={"a": 1.0, "b": 2.5})
+    >>> seen = oscillates(m, {"a": 1.0, "b": 2.5}, x0={"x": 1.0, "y": 2.0})
+    >>> seen.value, seen.evidence.split(";")[0]
+    (True, 'stable cycle, period 6.57728')
+    >>> oscillates(m, {"a": 1.0, "b": 1.5}, x0={"x": 1.0, "y": 2.0}).value
+    False
+    """
+    import math
+
+    from incentive_geometry.errors import ConvergenceError, ModelError, ModelKindError
+    from incentive_geometry.solvers.numeric.cycles import cycles, detect_cycle
+    from incentive_geometry.solvers.numeric.simulate import simulate
+
+    if model.time != "continuous":
+        raise ModelKindError(
+            f"`oscillates` simulates flows; `{model.name}` is a map (its cycles are fixed points "
+            "of `model.iterate(k)`: observe those with `stable_at`)"
+        )
+    if not (isinstance(horizon, int | float) and math.isfinite(horizon) and horizon > 0):
+        raise ModelError(f"`horizon` must be a positive number, got {horizon!r}")
+    if isinstance(windows, bool) or not isinstance(windows, int) or windows < 1:
+        raise ModelError(f"`windows` must be a positive int, got {windows!r}")
+    # Every parameter's value (defaults filled in): the cycle solver starts from the
+    # trajectory's parameters.
+    defaults = {p.name: float(p.default) for p in model.parameters if p.default is not None}
+    params = defaults | _params(model, values)
+    start = dict(x0(values) if callable(x0) else x0)
+    # The collocation solver needs a parameter to stand on (it does not move along it here):
+    # the first one, with a tiny range around its value inside its domain.
+    param = model.parameter_names[0] if model.parameter_names else None
+    p_range = None
+    if param is not None:
+        pv, dom = params[param], model.parameter(param).domain
+        width = 1e-6 * (1.0 + abs(pv))
+        lo = pv - width if dom.contains(pv - width) else pv
+        hi = pv + width if dom.contains(pv + width) else pv
+        p_range = (lo, hi) if hi > lo else None
+    last = "no window simulated"
+    t_start = 0.0
+    for w in range(windows):
+        span = float(horizon) * 2.0**w
+        tr = simulate(
+            model,
+            x0=start,
+            t=(0.0, span),
+            params=params,
+            n_points=n_points,
+            rtol=rtol,
+            atol=1e-2 * rtol,
+            raise_on_failure=False,
+        )
+        when = f"t in [{t_start:g}, {t_start + span:g}]"
+        t_start += span
+        if not tr.success:
+            raise ConvergenceError(
+                f"oscillates: the simulation from {start} at {params} did not run to the end "
+                f"({when}): {tr.message}; the observation cannot be made at this point"
+            )
+        tail = tr.x[len(tr.t) // 2 :]
+        spread = float(np.max(np.ptp(tail, axis=0)))
+        scale = 1.0 + float(np.max(np.abs(tail)))
+        rest = ", ".join(
+            f"{s}={float(v):.6g}" for s, v in zip(model.state_names, tr.x[-1], strict=True)
+        )
+        if spread <= settle * scale:
+            return Observation(
+                False, f"equilibrium: rests at ({rest}), spread {spread:.2g} over {when}"
+            )
+        found = detect_cycle(tr)
+        if found is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    branch = cycles(
+                        model,
+                        param,
+                        start=tr,
+                        p_range=p_range,
+                        max_steps=0,
+                        raise_on_failure=False,
+                    )
+            except ConvergenceError as err:
+                branch, last = None, f"a closed orbit seen ({when}) but collocation failed: {err}"
+            if branch is not None and len(branch):
+                orbit = branch.orbit(0)
+                mu = ", ".join(f"{abs(complex(v)):.4g}" for v in orbit.multipliers[1:])
+                if orbit.stability == "stable":
+                    return Observation(
+                        True,
+                        f"stable cycle, period {orbit.period:.6g}; amplitude {orbit.amplitude:.4g}; "
+                        f"nontrivial multipliers |mu| [{mu}]; seen over {when}",
+                    )
+                last = f"an orbit of period {orbit.period:.6g} seen ({when}), {orbit.stability} (|mu| [{mu}])"
+            elif branch is not None:
+                last = (
+                    f"a closed orbit seen ({when}) but collocation found no cycle: {branch.message}"
+                )
+        else:
+            last = f"still moving over {when} (spread {spread:.3g}), no closed orbit"
+        start = dict(zip(model.state_names, (float(v) for v in tr.x[-1]), strict=True))
+    raise ConvergenceError(
+        f"oscillates: from {dict(x0(values) if callable(x0) else x0)} at {params} the trajectory "
+        f"settled on neither an equilibrium nor a stable cycle within t = {t_start:g}: "
+        f"{last}; simulate longer (`horizon`, `windows`) or leave this point out"
+    )
 
 
 # -- simulation-based stability observers (independent of the Jacobian) ------------------------

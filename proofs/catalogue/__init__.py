@@ -61,7 +61,17 @@ class Entry:
 
 
 def _families() -> dict[str, Callable[[], list[Entry]]]:
-    from . import analogy, classical, depth, drift, entrenchment, ingredients, mitigation
+    from . import (
+        analogy,
+        classical,
+        depth,
+        drift,
+        entrenchment,
+        ingredients,
+        learners,
+        mitigation,
+        oscillation,
+    )
 
     return {
         "C1": entrenchment.entries,
@@ -70,7 +80,9 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
         "C4": analogy.entries,
         "C5": mitigation.entries,
         "C6": depth.entries,
+        "oscillation": oscillation.entries,
         "classical": classical.entries,
+        "learners": learners.entries,
     }
 
 

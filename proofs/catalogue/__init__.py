@@ -68,7 +68,6 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
         drift,
         entrenchment,
         ingredients,
-        learners,
         mitigation,
         oscillation,
     )
@@ -82,7 +81,6 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
         "C6": depth.entries,
         "oscillation": oscillation.entries,
         "classical": classical.entries,
-        "learners": learners.entries,
     }
 
 

@@ -68,6 +68,7 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
         drift,
         entrenchment,
         ingredients,
+        learners,
         mitigation,
         oscillation,
     )
@@ -81,6 +82,7 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
         "C6": depth.entries,
         "oscillation": oscillation.entries,
         "classical": classical.entries,
+        "learners": learners.entries,
     }
 
 

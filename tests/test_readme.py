@@ -50,6 +50,49 @@ def test_readme_main_job_runs(tmp_path: Path) -> None:
     assert "![stability_map](figures/stability_map.png)" in (report / "report.md").read_text()
 
 
+def _command_lines() -> list[str]:
+    """The `incgeo ...` lines of the README's command-line block (continuations joined)."""
+    block = _bash_blocks()[2]
+    joined = block.replace("\\\n", " ")
+    lines = []
+    for line in joined.splitlines():
+        code = line.split("#", 1)[0].strip()
+        if code.startswith("incgeo"):
+            lines.append(code)
+    return lines
+
+
+def test_readme_command_block_is_found() -> None:
+    lines = _command_lines()
+    assert lines[0] == "incgeo --help" and any(ln.startswith("incgeo verify") for ln in lines)
+    assert any("--cycles" in ln for ln in lines)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", _command_lines())
+def test_readme_command_runs(line: str, tmp_path: Path) -> None:
+    import shlex
+    import shutil
+
+    # As a user would run it from a checkout: the examples next to the current directory.
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    args = shlex.split(line)[1:]
+    if args[:1] in (["verify"], ["sweep"]) and "--no-progress" not in args:
+        args.append("--no-progress")
+    out = subprocess.run(
+        [sys.executable, "-m", "incentive_geometry", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert out.returncode == 0, f"{line}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+    for token in args:
+        if token.endswith((".png", ".npz")):
+            assert (tmp_path / token).exists(), f"{line}: {token} not written"
+
+
 def test_readme_model_file_example_loads(tmp_path: Path) -> None:
     block = re.findall(r"```toml\n(.*?)```", README, flags=re.S)[0]
     path = tmp_path / "readme.toml"

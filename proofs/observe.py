@@ -381,7 +381,7 @@ def oscillates(
                     warnings.simplefilter("ignore", RuntimeWarning)
                     branch = cycles(
                         model,
-                        param,
+                        param,  # type: ignore[arg-type]  # None: a model with no parameters
                         start=tr,
                         p_range=p_range,
                         max_steps=0,

@@ -57,7 +57,11 @@ def verify(
     folder = Path(out) if out is not None else Path("verify-report")
     if out is None and only:
         folder = only_folder(folder, only)
-    command = shlex.join(["incgeo", *sys.argv[1:]])
+    # The command that reproduces this report, every setting spelled out (defaults included).
+    words = ["incgeo", "verify", "--out", folder.as_posix(), "--samples", str(samples)]
+    words += ["--seed", str(seed)] + (["--only", only] if only else [])
+    words.append("--figures" if figures else "--no-figures")
+    command = shlex.join(words)
 
     show = sys.stderr.isatty() if progress is None else progress
     total = len(catalogue(only))

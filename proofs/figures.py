@@ -8,7 +8,14 @@
 * ``drift.png``: alignment falling along a trajectory in the entrenched basin;
 * ``depth.png``: alignment against recursion depth, Monte Carlo against cos(phi)^L;
 * ``audit_cycle.png``: the oscillating variant (lagged audits): the cycles born at the Hopf
-  point in the phase plane, and their amplitude and period against the audit speed rho.
+  point in the phase plane, and their amplitude and period against the audit speed rho;
+* ``learner_trajectories.png``: Cross learners' shares from four starts over the mean field's
+  solution (issue 13);
+* ``learner_threshold.png``: the learners' threshold in theta at each step eta against the mean
+  field's and its first-order finite-step shift (the C1 learner claims);
+* ``learner_escape.png``: mean escape time from entrenchment against 1/eta (log scale), beside
+  Kramers' estimate of the derived diffusion;
+* ``learner_hysteresis.png``: the learners' hysteresis loop beside the mean field's (C5).
 
 Examples
 --------
@@ -33,6 +40,10 @@ __all__ = [
     "depth",
     "drift",
     "hysteresis",
+    "learner_escape",
+    "learner_hysteresis",
+    "learner_threshold",
+    "learner_trajectories",
     "make_figures",
     "stability_map",
 ]
@@ -319,6 +330,265 @@ def audit_cycle(path: Path) -> Path:
     return path
 
 
+# -- learners (issue 13): ensembles against the mean field ------------------------------------
+
+
+def learner_trajectories(path: Path) -> Path:
+    """Cross learners' shares x(t) from four starts over the mean field's solution (1-D: the
+    phase portrait is the time course), in the bistable window.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from incentive_geometry.proofs.figures import learner_trajectories
+    >>> learner_trajectories(pathlib.Path(tempfile.mkdtemp()) / "t.png").stat().st_size > 0
+    True
+    """
+    from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
+    from incentive_geometry.solvers.numeric.simulate import simulate
+    from incentive_geometry.solvers.numeric.train import train
+    from incentive_geometry.theory import entrenchment, learners
+
+    theta, eta, horizon, per_start = 0.4, 0.05, 40.0, 30
+    steps = round(horizon / eta)
+    x_star = (theta / (1 - theta) - 0.2) / 1.0  # (theta c / (alpha (1 - theta)) - b) / gamma
+    starts = (0.15, 0.4, 0.55, 0.9)
+    # One ensemble: per_start learners from each start, trained together.
+    run = train(
+        learners.cross_learning(eta=eta),
+        per_start * len(starts),
+        steps,
+        params={"theta": theta},
+        x0={"x": np.repeat(starts, per_start)},
+        seed=1,
+        save_every=4,
+    )
+    t = run.t * eta
+    fig, ax = figure_and_axes(None)
+    fig.set_size_inches(7.5, 4.8)
+    colours = ("tab:blue", "tab:orange", "tab:green", "tab:red")
+    for i, (x0, colour) in enumerate(zip(starts, colours, strict=True)):
+        for path_x in run.x[i * per_start : (i + 1) * per_start, :, 0]:
+            ax.plot(t, path_x, color=colour, lw=0.5, alpha=0.35)
+        tr = simulate(entrenchment(), x0={"x": x0}, t=(0, horizon), params={"theta": theta})
+        ax.plot(tr.t, tr.x[:, 0], color="black", lw=1.6)
+    ax.axhline(x_star, color="grey", ls="--", lw=1, label=f"unstable x* = {x_star:.3f}")
+    ax.plot(
+        [], [], color="grey", lw=0.5, label=f"{per_start} Cross learners per start (eta = {eta})"
+    )
+    ax.plot([], [], color="black", lw=1.6, label="mean field (canonical model)")
+    ax.set_xlabel("mean-field time eta * steps")
+    ax.set_ylabel("x (share of the proxy-capturing routine)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(
+        f"learners follow their mean field: theta = {theta} (bistable), starts either side of x*",
+        fontsize=10,
+    )
+    ax.legend(fontsize=8, loc="center right")
+    save_figure(fig, path)
+    return path
+
+
+def learner_threshold(path: Path) -> Path:
+    """The learners' threshold in theta at each step eta, against the mean field's theta_tip
+    and its first-order finite-step prediction, with 95% intervals.
+
+    Mean criterion (the C1 learner claims): the theta where the learners' mean share after
+    T = 5 returns to x0 = 0.9, from the claims' runs at theta_tip by linear response (the
+    derived dm(T)/dtheta); median criterion: the same for the median share (no first-order
+    prediction drawn for it: the skewness of the learners' distribution moves it the other way).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from incentive_geometry.proofs.figures import learner_threshold
+    >>> learner_threshold(pathlib.Path(tempfile.mkdtemp()) / "th.png").stat().st_size > 0
+    True
+    """
+    import sympy
+
+    from incentive_geometry.language import parse_expression
+    from incentive_geometry.proofs.catalogue import learners as lc
+    from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
+
+    x0 = 0.9
+    tip = lc.threshold_at(x0)
+    theta_star = lc.threshold_at(1.0)
+    shift_text, threshold_shift_text, _ = lc.linear_noise()
+    names = ("alpha", "theta", "b", "gamma", "c", "x0", "eta", "T")
+    symbols = {k: sympy.Symbol(k, real=True) for k in names}
+    values = {**lc.CANONICAL, "theta": tip, "x0": x0, "T": lc.HORIZON}
+
+    def at(text: str, eta: float) -> float:
+        expr = parse_expression(text, symbols, where="learner threshold figure")
+        return float(expr.xreplace({symbols[k]: v for k, v in {**values, "eta": eta}.items()}))
+
+    # Linear response: the threshold moves by -(m - x0) / (dm(T)/dtheta) per mean shift m - x0.
+    per_mean = at(threshold_shift_text, 1.0) / at(shift_text, 1.0)
+    etas = (0.08, *lc.ETAS)
+    mean_est, mean_err, med = [], [], []
+    for eta in etas:
+        # The same call as the claims' observation, so verify reuses their cached runs.
+        draws = lc.share_run(eta, x0, tip, tuple(lc.CANONICAL.items()), horizon=lc.HORIZON, seed=0)
+        se = float(draws.std(ddof=1) / np.sqrt(len(draws)))
+        mean_est.append(tip + per_mean * (float(draws.mean()) - x0))
+        mean_err.append(1.96 * abs(per_mean) * se)
+        med.append(tip + per_mean * (float(np.median(draws)) - x0))
+    fig, ax = figure_and_axes(None)
+    fig.set_size_inches(7.5, 4.8)
+    grid = np.linspace(0.0, max(etas) * 1.05, 50)
+    ax.plot(
+        grid,
+        [tip + at(threshold_shift_text, e) for e in grid],
+        "k-",
+        lw=1.2,
+        label="mean field + first-order finite-step shift (mean criterion)",
+    )
+    ax.errorbar(
+        etas,
+        mean_est,
+        yerr=mean_err,
+        fmt="o",
+        ms=5,
+        capsize=3,
+        label="learners, mean criterion (10,000; 95%)",
+    )
+    ax.plot(etas, med, "s", ms=4, label="learners, median criterion (same runs, linear response)")
+    ax.axhline(tip, color="grey", ls="--", lw=1, label=f"theta_tip(0.9) = {tip:.4f} (eta -> 0)")
+    ax.axhline(theta_star, color="grey", ls=":", lw=1, label=f"theta* = {theta_star:.4f} (x0 -> 1)")
+    ax.set_xlabel("learner step eta")
+    ax.set_ylabel("threshold observability theta")
+    ax.set_title(
+        "C1 on learners: the measured threshold approaches the mean field's as eta -> 0",
+        fontsize=10,
+    )
+    ax.legend(fontsize=7.5, loc="upper left")
+    save_figure(fig, path)
+    return path
+
+
+def learner_escape(path: Path) -> Path:
+    """Mean escape time of Cross learners with diversity from entrenchment, against 1/eta (log
+    scale), beside Kramers' estimate of their derived diffusion.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from incentive_geometry.proofs.figures import learner_escape
+    >>> learner_escape(pathlib.Path(tempfile.mkdtemp()) / "e.png").stat().st_size > 0
+    True
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
+
+    from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
+    from incentive_geometry.solvers.numeric.train import escape_times, train
+    from incentive_geometry.solvers.symbolic.mean_field import escape_estimate
+    from incentive_geometry.theory import learners
+
+    theta, mu = 0.42, 0.03
+    a, b, g, c = 1.0, 0.2, 1.0, 1.0
+
+    def drift(x: float) -> float:  # the mean field of Cross learning with diversity
+        return x * (1 - x) * (a * (1 - theta) * (b + g * x) - theta * c) + mu * (0.5 - x)
+
+    saddle = brentq(drift, 0.3, 0.8)
+    stable = brentq(drift, 0.85, 0.999)
+    probe = learners.cross_learning(diversity=True, mu=mu)
+    est = escape_estimate(probe, stable=stable, saddle=saddle, params={"theta": theta, "mu": mu})
+    etas = (0.15, 0.125, 0.1)
+    per_eta = 200
+    steps = round(2 * est.steps(min(etas)))
+    # One ensemble, one step size per block of learners (a parameter may vary per learner).
+    run = train(
+        learners.cross_learning(diversity=True, mu=mu),
+        per_eta * len(etas),
+        steps,
+        params={"theta": theta, "eta": np.repeat(etas, per_eta)},
+        x0={"x": stable},
+        seed=0,
+        save_every=max(1, steps // 2000),
+    )
+    times = escape_times(run, threshold=0.2)
+    means, lo, hi = [], [], []
+    for i in range(len(etas)):
+        block = times[i * per_eta : (i + 1) * per_eta]
+        done = block[np.isfinite(block)]
+        # Exponential law with right-censoring at `steps`: total time over escapes, with the
+        # exact chi-square interval of the mean (2 k mean_hat / mean ~ chi2(2 k)).
+        total = float(done.sum() + (len(block) - len(done)) * steps)
+        k = max(len(done), 1)
+        means.append(total / k)
+        lo.append(total / k - 2 * total / chi2.ppf(0.975, 2 * k))
+        hi.append(2 * total / chi2.ppf(0.025, 2 * k) - total / k)
+    fig, ax = figure_and_axes(None)
+    fig.set_size_inches(7.5, 4.8)
+    inv = np.linspace(1 / max(etas) * 0.95, 1 / min(etas) * 1.05, 50)
+    ax.semilogy(
+        inv,
+        [est.steps(1 / v) for v in inv],
+        "k-",
+        lw=1.2,
+        label=f"Kramers (derived diffusion), barrier {est.barrier:.3f}",
+    )
+    ax.errorbar(
+        1 / np.array(etas),
+        means,
+        yerr=[lo, hi],
+        fmt="o",
+        ms=5,
+        capsize=3,
+        label=f"{per_eta} learners per eta: mean escape (censored, 95%)",
+    )
+    ax.set_xlabel("1 / eta")
+    ax.set_ylabel("mean steps to escape entrenchment (x < 0.2)")
+    ax.set_title(
+        f"escape from entrenchment grows as exp(barrier / eta) (theta = {theta}, mu = {mu})",
+        fontsize=10,
+    )
+    ax.legend(fontsize=8)
+    save_figure(fig, path)
+    return path
+
+
+def learner_hysteresis(path: Path) -> Path:
+    """The learners' hysteresis loop (slow sweep of theta up and down) beside the mean field's
+    on the same schedule (claim C5 on learners).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from incentive_geometry.proofs.figures import learner_hysteresis
+    >>> learner_hysteresis(pathlib.Path(tempfile.mkdtemp()) / "lh.png").stat().st_size > 0
+    True
+    """
+    from incentive_geometry.proofs.catalogue import learners as lc
+    from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
+
+    h, ode = lc.hysteresis_run(), lc.ode_hysteresis()
+    cfg = lc.SWEEP
+    fig, ax = figure_and_axes(None)
+    fig.set_size_inches(7.5, 4.8)
+    ax.plot(h.values, h.up, "o-", color="tab:red", ms=4, label="learners, theta raised (mean x)")
+    ax.plot(h.values, h.down, "s-", color="tab:blue", ms=4, label="learners, theta lowered")
+    ax.plot(ode.values, ode.up, "--", color="darkred", lw=1.2, label="mean field, raised")
+    ax.plot(ode.values, ode.down, "--", color="navy", lw=1.2, label="mean field, lowered")
+    undo, prevent = lc.hysteresis_edges(h)
+    ax.axvline(undo, color="tab:red", ls=":", lw=1, label="learners' edges (midpoints of jumps)")
+    ax.axvline(prevent, color="tab:blue", ls=":", lw=1)
+    ax.set_xlabel("theta (observability), swept slowly")
+    ax.set_ylabel("x (share of the proxy-capturing routine)")
+    ax.set_title(
+        f"C5 on learners: {cfg['n']} Cross learners (eta = {cfg['eta']}, mu = {cfg['mu']}, "
+        f"{cfg['steps_per_value']} steps per value)\nleave entrenchment at theta ~ {undo:.3f} "
+        f"and entrench at theta ~ {prevent:.3f}: undoing needs more than preventing",
+        fontsize=9,
+    )
+    ax.legend(fontsize=8, loc="center")
+    save_figure(fig, path)
+    return path
+
+
 #: Figure name -> function drawing it to a path.
 FIGURES: dict[str, Callable[[Path], Path]] = {
     "bifurcation_theta": bifurcation_theta,
@@ -328,6 +598,10 @@ FIGURES: dict[str, Callable[[Path], Path]] = {
     "drift": drift,
     "depth": depth,
     "audit_cycle": audit_cycle,
+    "learner_trajectories": learner_trajectories,
+    "learner_threshold": learner_threshold,
+    "learner_escape": learner_escape,
+    "learner_hysteresis": learner_hysteresis,
 }
 
 

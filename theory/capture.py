@@ -128,6 +128,7 @@ def entrenchment_capture(
     family: str = "saturating",
     *,
     mixed_proxy: bool = False,
+    signed_gains: bool = False,
     alpha: float = 1.0,
     theta: float = 0.3,
     b: float = 0.2,
@@ -152,6 +153,13 @@ def entrenchment_capture(
     mixed_proxy : bool
         Add ``rho``, the weight of the true reward in the proxy (``rho = 1``: the proxy equals
         the truth).
+    signed_gains : bool
+        Reinforce by the *sign of the error*: gain ``alpha`` on a positive proxy advantage of M,
+        gain 1 on a negative one (and on the observed loss ``c``), so that
+        ``G(x) = (1 - theta) (P + (alpha - 1) max(P, 0)) - theta c``. ``alpha = 1`` is then the
+        unbiased learning rule (equal gains); ``alpha`` is no longer a rescaling of ``c`` once
+        the proxy advantage can be negative (``mixed_proxy=True``). Without a mixed proxy
+        ``P > 0`` and the model is the one above.
     alpha, theta, b, gamma, c : float
         As in :func:`incentive_geometry.theory.entrenchment`.
     k : float, default 3.0
@@ -192,6 +200,8 @@ def entrenchment_capture(
     x*(1 - x)*(alpha*(1 - theta)*(b + gamma*x**k) - c*theta)
     >>> entrenchment_capture("linear", mixed_proxy=True).parameter_names
     ('alpha', 'theta', 'b', 'gamma', 'c', 'rho')
+    >>> print(dict(entrenchment_capture("linear", mixed_proxy=True, signed_gains=True).observables)["G"])
+    -c*theta + (1 - theta)*(-c*rho + (1 - rho)*(b + gamma*x) + (alpha - 1)*Max(0, -c*rho + (1 - rho)*(b + gamma*x)))
     """
     _check_family(family)
     params = [
@@ -211,11 +221,18 @@ def entrenchment_capture(
     proxy = sym["b"] + sym["gamma"] * g
     if mixed_proxy:
         proxy = (1 - sym["rho"]) * proxy - sym["rho"] * sym["c"]
-    G = sym["alpha"] * (1 - sym["theta"]) * proxy - sym["theta"] * sym["c"]
+    if signed_gains:
+        # Gain alpha on positive errors, 1 on negative ones: h(P) = P + (alpha - 1) max(P, 0).
+        gained = proxy + (sym["alpha"] - 1) * sympy.Max(proxy, 0)
+        G = (1 - sym["theta"]) * gained - sym["theta"] * sym["c"]
+    else:
+        G = sym["alpha"] * (1 - sym["theta"]) * proxy - sym["theta"] * sym["c"]
     return Model.from_equations(
         {"x": x * (1 - x) * G},
         parameters=params,
-        name=f"entrenchment_capture_{family}" + ("_mixed" if mixed_proxy else ""),
+        name=f"entrenchment_capture_{family}"
+        + ("_mixed" if mixed_proxy else "")
+        + ("_signed" if signed_gains else ""),
         states={
             "x": {"domain": [0, 1], "meaning": "influence share of the proxy-capturing routine M"}
         },

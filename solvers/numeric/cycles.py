@@ -1072,6 +1072,22 @@ def _doubled(
     return mesh2, U2, V2, 2.0 * orbit.period
 
 
+def _default_range(model: Model, param: str, p: float) -> tuple[float, float]:
+    """``p -+ 1`` kept inside the parameter's domain (half-way to an open bound)."""
+    dom = model.parameter(param).domain
+    lo, hi = p - 1.0, p + 1.0
+    if dom.kind == "positive" and lo <= 0:
+        lo = 0.5 * p
+    elif dom.kind == "nonnegative":
+        lo = max(lo, 0.0)
+    elif dom.kind == "interval":
+        a, b = float(dom.lo), float(dom.hi)  # type: ignore[arg-type]
+        lo, hi = max(lo, a), min(hi, b)
+    if not lo < hi:
+        lo, hi = p - 1e-6 * (1 + abs(p)), p + 1e-6 * (1 + abs(p))
+    return lo, hi
+
+
 def _guess_trajectory(
     model: Model, param: str, guess: Mapping[str, Any], given: Mapping[str, float]
 ) -> Trajectory:
@@ -1158,8 +1174,8 @@ def cycles(
           ``(len(t), n)`` or a mapping of state name to values; first and last states close),
           at ``params[param]`` (or the parameter's default).
     p_range : (lo, hi), optional
-        The branch is followed while ``lo <= p <= hi``. Default: a Hopf or period-doubling
-        point's value plus and minus 1; a trajectory's value plus and minus 1.
+        The branch is followed while ``lo <= p <= hi``. Default: the start's value plus and
+        minus 1, kept inside the parameter's domain.
     params : mapping of str to float, optional
         The other parameters (default: those of the start, else the model's defaults).
     ds, ds_min, ds_max : float
@@ -1290,7 +1306,7 @@ def cycles(
         given = {**{k: float(v) for k, v in start.params.items()}, **given}
     given.pop(param, None)
     if p_range is None:
-        p_range = (p_start - 1.0, p_start + 1.0)
+        p_range = _default_range(model, param, p_start)
     given[param] = p_start
     cm, base, k, values, p_lo, p_hi = setup_system(model, param, given, p_range)
     others = {kk: float(v) for kk, v in values.items() if kk != param}

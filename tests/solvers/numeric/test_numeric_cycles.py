@@ -391,3 +391,13 @@ def test_as_dict_and_repr() -> None:
     orbit = cy.orbit(-1)
     np.testing.assert_allclose(orbit(orbit.t), orbit.x, atol=1e-12)
     np.testing.assert_allclose(orbit["x"], orbit.x[:, 0])
+
+
+def test_default_range_stays_in_the_parameters_domain() -> None:
+    # alpha is positive: the default range alpha -+ 1 would reach 0 (reported by a helper).
+    from incentive_geometry.theory import entrenchment_oscillating
+
+    m = entrenchment_oscillating()
+    tr = ig.simulate(m, x0={"x": 0.3, "theta": 0.1}, t=(0, 1200), params={"rho": 0.1}, n_points=6001)
+    orbit = ig.cycles(m, "alpha", start=tr, max_steps=0).orbit(0)
+    assert orbit.stable and orbit.p == 1.0

@@ -405,26 +405,19 @@ def learner_threshold(path: Path) -> Path:
     >>> learner_threshold(pathlib.Path(tempfile.mkdtemp()) / "th.png").stat().st_size > 0
     True
     """
-    import sympy
-
-    from incentive_geometry.language import parse_expression
     from incentive_geometry.proofs.catalogue import learners as lc
     from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
 
     x0 = 0.9
     tip = lc.threshold_at(x0)
     theta_star = lc.threshold_at(1.0)
-    shift_text, threshold_shift_text, _ = lc.linear_noise()
-    names = ("alpha", "theta", "b", "gamma", "c", "x0", "eta", "T")
-    symbols = {k: sympy.Symbol(k, real=True) for k in names}
-    values = {**lc.CANONICAL, "theta": tip, "x0": x0, "T": lc.HORIZON}
+    k = lc.local_coefficients({**lc.CANONICAL, "theta": tip, "x0": x0})
+    growth = float(np.expm1(k["lam"] * lc.HORIZON))
+    # First order: m(T) - x0 = eta * shift_per_eta; dm(T)/dtheta = f_theta growth / lam (linear
+    # response), so the mean criterion's threshold moves by -(m - x0) / (dm/dtheta).
+    shift_per_eta = k["kappa"] * k["D0"] * growth**2 / (4 * k["lam"] ** 2)
+    per_mean = -k["lam"] / (k["f_theta"] * growth)
 
-    def at(text: str, eta: float) -> float:
-        expr = parse_expression(text, symbols, where="learner threshold figure")
-        return float(expr.xreplace({symbols[k]: v for k, v in {**values, "eta": eta}.items()}))
-
-    # Linear response: the threshold moves by -(m - x0) / (dm(T)/dtheta) per mean shift m - x0.
-    per_mean = at(threshold_shift_text, 1.0) / at(shift_text, 1.0)
     etas = (0.08, *lc.ETAS)
     mean_est, mean_err, med = [], [], []
     for eta in etas:
@@ -439,7 +432,7 @@ def learner_threshold(path: Path) -> Path:
     grid = np.linspace(0.0, max(etas) * 1.05, 50)
     ax.plot(
         grid,
-        [tip + at(threshold_shift_text, e) for e in grid],
+        tip + per_mean * shift_per_eta * grid,
         "k-",
         lw=1.2,
         label="mean field + first-order finite-step shift (mean criterion)",

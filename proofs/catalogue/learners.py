@@ -12,7 +12,7 @@ The finite-step error is part of each statement:
   (``theta_tip -> theta*`` as ``x0 -> 1``, ``-> alpha b / (alpha b + c)`` as ``x0 -> 0``). The
   mean field stays at ``x0``; the learners' mean share after ``T`` moves by the finite-step
   shift of the linear-noise expansion, ``eta kappa D (exp(lambda T) - 1)^2 / (4 lambda^2)``
-  (:func:`linear_noise`, from the derived drift and diffusion), which vanishes as ``eta -> 0``.
+  (:data:`SHIFT`, with the local coefficients of the derived drift and diffusion), which vanishes as ``eta -> 0``.
   A t-test of 10,000 learners decides; the threshold figure converts each mean into the
   learners' threshold in ``theta`` at each ``eta``.
 * **C2 drift** (mean claims): the learners' average one-step increment per unit step is the
@@ -37,7 +37,7 @@ Examples
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,9 @@ __all__ = [
     "CANONICAL",
     "ETAS",
     "HORIZON",
+    "SHIFT",
     "TIP",
+    "DerivedAtPoint",
     "drift_draws",
     "entries",
     "hysteresis_edges",
@@ -59,7 +61,8 @@ __all__ = [
     "hysteresis_run",
     "in_context_draws",
     "in_context_run",
-    "linear_noise",
+    "linear_noise_solves",
+    "local_coefficients",
     "mean_field_derivation",
     "ode_hysteresis",
     "share_run",
@@ -208,39 +211,10 @@ def shares_at(values: Mapping[str, float], *, seed: int = 0) -> Observation:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def linear_noise() -> tuple[str, str, bool]:
-    """The first-order finite-step shift of the learners' mean share started at an equilibrium
-    ``x0`` of their mean field, as model-language text, and the check of its derivation.
-
-    On the time scale ``t = eta * steps`` the learners' mean ``m`` and variance ``V`` follow,
-    to first order in ``eta`` (the linear-noise expansion), ``dm/dt = f(m) + f''(m) V / 2``
-    and ``dV/dt = 2 f'(m) V + eta D(m)``. Started at an equilibrium ``x0`` (``f(x0) = 0``) with
-    ``lambda = f'(x0)`` and ``kappa = f''(x0)``:
-    ``m(T) - x0 = eta kappa D(x0) (exp(lambda T) - 1)^2 / (4 lambda^2) + O(eta^2)``.
-    ``f`` and ``D`` are Cross learning's derived mean field and diffusion
-    (:mod:`incentive_geometry.solvers.symbolic.mean_field`), not hand-written.
-
-    Returns
-    -------
-    (shift, threshold_shift, verified)
-        ``shift``: text of ``m(T) - x0`` in ``alpha, theta, b, gamma, c, x0, eta, T``;
-        ``threshold_shift``: text of the first-order shift of the mean-criterion threshold,
-        ``-shift / (dm(T)/dtheta)`` with ``dm(T)/dtheta = f_theta (exp(lambda T) - 1) / lambda``
-        (linear response); ``verified``: whether sympy confirms that the closed forms of
-        ``m - x0`` and ``V`` solve the linearized system from ``m = x0``, ``V = 0``.
-
-    References
-    ----------
-    .. [1] N. G. van Kampen, Stochastic Processes in Physics and Chemistry, 3rd ed., Elsevier,
-       2007, ch. X (the linear-noise approximation).
-
-    Examples
-    --------
-    >>> from incentive_geometry.proofs.catalogue.learners import linear_noise
-    >>> linear_noise()[2]
-    True
-    """
+@functools.lru_cache(maxsize=1)
+def _derived_coefficients() -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    """f'(x), f''(x), D(x) and df/dtheta of Cross learning, from its derived mean field and
+    diffusion, lambdified once (texts kept for the derivation)."""
     import sympy
 
     from incentive_geometry.language import to_text
@@ -248,28 +222,91 @@ def linear_noise() -> tuple[str, str, bool]:
     from incentive_geometry.theory import learners
 
     learner = learners.cross_learning()
-    mf = mean_field(learner)
+    # A fixed learner of the library: its derivation is known to finish (no child process).
+    mf = mean_field(learner, timeout=None)
     f = mf.rhs[0]
-    d = diffusion(learner)[0, 0]
+    d = diffusion(learner, timeout=None)[0, 0]
     x, theta = mf.symbol("x"), mf.symbol("theta")
-    x0, eta, big_t, t = (sympy.Symbol(k, positive=True) for k in ("x0", "eta", "T", "t"))
-    lam = sympy.diff(f, x).subs(x, x0)
-    kap = sympy.diff(f, x, 2).subs(x, x0)
-    growth = sympy.exp(lam * big_t) - 1
-    shift = eta * kap * d.subs(x, x0) * growth**2 / (4 * lam**2)
-    f_theta = sympy.diff(f, theta).subs(x, x0)
-    threshold_shift = -shift * lam / (f_theta * growth)
-    # u = m - x0 solves du/dt = lambda u + kappa V/2, V solves dV/dt = 2 lambda V + eta D.
-    lm, kp, dv = (sympy.Symbol(k, positive=True) for k in ("lambda", "kappa", "D"))
-    u = eta * kp * dv * (sympy.exp(lm * t) - 1) ** 2 / (4 * lm**2)
-    v = eta * dv * (sympy.exp(2 * lm * t) - 1) / (2 * lm)
-    ok = (
-        sympy.simplify(sympy.diff(u, t) - lm * u - kp * v / 2) == 0
-        and sympy.simplify(sympy.diff(v, t) - 2 * lm * v - eta * dv) == 0
-        and u.subs(t, 0) == 0
-        and v.subs(t, 0) == 0
+    exprs = (sympy.diff(f, x), sympy.diff(f, x, 2), d, sympy.diff(f, theta))
+    args = [mf.symbol(k) for k in ("x", "alpha", "theta", "b", "gamma", "c")]
+    fn = sympy.lambdify(args, exprs, modules="numpy")
+    return fn, tuple(to_text(e) for e in exprs), tuple(str(a) for a in args)
+
+
+def local_coefficients(values: Mapping[str, float]) -> dict[str, float]:
+    """``lam = f'(x0)``, ``kappa = f''(x0)``, ``D0 = D(x0)`` and ``f_theta = df/dtheta (x0)``
+    of Cross learning at a parameter point, from its derived mean field ``f`` and diffusion
+    ``D`` (:mod:`incentive_geometry.solvers.symbolic.mean_field`, not hand-written).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.learners import local_coefficients
+    >>> k = local_coefficients({"x0": 0.9, "alpha": 1, "theta": 0.5238095, "b": 0.2,
+    ...                         "gamma": 1, "c": 1})
+    >>> round(k["lam"], 4), round(k["kappa"], 4), round(k["D0"], 4)
+    (0.0429, -0.7619, 0.0476)
+    """
+    fn, _, _ = _derived_coefficients()
+    lam, kappa, d0, f_theta = (
+        float(v)
+        for v in fn(*(float(values[k]) for k in ("x0", "alpha", "theta", "b", "gamma", "c")))
     )
-    return to_text(shift), to_text(threshold_shift), bool(ok)
+    return {"lam": lam, "kappa": kappa, "D0": d0, "f_theta": f_theta}
+
+
+class DerivedAtPoint(Mapping[str, float]):
+    """The fixed values of a one-point learner claim: the given parameters, and the local
+    coefficients of :func:`local_coefficients` computed from them when first read (so that
+    building the catalogue derives nothing).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.learners import DerivedAtPoint
+    >>> fixed = DerivedAtPoint({"x0": 0.9, "alpha": 1, "theta": 0.5238095, "b": 0.2,
+    ...                         "gamma": 1, "c": 1})
+    >>> sorted(fixed)[:3], round(fixed["lam"], 4)
+    (['D0', 'alpha', 'b'], 0.0429)
+    """
+
+    _DERIVED = ("lam", "kappa", "D0")
+
+    def __init__(self, given: Mapping[str, float]) -> None:
+        self._given = {k: float(v) for k, v in given.items()}
+        self._derived: dict[str, float] | None = None
+
+    def _all(self) -> dict[str, float]:
+        if self._derived is None:
+            local = local_coefficients(self._given)
+            self._derived = {k: local[k] for k in self._DERIVED}
+        return {**self._given, **self._derived}
+
+    def __getitem__(self, key: str) -> float:
+        if key in self._given:
+            return self._given[key]
+        if key in self._DERIVED:
+            return self._all()[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((*self._given, *self._DERIVED))
+
+    def __len__(self) -> int:
+        return len(self._given) + len(self._DERIVED)
+
+    def with_values(self, **changes: float) -> DerivedAtPoint:
+        """The same with some given values changed (the derived ones recomputed).
+
+        Examples
+        --------
+        >>> from incentive_geometry.proofs.catalogue.learners import DerivedAtPoint
+        >>> DerivedAtPoint({"x0": 0.9}).with_values(x0=0.5)["x0"]
+        0.5
+        """
+        return DerivedAtPoint({**self._given, **changes})
+
+
+#: The learners' mean share after T at an equilibrium x0 of the mean field, to first order.
+SHIFT = "x0 + eta*kappa*D0*(exp(lam*T) - 1)**2/(4*lam**2)"
 
 
 def drift_draws(
@@ -547,6 +584,34 @@ def _mean_field_steps(kind: str) -> tuple[Step, ...]:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def linear_noise_solves() -> bool:
+    """Whether ``u = eta kappa D (exp(lambda t) - 1)^2 / (4 lambda^2)`` and
+    ``V = eta D (exp(2 lambda t) - 1) / (2 lambda)`` solve the linearized moment equations
+    ``du/dt = lambda u + kappa V / 2``, ``dV/dt = 2 lambda V + eta D`` from ``u = V = 0``
+    (sympy; the derivation of :data:`SHIFT`, the linear-noise expansion of N. G. van Kampen,
+    *Stochastic Processes in Physics and Chemistry*, 3rd ed., 2007, ch. X).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.learners import linear_noise_solves
+    >>> linear_noise_solves()
+    True
+    """
+    import sympy
+
+    eta, t = sympy.Symbol("eta", positive=True), sympy.Symbol("t", positive=True)
+    lm, kp, dv = (sympy.Symbol(k, positive=True) for k in ("lambda", "kappa", "D"))
+    u = eta * kp * dv * (sympy.exp(lm * t) - 1) ** 2 / (4 * lm**2)
+    v = eta * dv * (sympy.exp(2 * lm * t) - 1) / (2 * lm)
+    return bool(
+        sympy.simplify(sympy.diff(u, t) - lm * u - kp * v / 2) == 0
+        and sympy.simplify(sympy.diff(v, t) - 2 * lm * v - eta * dv) == 0
+        and u.subs(t, 0) == 0
+        and v.subs(t, 0) == 0
+    )
+
+
 def threshold_at(x0: float, params: Mapping[str, float] = CANONICAL) -> float:
     """``theta_tip(x0) = alpha (b + gamma x0) / (alpha (b + gamma x0) + c)``: where ``G(x0) = 0``.
 
@@ -562,15 +627,24 @@ def threshold_at(x0: float, params: Mapping[str, float] = CANONICAL) -> float:
 
 def _threshold_derivation() -> list[Step]:
     steps = _tip_derivation()
-    _, _, ok = linear_noise()
+    ok = linear_noise_solves()
+    _, texts, _ = _derived_coefficients()
     steps.append(
         Step(
-            "linear-noise expansion of the learners' mean and variance from the equilibrium x0 "
-            "(f, D derived from the learner): m(T) - x0 = eta kappa D (e^(lambda T) - 1)^2 / "
-            "(4 lambda^2) + O(eta^2)",
-            "u = m - x0 and V solve du/dt = lambda u + kappa V/2, dV/dt = 2 lambda V + eta D "
-            "from u(0) = V(0) = 0 (checked by sympy)",
+            "linear-noise expansion of the learners' mean m and variance V from the equilibrium "
+            "x0 (time eta * steps): dm/dt = f(m) + f''(m) V/2, dV/dt = 2 f'(m) V + eta D(m), so "
+            "m(T) - x0 = eta kappa D0 (e^(lam T) - 1)^2 / (4 lam^2) + O(eta^2)",
+            "u = m - x0 and V solve du/dt = lam u + kappa V/2, dV/dt = 2 lam V + eta D0 from "
+            "u(0) = V(0) = 0 (checked by sympy)",
             ok,
+        )
+    )
+    steps.append(
+        Step(
+            "lam = f'(x0), kappa = f''(x0), D0 = D(x0) from the derived mean field f and "
+            "diffusion D of Cross learning (evaluated at the claim's point)",
+            f"f'(x) = {texts[0]}; f''(x) = {texts[1]}; D(x) = {texts[2]}",
+            True,
         )
     )
     return steps
@@ -610,7 +684,6 @@ def entries() -> list[Entry]:
 
     m = entrenchment()
     out: list[Entry] = []
-    shift, _, _ = linear_noise()
     for eta, x0, name in (
         *((eta, 0.9, f"C1.learners.threshold_eta_{eta:g}") for eta in ETAS),
         (0.02, 0.1, "C1.learners.window_low_eta_0.02"),
@@ -630,14 +703,16 @@ def entries() -> list[Entry]:
                     f"mean field's threshold theta_tip(x0) = alpha (b + gamma x0)/(alpha (b + "
                     f"gamma x0) + c) = {theta_tip:.4f} ({end}), where x0 is the unstable "
                     "equilibrium: after T = 5 mean-field time units their mean share is x0 plus "
-                    "the finite-step shift eta kappa D (exp(lambda T) - 1)^2/(4 lambda^2) of the "
-                    "linear-noise expansion (lambda = f'(x0), kappa = f''(x0), D the derived "
-                    "diffusion), which vanishes as eta -> 0.",
+                    "the finite-step shift eta kappa D0 (exp(lam T) - 1)^2/(4 lam^2) of the "
+                    "linear-noise expansion (lam = f'(x0), kappa = f''(x0), D0 = D(x0) from the "
+                    "derived mean field f and diffusion D), which vanishes as eta -> 0.",
                     model=m,
-                    prediction=f"x0 + {shift}",
+                    prediction=SHIFT,
                     kind="mean",
                     domain={},
-                    fixed={**CANONICAL, "theta": theta_tip, "x0": x0, "eta": eta, "T": HORIZON},
+                    fixed=DerivedAtPoint(
+                        {**CANONICAL, "theta": theta_tip, "x0": x0, "eta": eta, "T": HORIZON}
+                    ),
                     observe=shares_at,
                     derivation=_threshold_derivation,
                     references=(PAPER, BORGERS_SARIN, KUSHNER_YIN, VAN_KAMPEN),

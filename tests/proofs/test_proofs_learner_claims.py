@@ -34,6 +34,20 @@ def test_the_derivations_are_verified() -> None:
     assert all(s.verified for s in lc.mean_field_derivation("cross"))
     assert all(s.verified for s in lc.mean_field_derivation("pg"))
     assert all(s.verified for s in lc._threshold_derivation())
+    # The local coefficients against central differences of the canonical drift.
+    point = {**lc.CANONICAL, "theta": 0.45, "x0": 0.7}
+    k = lc.local_coefficients(point)
+
+    def f(x: float, theta: float = 0.45) -> float:
+        return x * (1 - x) * ((1 - theta) * (0.2 + x) - theta)
+
+    h = 1e-4
+    assert abs(k["lam"] - (f(0.7 + h) - f(0.7 - h)) / (2 * h)) < 1e-7
+    assert abs(k["kappa"] - (f(0.7 + h) - 2 * f(0.7) + f(0.7 - h)) / h**2) < 1e-5
+    assert abs(k["f_theta"] - (f(0.7, 0.45 + h) - f(0.7, 0.45 - h)) / (2 * h)) < 1e-7
+    # D(x) of Cross learning by Monte Carlo of one step (variance of the increment / eta^2).
+    draws = lc.drift_draws("cross", point, samples=200_000, eta=0.01).value
+    assert abs(draws.var() - k["D0"]) < 0.02 * k["D0"] + 5 * draws.var() * (2 / 200_000) ** 0.5
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -47,8 +61,10 @@ def test_threshold_true_confirmed_and_moved_threshold_refuted(seed: int, eta: fl
     assert report.verdict == "confirmed", report.reason
     # The threshold moved by 10% either way (learners trained there, the prediction unchanged):
     for factor in (1.1, 0.9):
+        fixed = claim.fixed
+        assert isinstance(fixed, lc.DerivedAtPoint)
         moved = dataclasses.replace(
-            claim, fixed={**claim.fixed, "theta": factor * lc.threshold_at(0.9)}
+            claim, fixed=fixed.with_values(theta=factor * lc.threshold_at(0.9))
         )
         assert ig.check(moved, samples=1).verdict == "refuted", factor
     # Without the finite-step shift (the mean field's own prediction x0): refuted, the shift
@@ -69,7 +85,8 @@ def test_lower_window_end_confirmed_and_moved_refuted() -> None:
     claim = _entry("C1.learners.window_low_eta_0.02")
     assert ig.check(claim, samples=1).verdict == "confirmed"
     # The threshold put at the vertex value alpha b/(alpha b + c) = 0.1667 instead of 0.2308:
-    wrong = dataclasses.replace(claim, fixed={**claim.fixed, "theta": 1 / 6})
+    assert isinstance(claim.fixed, lc.DerivedAtPoint)
+    wrong = dataclasses.replace(claim, fixed=claim.fixed.with_values(theta=1 / 6))
     assert ig.check(wrong, samples=1).verdict == "refuted"
 
 

@@ -803,7 +803,9 @@ def check(
                     p, pred, obs, evidence, dict(p), claim.margin(p), "none (as sampled)"
                 )
             )
-    boundary_error, n_rays, gaps = (None, 0, {})
+    boundary_error: float | None = None
+    n_rays = 0
+    gaps: dict[str, float] = {}
     if claim.kind == "condition" and rays > 0 and n:
         boundary_error, n_rays, gaps = _boundary_error(
             claim, [e[0] for e in evaluated], [e[2] for e in evaluated], rays, rng

@@ -1027,7 +1027,7 @@ def sweep(
     retries: int = 2,
     timeout: float | None = 60.0,
     cycles: bool | None = None,
-    max_probes: int = 200,
+    max_probes: int = 32,
     cycle_starts: int = 2,
     cycle_time: float | None = None,
 ) -> StabilityMap:
@@ -1083,7 +1083,8 @@ def sweep(
         Brusselator, in batches of 64 points of like spectrum).
     max_probes : int
         At most this many points are probed (evenly spread over the candidates, in grid
-        order); the others stay ``"none stable"`` and are counted in the notes.
+        order); the others stay ``"none stable"`` and are counted in the notes. The default
+        (32) keeps the probe to seconds; raise it to map a cycle region point by point.
     cycle_starts : int
         Starts per probed point: the point's equilibria, each moved by 1% in a seeded random
         direction (the plan's probe states where it has none).

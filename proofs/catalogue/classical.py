@@ -406,6 +406,7 @@ def entries() -> list[Entry]:
                 tolerance=1e-7,
                 domain={"n": (1.5, 64.0)},
                 observe=best_of_n_divergence,
+                observer="numerical quadrature of p_n log(p_n / f) (normal, exponential, Gumbel)",
                 references=(
                     "A. Beirami, A. Agarwal, J. Berant, A. D'Amour, J. Eisenstein, C. Nagpal and A. T. Suresh, "
                     "Theoretical guarantees on the best-of-n alignment policy, arXiv:2401.01879 (2024)",

@@ -166,6 +166,7 @@ def capture_entries() -> list[Entry]:
                     observe=functools.partial(
                         attractors_by_simulation, m, ({"x": 0.0}, {"x": 1.0})
                     ),
+                    observer="simulation of perturbed starts at x = 0 and x = 1",
                     boundary_tol=1e-3,
                     references=(PAPER,),
                 ),
@@ -188,6 +189,7 @@ def capture_entries() -> list[Entry]:
                     prediction=f"alpha*(1 - theta)*(b + gamma*{g}) > theta*c",
                     domain={**DOMAIN, "k": SHAPE[shape], "x0": (0.01, 0.99)},
                     observe=functools.partial(ends_entrenched, m),
+                    observer="simulation from x0 to within 0.01 of an end",
                     boundary_tol=1e-3,
                     references=(PAPER,),
                 ),

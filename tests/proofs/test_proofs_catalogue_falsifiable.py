@@ -231,7 +231,7 @@ def test_alpha_is_no_longer_a_rescaling_of_c_with_a_mixed_proxy() -> None:
 
 @pytest.mark.parametrize("seed", (0, 2))
 def test_asymmetric_amplifier_true_confirmed_planted_refuted(seed: int) -> None:
-    claim = _c3("C3.asymmetric_reinforcement.amplifier")
+    claim = _c3("C3.asymmetric_reinforcement.amplifier", extended=True)
     assert ig.check(claim, samples=8, seed=seed).verdict == "confirmed"
     # Planted: "alpha raises the threshold wherever b + gamma > c" (ignores the mixed proxy).
     planted = dataclasses.replace(claim, name="planted", prediction="b + gamma > c")

@@ -171,6 +171,7 @@ def verify(
     executor: Any = None,
     progress: Callable[[Entry], None] | None = None,
     command: str | None = None,
+    concentrate: float = 0.5,
 ) -> Verification:
     """Check the catalogue (or the claims matching `only`) and write the report into `out`.
 
@@ -191,6 +192,10 @@ def verify(
         Called with each entry after it is checked.
     command : str, optional
         The command line recorded in the report (default: this process's ``sys.argv``).
+    concentrate : float
+        Share of each condition claim's samples placed next to its predicted boundary (see
+        :func:`incentive_geometry.check`); these points cost more to observe where the
+        observation simulates (slow dynamics near a threshold).
 
     Returns
     -------
@@ -217,7 +222,13 @@ def verify(
     reports = []
     for entry in entries:
         reports.append(
-            check(entry.claim, samples=entry.samples(samples), seed=seed, executor=executor)
+            check(
+                entry.claim,
+                samples=entry.samples(samples),
+                seed=seed,
+                executor=executor,
+                concentrate=concentrate,
+            )
         )
         if progress is not None:
             progress(entry)
@@ -233,7 +244,15 @@ def verify(
         result = Verification(
             tuple(entries), tuple(reports), drawn, failed, seconds=time.perf_counter() - started
         )
-        md, js = write_report(result, out, samples=samples, seed=seed, only=only, command=command)
+        md, js = write_report(
+            result,
+            out,
+            samples=samples,
+            seed=seed,
+            only=only,
+            command=command,
+            concentrate=concentrate,
+        )
     return Verification(
         tuple(entries), tuple(reports), drawn, failed, md, js, time.perf_counter() - started
     )
@@ -280,6 +299,7 @@ def write_report(
     seed: int,
     only: str | None = None,
     command: str | None = None,
+    concentrate: float = 0.5,
 ) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.json`` for a verification into `out`.
 
@@ -297,6 +317,8 @@ def write_report(
         The ``--only`` filter, recorded.
     command : str, optional
         The command line (default: ``sys.argv``).
+    concentrate : float
+        The share of samples placed next to the predicted boundary, recorded.
 
     Returns
     -------
@@ -336,7 +358,8 @@ def write_report(
         "at least 95% of the attempted points observed, at most 25% of the samples left out near "
         "the predicted boundary and, for a condition that is not constant, both predicted classes "
         "among the compared points; otherwise *inconclusive*. Options never change a verdict. "
-        "Condition claims spend half the samples next to the predicted boundary after a global "
+        f"Condition claims spend a share {concentrate:g} of the samples next to the predicted "
+        "boundary after a global "
         "scrambled Sobol pass; the bound on what a confirmation rules out (with N global points and "
         "no disagreement, the disagreeing share of the box is below 1 - 0.05^(1/N), about 3/N, at "
         "95%) uses the global points only. Derivation steps comparing conditions carry an exact "
@@ -432,6 +455,7 @@ def write_report(
         "command": cmd,
         "versions": env,
         "only": only,
+        "concentrate": concentrate,
         "samples": samples,
         "seed": seed,
         "seconds": result.seconds,

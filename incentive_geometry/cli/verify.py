@@ -30,6 +30,13 @@ __all__ = ["verify"]
     "--only", default=None, help="Check only claims whose name or family contains this text."
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--concentrate",
+    type=click.FloatRange(0.0, 0.9),
+    default=0.5,
+    show_default=True,
+    help="Share of each condition claim's samples placed next to its predicted boundary.",
+)
 @click.option("--figures/--no-figures", default=True, show_default=True)
 @click.option("--strict", is_flag=True, help="Exit with 1 when a claim is refuted or inconclusive.")
 @click.option(
@@ -40,6 +47,7 @@ def verify(
     samples: int,
     only: str | None,
     seed: int,
+    concentrate: float,
     figures: bool,
     strict: bool,
     progress: bool | None,
@@ -59,7 +67,8 @@ def verify(
         folder = only_folder(folder, only)
     # The command that reproduces this report, every setting spelled out (defaults included).
     words = ["incgeo", "verify", "--out", folder.as_posix(), "--samples", str(samples)]
-    words += ["--seed", str(seed)] + (["--only", only] if only else [])
+    words += ["--seed", str(seed), "--concentrate", f"{concentrate:g}"]
+    words += ["--only", only] if only else []
     words.append("--figures" if figures else "--no-figures")
     command = shlex.join(words)
 
@@ -82,6 +91,7 @@ def verify(
             figures=figures,
             progress=advance,
             command=command,
+            concentrate=concentrate,
         )
     bar.close()
     width = max(len(r.claim) for r in result.reports)

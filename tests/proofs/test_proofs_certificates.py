@@ -67,6 +67,6 @@ def test_only_writes_its_own_report(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "C6.depth_1" in own.read_text()
     # The command that reproduces it, every setting spelled out.
     assert (
-        "`incgeo verify --out verify-report/only-C6.depth_1 --samples 8 --seed 0 --only "
-        "C6.depth_1 --no-figures`" in own.read_text()
+        "`incgeo verify --out verify-report/only-C6.depth_1 --samples 8 --seed 0 --concentrate "
+        "0.5 --only C6.depth_1 --no-figures`" in own.read_text()
     )

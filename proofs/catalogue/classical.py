@@ -10,7 +10,7 @@ Examples
 --------
 >>> from incentive_geometry.proofs.catalogue.classical import entries
 >>> len(entries())
-11
+12
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ __all__ = [
     "best_of_n_divergence",
     "entries",
     "equilibrium_value",
+    "extremal_goodhart_mean",
     "goodhart_selected_values",
     "map_converges",
     "period_two_exists",
@@ -119,6 +120,22 @@ def best_of_n_divergence(values: Mapping[str, float]) -> Observation:
     seen = {b: best_of_n_kl_quadrature(n, b) for b in ("normal", "exponential", "gumbel")}
     shown = ", ".join(f"{b} {v:.12g}" for b, v in seen.items())
     return Observation(seen["normal"], f"quadrature of p_n log(p_n / f): {shown}")
+
+
+def extremal_goodhart_mean(values: Mapping[str, float]) -> Observation:
+    """E[V | V + X >= t] for V ~ N(0, 1) and a Student-t error X, by quadrature.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.classical import extremal_goodhart_mean
+    >>> round(100 * extremal_goodhart_mean({"t": 100.0, "df": 2.0, "scale": 1.0}).value, 3)
+    2.0
+    """
+    from incentive_geometry.theory.goodhart import extremal_selected_mean
+
+    t, df, scale = float(values["t"]), float(values["df"]), float(values["scale"])
+    value = extremal_selected_mean(t, df=df, scale=scale)
+    return Observation(value, f"quadrature over v in [-12, 12]: E[V | U >= {t:.4g}] = {value:.6g}")
 
 
 def arthur_wins(
@@ -411,6 +428,27 @@ def entries() -> list[Entry]:
                     "A. Beirami, A. Agarwal, J. Berant, A. D'Amour, J. Eisenstein, C. Nagpal and A. T. Suresh, "
                     "Theoretical guarantees on the best-of-n alignment policy, arXiv:2401.01879 (2024)",
                     "L. Gao, J. Schulman and J. Hilton, Scaling laws for reward model overoptimization, ICML 2023",
+                ),
+            ),
+            weight=0.0625,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="classical.extremal_goodhart",
+                statement="Extremal Goodhart: when the proxy error is heavy-tailed (Student t with "
+                "df degrees of freedom, any scale) and the true value is N(0, 1), selecting on "
+                "U = V + X >= t yields E[V | U >= t] ~ df / t for large t: the harder the "
+                "selection, the closer the selected true value falls back to 0.",
+                kind="value",
+                prediction="df/t",
+                tolerance=5e-3,
+                domain={"t": (40.0, 200.0), "df": (1.0, 4.0), "scale": (0.5, 2.0)},
+                observe=extremal_goodhart_mean,
+                observer="numerical quadrature of E[V S((t - V) / scale)] / E[S((t - V) / scale)]",
+                references=(
+                    "D. Manheim and S. Garrabrant, Categorizing variants of Goodhart's law, arXiv:1803.04585 (2018)",
+                    "A. O'Hagan, On outlier rejection phenomena in Bayes inference, J. R. Stat. Soc. B 41, 358-367 (1979)",
                 ),
             ),
             weight=0.0625,

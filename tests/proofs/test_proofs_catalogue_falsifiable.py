@@ -248,3 +248,31 @@ def test_extended_amplifiers_true_confirmed_unshifted_boundary_refuted(name: str
 
     planted = dataclasses.replace(claim, name="planted", prediction=f"{P1} > 1/4")
     assert ig.check(planted, samples=8, seed=1).verdict == "refuted"
+
+
+# -- extremal Goodhart -------------------------------------------------------------------------
+
+
+def test_extremal_mean_rises_then_falls_back_and_gaussian_errors_do_not() -> None:
+    from incentive_geometry.theory.goodhart import extremal_selected_mean
+
+    means = [extremal_selected_mean(t, df=2.0) for t in (0.0, 2.0, 8.0, 32.0)]
+    assert means[1] > means[0] and means[1] > means[2] > means[3] > 0
+    # Gaussian errors (df -> infinity): E[V | U >= t] grows like t / 2 (sigma_X = 1), the
+    # regressional case, against the closed form phi(a)/(sqrt(2) (1 - Phi(a))) / 2, a = t/sqrt 2.
+    from scipy import stats
+
+    a = 4.0 / math.sqrt(2.0)
+    regressional = stats.norm.pdf(a) / stats.norm.sf(a) / math.sqrt(2.0)
+    assert extremal_selected_mean(4.0, df=1e7) == pytest.approx(regressional, rel=1e-5)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_extremal_true_confirmed_regressional_and_dfless_refuted(seed: int) -> None:
+    name = "classical.extremal_goodhart"
+    assert ig.check(_entry(name).claim, samples=16, seed=seed).verdict == "confirmed"
+    # Planted: the regressional picture, where harder selection keeps paying (t sigma_V^2 / sigma_U^2).
+    growing = _planted(name, "t/(1 + scale**2)")
+    assert ig.check(growing, samples=16, seed=seed).verdict == "refuted"
+    # Planted: a fall-back that ignores the tail index.
+    assert ig.check(_planted(name, "1/t"), samples=16, seed=seed).verdict == "refuted"

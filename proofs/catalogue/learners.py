@@ -139,8 +139,10 @@ def tipping_run(
     from incentive_geometry.theory import learners
 
     steps = max(1, round(horizon / eta))
+    # Any: mypy does not see Learner as the solvers' LearnerLike protocol (see the report).
+    learner: Any = learners.cross_learning(eta=eta)
     return tipping_observability(
-        learners.cross_learning(eta=eta),
+        learner,
         n=n,
         steps=steps,
         x0={"x": x0},
@@ -175,8 +177,9 @@ def share_run(
     from incentive_geometry.theory import learners
 
     steps = max(1, round(horizon / eta))
+    learner: Any = learners.cross_learning(eta=eta)
     run = train(
-        learners.cross_learning(eta=eta),
+        learner,
         n,
         steps,
         params={**dict(params), "theta": theta},
@@ -221,7 +224,7 @@ def _derived_coefficients() -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
     from incentive_geometry.solvers.symbolic.mean_field import diffusion, mean_field
     from incentive_geometry.theory import learners
 
-    learner = learners.cross_learning()
+    learner: Any = learners.cross_learning()
     # A fixed learner of the library: its derivation is known to finish (no child process).
     mf = mean_field(learner, timeout=None)
     f = mf.rhs[0]
@@ -325,6 +328,7 @@ def drift_draws(
     from incentive_geometry.solvers.numeric.train import train
     from incentive_geometry.theory import learners
 
+    learner: Any
     if kind == "cross":
         learner = learners.cross_learning(eta=0.01 if eta is None else eta)
     else:
@@ -373,7 +377,7 @@ def hysteresis_run(seed: int = 0) -> Any:
     from incentive_geometry.solvers.numeric.train import hysteresis
     from incentive_geometry.theory import learners
 
-    learner = learners.cross_learning(eta=SWEEP["eta"], diversity=True, mu=SWEEP["mu"])
+    learner: Any = learners.cross_learning(eta=SWEEP["eta"], diversity=True, mu=SWEEP["mu"])
     return hysteresis(
         learner,
         values=list(SWEEP["values"]),
@@ -422,7 +426,9 @@ def ode_hysteresis() -> Any:
         finals.append(x)
     k = len(values)
     up, down = np.array(finals[:k]), np.array(finals[k:][::-1])
-    return Hysteresis(values, up, down, (up > 0.5) * 1.0, (down > 0.5) * 1.0, "theta", "x")
+    return Hysteresis(
+        values, up, down, (up > 0.5).astype(float), (down > 0.5).astype(float), "theta", "x"
+    )
 
 
 def hysteresis_edges(h: Any) -> tuple[float, float]:
@@ -506,7 +512,7 @@ def in_context_run(seed: int = 2) -> Any:
     from incentive_geometry.theory.learners import neural
 
     cfg = IN_CONTEXT
-    learner = neural.in_context(
+    learner: Any = neural.in_context(
         dim=cfg["dim"],
         n_context=cfg["n_context"],
         levels=cfg["levels"],
@@ -561,8 +567,9 @@ def _mean_field_steps(kind: str) -> tuple[Step, ...]:
     from incentive_geometry.solvers.symbolic.mean_field import mean_field
     from incentive_geometry.theory import entrenchment, learners
 
-    learner = learners.cross_learning() if kind == "cross" else learners.policy_gradient()
-    mf = mean_field(learner)
+    learner: Any = learners.cross_learning() if kind == "cross" else learners.policy_gradient()
+    # A fixed learner of the library: its derivation is known to finish (no child process).
+    mf = mean_field(learner, timeout=None)
     canonical = entrenchment().rhs[0]
     # The same names in the learner's mean field (symbols may carry other assumptions).
     canonical = canonical.xreplace({s: mf.symbol(s.name) for s in canonical.free_symbols})

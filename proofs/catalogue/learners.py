@@ -649,9 +649,10 @@ def _threshold_derivation() -> list[Step]:
     steps.append(
         Step(
             "lam = f'(x0), kappa = f''(x0), D0 = D(x0) from the derived mean field f and "
-            "diffusion D of Cross learning (evaluated at the claim's point)",
+            "diffusion D of Cross learning, evaluated at the claim's point (an evaluation, not a "
+            "check; the tests compare them with finite differences and Monte Carlo)",
             f"f'(x) = {texts[0]}; f''(x) = {texts[1]}; D(x) = {texts[2]}",
-            True,
+            False,
         )
     )
     return steps

@@ -11,7 +11,13 @@ from incentive_geometry.errors import ModelError
 from incentive_geometry.io import load_model
 from incentive_geometry.model import Model
 
-__all__ = ["library", "parse_assignments", "parse_state_values", "resolve_model"]
+__all__ = [
+    "check_output_path",
+    "library",
+    "parse_assignments",
+    "parse_state_values",
+    "resolve_model",
+]
 
 
 def library() -> dict[str, object]:
@@ -30,6 +36,41 @@ def library() -> dict[str, object]:
     from incentive_geometry.theory import MODELS
 
     return dict(MODELS)
+
+
+def check_output_path(path: str | None, *, option: str) -> None:
+    """Refuse, before any work, an output file whose folder does not exist.
+
+    Parameters
+    ----------
+    path : str, optional
+        The file to write (nothing is checked when None).
+    option : str
+        The option that named it, for the message (``"--plot"``).
+
+    Raises
+    ------
+    ModelError
+        When the folder of `path` is missing or `path` is a folder; no folder is created.
+
+    Examples
+    --------
+    >>> from incentive_geometry.cli._common import check_output_path
+    >>> check_output_path("/no/such/folder/map.png", option="--plot")
+    Traceback (most recent call last):
+    ...
+    incentive_geometry.errors.ModelError: --plot /no/such/folder/map.png: the folder `/no/such/folder` does not exist; create it first or write somewhere else
+    """
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise ModelError(f"{option} {path}: `{path}` is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise ModelError(
+            f"{option} {path}: the folder `{target.parent}` does not exist; create it first or "
+            "write somewhere else"
+        )
 
 
 def resolve_model(spec: str) -> Model:

@@ -15,7 +15,7 @@ import click
 
 from incentive_geometry.errors import ModelError
 
-from ._common import parse_assignments, resolve_model
+from ._common import check_output_path, parse_assignments, resolve_model
 from .simulate import parse_states
 
 __all__ = ["continue_"]
@@ -89,6 +89,7 @@ def continue_(
     from incentive_geometry.solvers.numeric.continuation import continuation
     from incentive_geometry.solvers.numeric.equilibria import find_equilibria
 
+    check_output_path(plot_path, option="--plot")
     m = resolve_model(model)
     p = m.parameter(param)
     params = parse_assignments(assignments, m)

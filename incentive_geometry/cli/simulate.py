@@ -9,7 +9,7 @@ import click
 
 from incentive_geometry.model import Model
 
-from ._common import parse_assignments, parse_state_values, resolve_model
+from ._common import check_output_path, parse_assignments, parse_state_values, resolve_model
 
 __all__ = ["parse_states", "simulate"]
 
@@ -121,6 +121,7 @@ def simulate(
     """Simulate MODEL (a .toml file or a library name) from --x0 over (0, --t)."""
     from incentive_geometry.solvers.numeric.simulate import simulate as run
 
+    check_output_path(plot_path, option="--plot")
     m = resolve_model(model)
     params = parse_assignments(assignments, m)
     x0 = parse_states(starts, m)

@@ -12,7 +12,7 @@ import click
 
 from incentive_geometry.errors import ModelError
 
-from ._common import parse_assignments, resolve_model
+from ._common import check_output_path, parse_assignments, resolve_model
 
 __all__ = ["parse_grid", "parse_label", "sweep"]
 
@@ -184,8 +184,11 @@ def sweep(
 
     import numpy as np
 
+    from incentive_geometry.solvers.numeric.executors import process_pool
     from incentive_geometry.solvers.numeric.sweep import sweep as run_sweep
 
+    check_output_path(out, option="--out")
+    check_output_path(plot, option="--plot")
     m = resolve_model(model)
     fixed = parse_assignments(assignments, m)
     if bool(grids) == bool(sample):
@@ -219,7 +222,8 @@ def sweep(
     elif workers is not None:
         if workers < 0:
             raise ModelError(f"--workers must be >= 0, got {workers}")
-        executor = "serial" if workers == 0 else cf.ProcessPoolExecutor(max_workers=workers)
+        # Workers exit by themselves if this process is killed (kill -9 included).
+        executor = "serial" if workers == 0 else process_pool(workers)
     show = sys.stderr.isatty() if progress is None else progress
     try:
         sm = run_sweep(

@@ -18,7 +18,11 @@ import hashlib
 import json
 import os
 import shutil
+import threading
+import time
 import warnings
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +32,69 @@ import numpy as np
 
 from incentive_geometry.errors import ConvergenceError, ModelError
 
-__all__ = ["ChunkStore", "ExecutorSpec", "fingerprint", "open_executor", "run_chunks"]
+__all__ = [
+    "ChunkStore",
+    "ExecutorSpec",
+    "fingerprint",
+    "open_executor",
+    "process_pool",
+    "run_chunks",
+]
 
 ExecutorSpec = cf.Executor | Any | str | None
 
 
 def _is_dask_client(obj: object) -> bool:
     return type(obj).__name__ == "Client" and hasattr(obj, "get_executor")
+
+
+def _watch_parent(parent: int, interval: float) -> None:
+    # A worker whose parent died (kill -9 leaves no chance to shut the pool down) is adopted
+    # by another process: its parent pid changes. It then exits at once, losing nothing (the
+    # parent, which would have collected its result, is gone).
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _start_parent_watch(parent: int, interval: float) -> None:
+    # Pool initializer: runs once in each worker process.
+    threading.Thread(target=_watch_parent, args=(parent, interval), daemon=True).start()
+
+
+def process_pool(
+    max_workers: int | None = None, *, interval: float = 0.5
+) -> cf.ProcessPoolExecutor:
+    """A process pool whose workers exit by themselves when this process dies.
+
+    ``concurrent.futures`` workers outlive a parent killed by ``SIGKILL`` while they compute a
+    task; each worker made here polls its parent pid every `interval` seconds and exits once
+    it changes.
+
+    Parameters
+    ----------
+    max_workers : int, optional
+        Number of workers (default: one per core).
+    interval : float
+        Seconds between two checks of the parent pid.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+
+    Examples
+    --------
+    >>> from incentive_geometry.solvers.numeric.executors import process_pool
+    >>> with process_pool(1) as pool:
+    ...     pool.submit(abs, -3).result()
+    3
+    """
+    return cf.ProcessPoolExecutor(
+        max_workers=max_workers or os.cpu_count(),
+        initializer=_start_parent_watch,
+        initargs=(os.getpid(), interval),
+    )
 
 
 @contextlib.contextmanager
@@ -76,7 +136,7 @@ def open_executor(
     if spec == "serial":
         yield None
     elif spec == "processes":
-        with cf.ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        with process_pool() as pool:
             yield pool
     elif _is_dask_client(spec):
         client: Any = spec
@@ -95,15 +155,27 @@ class ChunkStore:
     """Finished chunks of one job, kept on disk beside the final output file.
 
     The chunks live in ``<out>.parts/`` as ``chunk-NNNNNN.npz`` files, each written to a
-    temporary name and renamed, so a file is either whole or absent. ``manifest.json`` holds a
-    fingerprint of the job; a store whose fingerprint differs is refused rather than mixed.
+    temporary name and renamed. ``manifest.json`` holds a fingerprint of the job; a store whose
+    fingerprint differs is refused rather than mixed. Each chunk file carries its own identity
+    (the job's fingerprint, the chunk index and, when `span` is given, the rows it covers) and a
+    SHA-256 checksum of its arrays: a chunk that is truncated, altered, empty or another chunk's
+    file is not used (:meth:`load` returns None and the caller recomputes it).
 
     Parameters
     ----------
     out : path
-        The job's final output file (e.g. ``map.npz``).
+        The job's final output file (e.g. ``map.npz``); its folder must exist.
     fingerprint : str
         A digest of everything that determines the results (model, points, options).
+    span : callable, optional
+        ``span(index) -> (start, stop)``: the rows of the job a chunk covers, recorded in the
+        chunk and checked when it is read back.
+
+    Raises
+    ------
+    ModelError
+        When the folder of `out` does not exist, or ``manifest.json`` is unreadable or belongs
+        to another job.
 
     Examples
     --------
@@ -121,44 +193,110 @@ class ChunkStore:
 
     out: Path
     fingerprint: str
+    span: Callable[[int], tuple[int, int]] | None = None
     parts: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
+        folder = self.out.parent
+        if not folder.is_dir():
+            raise ModelError(
+                f"`out` = {os.fspath(self.out)!r}: the folder `{folder}` does not exist; "
+                "create it first or write somewhere else"
+            )
         self.parts = self.out.with_name(self.out.name + ".parts")
         manifest = self.parts / "manifest.json"
         if manifest.exists():
-            recorded = json.loads(manifest.read_text()).get("fingerprint")
+            try:
+                recorded = json.loads(manifest.read_text()).get("fingerprint")
+            except (OSError, UnicodeDecodeError, ValueError, AttributeError) as err:
+                raise ModelError(
+                    f"`{manifest}` is not a chunk manifest ({type(err).__name__}: {err}); "
+                    f"delete the folder `{self.parts}` to start over"
+                ) from None
             if recorded != self.fingerprint:
                 raise ModelError(
                     f"`{self.parts}` holds chunks of a different job (other model, points or "
                     "options); use another output file or delete that folder to start over"
                 )
         else:
-            self.parts.mkdir(parents=True, exist_ok=True)
-            manifest.write_text(json.dumps({"fingerprint": self.fingerprint}))
+            self.parts.mkdir(exist_ok=True)
+            tmp = self.parts / ".manifest.tmp"
+            tmp.write_text(json.dumps({"fingerprint": self.fingerprint}))
+            os.replace(tmp, manifest)
 
     def _path(self, index: int) -> Path:
         return self.parts / f"chunk-{index:06d}.npz"
 
+    def _identity(self, index: int) -> str:
+        rows = None if self.span is None else [int(v) for v in self.span(index)]
+        return json.dumps({"fingerprint": self.fingerprint, "index": int(index), "rows": rows})
+
     def finished(self) -> set[int]:
-        """Indices of the chunks already on disk."""
-        return {int(p.stem.split("-")[1]) for p in self.parts.glob("chunk-*.npz")}
+        """Indices of the chunks on disk (not yet checked; :meth:`load` checks them)."""
+        found = set()
+        for p in self.parts.glob("chunk-*.npz"):
+            with contextlib.suppress(IndexError, ValueError):
+                found.add(int(p.stem.split("-")[1]))
+        return found
 
     def save(self, index: int, arrays: Mapping[str, np.ndarray]) -> None:
-        """Write one chunk atomically (temporary file, then rename)."""
+        """Write one chunk atomically (temporary file, then rename), with identity and checksum."""
+        data = {k: np.asarray(v) for k, v in arrays.items()}
+        identity = self._identity(index)
+        data["__identity__"] = np.array(identity)
+        data["__checksum__"] = np.array(_checksum(identity, data))
         tmp = self.parts / f".chunk-{index:06d}.tmp.npz"
-        np.savez(tmp, **dict(arrays))  # type: ignore[arg-type]
+        np.savez(tmp, **data)  # type: ignore[arg-type]
         os.replace(tmp, self._path(index))
 
-    def load(self, index: int) -> dict[str, np.ndarray]:
-        """Read one chunk."""
-        with np.load(self._path(index), allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+    def load(self, index: int) -> dict[str, np.ndarray] | None:
+        """Read one chunk; None (with a :class:`RuntimeWarning` naming the file) when it is bad.
+
+        A bad chunk (unreadable, truncated, empty, altered, or the file of another chunk or
+        another job) is deleted so that it is recomputed.
+        """
+        path = self._path(index)
+        why = None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            identity = str(arrays.pop("__identity__"))
+            checksum = str(arrays.pop("__checksum__"))
+            if identity != self._identity(index):
+                why = f"it holds another chunk ({identity:.200})"
+            elif checksum != _checksum(identity, arrays):
+                why = "its checksum does not match its contents"
+        except KeyError:
+            why = "it has no identity or checksum"
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+            why = f"it is unreadable ({type(err).__name__}: {err})"
+        if why is None:
+            return arrays
+        warnings.warn(
+            f"chunk file `{path}` is not used: {why}; recomputing chunk {index}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
 
     def remove(self) -> None:
         """Delete the chunk folder once the final output is written."""
         shutil.rmtree(self.parts, ignore_errors=True)
+
+
+def _checksum(identity: str, arrays: Mapping[str, np.ndarray]) -> str:
+    # SHA-256 of the identity and of every array's name, dtype, shape and bytes, in name order.
+    digest = hashlib.sha256(identity.encode())
+    for key in sorted(k for k in arrays if k != "__checksum__"):
+        if key == "__identity__":
+            continue
+        arr = np.ascontiguousarray(arrays[key])
+        digest.update(f"|{key}|{arr.dtype.str}|{arr.shape}|".encode())
+        digest.update(arr.tobytes())
+    return digest.hexdigest()
 
 
 def fingerprint(*parts: object) -> str:
@@ -249,10 +387,12 @@ def run_chunks(
     results: dict[int, dict[str, np.ndarray]] = {}
     todo = list(indices)
     if store is not None:
-        done = store.finished() & set(todo)
-        for i in sorted(done):
-            results[i] = store.load(i)
-        todo = [i for i in todo if i not in done]
+        for i in sorted(store.finished() & set(todo)):
+            # A bad chunk file is named in a warning by `load` and recomputed below.
+            value = store.load(i)
+            if value is not None:
+                results[i] = value
+        todo = [i for i in todo if i not in results]
     bar = tqdm(
         total=len(indices),
         initial=len(results),
@@ -343,7 +483,7 @@ def _run_on_pool(
                     stacklevel=3,
                 )
                 if own:
-                    current = cf.ProcessPoolExecutor(max_workers=os.cpu_count())
+                    current = process_pool()
                     made.append(current)
                 else:
                     # The caller's pool is broken and not ours to replace: finish here.

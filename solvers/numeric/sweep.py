@@ -52,6 +52,7 @@ import functools
 import itertools
 import json
 import math
+import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -69,6 +70,7 @@ from incentive_geometry.model import Model
 from .compile import compile_model, resolve_params
 from .executors import ChunkStore, ExecutorSpec, fingerprint, run_chunks
 from .newton import NewtonOptions, newton, search_box
+from .resources import check_memory
 from .stability import NEUTRAL, STABLE, stability_codes, stability_margin
 
 __all__ = ["StabilityMap", "sweep"]
@@ -876,6 +878,17 @@ class StabilityMap:
 # The sweep
 
 
+def _point_count(points: Any) -> int:
+    """Number of points of a grid or a sample table, without building it."""
+    if isinstance(points, Mapping):
+        count = 1
+        for axis in points.values():
+            count *= int(np.size(axis)) if not isinstance(axis, range) else len(axis)
+        return count
+    shape = np.shape(points)
+    return int(shape[0]) if shape else 0
+
+
 def _points(
     model: Model, points: Any, names: Sequence[str] | None
 ) -> tuple[tuple[str, ...], FloatArray, tuple[int, ...], tuple[FloatArray, ...] | None]:
@@ -1134,6 +1147,20 @@ def sweep(
         raise ModelError(f"`method` must be 'auto', 'closed_form' or 'numeric', got {method!r}")
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ModelError(f"`chunk_size` must be a positive int, got {chunk_size!r}")
+    if timeout is not None and not (
+        isinstance(timeout, int | float)
+        and not isinstance(timeout, bool)
+        and not math.isnan(timeout)
+        and timeout > 0
+    ):
+        raise ModelError(
+            f"`timeout` must be a positive number of seconds or None (no limit), got {timeout!r}"
+        )
+    if out is not None and not Path(out).parent.is_dir():
+        raise ModelError(
+            f"`out` = {os.fspath(out)!r}: the folder `{Path(out).parent}` does not exist; "
+            "create it first or write somewhere else"
+        )
     for key, v in (("max_probes", max_probes), ("cycle_starts", cycle_starts)):
         if (
             isinstance(v, bool)
@@ -1160,6 +1187,27 @@ def sweep(
             f"{'a map' if model.time != 'continuous' else 'stochastic'} (cycles of maps are fixed "
             "points of `model.iterate(k)`: sweep that instead)"
         )
+    # Refuse up front what cannot fit: every point keeps its parameter values, up to
+    # `max_equilibria` equilibria (states as float64, eigenvalues as complex128, three flags),
+    # a class code, a period and a flag; a numeric sweep also holds about three more arrays of
+    # roots (its seed passes), and the grid is built through a meshgrid (twice the values).
+    n_states = max(1, len(model.states))
+    n_eq = max_equilibria if isinstance(max_equilibria, int) and max_equilibria > 0 else 8
+    n_points = _point_count(points)
+    k_cols = len(points) if isinstance(points, Mapping) else max(1, len(names or ()))
+    per_point = (
+        3 * 8 * k_cols
+        + n_eq * (n_states * (8 + 16) + 3)
+        + (0 if method == "closed_form" else 3 * 8 * n_eq * n_states)
+        + 8
+        + 8
+        + 1
+    )
+    check_memory(
+        n_points * per_point,
+        what=f"sweep of `{model.name}` over {n_points:,} points",
+        fix="sweep fewer points (a coarser grid, or a region at a time), or lower `max_equilibria`",
+    )
     swept, values, shape, axes = _points(model, points, names)
     fixed = resolve_params(model, params, free=swept)
     columns = tuple(model.parameter_names.index(s) for s in swept)
@@ -1236,7 +1284,14 @@ def sweep(
     n_chunks = max(1, math.ceil(values.shape[0] / chunk_size))
     store = None
     if out is not None:
-        store = ChunkStore(Path(out), fingerprint(plan.key, values, chunk_size))
+        n_rows = values.shape[0]
+
+        def span(j: int) -> tuple[int, int]:
+            # Chunk j (of any stage) covers these rows of the points.
+            i = j % n_chunks
+            return i * chunk_size, min((i + 1) * chunk_size, n_rows)
+
+        store = ChunkStore(Path(out), fingerprint(plan.key, values, chunk_size), span=span)
     heavy = values.shape[0] * (1 if use_closed else n_starts) > 400_000
 
     def rows(i: int) -> FloatArray:

@@ -276,3 +276,31 @@ def test_extremal_true_confirmed_regressional_and_dfless_refuted(seed: int) -> N
     assert ig.check(growing, samples=16, seed=seed).verdict == "refuted"
     # Planted: a fall-back that ignores the tail index.
     assert ig.check(_planted(name, "1/t"), samples=16, seed=seed).verdict == "refuted"
+
+
+# -- the optimizing principal ------------------------------------------------------------------
+
+
+def test_principal_closed_form_hysteresis_band() -> None:
+    from incentive_geometry.theory.principal import monitoring_thresholds, principal_tolerates
+
+    prevent, undo = monitoring_thresholds(alpha=1.0, b=0.2, gamma=1.0, c=1.0)
+    assert prevent == pytest.approx(1 / 6) and undo == pytest.approx(6 / 11)
+    # kappa theta_p < ell < kappa theta*: prevented from an aligned start, tolerated once in place.
+    assert principal_tolerates(kappa=1.0, ell=0.3, alpha=1.0, b=0.2, gamma=1.0, c=1.0) == (
+        False,
+        True,
+    )
+
+
+@pytest.mark.slow
+def test_principal_true_confirmed_prevention_threshold_refuted() -> None:
+    from incentive_geometry.proofs.catalogue.principal import entries
+
+    claim = entries()[0].claim
+    assert ig.check(claim, samples=8, seed=1).verdict == "confirmed"
+    # Planted: no hysteresis (the principal compares with the prevention threshold).
+    planted = dataclasses.replace(
+        claim, name="planted", prediction="kappa*alpha*b/(alpha*b + c) > ell"
+    )
+    assert ig.check(planted, samples=8, seed=1).verdict == "refuted"

@@ -469,11 +469,13 @@ class _Builder:
         return value
 
     def _numbers_problem(self, value: Any) -> str | None:
-        """Check the numbers sympy keeps symbolic in `value` and two levels below it.
+        """Check the numbers sympy keeps symbolic in `value` and three levels below it.
 
-        Two levels, because that is where sympy's folding puts new numbers:
-        ``(c if p else 3e-167)**cosh(83)`` becomes a Piecewise whose branch (two levels down)
-        is the number ``(3e-167)**cosh(83)``. Each number is evaluated once per parse.
+        That is where sympy's folding puts new numbers: ``(c if p else 3e-167)**cosh(83)``
+        becomes a Piecewise whose branch (two levels down) is the number
+        ``(3e-167)**cosh(83)``; ``(c if p else tanh(6e-130)*y)**-128`` puts
+        ``tanh(6e-130)**-128`` in the product of a branch (three levels down). Each number is
+        evaluated once per parse.
         """
         stack: list[tuple[Any, int]] = [(value, 0)]
         while stack:
@@ -487,8 +489,9 @@ class _Builder:
                 self._numbers.add(node)
                 continue
             # Any node is looked into, not only expressions: a Piecewise holds its branches in
-            # (expression, condition) pairs.
-            if depth < 2:
+            # (expression, condition) pairs, and a folded power puts its numbers one level
+            # further, in the products of those branches.
+            if depth < 3:
                 stack.extend((arg, depth + 1) for arg in node.args)
         return None
 

@@ -121,6 +121,14 @@ def test_fractional_power_of_a_negative_branch_is_refused() -> None:
         model("((-0.25 if 5 > a else 3 + x))**0.5")
 
 
+def test_numbers_that_folding_puts_in_a_branch_product_are_checked() -> None:
+    # Found by the long fuzz run: the power is folded into the branches, and the otherwise
+    # branch holds tanh(6e-130)**-128 (about 10**16541) in a product, three levels down.
+    text = "((E if 9 + a < b else tanh(6e-130) * y))**-128"
+    with pytest.raises(ig.ModelError, match=r"`\.\.\.` is about 10\*\*16541"):
+        model(text)
+
+
 # Hangs found by the long fuzz run (benchmarks/fuzz_long.py), each past 30 s before.
 
 

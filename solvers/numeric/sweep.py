@@ -55,6 +55,8 @@ import math
 import os
 import time
 import warnings
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -738,31 +740,42 @@ class StabilityMap:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 arrays = {k: data[k] for k in data.files if k != "meta"}
-        except (OSError, ValueError, KeyError) as err:
-            raise ModelError(f"`{path}` is not a stability map file ({err})") from None
-        axes = tuple(arrays[f"axis_{i}"] for i in range(meta["n_axes"])) or None
-        return cls(
-            model_name=meta["model_name"],
-            parameter_names=tuple(meta["parameter_names"]),
-            values=arrays["values"],
-            shape=tuple(meta["shape"]),
-            axes=axes,
-            fixed=meta["fixed"],
-            equilibrium_labels=tuple(meta["equilibrium_labels"]),
-            x=arrays["x"],
-            exists=arrays["exists"],
-            stable=arrays["stable"],
-            eigenvalues=arrays["eigenvalues"],
-            class_codes=arrays["class_codes"],
-            class_names=tuple(meta["class_names"]),
-            boundaries=tuple((a, b) for a, b in meta["boundaries"]),
-            method=meta["method"],
-            seconds=meta["seconds"],
-            notes=tuple(meta["notes"]),
-            neutral=arrays.get("neutral"),
-            defined=arrays.get("defined"),
-            period=arrays.get("period"),
-        )
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+            # A truncated, empty or altered file: named, never a raw BadZipFile.
+            raise ModelError(
+                f"`{path}` is not a stability map file ({type(err).__name__}: {err}); "
+                "write it again (rerun the sweep)"
+            ) from None
+        try:
+            axes = tuple(arrays[f"axis_{i}"] for i in range(meta["n_axes"])) or None
+            return cls(
+                model_name=meta["model_name"],
+                parameter_names=tuple(meta["parameter_names"]),
+                values=arrays["values"],
+                shape=tuple(meta["shape"]),
+                axes=axes,
+                fixed=meta["fixed"],
+                equilibrium_labels=tuple(meta["equilibrium_labels"]),
+                x=arrays["x"],
+                exists=arrays["exists"],
+                stable=arrays["stable"],
+                eigenvalues=arrays["eigenvalues"],
+                class_codes=arrays["class_codes"],
+                class_names=tuple(meta["class_names"]),
+                boundaries=tuple((a, b) for a, b in meta["boundaries"]),
+                method=meta["method"],
+                seconds=meta["seconds"],
+                notes=tuple(meta["notes"]),
+                neutral=arrays.get("neutral"),
+                defined=arrays.get("defined"),
+                period=arrays.get("period"),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            # Readable, but not what `save` writes (fields missing or of the wrong kind).
+            raise ModelError(
+                f"`{path}` is not a stability map file ({type(err).__name__}: {err}); "
+                "write it again (rerun the sweep)"
+            ) from None
 
     def plot(
         self, path: str | Path | None = None, *, ax: Any = None, title: str | None = None
@@ -1189,19 +1202,17 @@ def sweep(
         )
     # Refuse up front what cannot fit: every point keeps its parameter values, up to
     # `max_equilibria` equilibria (states as float64, eigenvalues as complex128, three flags),
-    # a class code, a period and a flag; a numeric sweep also holds about three more arrays of
-    # roots (its seed passes), and the grid is built through a meshgrid (twice the values).
+    # a class code, a period and a flag, held twice while the chunks are concatenated; a
+    # numeric sweep also holds about three more arrays of roots (its seed passes), and the
+    # grid is built through a meshgrid (three copies of the values).
     n_states = max(1, len(model.states))
     n_eq = max_equilibria if isinstance(max_equilibria, int) and max_equilibria > 0 else 8
     n_points = _point_count(points)
     k_cols = len(points) if isinstance(points, Mapping) else max(1, len(names or ()))
     per_point = (
         3 * 8 * k_cols
-        + n_eq * (n_states * (8 + 16) + 3)
+        + 2 * (n_eq * (n_states * (8 + 16) + 3) + 8 + 8 + 1)
         + (0 if method == "closed_form" else 3 * 8 * n_eq * n_states)
-        + 8
-        + 8
-        + 1
     )
     check_memory(
         n_points * per_point,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -127,9 +128,7 @@ def test_chunk_of_another_job_with_a_matching_name_is_refused(tmp_path: Path) ->
     other = ChunkStore(tmp_path / "other.npz", "job A")
     other.save(0, {"v": np.array([1.0])})
     store = ChunkStore(tmp_path / "this.npz", "job B")
-    (store.parts / "chunk-000000.npz").write_bytes(
-        (other.parts / "chunk-000000.npz").read_bytes()
-    )
+    (store.parts / "chunk-000000.npz").write_bytes((other.parts / "chunk-000000.npz").read_bytes())
     with pytest.warns(RuntimeWarning, match="another chunk"):
         got = run_chunks(_square, [0, 1], store=store)
     assert [float(got[i]["v"][0]) for i in (0, 1)] == [0.0, 1.0]
@@ -165,7 +164,7 @@ def test_garbage_manifest_is_a_model_error_naming_the_file(tmp_path: Path, text:
     parts = tmp_path / "map.npz.parts"
     parts.mkdir()
     (parts / "manifest.json").write_bytes(text.encode("latin-1"))
-    with pytest.raises(ig.ModelError, match="manifest.json` is not a chunk manifest"):
+    with pytest.raises(ig.ModelError, match=r"manifest\.json` is not a chunk manifest"):
         _sweep(tmp_path / "map.npz")
 
 
@@ -198,7 +197,7 @@ def test_memory_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPat
 def test_bad_timeout_is_refused(timeout: object) -> None:
     m = ig.load_model(ENTRENCHMENT)
     with pytest.raises(ig.ModelError, match="`timeout` must be a positive number"):
-        ig.sweep(m, {"theta": np.array([0.5])}, timeout=timeout)  # type: ignore[arg-type]
+        ig.sweep(m, {"theta": np.array([0.5])}, timeout=timeout)
 
 
 def test_out_in_a_missing_folder_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
@@ -208,9 +207,11 @@ def test_out_in_a_missing_folder_is_refused_and_nothing_is_created(tmp_path: Pat
     assert not (tmp_path / "nonexistent").exists()
 
 
-def test_cli_out_in_a_missing_folder_exits_2(tmp_path: Path, incgeo) -> None:  # type: ignore[no-untyped-def]
+def test_cli_out_in_a_missing_folder_exits_2(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
     target = tmp_path / "nonexistent" / "m.npz"
-    code, out, err = incgeo(
+    code, _out, err = incgeo(
         "sweep", str(ENTRENCHMENT), "--grid", "theta=0:1:5", "--out", str(target), "--no-progress"
     )
     assert code == 2 and "does not exist" in err and "Traceback" not in err
@@ -291,3 +292,24 @@ def test_workers_exit_after_kill_9_of_the_cli(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zero_length", "garbage", "meta_list"])
+def test_damaged_map_file_is_a_model_error_naming_it(tmp_path: Path, damage: str) -> None:
+    m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
+    path = ig.sweep(m, {"r": np.array([-1.0, 1.0])}).save(tmp_path / "map.npz")
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "zero_length":
+        path.write_bytes(b"")
+    elif damage == "garbage":
+        path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    else:
+        with np.load(path) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        arrays["meta"] = np.array(json.dumps([1, 2]))
+        np.savez(path, **arrays)
+    with pytest.raises(ig.ModelError, match="is not a stability map file") as info:
+        ig.StabilityMap.load(path)
+    assert str(path) in str(info.value)

@@ -39,6 +39,10 @@ from .biology import replicator as replicator
 from .biology import rock_paper_scissors as rock_paper_scissors
 from .biology import traulsen_nowak_fixation as traulsen_nowak_fixation
 from .biology import traulsen_nowak_threshold as traulsen_nowak_threshold
+from .capture import CAPTURE_FAMILIES as CAPTURE_FAMILIES
+from .capture import capture_function as capture_function
+from .capture import capture_inverse as capture_inverse
+from .capture import entrenchment_capture as entrenchment_capture
 from .economics import baker_distortion as baker_distortion
 from .economics import baker_optimal_weight as baker_optimal_weight
 from .economics import baker_surplus as baker_surplus
@@ -54,6 +58,9 @@ from .entrenchment import nested_objectives as nested_objectives
 from .geometry import gradient_angle as gradient_angle
 from .geometry import gradient_angle_along as gradient_angle_along
 from .geometry import gradient_cosine as gradient_cosine
+from .goodhart import best_of_n_kl as best_of_n_kl
+from .goodhart import best_of_n_kl_quadrature as best_of_n_kl_quadrature
+from .goodhart import extremal_selected_mean as extremal_selected_mean
 from .ingredients import INGREDIENTS as INGREDIENTS
 from .ingredients import Ingredient as Ingredient
 from .ingredients import ablate as ablate
@@ -75,6 +82,8 @@ from .organizations import goodhart_truncated_mean as goodhart_truncated_mean
 from .organizations import managerial_entrenchment as managerial_entrenchment
 from .organizations import regressional_goodhart as regressional_goodhart
 from .organizations import selection_intensity as selection_intensity
+from .principal import monitoring_thresholds as monitoring_thresholds
+from .principal import principal_tolerates as principal_tolerates
 
 #: Name -> factory of every model in the library; each factory works with no arguments.
 MODELS: dict[str, Callable[..., Model]] = {
@@ -105,6 +114,7 @@ MODELS: dict[str, Callable[..., Model]] = {
 
 __all__ = [
     "CANONICAL_NAMES",
+    "CAPTURE_FAMILIES",
     "EDGE_KINDS",
     "INGREDIENTS",
     "MODELS",
@@ -120,11 +130,17 @@ __all__ = [
     "baker_distortion",
     "baker_optimal_weight",
     "baker_surplus",
+    "best_of_n_kl",
+    "best_of_n_kl_quadrature",
     "canonical_architecture",
+    "capture_function",
+    "capture_inverse",
     "deep_linear_network",
     "entrenchment",
+    "entrenchment_capture",
     "entrenchment_n",
     "entrenchment_oscillating",
+    "extremal_selected_mean",
     "goodhart_conditional_mean",
     "goodhart_truncated_mean",
     "gradient_angle",
@@ -134,6 +150,7 @@ __all__ = [
     "holmstrom_milgrom",
     "ingredients",
     "managerial_entrenchment",
+    "monitoring_thresholds",
     "moran_fixation_probability",
     "multilevel_selection",
     "multiplicative_weights",
@@ -146,6 +163,7 @@ __all__ = [
     "power_urn_limits",
     "price_decomposition",
     "price_selection",
+    "principal_tolerates",
     "read_architecture",
     "regressional_goodhart",
     "replicator",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import re
 import shlex
@@ -219,19 +220,37 @@ def verify(
     if not entries:
         names = ", ".join(e.claim.name for e in catalogue())
         raise ModelError(f"--only {only!r} matches no claim; the claims are: {names}")
-    reports = []
-    for entry in entries:
-        reports.append(
-            check(
-                entry.claim,
-                samples=entry.samples(samples),
-                seed=seed,
-                executor=executor,
-                concentrate=concentrate,
-            )
+    # The claims are independent: with no executor they are checked on every core (forked
+    # processes taking the next claim when done, results in catalogue order, so the report is
+    # the same as a serial run's; serial with one core or INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS=1).
+    parent = os.getpid()
+    shown: set[int] = set()
+
+    def one(i: int) -> Any:
+        entry = entries[i]
+        report = check(
+            entry.claim,
+            samples=entry.samples(samples),
+            seed=seed,
+            executor=executor,
+            concentrate=concentrate,
         )
-        if progress is not None:
+        if progress is not None and os.getpid() == parent:
             progress(entry)
+            shown.add(i)
+        return report
+
+    indices = list(range(len(entries)))
+    if executor is None:
+        from incentive_geometry.solvers.symbolic.budget import map_forked
+
+        reports = map_forked(one, indices, min_items=2)
+    else:
+        reports = [one(i) for i in indices]
+    if progress is not None:
+        for i in indices:
+            if i not in shown:  # checked in another process
+                progress(entries[i])
     drawn: dict[str, Path] = {}
     failed: dict[str, str] = {}
     md = js = None

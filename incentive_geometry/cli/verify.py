@@ -74,6 +74,9 @@ def verify(
 
     show = sys.stderr.isatty() if progress is None else progress
     total = len(catalogue(only))
+    # No tqdm monitor thread: the claims are checked in forked processes, which stay serial
+    # while other threads run (proofs.report.verify, solvers.symbolic.budget.map_forked).
+    tqdm.monitor_interval = 0
     bar = tqdm(total=total, desc="claims", unit="claim", disable=not show, leave=False)
 
     def advance(entry: object) -> None:

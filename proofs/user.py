@@ -88,6 +88,10 @@ def converges_to(
 ) -> Observation:
     """Simulate from `start` for `horizon`; whether the end lies within `tolerance` of `end`.
 
+    False only when the state has come to rest elsewhere; a state still moving at the horizon
+    (its speed times the horizon above `tolerance`: it could still arrive) is not decided, and
+    the observation raises :class:`ConvergenceError` (a failed point, never a false one).
+
     Examples
     --------
     >>> from incentive_geometry.theory import entrenchment
@@ -95,14 +99,26 @@ def converges_to(
     >>> converges_to(entrenchment(), {"x": 0.9}, {"x": 1.0}, 200.0, 1e-3, {"theta": 0.1}).value
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.errors import ConvergenceError
+    from incentive_geometry.solvers.numeric.compile import compile_model
+    from incentive_geometry.solvers.numeric.simulate import simulate
 
     params = {k: float(v) for k, v in values.items() if k in model.parameter_names}
-    tr = ig.simulate(model, x0=dict(start), t=(0.0, horizon), params=params, n_points=3)
+    tr = simulate(model, x0=dict(start), t=(0.0, horizon), params=params, n_points=3)
     final = tr.x[-1]
     idx = [model.state_names.index(k) for k in end]
     gap = float(np.max(np.abs(final[idx] - np.array([float(v) for v in end.values()]))))
     shown = ", ".join(f"{k} = {v:.5g}" for k, v in zip(model.state_names, final, strict=True))
+    if gap >= tolerance and model.time == "continuous":
+        cm = compile_model(model)
+        full = {p.name: float(p.default) for p in model.parameters if p.default is not None}
+        full.update(params)
+        speed = float(np.max(np.abs(cm.rhs(final, cm.param_vector(full)))))
+        if speed * horizon > tolerance:
+            raise ConvergenceError(
+                f"after t = {horizon:g} the state ({shown}) is {gap:.3g} from the target and still "
+                f"moving (speed {speed:.3g}): not decided; raise `horizon`"
+            )
     return Observation(gap < tolerance, f"after t = {horizon:g}: {shown} (distance {gap:.3g})")
 
 

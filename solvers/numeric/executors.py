@@ -58,9 +58,10 @@ def _watch_parent(parent: int, interval: float) -> None:
             os._exit(0)
 
 
-def _start_parent_watch(parent: int, interval: float) -> None:
-    # Pool initializer: runs once in each worker process.
-    threading.Thread(target=_watch_parent, args=(parent, interval), daemon=True).start()
+def _start_parent_watch(interval: float) -> None:
+    # Pool initializer: runs once in each worker process. The parent is read here, in the
+    # worker (the pool's process, or a fork server's under that start method).
+    threading.Thread(target=_watch_parent, args=(os.getppid(), interval), daemon=True).start()
 
 
 def process_pool(
@@ -93,7 +94,7 @@ def process_pool(
     return cf.ProcessPoolExecutor(
         max_workers=max_workers or os.cpu_count(),
         initializer=_start_parent_watch,
-        initargs=(os.getpid(), interval),
+        initargs=(interval,),
     )
 
 

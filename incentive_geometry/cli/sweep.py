@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,18 @@ def parse_label(item: str) -> tuple[str, dict[str, float]]:
         except ValueError:
             raise ModelError(f"--label {item}: `{value}` is not a number") from None
     return name.strip(), coords
+
+
+def _echo_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    # `warnings.showwarning` for the command: the message alone, no source line.
+    click.echo(f"warning: {message}", err=True)
 
 
 @click.command()
@@ -226,18 +239,22 @@ def sweep(
         executor = "serial" if workers == 0 else process_pool(workers)
     show = sys.stderr.isatty() if progress is None else progress
     try:
-        sm = run_sweep(
-            m,
-            points,
-            names=names,
-            params=fixed,
-            labels=label_map or None,
-            method=method,
-            executor=executor,
-            chunk_size=chunk_size,
-            out=out,
-            progress=show,
-        )
+        with warnings.catch_warnings():
+            # A warning of the sweep (a damaged chunk file recomputed, a lost worker retried)
+            # is one line on stderr, shown when it happens; the run goes on.
+            warnings.showwarning = _echo_warning
+            sm = run_sweep(
+                m,
+                points,
+                names=names,
+                params=fixed,
+                labels=label_map or None,
+                method=method,
+                executor=executor,
+                chunk_size=chunk_size,
+                out=out,
+                progress=show,
+            )
     except KeyboardInterrupt:
         where = f" in {out}.parts" if out else ""
         click.echo(

@@ -313,3 +313,31 @@ def test_damaged_map_file_is_a_model_error_naming_it(tmp_path: Path, damage: str
     with pytest.raises(ig.ModelError, match="is not a stability map file") as info:
         ig.StabilityMap.load(path)
     assert str(path) in str(info.value)
+
+
+def test_cli_names_a_damaged_chunk_and_goes_on(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
+    out = tmp_path / "m.npz"
+    args = (
+        "sweep", str(ENTRENCHMENT), "--grid", "theta=0:1:20", "--grid", "gamma=0:2:10",
+        "--chunk-size", "50", "--workers", "0", "--no-progress", "--out", str(out),
+        "--label", "aligned:x=0", "--label", "entrenched:x=1",
+    )  # fmt: skip
+
+    def fail(self: object, path: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sweep_module.StabilityMap, "save", fail)
+        code, _out, err = incgeo(*args)
+    assert code == 1 and "disk full" in err
+    chunk = tmp_path / "m.npz.parts" / "chunk-000002.npz"
+    chunk.write_bytes(chunk.read_bytes()[:100])
+    code, _text, err = incgeo(*args)
+    assert code == 0, err
+    assert f"warning: chunk file `{chunk}` is not used" in err and "recomputing chunk 2" in err
+    assert "Traceback" not in err and "BadZipFile" not in err.replace("(BadZipFile", "")
+    np.testing.assert_array_equal(_code(ig.StabilityMap.load(out)), _expected_classes())

@@ -51,6 +51,8 @@ _LAZY: dict[str, str] = {
     "diffusion": "incentive_geometry.solvers.symbolic.mean_field",
     "escape_estimate": "incentive_geometry.solvers.symbolic.mean_field",
     "EscapeEstimate": "incentive_geometry.solvers.symbolic.mean_field",
+    "equivalence": "incentive_geometry.solvers.symbolic.certificates",
+    "Certificate": "incentive_geometry.solvers.symbolic.certificates",
     # proofs
     "Claim": "incentive_geometry.proofs.claims",
     "Step": "incentive_geometry.proofs.claims",

@@ -219,4 +219,6 @@ def claim_from_spec(model: Model, spec: Mapping[str, Any], *, where: str = "clai
             references=tuple(spec.get("references", ())),
         )
     except ModelError as err:
-        raise ModelError(f"{where}: {err.summary}", context=err.context) from None
+        # The Claim's own messages already name it: add the prefix only where it is missing.
+        summary = err.summary if err.summary.startswith(where) else f"{where}: {err.summary}"
+        raise ModelError(summary, context=err.context) from None

@@ -11,7 +11,7 @@ import json
 
 import click
 
-from ._common import parse_assignments, resolve_model
+from ._common import check_output_path, parse_assignments, resolve_model
 
 __all__ = ["graph"]
 
@@ -41,6 +41,7 @@ def graph(model: str, assignments: tuple[str, ...], plot: str | None, as_json: b
     """
     from incentive_geometry.solvers.structure import thomas_report
 
+    check_output_path(plot, option="--plot")
     m = resolve_model(model)
     params = parse_assignments(assignments, m)
     report = thomas_report(m, params or None)

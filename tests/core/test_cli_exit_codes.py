@@ -147,13 +147,11 @@ def test_bad_input_exits_2_with_one_message(
     _assert_bad_input(code, err, needle.format(**files))
 
 
-@pytest.mark.xfail(reason="cli/graph.py: --plot into a missing folder is an internal error (1)")
 def test_graph_plot_into_a_missing_folder_exits_2(files: dict[str, str], incgeo: Run) -> None:
     code, _out, err = incgeo("graph", files["good"], "--plot", files["tmp"] + "/missing/g.png")
     _assert_bad_input(code, err, "missing")
 
 
-@pytest.mark.xfail(reason="cli/check.py: a claim's errors carry the prefix twice")
 def test_check_bad_claim_has_one_prefix(incgeo: Run) -> None:
     code, _out, err = incgeo("check", E, "--claim", "alpha >", "--observe", "stable", "--at", "x=0")
     _assert_bad_input(code, err, "claim `claim`")

@@ -269,7 +269,11 @@ def test_workers_exit_after_kill_9_of_the_cli(tmp_path: Path) -> None:
         "--out",
         str(tmp_path / "m.npz"),
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # From tmp_path: in the checkout's root the source folder `incentive_geometry/` would
+    # shadow the installed package (the solver layers live elsewhere in the source tree).
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
+    )
     try:
         workers: set[int] = set()
         deadline = time.monotonic() + 60

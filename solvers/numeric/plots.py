@@ -192,9 +192,7 @@ def plot_bifurcation_diagram(
     for b in flat:
         if len(b.p) == 0:
             continue
-        for j, k, stable in _runs(b.stable, b.neutral):
-            ax.plot(b.p[j:k + 1], b.x[j:k + 1, i], color="C0" if stable else "C3",
-                    linestyle="-" if stable else "--", linewidth=1.6)
+        _draw_by_stability(ax, b.p, [b.x[:, i]], b.stable, b.neutral, ("C0", "C3"), 1.6)
         for bif in b.bifurcations:
             key = (round(bif.p, 9), round(float(bif.x[i]), 9))
             if key in seen:
@@ -208,10 +206,9 @@ def plot_bifurcation_diagram(
     families = _cycle_families(cycles, flat[0].param, names)
     if families:
         for cy in families:
-            for j, k, stable in _runs(cy.stable, cy.neutral):
-                for ext in (cy.x_max, cy.x_min):
-                    ax.plot(cy.p[j : k + 1], ext[j : k + 1, i], color="C2" if stable else "C1",
-                            linestyle="-" if stable else "--", linewidth=1.4)
+            _draw_by_stability(
+                ax, cy.p, [cy.x_max[:, i], cy.x_min[:, i]], cy.stable, cy.neutral, ("C2", "C1"), 1.4
+            )
             _label_cycle_bifurcations(ax, cy, lambda bif: (float(bif.orbit.x_max[i]),), seen)
         ax.plot([], [], "-", color="C2", label="stable cycle (max, min)")
         ax.plot([], [], "--", color="C1", label="unstable cycle")
@@ -222,6 +219,17 @@ def plot_bifurcation_diagram(
         ax.set_title(title)
     save_figure(fig, path)
     return fig
+
+
+def _draw_by_stability(
+    ax: Any, p: Any, curves: Sequence[Any], stable: Any, neutral: Any,
+    colors: tuple[str, str], linewidth: float,
+) -> None:
+    """Each curve against `p`: stable runs solid in colors[0], unstable dashed in colors[1]."""
+    for j, k, is_stable in _runs(stable, neutral):
+        for y in curves:
+            ax.plot(p[j : k + 1], y[j : k + 1], color=colors[0] if is_stable else colors[1],
+                    linestyle="-" if is_stable else "--", linewidth=linewidth)
 
 
 def _cycle_families(
@@ -325,10 +333,7 @@ def plot_cycles(
         else:
             i = names.index(quantity)
             curves = [cy.x_max[:, i], cy.x_min[:, i]]
-        for j, k, stable in _runs(cy.stable, cy.neutral):
-            for y in curves:
-                ax.plot(cy.p[j : k + 1], y[j : k + 1], color="C2" if stable else "C1",
-                        linestyle="-" if stable else "--", linewidth=1.6)
+        _draw_by_stability(ax, cy.p, curves, cy.stable, cy.neutral, ("C2", "C1"), 1.6)
         _label_cycle_bifurcations(ax, cy, lambda b: (_cycle_height(b, quantity, names),), seen)
     ax.plot([], [], "-", color="C2", label="stable cycle")
     ax.plot([], [], "--", color="C1", label="unstable cycle")

@@ -51,6 +51,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
@@ -1491,6 +1492,77 @@ def to_text(expr: Any) -> str:
     '(x if x > 0 else 0)'
     """
     return str(_PRINTER.doprint(expr))
+
+
+class _LatexPrinter(LatexPrinter):
+    """sympy's LaTeX printer without its one unbounded step.
+
+    To lay out a product as a fraction, sympy's printer asks of every power whose exponent is
+    negative whether that exponent is constant (``fraction(expr, exact=True)`` calls
+    ``Expr.is_constant``), which differentiates and simplifies the exponent: 0.4 s for
+    ``exp(-Max(k, E, sqrt(b)))`` and without bound for larger ones. An exponent with free
+    symbols is never constant in a parsed model (the parser has already evaluated constants), so
+    such factors are printed as factors of the numerator, which is where sympy puts them once it
+    has found out, and only the rest of the product goes through sympy's layout.
+    """
+
+    def _print_Mul(self, expr: Any) -> str:
+        symbolic = [f for f in expr.args if _symbolic_negative_power(f)]
+        if not symbolic:
+            return str(super()._print_Mul(expr))
+        factors = [f for f in expr.args if not _symbolic_negative_power(f)]
+        powers = " ".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in symbolic)
+        sign = ""
+        if factors and factors[0].is_Number and factors[0].is_negative:
+            sign = "- "
+            factors[0] = -factors[0]
+        factors = [f for f in factors if f != 1]
+        if not factors:
+            return sign + powers
+        # Unevaluated, so that 3*(x + 1) is not distributed into 3*x + 3.
+        rest = factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)
+        rest_tex = self._print(rest)
+        if rest.is_Add:
+            rest_tex = rf"\left({rest_tex}\right)"
+        return f"{sign}{rest_tex} {powers}"
+
+
+def _symbolic_negative_power(factor: Any) -> bool:
+    if not (factor.is_commutative and (factor.is_Pow or isinstance(factor, sympy.exp))):
+        return False
+    exponent = factor.as_base_exp()[1]
+    return bool(exponent.free_symbols) and exponent.could_extract_minus_sign()
+
+
+def to_latex(expr: Any) -> str:
+    """Print a model expression or condition as LaTeX, in time bounded by its size.
+
+    The same LaTeX as ``sympy.latex``, except that a product holding a power with a negative
+    symbolic exponent is not laid out as a fraction (sympy's test for that can take seconds).
+
+    Parameters
+    ----------
+    expr : sympy.Expr or sympy Boolean
+        An expression built by the parser or accepted by :func:`check_expression`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from incentive_geometry.language import to_latex
+    >>> k, b = sympy.symbols("k b", positive=True)
+    >>> print(to_latex(sympy.pi * sympy.exp(-sympy.Max(k, sympy.E, sympy.sqrt(b)))))
+    \\pi e^{- \\max\\left(e, \\sqrt{b}, k\\right)}
+    >>> print(to_latex(k / b))
+    \\frac{k}{b}
+    """
+    return str(_LATEX_PRINTER.doprint(expr))
+
+
+_LATEX_PRINTER = _LatexPrinter()
 
 
 def to_model_text(

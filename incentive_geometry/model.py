@@ -43,6 +43,7 @@ from .language import (
     parse_condition,
     parse_expression,
     show_value,
+    to_latex,
     to_model_text,
     to_text,
     validate_name,
@@ -1402,9 +1403,9 @@ class Model:
         """
         rows = []
         for s, f in zip(self.states, self.rhs, strict=True):
-            sym = sympy.latex(s)
+            sym = to_latex(s)
             lhs = rf"\dot{{{sym}}}" if self.time == "continuous" else f"{sym}_{{t+1}}"
-            rows.append(f"{lhs} &= {sympy.latex(f)}")
+            rows.append(f"{lhs} &= {to_latex(f)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def _repr_latex_(self) -> str:

@@ -345,3 +345,37 @@ def test_numpy_defaults_are_accepted_and_saved() -> None:
     m = ig.Model.from_equations({"x": "-k*x"}, parameters={"k": np.float64(0.25)})
     assert m.defaults == {"k": 0.25}
     reloaded(m)
+
+
+def test_latex_never_asks_sympy_whether_a_symbolic_exponent_is_constant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The fuzzer's one call over 1 s: sympy's LaTeX printer laid out exp(-Max(...)) as a
+    # fraction by asking Expr.is_constant of the exponent, which differentiates and simplifies it.
+    m = ig.Model.from_equations(
+        {"x": "pi / exp(Max(k, 2, E, sqrt(b), -pi)) - x", "y": "-2*exp(-k*x)/b - y"},
+        parameters={"k": 1, "b": 1},
+    )
+    expected = [sympy.latex(f) for f in m.rhs]
+    calls: list[object] = []
+    original = sympy.Expr.is_constant
+
+    def counting(self: sympy.Expr, *args: object, **kwargs: object) -> object:
+        calls.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sympy.Expr, "is_constant", counting)
+    latex = m.to_latex()
+    assert calls == []
+    # The same LaTeX as sympy's where sympy lays out no fraction; the other keeps its factors.
+    assert expected[0] in latex
+    assert r"- y - \frac{2}{b} e^{- k x}" in latex
+    assert expected[1] == r"- y - \frac{2 e^{- k x}}{b}"
+
+
+@pytest.mark.parametrize(
+    "text", ["x/b - 3*x**2/(2*b)", "-(x + 1)/b", "3*(x + 1)*exp(-2) - sqrt(x)/2", "x**(-2) + 1"]
+)
+def test_latex_equals_sympys_where_no_exponent_is_symbolic(text: str) -> None:
+    m = ig.Model.from_equations({"x": text}, parameters={"b": 1})
+    assert m.to_latex().endswith(f"&= {sympy.latex(m.rhs[0])}\n\\end{{aligned}}")

@@ -44,6 +44,8 @@ from .branch import Bifurcation, Branch, lift_to_simplex
 from .compile import (
     FloatArray,
 )
+from .compiled_continuation import compiled_walk
+from .kernels import ContinuationKernel
 from .monitors import MONITORS
 from .walk import RawPoint, Walk, assemble, empty_branch, walk
 
@@ -54,7 +56,10 @@ __all__ = ["switch_branch"]
 _MAX_SWITCHES = 32
 
 
-def switch_all(sys: ArclengthSystem, root: Branch, opts: ContinuationOptions, values: Mapping[str, float]) -> Branch:
+def switch_all(
+    sys: ArclengthSystem, root: Branch, opts: ContinuationOptions, values: Mapping[str, float],
+    kernel: ContinuationKernel | None = None,
+) -> Branch:
     """Switch at every branch point of `root` and of the branches found, as a tree of children.
 
     Each branch through a branch point is followed once: a branch *covers* the pair (point, its
@@ -86,7 +91,7 @@ def switch_all(sys: ArclengthSystem, root: Branch, opts: ContinuationOptions, va
             if b.direction is None or known(b) or switched >= _MAX_SWITCHES:
                 continue
             switched += 1
-            child = _switch_at(sys, b, opts, values)
+            child = _switch_at(sys, b, opts, values, kernel)
             cover(child)
             kids.append(child)
         # Siblings are all covered before any of them is grown, so that a point two of them
@@ -122,7 +127,7 @@ def _clear(
 
 def _switch(
     sys: ArclengthSystem, zb: FloatArray, tau: FloatArray, t_parent: FloatArray, kind: str,
-    opts: ContinuationOptions, values: Mapping[str, float],
+    opts: ContinuationOptions, values: Mapping[str, float], kernel: ContinuationKernel | None = None,
 ) -> Branch:
     """Follow the other branch through the branch point `zb` both ways along its tangent `tau`.
 
@@ -148,7 +153,8 @@ def _switch(
             walks.append((sign, Walk([zb], [sign * tau], [],
                                       f"reached {pname} = {zb[-1]:.6g}, the end of `p_range`", False)))
             continue
-        w = walk(sys, z1, t1, opts, tests)
+        w = (walk(sys, z1, t1, opts, tests) if kernel is None
+             else compiled_walk(sys, z1, t1, opts, tests, kernel))
         w.zs.insert(0, zb)
         w.ts.insert(0, sign * tau)
         walks.append((sign, w))
@@ -162,11 +168,14 @@ def _switch(
     return assemble(sys, walks, values, joint)
 
 
-def _switch_at(sys: ArclengthSystem, bif: Bifurcation, opts: ContinuationOptions, values: Mapping[str, float]) -> Branch:
+def _switch_at(
+    sys: ArclengthSystem, bif: Bifurcation, opts: ContinuationOptions, values: Mapping[str, float],
+    kernel: ContinuationKernel | None = None,
+) -> Branch:
     assert bif.direction is not None
     tau = bif.direction / np.linalg.norm(bif.direction)
     t_parent = bif.tangent if bif.tangent.shape == tau.shape else np.zeros_like(tau)
-    return _switch(sys, bif.z, tau, t_parent, bif.kind, opts, values)
+    return _switch(sys, bif.z, tau, t_parent, bif.kind, opts, values, kernel)
 
 
 def _with_children(branch: Branch, children: tuple[Branch, ...]) -> Branch:

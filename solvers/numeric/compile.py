@@ -42,17 +42,48 @@ def _lambdify(symbols: Sequence[Any], exprs: Sequence[Any]) -> Callable[..., Any
     return sympy.lambdify(list(symbols), list(exprs), modules="numpy", cse=True)
 
 
+def _scalar_lambdify(symbols: Sequence[Any], exprs: Sequence[Any]) -> Callable[..., Any] | None:
+    # The same expressions on Python floats with the math module: no NumPy scalars (whose
+    # arithmetic costs about 2 us a call) and no errstate (math raises where NumPy warns).
+    try:
+        return sympy.lambdify(list(symbols), list(exprs), modules="math", cse=True)
+    except Exception:  # a function with no math counterpart: the NumPy route only
+        return None
+
+
+_SCALAR_FAILURES = (ArithmeticError, ValueError, TypeError)
+
+
 def _stacker(
-    raw: Callable[..., Any], n: int, m: int, out_shape: tuple[int, ...]
+    raw: Callable[..., Any], n: int, m: int, out_shape: tuple[int, ...],
+    scalar: Callable[..., Any] | None = None,
 ) -> _Vectorized:
-    """Wrap a lambdified list-valued function as ``g(x[..., n], p[..., m]) -> out[..., *out_shape]``."""
+    """Wrap a lambdified list-valued function as ``g(x[..., n], p[..., m]) -> out[..., *out_shape]``.
+
+    One point (1-D `x` and `p`, as Newton and continuation call it) goes through `scalar`, the
+    math-module version, on Python floats when the inputs and the result are finite; otherwise
+    (an exception of `math`, a complex power, a non-finite value) through the NumPy version
+    with warnings off, so that a point gives inf or NaN exactly as a batch does.
+    """
 
     size = int(np.prod(out_shape)) if out_shape else 1
+    isfinite = math.isfinite
 
     def g(x: FloatArray, p: FloatArray) -> FloatArray:
-        x = np.asarray(x, dtype=float)
-        p = np.asarray(p, dtype=float)
+        if type(x) is not np.ndarray or x.dtype != np.float64:
+            x = np.asarray(x, dtype=float)
+        if type(p) is not np.ndarray or p.dtype != np.float64:
+            p = np.asarray(p, dtype=float)
         if x.ndim == 1 and p.ndim == 1:
+            args = [*x.tolist(), *p.tolist()]
+            if scalar is not None and all(map(isfinite, args)):
+                try:
+                    vals = scalar(*args)
+                    finite = all(map(isfinite, vals))  # TypeError for a complex power
+                except _SCALAR_FAILURES:
+                    finite = False
+                if finite:
+                    return np.array(vals, dtype=float).reshape(out_shape)
             # One point (Newton, continuation): NumPy scalars in, one small array out.
             with np.errstate(all="ignore"):
                 single = raw(*x, *p)
@@ -177,10 +208,12 @@ def compile_model(model: Model) -> CompiledModel:
     F = sympy.Matrix(model.rhs)
     J = F.jacobian(states)
     Jp = F.jacobian(params) if m else sympy.zeros(n, 0)
-    rhs = _stacker(_lambdify(symbols, list(F)), n, m, (n,))
-    jac = _stacker(_lambdify(symbols, list(J)), n, m, (n, n))
+    rhs = _stacker(_lambdify(symbols, list(F)), n, m, (n,), _scalar_lambdify(symbols, list(F)))
+    jac = _stacker(_lambdify(symbols, list(J)), n, m, (n, n), _scalar_lambdify(symbols, list(J)))
     if m:
-        dfdp = _stacker(_lambdify(symbols, list(Jp)), n, m, (n, m))
+        dfdp = _stacker(
+            _lambdify(symbols, list(Jp)), n, m, (n, m), _scalar_lambdify(symbols, list(Jp))
+        )
     else:
 
         def dfdp(x: FloatArray, p: FloatArray) -> FloatArray:

@@ -66,7 +66,9 @@ def root_at(r_values: np.ndarray, x0: np.ndarray) -> np.ndarray:
     for k, r in enumerate(r_values):
 
         def F(v: np.ndarray, r: float = float(r)) -> np.ndarray:
-            return np.array([SIGMA * (v[1] - v[0]), v[0] * (r - v[2]) - v[1], v[0] * v[1] - BETA * v[2]])
+            return np.array(
+                [SIGMA * (v[1] - v[0]), v[0] * (r - v[2]) - v[1], v[0] * v[1] - BETA * v[2]]
+            )
 
         def J(v: np.ndarray, r: float = float(r)) -> np.ndarray:
             return np.array([[-SIGMA, SIGMA, 0.0], [r - v[2], -1.0, -v[0]], [v[1], v[0], -BETA]])
@@ -80,27 +82,36 @@ def root_at(r_values: np.ndarray, x0: np.ndarray) -> np.ndarray:
 CASES = {
     # name: (x0, p_range, exact bifurcations {kind: [values]})
     # C+ from r = 10 both ways: down to the pitchfork at r = 1, where it goes on as C-.
-    "C+": ([math.sqrt(BETA * 9), math.sqrt(BETA * 9), 9.0], (0.5, 30.0),
-           {"hopf": [HOPF, HOPF], "pitchfork": [1.0]}),
+    "C+": (
+        [math.sqrt(BETA * 9), math.sqrt(BETA * 9), 9.0],
+        (0.5, 30.0),
+        {"hopf": [HOPF, HOPF], "pitchfork": [1.0]},
+    ),
     "origin": ([0.0, 0.0, 0.0], (0.0, 30.0), {"pitchfork": [1.0]}),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_compiled_continuation_vs_root(case: str, ratio: Callable[..., float], benchmark: Any) -> None:
+def test_compiled_continuation_vs_root(
+    case: str, ratio: Callable[..., float], benchmark: Any
+) -> None:
     m = lorenz()
     x0, p_range, exact = CASES[case]
     assert kernels.continuation_kernel(m) is not None
 
     def run(compiled: bool) -> ig.Branch:
-        return ig.continuation(m, "r", x0=x0, params={"r": 10.0}, p_range=p_range, compiled=compiled)
+        return ig.continuation(
+            m, "r", x0=x0, params={"r": 10.0}, p_range=p_range, compiled=compiled
+        )
 
     fast, slow = run(True), run(False)
     # The same branch and bifurcations by both paths, at their exact values.
     assert len(fast.p) == len(slow.p) and np.abs(fast.x - slow.x).max() < 1e-10
     errors = {}
     for br in (fast, slow):
-        assert sorted(b.kind for b in br.bifurcations) == sorted(k for k, v in exact.items() for _ in v)
+        assert sorted(b.kind for b in br.bifurcations) == sorted(
+            k for k, v in exact.items() for _ in v
+        )
         for b in br.bifurcations:
             err = min(abs(b.p - v) for v in exact[b.kind])
             assert err < 1e-10, (b, err)
@@ -109,15 +120,26 @@ def test_compiled_continuation_vs_root(case: str, ratio: Callable[..., float], b
     # from the previous one's solution.
     r_values, start = fast.p.copy(), fast.x[0].copy()
     numpy_walk = min(timeit.repeat(lambda: run(False), number=1, repeat=3))
-    speedup = ratio(lambda: run(True), lambda: root_at(r_values, start),
-                    name="root at the same points", repeat=3, rounds=7)
+    speedup = ratio(
+        lambda: run(True),
+        lambda: root_at(r_values, start),
+        name="root at the same points",
+        repeat=3,
+        rounds=7,
+    )
     t_fast = benchmark.stats.stats.min
-    benchmark.extra_info.update(points=len(fast.p), numpy_walk_s=numpy_walk,
-                                ratio_numpy_walk=numpy_walk / t_fast, location_errors=errors)
-    print(f"\nLorenz {case}: {len(fast.p)} points; compiled {t_fast * 1e3:.1f} ms "
-          f"({t_fast / len(fast.p) * 1e6:.1f} us/point), root baseline {speedup:.2f}x slower, "
-          f"NumPy walk {numpy_walk * 1e3:.1f} ms ({numpy_walk / t_fast:.1f}x slower); location "
-          f"errors {errors}")
+    benchmark.extra_info.update(
+        points=len(fast.p),
+        numpy_walk_s=numpy_walk,
+        ratio_numpy_walk=numpy_walk / t_fast,
+        location_errors=errors,
+    )
+    print(
+        f"\nLorenz {case}: {len(fast.p)} points; compiled {t_fast * 1e3:.1f} ms "
+        f"({t_fast / len(fast.p) * 1e6:.1f} us/point), root baseline {speedup:.2f}x slower, "
+        f"NumPy walk {numpy_walk * 1e3:.1f} ms ({numpy_walk / t_fast:.1f}x slower); location "
+        f"errors {errors}"
+    )
     assert speedup >= 2.0
 
 
@@ -138,12 +160,23 @@ def test_compile_and_cached_load(benchmark: Any) -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, kernels.CACHE_ENV: folder}
         env.pop(kernels.NO_NUMBA_ENV, None)
-        runs = [json.loads(subprocess.run([sys.executable, "-c", _PROBE], env=env, check=True,
-                                          capture_output=True, text=True).stdout)
-                for _ in range(2)]
+        runs = [
+            json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", _PROBE],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+            for _ in range(2)
+        ]
     benchmark.extra_info.update(compile_s=runs[0]["kernel_s"], cached_load_s=runs[1]["kernel_s"])
-    print(f"\nkernel of Lorenz: first call {runs[0]['kernel_s']:.1f} s (compile), cached load "
-          f"{runs[1]['kernel_s']:.2f} s")
+    print(
+        f"\nkernel of Lorenz: first call {runs[0]['kernel_s']:.1f} s (compile), cached load "
+        f"{runs[1]['kernel_s']:.2f} s"
+    )
     benchmark.pedantic(lambda: None, rounds=1)
 
 

@@ -45,7 +45,7 @@ from .compile import (
     FloatArray,
 )
 from .compiled_continuation import compiled_walk
-from .kernels import ContinuationKernel
+from .kernels import ContinuationKernel, continuation_kernel
 from .monitors import MONITORS
 from .walk import RawPoint, Walk, assemble, empty_branch, walk
 
@@ -196,6 +196,7 @@ def switch_branch(
     max_iter: int = 10,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     detect: bool = True,
+    compiled: bool | None = None,
 ) -> Branch:
     """Follow the other branch through a branch point (transcritical, pitchfork).
 
@@ -214,7 +215,7 @@ def switch_branch(
     p_range : (lo, hi)
     params : mapping, optional
         The other parameters (default: those of the bifurcation).
-    ds, ds_min, ds_max, max_steps, tol, max_iter, bounds, detect
+    ds, ds_min, ds_max, max_steps, tol, max_iter, bounds, detect, compiled
         As in :func:`continuation`; `ds` is also the length of the first step off the point.
 
     Returns
@@ -258,7 +259,7 @@ def switch_branch(
                           ds_max=ds_max, max_steps=max_steps, tol=tol, max_iter=max_iter,
                           bounds={k: v for k, v in dict(bounds or {}).items()
                                   if k != model.state_names[-1]},
-                          detect=detect),
+                          detect=detect, compiled=compiled),
             model,
         )
     merged = {**bifurcation.params, **dict(params or {})}
@@ -268,4 +269,7 @@ def switch_branch(
     lo, hi = state_box(model, bounds)
     opts = ContinuationOptions(float(ds), float(ds_min), float(ds_max), int(max_steps), float(tol),
                     int(max_iter), p_lo, p_hi, lo, hi, detect)
-    return _switch_at(ArclengthSystem(cm, base, k), bifurcation, opts, values)
+    if compiled is not None and not isinstance(compiled, bool):
+        raise ModelError(f"`compiled` must be True, False or None, got {compiled!r:.60}")
+    kernel = None if compiled is False else continuation_kernel(model, build=bool(compiled))
+    return _switch_at(ArclengthSystem(cm, base, k), bifurcation, opts, values, kernel)

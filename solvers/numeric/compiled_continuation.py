@@ -33,6 +33,7 @@ Examples
 >>> [(b.kind, abs(b.p) < 1e-10) for b in br.bifurcations]
 [('fold', True)]
 """
+
 from __future__ import annotations
 
 import math
@@ -73,8 +74,12 @@ class _Runner:
     """Calls the kernel's run_steps with a walk's state and takes back what it did."""
 
     def __init__(
-        self, kernel: ContinuationKernel, sys: ArclengthSystem, opts: ContinuationOptions,
-        z_start: FloatArray, t_start: FloatArray,
+        self,
+        kernel: ContinuationKernel,
+        sys: ArclengthSystem,
+        opts: ContinuationOptions,
+        z_start: FloatArray,
+        t_start: FloatArray,
     ) -> None:
         self.kernel = kernel
         self.sys = sys
@@ -82,16 +87,32 @@ class _Runner:
         self.z_start = np.ascontiguousarray(z_start, dtype=float)
         self.t_start = np.ascontiguousarray(t_start, dtype=float)
         self.base = np.ascontiguousarray(sys.base, dtype=float)
-        self.vec = np.array([opts.ds_min, opts.ds_max, opts.tol, float(opts.max_iter), opts.p_lo,
-                             opts.p_hi, opts.max_angle])
+        self.vec = np.array(
+            [
+                opts.ds_min,
+                opts.ds_max,
+                opts.tol,
+                float(opts.max_iter),
+                opts.p_lo,
+                opts.p_hi,
+                opts.max_angle,
+            ]
+        )
         self.lo = np.ascontiguousarray(opts.lo, dtype=float)
         self.hi = np.ascontiguousarray(opts.hi, dtype=float)
         self.nt = len(kernel.kinds)
 
     def run(
-        self, z: FloatArray, t: FloatArray, ds: float, s: float, values: list[float],
-        hist: History, probed: list[tuple[int, float, float]],
-        pts: list[tuple[float, FloatArray, FloatArray]], budget: int,
+        self,
+        z: FloatArray,
+        t: FloatArray,
+        ds: float,
+        s: float,
+        values: list[float],
+        hist: History,
+        probed: list[tuple[int, float, float]],
+        pts: list[tuple[float, FloatArray, FloatArray]],
+        budget: int,
     ) -> tuple[FloatArray, FloatArray, float, float, list[float], History, int, int, int]:
         n1 = self.sys.n + 1
         nh = len(hist)
@@ -108,25 +129,60 @@ class _Runner:
         out_s = np.empty(cap)
         vals = np.array(values, dtype=float)
         code, used, acc, z1, t1, ds1, s1, nh1 = self.kernel.run_steps(
-            np.ascontiguousarray(z, dtype=float), np.ascontiguousarray(t, dtype=float), float(ds),
-            float(s), vals, hs, hz, ht, hg, nh, pr, len(probed), self.z_start, self.t_start,
-            len(pts), budget, self.base, self.sys.k, self.vec, self.lo, self.hi,
-            bool(self.opts.detect), out_z, out_t, out_s,
+            np.ascontiguousarray(z, dtype=float),
+            np.ascontiguousarray(t, dtype=float),
+            float(ds),
+            float(s),
+            vals,
+            hs,
+            hz,
+            ht,
+            hg,
+            nh,
+            pr,
+            len(probed),
+            self.z_start,
+            self.t_start,
+            len(pts),
+            budget,
+            self.base,
+            self.sys.k,
+            self.vec,
+            self.lo,
+            self.hi,
+            bool(self.opts.detect),
+            out_z,
+            out_t,
+            out_s,
         )
         if not acc:
             return z, t, ds1, s, values, hist, int(used), 0, int(code)
         for i in range(acc):
             pts.append((float(out_s[i]), out_z[i].copy(), out_t[i].copy()))
         new_hist: History = [
-            (float(hs[r]), hz[r].copy(), ht[r].copy(), [float(v) for v in hg[r]]) for r in range(nh1)
+            (float(hs[r]), hz[r].copy(), ht[r].copy(), [float(v) for v in hg[r]])
+            for r in range(nh1)
         ]
-        return (np.asarray(z1), np.asarray(t1), float(ds1), float(s1), [float(v) for v in vals],
-                new_hist, int(used), int(acc), int(code))
+        return (
+            np.asarray(z1),
+            np.asarray(t1),
+            float(ds1),
+            float(s1),
+            [float(v) for v in vals],
+            new_hist,
+            int(used),
+            int(acc),
+            int(code),
+        )
 
 
 def compiled_walk(
-    sys: ArclengthSystem, z_start: FloatArray, t_start: FloatArray, opts: ContinuationOptions,
-    tests: list[Monitor], kernel: ContinuationKernel,
+    sys: ArclengthSystem,
+    z_start: FloatArray,
+    t_start: FloatArray,
+    opts: ContinuationOptions,
+    tests: list[Monitor],
+    kernel: ContinuationKernel,
 ) -> Walk:
     """:func:`.walk.walk` with the plain steps taken by the compiled `kernel`.
 
@@ -142,7 +198,9 @@ def compiled_walk(
     notes: list[str] = []
     values = [test.value(MonitorPoint(z_start, t_start, sys)) for test in tests]
     # The last three accepted points (s, z, t, test values), for the pair check.
-    hist: list[tuple[float, FloatArray, FloatArray, list[float]]] = [(0.0, z_start, t_start, values)]
+    hist: list[tuple[float, FloatArray, FloatArray, list[float]]] = [
+        (0.0, z_start, t_start, values)
+    ]
     probed: list[tuple[int, float, float]] = []
     ds = opts.ds
     z, t, s = z_start, t_start, 0.0
@@ -151,8 +209,12 @@ def compiled_walk(
     def finish(ended: str, early: bool) -> Walk:
         order = sorted(range(len(pts)), key=lambda i: pts[i][0])
         return Walk(
-            [pts[i][1] for i in order], [pts[i][2] for i in order],
-            [raw for _, raw in sorted(bifs, key=lambda item: item[0])], ended, early, notes,
+            [pts[i][1] for i in order],
+            [pts[i][2] for i in order],
+            [raw for _, raw in sorted(bifs, key=lambda item: item[0])],
+            ended,
+            early,
+            notes,
         )
 
     def record(raw: RawPoint, s_at: float, s_lo: float, s_hi: float) -> None:
@@ -236,14 +298,17 @@ def compiled_walk(
         s_new = s + h1
         new_values = [test.value(MonitorPoint(z_new, t_new, sys)) for test in tests]
         if opts.detect:
-            changed = [j for j, (a, b) in enumerate(zip(values, new_values, strict=True)) if a * b < 0]
+            changed = [
+                j for j, (a, b) in enumerate(zip(values, new_values, strict=True)) if a * b < 0
+            ]
             names = [tests[j].kind for j in changed]
             for j in changed:
                 test = tests[j]
                 if test.kind == "fold" and "branch" in names:
                     continue  # the parameter turns at a branch point (a pitchfork's side branch)
-                raw = _zero_in(sys, test, z, t, (0.0, z, values[j]), (h1, z_new, new_values[j]),
-                               t + t_new)
+                raw = _zero_in(
+                    sys, test, z, t, (0.0, z, values[j]), (h1, z_new, new_values[j]), t + t_new
+                )
                 if raw is not None:
                     record(raw, s + float(t @ (raw[0] - z)), s, s_new)
         pts.append((s_new, z_new, t_new))
@@ -251,8 +316,17 @@ def compiled_walk(
         hist = [*hist[-2:], (s_new, z_new, t_new, new_values)]
         if opts.detect and len(hist) == 3:
             for j, test in enumerate(tests):
-                _probe_pair(sys, test, j, hist, probed, opts, record,
-                            lambda s_at, z_at, t_at: pts.append((s_at, z_at, t_at)), notes)
+                _probe_pair(
+                    sys,
+                    test,
+                    j,
+                    hist,
+                    probed,
+                    opts,
+                    record,
+                    lambda s_at, z_at, t_at: pts.append((s_at, z_at, t_at)),
+                    notes,
+                )
         values = new_values
         z, t, s = z_new, t_new, s_new
         if leaving:
@@ -270,14 +344,21 @@ def compiled_walk(
             ds = min(ds * 1.5, opts.ds_max)
         elif its >= 6 or turn > 0.5 * opts.max_angle:
             ds = max(ds / 1.5, opts.ds_min)
-    return finish(f"stopped after `max_steps` = {opts.max_steps} steps at "
-                  f"{format_point(sys, z)}; raise `max_steps` or `ds_max`", True)
-
+    return finish(
+        f"stopped after `max_steps` = {opts.max_steps} steps at "
+        f"{format_point(sys, z)}; raise `max_steps` or `ds_max`",
+        True,
+    )
 
 
 def compiled_follow(
-    sys: ArclengthSystem, start: FloatArray, t0: FloatArray, opts: ContinuationOptions,
-    direction: str, values: Mapping[str, float], kernel: ContinuationKernel,
+    sys: ArclengthSystem,
+    start: FloatArray,
+    t0: FloatArray,
+    opts: ContinuationOptions,
+    direction: str,
+    values: Mapping[str, float],
+    kernel: ContinuationKernel,
 ) -> Branch:
     """:func:`.walk.follow` with the walks taken by :func:`compiled_walk`.
 
@@ -339,9 +420,15 @@ def _point_at(
         return None
     return z, tangent(sys, z, t0)
 
+
 def _locate(
-    sys: ArclengthSystem, z0: FloatArray, t0: FloatArray, lo: tuple[float, float], hi: tuple[float, float],
-    test: Monitor, radius: float,
+    sys: ArclengthSystem,
+    z0: FloatArray,
+    t0: FloatArray,
+    lo: tuple[float, float],
+    hi: tuple[float, float],
+    test: Monitor,
+    radius: float,
 ) -> tuple[FloatArray, FloatArray] | None:
     """Brent's method on h in [h_lo, h_hi] (values g_lo, g_hi known): the point z(h) with
     ``t0 . (z - z0) = h`` where the test function vanishes."""
@@ -368,9 +455,15 @@ def _locate(
     except (ValueError, ConvergenceError):
         return None
 
+
 def _zero_in(
-    sys: ArclengthSystem, test: Monitor, z0: FloatArray, t0: FloatArray,
-    lo: tuple[float, FloatArray, float], hi: tuple[float, FloatArray, float], t_in: FloatArray,
+    sys: ArclengthSystem,
+    test: Monitor,
+    z0: FloatArray,
+    t0: FloatArray,
+    lo: tuple[float, FloatArray, float],
+    hi: tuple[float, FloatArray, float],
+    t_in: FloatArray,
 ) -> RawPoint | None:
     """The bifurcation where `test` changes sign between the points `lo` and `hi` of a step.
 
@@ -404,6 +497,7 @@ def _zero_in(
     kind, mine, other = classify_branch_point(sys, zb, t_in)
     return zb, mine, kind, other, freq
 
+
 def _vertex(pts: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
     """Vertex ``(s, g)`` of the parabola through three points ``(s, g)``, if it is a minimum."""
     (s0, g0), (s1, g1), (s2, g2) = pts
@@ -418,11 +512,17 @@ def _vertex(pts: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
     sv = 0.5 * (s0 + s1) - d01 / (2 * d2)  # g'(sv) = 0
     return sv, g0 + d01 * (sv - s0) + d2 * (sv - s0) * (sv - s1)
 
+
 def _probe_pair(
-    sys: ArclengthSystem, test: Monitor, j: int,
+    sys: ArclengthSystem,
+    test: Monitor,
+    j: int,
     hist: list[tuple[float, FloatArray, FloatArray, list[float]]],
-    probed: list[tuple[int, float, float]], opts: ContinuationOptions,
-    record: Any, insert: Any, notes: list[str],
+    probed: list[tuple[int, float, float]],
+    opts: ContinuationOptions,
+    record: Any,
+    insert: Any,
+    notes: list[str],
 ) -> None:
     """Look for two zeros of test `j` between the last three points, where no step saw a change.
 
@@ -451,7 +551,9 @@ def _probe_pair(
         i = 0 if sv < hist[1][0] else 1
         (sa, za, ta, va), (sb, zb, _tb, vb) = hist[i], hist[i + 1]
         hb = float(ta @ (zb - za))
-        found = _point_at(sys, za, ta, (sv - sa) / (sb - sa) * hb, 2.0 * float(np.linalg.norm(zb - za)))
+        found = _point_at(
+            sys, za, ta, (sv - sa) / (sb - sa) * hb, 2.0 * float(np.linalg.norm(zb - za))
+        )
         if found is None:
             break
         zp, tp = found
@@ -485,6 +587,7 @@ def _probe_pair(
             "rerun with a smaller `ds_max` over that interval"
         )
 
+
 def _stuck(
     sys: ArclengthSystem, z: FloatArray, ds: float, opts: ContinuationOptions, guarded: bool
 ) -> str:
@@ -501,4 +604,3 @@ def _stuck(
         "branch may end at a singular point or leave the model's domain. Try a smaller `ds_min` "
         "or `ds`, or start on the other side"
     )
-

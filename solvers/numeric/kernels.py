@@ -170,7 +170,10 @@ def branch_source(model: Model) -> str:
     if model.time == "discrete":
         F = F - sympy.Matrix(sx)
     DF = F.jacobian([*sx, *sq])
-    head = [*(f"    s{i} = x[{i}]" for i in range(n)), *(f"    q{j} = p[{j}]" for j in range(len(sq)))]
+    head = [
+        *(f"    s{i} = x[{i}]" for i in range(n)),
+        *(f"    q{j} = p[{j}]" for j in range(len(sq))),
+    ]
     lines = ["import math", ""]
     for name, entries, targets in (
         ("branch_F", list(F), [f"out[{i}]" for i in range(n)]),
@@ -211,7 +214,9 @@ def branch_J(x: FloatArray, p: FloatArray, out: FloatArray) -> None:
     raise NotImplementedError("generated per model")
 
 
-def k_eval(z: FloatArray, base: FloatArray, k: int, F: FloatArray, J: FloatArray, jac: bool) -> tuple[bool, bool]:
+def k_eval(
+    z: FloatArray, base: FloatArray, k: int, F: FloatArray, J: FloatArray, jac: bool
+) -> tuple[bool, bool]:
     # F(z) (and [D_x F | D_p F] when `jac`) at z = (x, p); whether each is finite.
     q = base.copy()
     q[k] = z[N]
@@ -481,11 +486,31 @@ def k_dip(hist_s: FloatArray, hist_g: FloatArray, j: int, probed: FloatArray, np
 
 
 def run_steps(
-    z: FloatArray, t: FloatArray, ds: float, s: float, values: FloatArray,
-    hist_s: FloatArray, hist_z: FloatArray, hist_t: FloatArray, hist_g: FloatArray, nh: int,
-    probed: FloatArray, nprobed: int, z_start: FloatArray, t_start: FloatArray, npts: int,
-    budget: int, base: FloatArray, k: int, opts: FloatArray, lo: FloatArray, hi: FloatArray,
-    detect: bool, out_z: FloatArray, out_t: FloatArray, out_s: FloatArray,
+    z: FloatArray,
+    t: FloatArray,
+    ds: float,
+    s: float,
+    values: FloatArray,
+    hist_s: FloatArray,
+    hist_z: FloatArray,
+    hist_t: FloatArray,
+    hist_g: FloatArray,
+    nh: int,
+    probed: FloatArray,
+    nprobed: int,
+    z_start: FloatArray,
+    t_start: FloatArray,
+    npts: int,
+    budget: int,
+    base: FloatArray,
+    k: int,
+    opts: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    detect: bool,
+    out_z: FloatArray,
+    out_t: FloatArray,
+    out_s: FloatArray,
 ) -> tuple[int, int, int, FloatArray, FloatArray, float, float, int]:
     # Steps of walk.walk while each is plain (see the module docstring). `opts` holds
     # (ds_min, ds_max, tol, max_iter, p_lo, p_hi, max_angle). The last three accepted points
@@ -597,8 +622,19 @@ def run_steps(
     return BUDGET_SPENT, used, acc, z, t, ds, s, nh
 
 
-_TEMPLATES = (k_eval, k_bordered, k_solve, k_logdet, k_maxabs, k_correct, k_tangent, k_bialternate, k_tests,
-              k_dip, run_steps)
+_TEMPLATES = (
+    k_eval,
+    k_bordered,
+    k_solve,
+    k_logdet,
+    k_maxabs,
+    k_correct,
+    k_tangent,
+    k_bialternate,
+    k_tests,
+    k_dip,
+    run_steps,
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -635,7 +671,9 @@ class ContinuationKernel:
 
 def _kinds(time_kind: str, n: int) -> tuple[str, ...]:
     if time_kind == "discrete":
-        return ("branch", "fold", "flip", "neimark_sacker") if n >= 2 else ("branch", "fold", "flip")
+        return (
+            ("branch", "fold", "flip", "neimark_sacker") if n >= 2 else ("branch", "fold", "flip")
+        )
     return ("branch", "fold", "hopf") if n >= 2 else ("branch", "fold")
 
 
@@ -659,8 +697,8 @@ def _module_source(model: Model) -> str:
         consts,
     ]
     jit = "numba.njit(cache=True, nogil=True)"
-    for fn in ("branch_F", "branch_J"):
-        parts.append(f"{fn} = {jit}({fn})")
+    for name in ("branch_F", "branch_J"):
+        parts.append(f"{name} = {jit}({name})")
     for fn in _TEMPLATES:
         parts.append(inspect.getsource(fn))
         parts.append(f"{fn.__name__} = {jit}({fn.__name__})")
@@ -688,9 +726,31 @@ def _warm_up(mod: ModuleType, n: int, m: int) -> None:
     base = np.zeros(m)
     opts = np.array([1e-8, 0.1, 1e-10, 10.0, -1.0, 1.0, 0.2])
     mod.run_steps(
-        z, t, 0.01, 0.0, np.zeros(nt), np.zeros(3), np.zeros((3, n + 1)), np.zeros((3, n + 1)),
-        np.zeros((3, nt)), 1, np.zeros((1, 3)), 0, z, t, 1, 0, base, 0, opts, np.full(n, -np.inf),
-        np.full(n, np.inf), True, np.zeros((1, n + 1)), np.zeros((1, n + 1)), np.zeros(1),
+        z,
+        t,
+        0.01,
+        0.0,
+        np.zeros(nt),
+        np.zeros(3),
+        np.zeros((3, n + 1)),
+        np.zeros((3, n + 1)),
+        np.zeros((3, nt)),
+        1,
+        np.zeros((1, 3)),
+        0,
+        z,
+        t,
+        1,
+        0,
+        base,
+        0,
+        opts,
+        np.full(n, -np.inf),
+        np.full(n, np.inf),
+        True,
+        np.zeros((1, n + 1)),
+        np.zeros((1, n + 1)),
+        np.zeros(1),
     )
     mod.k_correct(z, t, base, 0, 1e-10, 1)
     mod.k_tangent(z, t, base, 0)
@@ -747,8 +807,13 @@ def _load(model: Model) -> ContinuationKernel | None:
         _LOADED[model] = None
         return None
     kernel = ContinuationKernel(
-        mod.run_steps, mod.k_correct, mod.k_tangent, mod.k_tests,
-        _kinds(model.time, len(model.states)), path, time.perf_counter() - start,
+        mod.run_steps,
+        mod.k_correct,
+        mod.k_tangent,
+        mod.k_tests,
+        _kinds(model.time, len(model.states)),
+        path,
+        time.perf_counter() - start,
     )
     _LOADED[model] = kernel
     return kernel

@@ -52,11 +52,14 @@ def _cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def lorenz() -> ig.Model:
     return ig.Model.from_equations(
         {"x": "s*(y - x)", "y": "x*(r - z) - y", "z": "x*y - b*z"},
-        parameters={"s": SIGMA, "r": 0.5, "b": BETA}, name="lorenz",
+        parameters={"s": SIGMA, "r": 0.5, "b": BETA},
+        name="lorenz",
     )
 
 
-def both(model: ig.Model, param: str, monkeypatch: pytest.MonkeyPatch, **kw: object) -> tuple[ig.Branch, ig.Branch]:
+def both(
+    model: ig.Model, param: str, monkeypatch: pytest.MonkeyPatch, **kw: object
+) -> tuple[ig.Branch, ig.Branch]:
     """The branch by the compiled kernel and by the NumPy walk (numba off)."""
     assert kernels.continuation_kernel(model) is not None  # the compiled path is taken
     fast = ig.continuation(model, param, compiled=True, **kw)  # type: ignore[arg-type]
@@ -91,8 +94,15 @@ def test_fold_at_its_exact_location(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_lorenz_pitchfork_and_hopf_points(monkeypatch: pytest.MonkeyPatch) -> None:
-    fast, slow = both(lorenz(), "r", monkeypatch, x0=[0.0, 0.0, 0.0], params={"r": 0.5},
-                      p_range=(0, 30), switch_branches=True)
+    fast, slow = both(
+        lorenz(),
+        "r",
+        monkeypatch,
+        x0=[0.0, 0.0, 0.0],
+        params={"r": 0.5},
+        p_range=(0, 30),
+        switch_branches=True,
+    )
     assert_same(fast, slow)
     (pf,) = fast.bifurcations
     assert pf.kind == "pitchfork" and abs(pf.p - 1.0) < 1e-10
@@ -111,10 +121,18 @@ def test_lorenz_pitchfork_and_hopf_points(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.slow  # a third model to compile (about 10 s)
 def test_logistic_map_transcritical_and_flip(monkeypatch: pytest.MonkeyPatch) -> None:
-    m = ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 2.0}, time="discrete",
-                                name="logistic")
-    fast, slow = both(m, "r", monkeypatch, x0={"x": 0.5}, p_range=(0.5, 3.5),
-                      switch_branches=True, bounds={"x": (-1, 1)})
+    m = ig.Model.from_equations(
+        {"x": "r*x*(1 - x)"}, parameters={"r": 2.0}, time="discrete", name="logistic"
+    )
+    fast, slow = both(
+        m,
+        "r",
+        monkeypatch,
+        x0={"x": 0.5},
+        p_range=(0.5, 3.5),
+        switch_branches=True,
+        bounds={"x": (-1, 1)},
+    )
     assert_same(fast, slow)
     kinds = {b.kind: b for b in fast.bifurcations}
     assert set(kinds) == {"transcritical", "flip"}
@@ -125,8 +143,12 @@ def test_logistic_map_transcritical_and_flip(monkeypatch: pytest.MonkeyPatch) ->
 def test_kernel_test_functions_match_the_eigenvalue_products() -> None:
     # Bialternate determinants in the kernel against the eigenvalue products of monitors.py.
     rng = np.random.default_rng(3)
-    henon = ig.Model.from_equations({"x": "1 - a*x**2 + y", "y": "b*x"},
-                                    parameters={"a": 1.0, "b": 0.3}, time="discrete", name="henon")
+    henon = ig.Model.from_equations(
+        {"x": "1 - a*x**2 + y", "y": "b*x"},
+        parameters={"a": 1.0, "b": 0.3},
+        time="discrete",
+        name="henon",
+    )
     for model, k in ((lorenz(), 1), (henon, 0)):
         kern = kernels.continuation_kernel(model)
         assert kern is not None
@@ -147,8 +169,12 @@ def test_kernel_test_functions_match_the_eigenvalue_products() -> None:
 
 def test_henon_flip_at_its_exact_value(monkeypatch: pytest.MonkeyPatch) -> None:
     b = 0.3
-    m = ig.Model.from_equations({"x": "1 - a*x**2 + y", "y": "b*x"},
-                                parameters={"a": 0.2, "b": b}, time="discrete", name="henon")
+    m = ig.Model.from_equations(
+        {"x": "1 - a*x**2 + y", "y": "b*x"},
+        parameters={"a": 0.2, "b": b},
+        time="discrete",
+        name="henon",
+    )
     fast, slow = both(m, "a", monkeypatch, x0=[0.6, 0.18], p_range=(0.2, 1.0))
     assert_same(fast, slow)
     (flip,) = fast.of_kind("flip")
@@ -160,8 +186,9 @@ def test_fallback_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "numba" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "numba" else real(name, *a)
+    )
     assert not kernels.numba_enabled()
     m = ig.Model.from_equations({"x": "x*(p - x)"}, parameters={"p": -1.0}, name="tc")
     assert kernels.continuation_kernel(m) is None

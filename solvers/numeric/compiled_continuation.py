@@ -62,7 +62,7 @@ from .kernels import BUDGET_SPENT, BUFFER_FULL, ContinuationKernel
 from .monitors import MONITORS, Monitor, MonitorPoint, classify_branch_point, polish_branch_point
 from .walk import RawPoint, Walk, assemble
 
-__all__ = ["compiled_follow", "compiled_walk"]
+__all__ = ["compiled_follow"]
 
 # Points the kernel returns per call at most (it is called again when they are used up).
 _CHUNK = 512
@@ -388,7 +388,7 @@ def compiled_follow(
     >>> m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": -1.0})
     >>> kern = continuation_kernel(m)
     >>> sys = ArclengthSystem(compile_model(m), np.array([-1.0]), 0)
-    >>> opts = ContinuationOptions(0.05, 1e-8, 0.1, 200, -2.0, 1.0,
+    >>> opts = ContinuationOptions(0.05, 1e-8, 0.1, 200, 1e-10, 10, -2.0, 1.0,
     ...                            np.array([-np.inf]), np.array([np.inf]), True)
     >>> t0 = np.array([1.0, 2.0]) / 5**0.5
     >>> br = compiled_follow(sys, np.array([-1.0, -1.0]), t0, opts, "both", {}, kern) if kern else None

@@ -69,7 +69,6 @@ __all__ = [
     "continuation_kernel",
     "kernel_cache_dir",
     "numba_enabled",
-    "run_steps",
 ]
 
 #: Set to ``1`` to use the NumPy walk even when numba is installed.
@@ -157,8 +156,13 @@ def branch_source(model: Model) -> str:
     --------
     >>> import incentive_geometry as ig
     >>> m = ig.Model.from_equations({"x": "r*x*(1 - x)"}, parameters={"r": 3}, time="discrete")
-    >>> "out[0, 1] = -s0*(s0 - 1)" in branch_source(m)
-    True
+    >>> print(branch_source(m).split("def branch_J")[1].strip())
+    (x, p, out):
+        s0 = x[0]
+        q0 = p[0]
+        c0 = 1 - s0
+        out[0, 0] = c0*q0 - q0*s0 - 1
+        out[0, 1] = c0*s0
     """
     states = list(model.states)
     params = list(model.parameter_symbols)
@@ -658,6 +662,18 @@ class ContinuationKernel:
         The generated module.
     compile_seconds : float
         Time this process spent loading or compiling it (a cached load is much shorter).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "p + x**2"}, parameters={"p": -1.0})
+    >>> kern = continuation_kernel(m)
+    >>> # Keller's corrector on the hyperplane p = -1 from x = 1.1: the equilibrium x = 1
+    >>> z, ok, its, _ = kern.correct(np.array([1.1, -1.0]), np.array([0.0, 1.0]), np.array([-1.0]),
+    ...                              0, 1e-12, 20) if kern else (np.array([1.0, -1.0]), True, 4, 0)
+    >>> bool(ok), z.round(12).tolist()
+    (True, [1.0, -1.0])
     """
 
     run_steps: Any

@@ -364,13 +364,73 @@ def _samples(claim: Claim, samples: int, seed: int) -> list[dict[str, float]]:
     return out
 
 
+#: Set to ``0`` to observe sample by sample even where a batched observation exists (the
+#: per-sample route, for comparisons; the verdict rules are the same on both routes).
+BATCH_ENV = "INCENTIVE_GEOMETRY_BATCH"
+#: Points per batch when a batched observation runs on an executor (fixed, so that the
+#: result does not depend on the number of workers).
+BATCH_CHUNK = 64
+
+
+def _batched(claim: Claim) -> Callable[[list[dict[str, float]]], list[Any]] | None:
+    """The claim's batched observation (:func:`.observe.batch_for`), or None (none exists, or
+    the environment variable :data:`BATCH_ENV` is ``0``)."""
+    import os
+
+    if os.environ.get(BATCH_ENV, "1").strip() == "0":
+        return None
+    from .observe import batch_for
+
+    return batch_for(claim.observe)
+
+
+def _outcome(claim: Claim, got: Any) -> tuple[bool, Any, str]:
+    """One member of a batch as (ok, value, evidence-or-error): an exception in place of the
+    member's result is a failed point, as is a value that is not a verdict."""
+    if isinstance(got, BaseException):
+        return False, None, f"{type(got).__name__}: {got}"
+    value, evidence = (got.value, got.evidence) if isinstance(got, Observation) else (got, "")
+    why = _invalid(claim, value)
+    if why:
+        return False, None, why
+    return True, value, evidence
+
+
+def _observe_batch_safe(
+    claim: Claim, points: Sequence[dict[str, float]]
+) -> list[tuple[bool, Any, str]]:
+    """Observe `points` in one batch; every member is judged on its own (a member that failed
+    is a failed point). A batch that fails as a whole falls back to one observation per point."""
+    batch = _batched(claim)
+    if batch is None or len(points) < 2:
+        return [_observe_safe(claim, p) for p in points]
+    try:
+        got = batch(list(points))
+    except Exception:  # the batch machinery failed: observe point by point instead
+        return [_observe_safe(claim, p) for p in points]
+    if len(got) != len(points):
+        return [_observe_safe(claim, p) for p in points]
+    return [_outcome(claim, g) for g in got]
+
+
 def _map_observations(
     claim: Claim, points: Sequence[dict[str, float]], executor: Any
 ) -> list[tuple[bool, Any, str]]:
+    batched = _batched(claim) is not None
     if executor is None or executor == "serial":
+        if batched:
+            return _observe_batch_safe(claim, points)
         return [_observe_safe(claim, p) for p in points]
     from incentive_geometry.solvers.numeric.executors import open_executor
 
+    if batched:
+        chunks = [list(points[i : i + BATCH_CHUNK]) for i in range(0, len(points), BATCH_CHUNK)]
+        with open_executor(executor, n_chunks=len(chunks), heavy=True) as pool:
+            if pool is None:
+                parts = [_observe_batch_safe(claim, c) for c in chunks]
+            else:
+                parts = list(pool.map(_observe_batch_safe, [claim] * len(chunks), chunks))
+        return [r for part in parts for r in part]
     with open_executor(executor, n_chunks=len(points), heavy=True) as pool:
         if pool is None:
             return [_observe_safe(claim, p) for p in points]
@@ -466,46 +526,54 @@ def _boundary_error(
         return None, 0, {}
     gaps: list[float] = []
     units = dict.fromkeys(names, 0.0)
-    for i in rng.permutation(yes)[:rays]:
-        j = no[np.argmin(np.linalg.norm(U[no] - U[i], axis=1))]
+    # Each ray joins a point observed true to the nearest one observed false. The observed
+    # crossings of all rays are bisected in lockstep: one batch of observations per halving
+    # (:func:`_observe_batch_safe`), each ray on its own account exactly as if alone. A ray on
+    # which an observation fails locates no boundary.
+    pairs = [
+        (int(i), int(no[np.argmin(np.linalg.norm(U[no] - U[i], axis=1))]))
+        for i in rng.permutation(yes)[:rays]
+    ]
 
-        def at(t: float, i: int = i, j: int = j) -> dict[str, float]:
-            u = U[i] + t * (U[j] - U[i])
-            return {k: float(lo[n] + u[n] * width[n]) for n, k in enumerate(names)}
+    def at(t: float, i: int, j: int) -> dict[str, float]:
+        u = U[i] + t * (U[j] - U[i])
+        return {k: float(lo[n] + u[n] * width[n]) for n, k in enumerate(names)}
 
-        def bisect(f: Callable[[float], bool], iters: int) -> float | None:
-            a, b = 0.0, 1.0
-            fa, fb = f(a), f(b)
-            if fa == fb:
-                return None
-            for _ in range(iters):
-                mid = 0.5 * (a + b)
-                if f(mid) == fa:
-                    a = mid
-                else:
-                    b = mid
-            return 0.5 * (a + b)
+    def observe_all(ts: list[tuple[int, float]]) -> dict[int, bool | None]:
+        got = _observe_batch_safe(claim, [claim.point(at(t, *pairs[r])) for r, t in ts])
+        return {r: (bool(v) if ok else None) for (r, _), (ok, v, _) in zip(ts, got, strict=True)}
 
-        class _Failed(Exception):
-            pass
+    ends = [(r, t) for r in range(len(pairs)) for t in (0.0, 1.0)]
+    seen = _observe_batch_safe(claim, [claim.point(at(t, *pairs[r])) for r, t in ends])
+    side: dict[int, list[Any]] = {r: [] for r in range(len(pairs))}
+    for (r, _), (ok, v, _) in zip(ends, seen, strict=True):
+        side[r].append(bool(v) if ok else None)
+    bracket: dict[int, list[float]] = {}
+    first: dict[int, bool] = {}
+    for r, (fa, fb) in side.items():
+        if fa is None or fb is None or fa == fb:
+            continue  # failed, or the same at both ends: no crossing to bisect
+        bracket[r], first[r] = [0.0, 1.0], fa
+    for _ in range(18):
+        if not bracket:
+            break
+        mids = [(r, 0.5 * (ab[0] + ab[1])) for r, ab in bracket.items()]
+        for (r, mid), (_, value) in zip(mids, observe_all(mids).items(), strict=True):
+            if value is None:
+                del bracket[r]  # an observation failed on this ray: no boundary located on it
+            elif value == first[r]:
+                bracket[r][0] = mid
+            else:
+                bracket[r][1] = mid
 
-        def observed_at(t: float) -> bool:
-            ok, value, _ = _observe_safe(claim, claim.point(at(t)))
-            if not ok:
-                raise _Failed
-            return bool(value)
-
-        try:
-            t_obs = bisect(observed_at, 18)
-        except _Failed:
-            continue  # an observation failed on this ray: no boundary located on it
-        if t_obs is None:
-            continue
+    for r, (a_obs, b_obs) in sorted(bracket.items()):
+        i, j = pairs[r]
+        t_obs = 0.5 * (a_obs + b_obs)
 
         # The predicted crossing nearest to the observed one: widen a window around t_obs until
         # the prediction changes across it, then bisect inside (a segment may cross twice).
-        def predicted_at(t: float) -> bool:
-            return bool(claim.predict(at(t)))
+        def predicted_at(t: float, i: int = i, j: int = j) -> bool:
+            return bool(claim.predict(at(t, i, j)))
 
         delta = 2.0**-18
         while delta < 1.0:

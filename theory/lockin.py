@@ -330,16 +330,30 @@ def power_urn_limits(alpha: float) -> tuple[UrnPoint, ...]:
 
 
 def _urn_step(x: Any, params: Any, rng: np.random.Generator) -> np.ndarray:
-    """One ball is added: red with probability f(red share)."""
-    (alpha,) = params_dict(params, ["alpha"])
-    arr = np.array(x, dtype=float)
-    single = arr.ndim == 1
-    X = np.atleast_2d(arr).copy()
-    share = X[:, 0] / (X[:, 0] + X[:, 1])
-    fa, ga = share**alpha, (1 - share) ** alpha
-    red = rng.random(X.shape[0]) < fa / (fa + ga)
+    """One ball is added: red with probability f(red share).
+
+    With red and blue counts ``r, b``: ``f = r^alpha / (r^alpha + b^alpha) = 1 / (1 + (b/r)^alpha)``,
+    one power per row (this step runs hundreds of thousands of times in a Monte Carlo check),
+    and ``u < f`` is tested as ``u (1 + (b/r)^alpha) < 1``; an empty colour gets probability 0
+    (``b/r = inf``) and a full one 1. ``alpha`` may be an array with one value per row, so that
+    urns at many parameter points step together (a batched Monte Carlo observation).
+    """
+    if "alpha" not in params:
+        params_dict(params, ["alpha"])  # the missing-parameter error
+    alpha = params["alpha"]
+    alpha = float(alpha) if np.ndim(alpha) == 0 else np.asarray(alpha, dtype=float)
+    X = np.array(x, dtype=float)  # a copy: the caller's state is not changed
+    single = X.ndim == 1
+    if single:
+        X = X[None, :]
+    if X.min(initial=1.0) > 0.0:
+        odds = (X[:, 1] / X[:, 0]) ** alpha
+    else:  # an empty colour: b/r is 0 or inf (0/0, both empty, adds no red ball)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            odds = (X[:, 1] / X[:, 0]) ** alpha
+    red = (rng.random(X.shape[0]) * (1.0 + odds) < 1.0).astype(float)
     X[:, 0] += red
-    X[:, 1] += ~red
+    X[:, 1] += 1.0 - red
     return X[0] if single else X
 
 

@@ -217,3 +217,14 @@ def test_compiled_argument_is_checked() -> None:
     m = ig.Model.from_equations({"x": "p - x"}, parameters={"p": 0.0})
     with pytest.raises(ig.ModelError, match="`compiled`"):
         ig.continuation(m, "p", x0=[0.0], p_range=(0, 1), compiled="yes")  # type: ignore[arg-type]
+
+
+def test_switch_branch_compiled_and_numpy_agree() -> None:
+    # The other branch at Lorenz's pitchfork (C+ and C-), by the kernel and by the NumPy walk.
+    m = lorenz()
+    trivial = ig.continuation(m, "r", x0=[0.0, 0.0, 0.0], p_range=(0, 30), compiled=False)
+    (pf,) = trivial.bifurcations
+    fast = ig.switch_branch(m, pf, p_range=(0, 30), compiled=True)
+    slow = ig.switch_branch(m, pf, p_range=(0, 30), compiled=False)
+    assert_same(fast, slow)
+    assert sorted(round(b.p, 8) for b in fast.of_kind("hopf")) == [round(RHO_HOPF, 8)] * 2

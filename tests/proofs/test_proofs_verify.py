@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from incentive_geometry.proofs.catalogue import catalogue
 
 
@@ -101,3 +103,48 @@ def test_only_with_no_match_exits_2(
 ) -> None:
     code, _, err = incgeo("verify", "--only", "no-such-claim", "--out", str(tmp_path))
     assert code == 2 and "matches no claim" in err
+
+
+def _without_times(reports: tuple[object, ...]) -> list[dict[str, object]]:
+    out = []
+    for r in reports:
+        d = r.to_dict()  # type: ignore[attr-defined]
+        d.pop("seconds")
+        out.append(d)
+    return out
+
+
+@pytest.mark.slow
+def test_the_report_is_the_same_serial_and_on_two_workers(monkeypatch: object) -> None:
+
+    from incentive_geometry.proofs.report import verify
+
+    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
+    runs = []
+    for workers in ("1", "2"):
+        mp.setenv("INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS", workers)
+        runs.append(_without_times(verify(samples=16, only="C5.", figures=False).reports))
+    assert runs[0] == runs[1]
+    mp.setenv("INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS", "2")
+    both = _without_times(verify(samples=16, only="C1.", figures=False).reports)
+    mp.setenv("INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS", "1")
+    assert both == _without_times(verify(samples=16, only="C1.", figures=False).reports)
+
+
+def test_batched_and_per_sample_observations_give_the_same_verdicts(monkeypatch: object) -> None:
+
+    from incentive_geometry.proofs.report import verify
+
+    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
+    mp.setenv("INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS", "1")
+    only = "C1.bistability_window"
+    batched = verify(samples=32, only=only, figures=False).reports
+    mp.setenv("INCENTIVE_GEOMETRY_BATCH", "0")
+    single = verify(samples=32, only=only, figures=False).reports
+    for a, b in zip(batched, single, strict=True):
+        assert (a.verdict, a.evaluated, a.failed, a.confusion) == (
+            b.verdict,
+            b.evaluated,
+            b.failed,
+            b.confusion,
+        )

@@ -747,11 +747,9 @@ class _Builder:
             # isolates its real roots, which can take minutes.
             return sympy.And(
                 *(
-                    _COMPARE[type(op)](
-                        terms[i],
-                        terms[i + 1],
-                        evaluate=bool(terms[i].is_number and terms[i + 1].is_number),
-                    )
+                    _decide(node, op, terms[i], terms[i + 1])
+                    if terms[i].is_number and terms[i + 1].is_number
+                    else _COMPARE[type(op)](terms[i], terms[i + 1], evaluate=False)
                     for i, op in enumerate(node.ops)
                 )
             )
@@ -770,6 +768,43 @@ class _Builder:
             "a condition must be a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`) or such "
             "comparisons joined by `and`, `or`, `not`",
         )
+
+
+# Digits to which a comparison of two numbers is decided. sympy's own decision raises the
+# working precision until the sign shows, without bound: `1 <= erf(10**42)` needs about 10**84
+# digits (1 - erf(10**42) is near exp(-10**84)) and ran for hours.
+_DECIDE_DIGITS = 300
+
+
+def _decide(node: ast.AST, op: ast.cmpop, a: Any, b: Any) -> Any:
+    """``a op b`` for two numbers, as sympy.true or sympy.false, with bounded precision."""
+    difference = a - b
+    if difference == 0:
+        sign = 0
+    else:
+        try:
+            value = difference.evalf(15, strict=True, maxn=_DECIDE_DIGITS)
+        except sympy.core.evalf.PrecisionExhausted:
+            raise _Reject(
+                node,
+                f"the two sides of this comparison agree to {_DECIDE_DIGITS} digits, so it "
+                "cannot be decided numerically; compare with a parameter or write the case "
+                "without this condition",
+            ) from None
+        except _SYMPY_FAILURES as err:
+            raise _Reject(node, _evaluation_failure(err)) from None
+        if not (value.is_real and value.is_finite):
+            raise _Reject(node, "this comparison is between numbers that are not finite reals")
+        sign = 1 if value > 0 else -1
+    decided = {
+        ast.Lt: sign < 0,
+        ast.LtE: sign <= 0,
+        ast.Gt: sign > 0,
+        ast.GtE: sign >= 0,
+        ast.Eq: sign == 0,
+        ast.NotEq: sign != 0,
+    }[type(op)]
+    return sympy.true if decided else sympy.false
 
 
 # What sympy raises when its automatic evaluation fails on an admitted value (comparing a

@@ -13,7 +13,7 @@ import click
 
 from incentive_geometry.errors import ModelError
 
-from ._common import parse_state_values, resolve_model
+from ._common import parse_assignments, parse_state_values, resolve_model
 
 __all__ = ["AT_RESIDUAL", "check", "observe_at_equilibrium"]
 
@@ -118,6 +118,25 @@ def observe_at_equilibrium(
 @click.option(
     "--domain", "domain", multiple=True, metavar="NAME=LO:HI", help="A sampled parameter range."
 )
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Fix a parameter that is not sampled (with --claim; repeatable).",
+)
+@click.option(
+    "--horizon",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Simulated time of a `converges` claim (default 100).",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Distance to --to that counts as arrived, for `converges` (default 1e-3).",
+)
 @click.option("--name", default="claim", show_default=True, help="Name of the --claim.")
 @click.option(
     "--samples",
@@ -136,6 +155,9 @@ def check(
     start: tuple[str, ...],
     end: tuple[str, ...],
     domain: tuple[str, ...],
+    assignments: tuple[str, ...],
+    horizon: float | None,
+    tolerance: float | None,
     name: str,
     samples: int | None,
     seed: int,
@@ -145,15 +167,39 @@ def check(
     """Check claims about MODEL: its [[claims]] tables, or one given with --claim.
 
     Example: incgeo check examples/entrenchment.toml --claim "alpha*(1 - theta)*b < theta*c"
-    --observe stable --at x=0 --domain theta=0:0.98 --domain b=0:1
+    --observe stable --at x=0 --domain theta=0:0.98 --domain b=0:1 --set c=1
+
+    --at, --from, --to, --domain, --set, --horizon, --tolerance and --observe describe the one
+    --claim; without --claim they are refused (exit 2).
     """
     import warnings
 
     import incentive_geometry as ig
     from incentive_geometry.proofs.user import claim_from_spec
 
+    given = [
+        option
+        for option, value in (
+            ("--observe", observe),
+            ("--at", at),
+            ("--from", start),
+            ("--to", end),
+            ("--domain", domain),
+            ("--set", assignments),
+            ("--horizon", horizon),
+            ("--tolerance", tolerance),
+        )
+        if value
+    ]
+    if prediction is None and given:
+        raise ModelError(
+            f"{', '.join(given)} {'describes' if len(given) == 1 else 'describe'} a claim given "
+            "with --claim, but no --claim was given; "
+            'add --claim "CONDITION" (or drop them to check the file\'s [[claims]])'
+        )
     m = resolve_model(model)
     specs: list[dict[str, Any]]
+    fixed: dict[str, float] = {}
     if prediction is not None:
         if observe is None:
             raise ModelError(
@@ -171,6 +217,22 @@ def check(
             spec["from"] = parse_state_values(start, m, option="--from")
         if end:
             spec["to"] = parse_state_values(end, m, option="--to")
+        if (horizon is not None or tolerance is not None) and observe != "converges":
+            raise ModelError(
+                f"--horizon and --tolerance apply to --observe converges, not --observe {observe}; "
+                "drop them or observe converges (with --from and --to)"
+            )
+        if horizon is not None:
+            spec["horizon"] = horizon
+        if tolerance is not None:
+            spec["tolerance"] = tolerance
+        fixed = parse_assignments(assignments, m)
+        both = sorted(set(fixed) & set(spec["domain"]))
+        if both:
+            raise ModelError(
+                f"--set {both[0]}=... and --domain {both[0]}=...: a parameter is either fixed or "
+                "sampled; drop one of them"
+            )
         specs = [spec]
     else:
         if not m.claims:
@@ -183,6 +245,9 @@ def check(
         claim = claim_from_spec(
             m, spec, where=f"{model}: [[claims]] {i + 1}" if prediction is None else "claim"
         )
+        if fixed:
+            # Not sampled: the prediction and the observation see these values (Claim.fixed).
+            claim = dataclasses.replace(claim, fixed={**dict(claim.fixed), **fixed})
         if spec.get("observe") in ("stable", "unstable", "only_stable") and spec.get("at"):
             # An `at` point that is not an equilibrium cannot be observed: a failed point.
             target = {k: float(v) for k, v in dict(spec["at"]).items()}

@@ -1411,6 +1411,27 @@ class Model:
     def _repr_latex_(self) -> str:
         return f"$${self.to_latex()}$$"
 
+    def _repr_html_(self) -> str:
+        from . import display  # display imports the language module, as this one does
+
+        simplex = ", on the simplex" if self.simplex else ""
+        head = f"<b>{display.escape(self.name)}</b> ({self.time} time{simplex})"
+        eqs = display.math(self.to_latex(), display=True)
+        rows = [
+            [
+                display.Math(display.expr_latex(p.symbol)),
+                "" if p.default is None else repr(p.default),
+                str(p.domain.to_spec()),
+                p.meaning,
+            ]
+            for p in self.parameters
+        ]
+        table = (
+            display.html_table(["parameter", "default", "domain", "meaning"], rows) if rows else ""
+        )
+        desc = f"<p>{display.escape(self.description)}</p>" if self.description else ""
+        return f"<div>{head}{desc}{eqs}{table}</div>"
+
 
 # --------------------------------------------------------------------------------------------
 # Helpers

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from incentive_geometry import display
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
@@ -152,6 +153,51 @@ class BifurcationCondition:
 
     def __hash__(self) -> int:
         return hash((self.kind, self.condition))
+
+    # -- display ---------------------------------------------------------------------------
+    def _at(self) -> str:
+        return "" if self.equilibrium is None else f" of {self.equilibrium.coordinates(40)}"
+
+    def __repr__(self) -> str:
+        cond = display.cond_text(self.condition, display.REPR_WIDTH)
+        extra = ""
+        if self.lyapunov_coefficient is not None:
+            extra = f"; supercritical when {display.cond_text(self.supercritical, 40)}"
+        return f"<BifurcationCondition {self.kind}{self._at()} at {cond}{extra}>"
+
+    def __str__(self) -> str:
+        lines = [f"{self.kind}{self._at()} at {display.cond_text(self.condition)}"]
+        if self.lyapunov_coefficient is not None:
+            lines.append(
+                f"  criticality coefficient {display.expr_text(self.lyapunov_coefficient)}"
+            )
+            lines.append(f"  supercritical when {display.cond_text(self.supercritical)}")
+        if self.others_stable is not None:
+            lines.append(
+                f"  rest of the spectrum stable when {display.cond_text(self.others_stable)}"
+            )
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        kind = self.kind.replace("_", "-")
+        return f"$\\text{{{kind} at }} {display.cond_latex(self.condition)}$"
+
+    def _repr_html_(self) -> str:
+        M = display.Math
+        rows: list[list[Any]] = [["kind", self.kind]]
+        if self.equilibrium is not None:
+            rows.append(["equilibrium", M(self.equilibrium.coordinates_latex())])
+        rows.append(["condition", M(display.cond_latex(self.condition))])
+        if self.lyapunov_coefficient is not None:
+            rows.append(
+                ["criticality coefficient", M(display.expr_latex(self.lyapunov_coefficient))]
+            )
+            rows.append(["supercritical when", M(display.cond_latex(self.supercritical))])
+        if self.others_stable is not None:
+            rows.append(
+                ["rest of the spectrum stable when", M(display.cond_latex(self.others_stable))]
+            )
+        return display.html_table(["", ""], rows, caption="bifurcation condition")
 
 
 @lru_cache(maxsize=32)
@@ -673,9 +719,7 @@ def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[Bifu
     return out
 
 
-def _never_in_implicit_form(
-    model: Model, eq: Equilibrium, block: list[int], domains: Any
-) -> bool:
+def _never_in_implicit_form(model: Model, eq: Equilibrium, block: list[int], domains: Any) -> bool:
     """No pair on the critical line where `eq` exists, decided through its roots' polynomials.
 
     A point built on Cardano roots has pair conditions pages long in radicals; written through

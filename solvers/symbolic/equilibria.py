@@ -49,6 +49,7 @@ from typing import Any, overload
 
 import sympy
 
+from incentive_geometry import display
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Domain, Model
 
@@ -213,9 +214,63 @@ class Equilibrium:
         """The state values, in the model's state order."""
         return tuple(self.point.values())
 
+    def coordinates(self, width: int | None = None) -> str:
+        """The point as text, ``x = 0, y = b/a`` (each value cut to `width` when given).
+
+        Parameters
+        ----------
+        width : int, optional
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "a - x", "y": "x - y"}, parameters={"a": 1})
+        >>> ig.equilibria(m)[0].coordinates()
+        'x = a, y = a'
+        """
+        return ", ".join(f"{s} = {display.expr_text(v, width)}" for s, v in self.point.items())
+
+    def coordinates_latex(self) -> str:
+        """The point as LaTeX, ``x = 0, \\ y = \\frac{b}{a}`` (no dollars).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "theta - x"}, parameters={"theta": 1})
+        >>> print(ig.equilibria(m)[0].coordinates_latex())
+        x = \\theta
+        """
+        return ", ".join(
+            f"{display.expr_latex(s)} = {display.expr_latex(v)}" for s, v in self.point.items()
+        )
+
+    def __repr__(self) -> str:
+        free = f", free {', '.join(map(str, self.free))}" if self.free else ""
+        exists = display.cond_text(self.exists, display.REPR_WIDTH)
+        return (
+            f"<Equilibrium {self.coordinates(display.REPR_WIDTH)}{free}; "
+            f"{'exists ' if exists in ('always', 'never') else 'exists when '}{exists}>"
+        )
+
     def __str__(self) -> str:
-        coords = ", ".join(f"{s} = {v}" for s, v in self.point.items())
-        return f"({coords})  exists when {self.exists}"
+        exists = display.cond_text(self.exists)
+        when = "exists " if exists in ("always", "never") else "exists when "
+        free = f" (a continuum: {', '.join(map(str, self.free))} free)" if self.free else ""
+        return f"({self.coordinates()}){free}  {when}{exists}"
+
+    def _repr_latex_(self) -> str:
+        return (
+            f"$\\left({self.coordinates_latex()}\\right)\\quad\\text{{exists when }}"
+            f"{display.cond_latex(self.exists)}$"
+        )
 
 
 @dataclass(frozen=True)
@@ -260,6 +315,116 @@ class EquilibriumSet(Sequence[Equilibrium]):
 
     def __iter__(self) -> Iterator[Equilibrium]:
         return iter(self.items)
+
+    # -- display ---------------------------------------------------------------------------
+    def _title(self) -> str:
+        name = f" of {self.model.name!r}" if self.model is not None else ""
+        n = len(self.items)
+        whole = "complete" if self.complete else "incomplete"
+        return f"{n} equilibri{'um' if n == 1 else 'a'}{name} ({whole})"
+
+    def __repr__(self) -> str:
+        lines = [f"<EquilibriumSet: {self._title()}"]
+        rows: list[list[str]] = [["", "equilibrium", "exists when"]]
+        rows += [
+            [f"[{k}]", e.coordinates(40), display.cond_text(e.exists, display.REPR_WIDTH)]
+            for k, e in enumerate(self.items)
+        ]
+        lines.extend(display.text_table(None, rows, indent="  "))
+        if not self.complete and self.message:
+            lines.append("  " + display.shorten(self.message, 200))
+        return "\n".join(lines) + ">"
+
+    def __str__(self) -> str:
+        lines = [self._title()]
+        for k, e in enumerate(self.items):
+            lines.append(f"  [{k}] {e}")
+        if not self.complete and self.message:
+            lines.append("  " + self.message)
+        return "\n".join(lines)
+
+    def stability_column(self, timeout: float = 2.0) -> list[str | None]:
+        """Where each equilibrium is stable, as text, each derived within `timeout` seconds.
+
+        What the HTML table shows: ``stable where it exists``, ``never stable``, a condition,
+        or None where the derivation did not finish in time (or the set has no model).
+
+        Parameters
+        ----------
+        timeout : float
+            Seconds for each equilibrium's stability.
+
+        Returns
+        -------
+        list of str or None
+
+        Examples
+        --------
+        >>> import incentive_geometry as ig
+        >>> m = ig.Model.from_equations({"x": "x*(1 - x)"}, parameters={})
+        >>> ig.equilibria(m).stability_column()
+        ['never stable', 'stable where it exists']
+        """
+        return [None if st is None else _stability_words(st) for st in self._stabilities(timeout)]
+
+    def _stabilities(self, timeout: float) -> list[Any]:
+        from .stability import stability  # stability imports this module
+
+        out: list[Any] = []
+        for e in self.items:
+            if self.model is None:
+                out.append(None)
+                continue
+            try:
+                out.append(stability(self.model, e, timeout=timeout))
+            except (TimeoutError, ModelError, NotImplementedError, ValueError):
+                out.append(None)
+        return out
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for k, (e, st) in enumerate(zip(self.items, self._stabilities(2.0), strict=True)):
+            if st is None:
+                stable: Any = "not derived in time: ig.stability(model, eq)"
+            elif st.where_exists is sympy.true or st.where_exists is sympy.false:
+                stable = _stability_words(st)
+            else:
+                stable = display.Math(display.cond_latex(st.condition))
+            rows.append(
+                [
+                    k,
+                    display.Math(e.coordinates_latex()),
+                    display.Math(display.cond_latex(e.exists)),
+                    stable,
+                ]
+            )
+        table = display.html_table(
+            ["", "equilibrium", "exists when", "stable when"], rows, caption=self._title()
+        )
+        note = (
+            f"<br><i>{display.escape(self.message)}</i>"
+            if self.message and not self.complete
+            else ""
+        )
+        return f"<div>{table}{note}</div>"
+
+    def _repr_latex_(self) -> str:
+        rows = [f"{e.coordinates_latex()} & {display.cond_latex(e.exists)}" for e in self.items]
+        body = " \\\\\n".join(rows)
+        return (
+            "$\\begin{array}{ll}\n\\text{equilibrium} & \\text{exists when} \\\\\n\\hline\n"
+            f"{body}\n\\end{{array}}$"
+        )
+
+
+def _stability_words(st: Any) -> str:
+    """A stability result in the words of the equilibrium table."""
+    where = st.where_exists
+    if where is sympy.true:
+        return "stable where it exists"
+    if where is sympy.false:
+        return "never stable"
+    return display.cond_text(st.condition, 300)
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,8 +922,12 @@ class _Solver:
             self._search([case])
             new_polys = {k: v for k, v in self.root_polys.items() if k not in polys}
             return (
-                self.leaves[marks[0] :], self.incomplete[marks[1] :],
-                new_polys, self.zero.undecided[marks[2] :], self.cases - marks[3], here,
+                self.leaves[marks[0] :],
+                self.incomplete[marks[1] :],
+                new_polys,
+                self.zero.undecided[marks[2] :],
+                self.cases - marks[3],
+                here,
             )
         finally:
             del self.leaves[marks[0] :], self.incomplete[marks[1] :]

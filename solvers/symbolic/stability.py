@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 import sympy
 
+from incentive_geometry import display
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
@@ -106,6 +107,55 @@ class Stability:
 
     def __hash__(self) -> int:
         return hash((self.condition, self.charpoly, self.blocks, self.time))
+
+    # -- display ---------------------------------------------------------------------------
+    def _where_words(self) -> str:
+        if self.where_exists is sympy.true:
+            return "stable wherever it exists"
+        if self.where_exists is sympy.false:
+            return "never stable where it exists"
+        return ""
+
+    def __repr__(self) -> str:
+        cond = display.cond_text(self.condition, display.REPR_WIDTH)
+        where = self._where_words()
+        n = 0 if self.eigenvalues is None else len(self.eigenvalues)
+        eig = f", {n} eigenvalue{'s' if n > 1 else ''} in closed form" if n else ""
+        return f"<Stability: stable when {cond}{'; ' + where if where else ''}{eig}>"
+
+    def __str__(self) -> str:
+        lines = [f"asymptotically stable when {display.cond_text(self.condition)}"]
+        if self._where_words():
+            lines.append(f"  {self._where_words()} (decided exactly)")
+        if self.eigenvalues is not None:
+            lines.append("  eigenvalues: " + ", ".join(map(display.expr_text, self.eigenvalues)))
+        else:
+            lines.append(f"  characteristic polynomial: {display.expr_text(self.charpoly)}")
+        if len(self.blocks) > 1:
+            for b, c in zip(self.blocks, self.block_conditions, strict=True):
+                lines.append(f"  block ({', '.join(map(str, b))}): {display.cond_text(c)}")
+        for kind, c in (self.planar_type or {}).items():
+            lines.append(f"  {kind} when {display.cond_text(c)}")
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\text{{stable}} \\iff {display.cond_latex(self.condition)}$"
+
+    def _repr_html_(self) -> str:
+        M = display.Math
+        rows: list[list[Any]] = [["stable when", M(display.cond_latex(self.condition))]]
+        if self._where_words():
+            rows.append(["where it exists", self._where_words()])
+        if self.eigenvalues is not None:
+            rows.append(
+                ["eigenvalues", M(", ".join(display.expr_latex(v) for v in self.eigenvalues))]
+            )
+        rows.append(["characteristic polynomial", M(display.expr_latex(self.charpoly))])
+        rows.append(["Jacobian", M(display.expr_latex(self.jacobian))])
+        for kind, c in (self.planar_type or {}).items():
+            rows.append([kind, M(display.cond_latex(c))])
+        caption = f"linear stability ({self.time} time)"
+        return display.html_table(["", ""], rows, caption=caption)
 
 
 def working_model(model: Model) -> Model:

@@ -22,6 +22,7 @@ from typing import Any, overload
 
 import sympy
 
+from incentive_geometry import display
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
@@ -57,6 +58,12 @@ class ThresholdSolution:
 
     value: Any
     source: Any
+
+    def __repr__(self) -> str:
+        return (
+            f"<ThresholdSolution {display.expr_text(self.value, display.REPR_WIDTH)} "
+            f"(boundary of {display.cond_text(self.source, display.REPR_WIDTH)})>"
+        )
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,50 @@ class Threshold(Sequence[ThresholdSolution]):
     def values(self) -> tuple[Any, ...]:
         """The parameter values, in order of the solutions."""
         return tuple(s.value for s in self.solutions)
+
+    # -- display ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        p = str(self.parameter)
+        if not self.solutions:
+            body = f"no {p}* found"
+        else:
+            body = ", ".join(
+                f"{p}* = {display.expr_text(v, display.REPR_WIDTH)}" for v in self.values
+            )
+        tail = "" if self.complete else "; incomplete"
+        return f"<Threshold {body}{tail}>"
+
+    def __str__(self) -> str:
+        p = str(self.parameter)
+        lines = [f"threshold in {p} of: stable when {display.cond_text(self.condition)}"]
+        lines.extend(
+            f"  {p}* = {display.expr_text(s.value)}   (boundary of {display.cond_text(s.source)})"
+            for s in self.solutions
+        )
+        if not self.solutions:
+            lines.append(f"  no {p}* found")
+        if not self.complete and self.message:
+            lines.append("  " + self.message)
+        return "\n".join(lines)
+
+    def _latex_rows(self) -> list[str]:
+        p = display.expr_latex(self.parameter)
+        return [f"{p}^* = {display.expr_latex(v)}" for v in self.values]
+
+    def _repr_latex_(self) -> str:
+        rows = self._latex_rows() or [rf"\text{{no }}{display.expr_latex(self.parameter)}^*"]
+        return "$" + r",\quad ".join(rows) + "$"
+
+    def _repr_html_(self) -> str:
+        rows = [
+            [display.Math(r), display.Math(display.cond_latex(s.source))]
+            for r, s in zip(self._latex_rows(), self.solutions, strict=True)
+        ]
+        table = display.html_table(
+            ["threshold", "boundary of"], rows, caption=f"stability threshold in {self.parameter}"
+        )
+        note = "" if self.complete else f"<br><i>{display.escape(self.message)}</i>"
+        return f"<div>{table}{note}</div>"
 
 
 def _never_in(value: Any, domain: Any, domains: Any) -> bool:

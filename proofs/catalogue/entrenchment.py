@@ -37,6 +37,7 @@ __all__ = [
     "DOMAIN",
     "capture_entries",
     "ends_entrenched",
+    "entrenchment_with_feedback",
     "entries",
     "transcritical_theta",
 ]
@@ -56,6 +57,8 @@ ALIGNED = "alpha*(1 - theta)*b < theta*c"
 ENTRENCHED = "alpha*(1 - theta)*(b + gamma) > theta*c"
 WINDOW = f"{ALIGNED} and {ENTRENCHED}"
 THETA_STAR = "alpha*(b + gamma)/(alpha*(b + gamma) + c)"
+#: The window with its edges, where x* touches 0 or 1 ("x* in [0, 1]").
+CLOSED_WINDOW = "alpha*(1 - theta)*b <= theta*c and theta*c <= alpha*(1 - theta)*(b + gamma)"
 
 #: The capture functions g(x0) of :mod:`incentive_geometry.theory.capture`, as claim text.
 CAPTURE_TEXT: dict[str, str] = {
@@ -200,6 +203,46 @@ def capture_entries() -> list[Entry]:
     return out
 
 
+def entrenchment_with_feedback() -> Model:
+    """The canonical model with recursive feedback declared strictly positive (``gamma > 0``).
+
+    At ``gamma = 0`` the interior point ``x* = (theta c / (alpha (1 - theta)) - b) / gamma`` is
+    ``0/0`` on the line ``alpha (1 - theta) b = theta c``, and the symbolic engine's existence
+    condition (``x*`` in ``[0, 1]``, which does not require ``gamma != 0``) holds there; the
+    claim about ``x*`` is a claim about models with feedback.
+
+    Returns
+    -------
+    Model
+        Same equations and defaults as :func:`incentive_geometry.theory.entrenchment`; the
+        symbol ``gamma`` is positive.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.entrenchment import entrenchment_with_feedback
+    >>> m = entrenchment_with_feedback()
+    >>> m.parameter("gamma").domain.kind, m.parameter("b").domain.kind
+    ('positive', 'nonnegative')
+    """
+    base = entrenchment()
+    params = {
+        p.name: {
+            "default": float(p.default),  # type: ignore[arg-type]
+            "domain": "positive"
+            if p.name == "gamma"
+            else ([0, 1] if p.domain.kind == "interval" else p.domain.kind),
+        }
+        for p in base.parameters
+    }
+    return Model.from_equations(
+        {"x": "x*(1 - x)*(alpha*(1 - theta)*(b + gamma*x) - theta*c)"},
+        parameters=params,
+        states={"x": {"domain": [0, 1], "meaning": "influence share of M"}},
+        name="entrenchment_with_feedback",
+        references=base.references,
+    )
+
+
 def transcritical_theta(model: Model, values: Mapping[str, float]) -> Observation:
     """Where the entrenched branch x = 1 loses stability: continuation in theta from theta = 0.
 
@@ -246,6 +289,7 @@ def entries() -> list[Entry]:
     capture = capture_entries()
     no_feedback = ablate(m, "recursive_feedback")
     full_obs = ablate(m, "partial_observability")
+    with_feedback = entrenchment_with_feedback()
     return [
         Entry(
             family,
@@ -291,13 +335,17 @@ def entries() -> list[Entry]:
             family,
             Claim(
                 name="C1.interior_unstable",
-                statement="The interior point x* = (theta c / (alpha (1 - theta)) - b) / gamma lies in "
-                "(0, 1) exactly in the window, and is then unstable.",
-                model=m,
+                statement="With recursive feedback (gamma > 0), the interior point "
+                "x* = (theta c / (alpha (1 - theta)) - b) / gamma lies in (0, 1) exactly in the "
+                "(open) window, and is then unstable.",
+                model=with_feedback,
                 prediction=WINDOW,
-                domain=DOMAIN,
-                observe=functools.partial(interior_unstable, m),
-                derivation=functools.partial(interior_derivation, m, WINDOW),
+                domain={**DOMAIN, "gamma": (0.01, 2.0)},
+                observe=functools.partial(interior_unstable, with_feedback),
+                # The engine's existence condition is "x* in [0, 1]" (closed): it is compared
+                # with the closed window; the observation (an unstable point strictly inside)
+                # is compared with the open one.
+                derivation=functools.partial(interior_derivation, with_feedback, CLOSED_WINDOW),
                 references=(PAPER,),
             ),
         ),

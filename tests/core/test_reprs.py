@@ -1,0 +1,233 @@
+"""Reprs of the results (issue 17): short text in a terminal, HTML tables and LaTeX in Jupyter.
+
+Each repr is taken of a real object of the canonical entrenchment model or the Brusselator and
+checked for content known from the theory (DESIGN: x = 0 stable iff alpha (1 - theta) b <
+theta c, theta* = alpha (b + gamma) / (alpha (b + gamma) + c), the interior point never stable;
+Brusselator: Hopf at b = 1 + a^2, Prigogine and Lefever 1968), for escaping of user text and
+for size (a 100 x 100 map prints in a few lines).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy
+
+import incentive_geometry as ig
+from incentive_geometry import display
+from incentive_geometry.language import parse_condition
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SCRIPT = "<script>alert(1)</script>"
+
+
+class _Cells(HTMLParser):
+    """Rows of the tables in an HTML fragment, and whether any tag is a script."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.tags: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.tags.append(tag)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def same_condition(a: Any, b: Any, names: list[Any], trials: int = 200) -> bool:
+    """Two conditions agree at random positive points (theta in (0, 1))."""
+    rng = np.random.default_rng(1)
+    for _ in range(trials):
+        point = {s: sympy.Rational(int(rng.integers(1, 999)), 1000) for s in names}
+        if bool(a.subs(point)) != bool(b.subs(point)):
+            return False
+    return True
+
+
+def cells(html: str) -> _Cells:
+    p = _Cells()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def canon() -> tuple[ig.Model, Any]:
+    m = ig.theory.entrenchment()
+    return m, ig.equilibria(m)
+
+
+@pytest.fixture(scope="module")
+def brusselator() -> ig.Model:
+    return ig.load_model(EXAMPLES / "brusselator.toml")
+
+
+def test_equilibrium_set_text_has_no_internal_strings(canon: Any) -> None:
+    _, eqs = canon
+    text = repr(eqs)
+    assert "case=" not in text and " ; " not in text and "Equilibrium(point" not in text
+    assert "3 equilibria of 'entrenchment' (complete)" in text
+    assert "x = 0" in text and "x = 1" in text
+    assert len(text.splitlines()) <= 6
+    assert str(eqs[0]) == "(x = 0)  exists always"
+
+
+def test_equilibrium_set_html_one_row_per_equilibrium(canon: Any) -> None:
+    m, eqs = canon
+    p = cells(eqs._repr_html_())
+    body = p.rows[1:]
+    assert len(body) == len(eqs) == 3
+    by_point = {row[1]: row for row in body}
+    # The theory's stability of each equilibrium (DESIGN), in the table's stability column.
+    assert by_point["$x = 0$"][3] == "$" + sympy.latex(ig.stability(m, eqs[0]).condition) + "$"
+    assert "\\theta" in by_point["$x = 0$"][3] and "\\alpha" in by_point["$x = 0$"][3]
+    interior = [r for r in body if "gamma" in r[1]]
+    assert len(interior) == 1 and interior[0][3] == "never stable"
+
+
+def test_existence_condition_latex_and_text_read_back(canon: Any) -> None:
+    m, eqs = canon
+    interior = next(e for e in eqs if e.exists is not sympy.true)
+    tex = display.cond_latex(interior.exists)
+    for piece in ("\\theta", "\\alpha", "\\gamma", "\\geq", "\\leq", "\\wedge"):
+        assert piece in tex
+    # The text form is model text: the parser reads it back to the same condition.
+    back = parse_condition(display.cond_text(interior.exists), m.symbols)
+    assert back == interior.exists or same_condition(back, interior.exists, m.parameter_symbols)
+    latex = eqs._repr_latex_()
+    assert latex.startswith("$\\begin{array}") and latex.count("\\\\") == len(eqs)
+
+
+def test_stability_and_threshold_reprs_state_the_theory(canon: Any) -> None:
+    m, eqs = canon
+    alpha, theta, b, gamma, c = (m.symbol(n) for n in ("alpha", "theta", "b", "gamma", "c"))
+    st0 = ig.stability(m, eqs[0])
+    assert "Stability(condition" not in repr(st0)
+    # x = 0 stable iff alpha (1 - theta) b < theta c: the repr's condition reads back to it.
+    shown = repr(st0).removeprefix("<Stability: stable when ").split(",")[0].split(";")[0]
+    back = parse_condition(shown.rstrip(">"), m.symbols)
+    assert same_condition(back, alpha * (1 - theta) * b < theta * c, m.parameter_symbols)
+    st2 = ig.stability(m, eqs[2])
+    assert "never stable where it exists" in repr(st2) and "never stable" in str(st2)
+    th = ig.threshold(m, eqs[1], "theta")
+    star = alpha * (b + gamma) / (alpha * (b + gamma) + c)
+    assert sympy.simplify(th.values[0] - star) == 0
+    assert repr(th).startswith("<Threshold theta* = ") and "Threshold(parameter" not in repr(th)
+    assert th._repr_latex_().startswith("$\\theta^* = \\frac{")
+    assert len(cells(th._repr_html_()).rows) == 1 + len(th)
+
+
+def test_bifurcation_condition_reprs(canon: Any, brusselator: ig.Model) -> None:
+    m, eqs = canon
+    (tc,) = ig.bifurcations(m, eqs[1])
+    assert repr(tc).startswith("<BifurcationCondition transcritical of x = 1 at ")
+    assert "equilibrium=Equilibrium" not in repr(tc)
+    (e,) = ig.equilibria(brusselator)
+    hopf = next(bc for bc in ig.bifurcations(brusselator, e) if bc.kind == "hopf")
+    # Hopf of the Brusselator at b = 1 + a^2 (Prigogine and Lefever 1968), supercritical.
+    assert "a**2 + 1 == b" in repr(hopf) and "supercritical when always" in repr(hopf)
+    assert hopf._repr_latex_() == "$\\text{hopf at } a^{2} + 1 = b$"
+    rows = {r[0]: r[1] for r in cells(hopf._repr_html_()).rows[1:]}
+    assert rows["kind"] == "hopf" and rows["equilibrium"] == "$x = a, y = \\frac{b}{a}$"
+
+
+def test_model_html_escapes_user_text() -> None:
+    m = ig.Model.from_equations(
+        {"x": "-a*x"}, parameters={"a": {"default": 1, "meaning": SCRIPT}}, name=SCRIPT
+    )
+    html = m._repr_html_()
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "script" not in cells(html).tags
+    assert "\\dot{x} &amp;= - a x" in html
+    eqs = ig.equilibria(m)
+    assert "<script" not in eqs._repr_html_()
+
+
+def test_model_html_shows_equations_and_parameters(brusselator: ig.Model) -> None:
+    p = cells(brusselator._repr_html_())
+    assert [r[0] for r in p.rows[1:]] == ["$a$", "$b$"]
+    assert p.rows[1][3] == "feed rate of x"
+    assert "\\dot{y} &amp;= b x - x^{2} y" in brusselator._repr_html_()
+
+
+def test_branch_reprs_on_the_brusselator(brusselator: ig.Model) -> None:
+    br = ig.continuation(brusselator, "b", x0={"x": 1.0, "y": 2.5}, p_range=(1.0, 3.0))
+    text = display.branch_text(br)
+    lines = text.splitlines()
+    assert lines[0].startswith(f"Branch in b: {len(br.p)} points, b from 1 to 3")
+    # Stable below the Hopf point b = 1 + a^2 = 2, unstable above.
+    runs = re.findall(r"(stable|unstable) for b in \[([\d.]+), ([\d.]+)\]", lines[1])
+    assert [r[0] for r in runs] == ["stable", "unstable"]
+    assert abs(float(runs[0][2]) - 2) < 0.05 and abs(float(runs[1][1]) - 2) < 0.05
+    assert "hopf" in text and "supercritical" in text
+    p = cells(display.branch_html(br))
+    assert len(p.rows) == 1 + len(br.bifurcations)
+    assert p.rows[1][0] == "hopf" and abs(float(p.rows[1][1]) - 2.0) < 1e-6
+
+
+def test_stability_map_repr_is_a_summary(canon: Any) -> None:
+    m, _ = canon
+    sm = ig.sweep(m, {"theta": np.linspace(0, 1, 100), "b": np.linspace(0, 1, 100)})
+    text = display.stability_map_text(sm)
+    assert len(text.splitlines()) < 20 and len(text) < 2000
+    assert "grid 100 x 100" in text and "theta: 100 values in [0, 1]" in text
+    for name, k in sm.counts.items():
+        assert re.search(rf"{re.escape(name)}\s+{k}\s", text)
+    # Bistability where both vertex conditions hold (DESIGN), at alpha = gamma = c = 1:
+    # b (1 - theta) < theta and (b + 1) (1 - theta) > theta.
+    T, B = np.meshgrid(np.linspace(0, 1, 100), np.linspace(0, 1, 100), indexing="ij")
+    expected = int(np.sum((B * (1 - T) < T) & ((B + 1) * (1 - T) > T)))
+    assert abs(sm.counts["x=0 + x=1 (bistable)"] - expected) <= 5
+    p = cells(display.stability_map_html(sm))
+    assert len(p.rows) == 1 + len(sm.counts)
+    assert sum(int(r[1]) for r in p.rows[1:]) == 100 * 100
+
+
+def test_check_report_reprs() -> None:
+    m = ig.theory.entrenchment()
+    # A wrong claim (the observation shifts the boundary by 5%): refuted, with counterexamples.
+    claim = ig.Claim(
+        name=SCRIPT,
+        statement="x = 0 is stable",
+        model=m,
+        prediction="alpha*(1 - theta)*b < theta*c",
+        observe=lambda p: p["theta"] * (p["alpha"] * p["b"] + p["c"]) > 1.05 * p["alpha"] * p["b"],
+        domain={"theta": (0.0, 1.0), "b": (0.0, 1.0)},
+    )
+    r = ig.check(claim, samples=64, seed=0)
+    assert r.verdict == "refuted" and r.counterexamples
+    text = display.check_report_text(r)
+    assert text.splitlines()[0].startswith(f"{SCRIPT}: REFUTED")
+    assert f"{r.evaluated} of {r.samples} points compared" in text
+    html = display.check_report_html(r)
+    assert "<script" not in html and "script" not in cells(html).tags
+    p = cells(html)
+    table = [row for row in p.rows if len(row) == 4]
+    assert len(table) == 1 + min(len(r.counterexamples), display.MAX_ROWS)
+    assert table[1][1] == "true" and table[1][2] == "false"
+
+
+def test_table_helpers() -> None:
+    assert display.text_table(["a"], []) == ["  a"]
+    rows = [[display.Math("x < 1"), "<b>"]]
+    html = display.html_table(["c", "d"], rows)
+    assert "<td>$x &lt; 1$</td><td>&lt;b&gt;</td>" in html
+    assert display.summarize_array([np.nan, 1.0, 2.0]) == "3 values in [1, 2] (1 not finite)"
+    assert display.math("x" * (display.LATEX_LIMIT + 1)).startswith("<i>(a formula of")

@@ -7,11 +7,13 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import click
 
 from incentive_geometry.errors import ModelError
+from incentive_geometry.io import locate_in_file
 
 from ._common import parse_assignments, parse_state_values, resolve_model
 
@@ -242,9 +244,18 @@ def check(
         specs = [dict(c) for c in m.claims]
     reports = []
     for i, spec in enumerate(specs):
-        claim = claim_from_spec(
-            m, spec, where=f"{model}: [[claims]] {i + 1}" if prediction is None else "claim"
-        )
+        try:
+            claim = claim_from_spec(
+                m, spec, where=f"{model}: [[claims]] {i + 1}" if prediction is None else "claim"
+            )
+        except ModelError as err:
+            # A [[claims]] expression error points at the file's line and column.
+            placed = None
+            if prediction is None and Path(model).is_file():
+                placed = locate_in_file(err, Path(model).read_text(encoding="utf-8"), model)
+            if placed is None:
+                raise
+            raise placed from None
         if fixed:
             # Not sampled: the prediction and the observation see these values (Claim.fixed).
             claim = dataclasses.replace(claim, fixed={**dict(claim.fixed), **fixed})

@@ -76,7 +76,7 @@ def test_bad_expression_reports_file_key_and_caret(
     bad.write_text('[equations]\nx = "-k*x + __import__(1)"\n[parameters]\nk = 1\n')
     code, _, err = incgeo("show", str(bad))
     assert code == 2
-    assert err.startswith(f"error: {bad}: [equations] x, line 1, column 8:")
+    assert err.startswith(f"error: {bad}:2:13: [equations] x: ")
     assert "^" in err and "Traceback" not in err
 
 

@@ -61,7 +61,7 @@ def bifurcation_theta(path: Path) -> Path:
     True
     """
     from incentive_geometry.solvers.numeric.continuation import continuation
-    from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram
+    from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram, save_figure
     from incentive_geometry.theory import entrenchment
 
     m = entrenchment()
@@ -77,9 +77,19 @@ def bifurcation_theta(path: Path) -> Path:
                 bounds={"x": (-0.05, 1.05)},
             )
         )
-    plot_bifurcation_diagram(
-        branches, path=path, title="canonical model: equilibria against observability theta"
+    fig = plot_bifurcation_diagram(
+        branches, title="canonical model: equilibria against observability theta"
     )
+    # The branches are followed a little past the state space (x in [0, 1]) to cross the
+    # transcritical points; what lies outside is shaded, not read as an equilibrium.
+    ax = fig.axes[0]
+    ax.set_ylim(-0.08, 1.08)
+    ax.axhspan(-0.08, 0.0, color="0.88", zorder=0)
+    ax.axhspan(1.0, 1.08, color="0.88", zorder=0, label="outside the state space")
+    ax.legend(loc="center right", fontsize=8)
+    ax.set_ylabel("x (share of the proxy-capturing routine)")
+    ax.set_xlabel("theta (observability)")
+    save_figure(fig, path)
     return path
 
 
@@ -93,6 +103,7 @@ def stability_map(path: Path) -> Path:
     >>> stability_map(pathlib.Path(tempfile.mkdtemp()) / "m.png").stat().st_size > 0
     True
     """
+    from incentive_geometry.solvers.numeric.plots import plot_stability_map
     from incentive_geometry.solvers.numeric.sweep import sweep
     from incentive_geometry.theory import entrenchment
 
@@ -102,7 +113,7 @@ def stability_map(path: Path) -> Path:
         labels={"aligned": {"x": 0}, "entrenched": {"x": 1}},
         executor="serial",
     )
-    sm.plot(path)
+    plot_stability_map(sm, path)
     return path
 
 
@@ -209,17 +220,19 @@ def drift(path: Path) -> Path:
     >>> drift(pathlib.Path(tempfile.mkdtemp()) / "d.png").stat().st_size > 0
     True
     """
-    from incentive_geometry.solvers.numeric.plots import plot_time_series
+    from incentive_geometry.solvers.numeric.plots import plot_time_series, save_figure
     from incentive_geometry.solvers.numeric.simulate import simulate
     from incentive_geometry.theory import entrenchment
 
     tr = simulate(entrenchment(), x0={"x": 0.4}, t=(0, 40), params={"theta": 0.3})
-    plot_time_series(
+    fig = plot_time_series(
         tr,
         names=["alignment"],
-        path=path,
         title="drift: alignment with the designer falls in the entrenched basin (theta = 0.3, x0 = 0.4)",
     )
+    fig.axes[0].set_ylabel("alignment 1 - x")
+    fig.axes[0].set_xlabel("time t")
+    save_figure(fig, path)
     return path
 
 

@@ -66,6 +66,15 @@ __all__ = ["continue_"]
     metavar="OUT.png",
     help="Save the bifurcation diagram (.png, .svg or .pdf).",
 )
+@click.option(
+    "--quantity",
+    "--y",
+    "quantity",
+    default=None,
+    metavar="STATE|norm",
+    help="What --plot draws against PARAM: a state or `norm` (default: the first state that "
+    "varies along the branches, else the norm).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the branches as JSON.")
 def continue_(
     model: str,
@@ -79,6 +88,7 @@ def continue_(
     switch: bool,
     with_cycles: bool,
     plot_path: str | None,
+    quantity: str | None,
     as_json: bool,
 ) -> None:
     """Follow equilibria of MODEL in PARAM; list folds, branch points, Hopf, flip points.
@@ -91,6 +101,11 @@ def continue_(
 
     check_output_path(plot_path, option="--plot")
     m = resolve_model(model)
+    if quantity is not None and quantity != "norm" and quantity not in m.state_names:
+        raise ModelError(
+            f"--quantity {quantity!r}: not a state of `{m.name}`; give one of "
+            f"{', '.join(m.state_names)} or `norm`"
+        )
     p = m.parameter(param)
     params = parse_assignments(assignments, m)
     if p_range is None:
@@ -147,7 +162,14 @@ def continue_(
     if plot_path:
         from incentive_geometry.solvers.numeric.plots import plot_bifurcation_diagram
 
-        plot_bifurcation_diagram(branches, cycles=families, path=plot_path, title=m.name)
+        state = quantity or _varying_state(branches, m.state_names)
+        plot_bifurcation_diagram(
+            branches,
+            cycles=families,
+            state=state,
+            path=plot_path,
+            title=f"{m.name}: equilibria against {param}",
+        )
     if as_json:
         out: dict[str, Any] = {
             "model": m.name,
@@ -216,6 +238,18 @@ def _follow_cycles(
             except ConvergenceError as exc:  # pragma: no cover - raise_on_failure=False
                 click.echo(f"cycles from the Hopf point at {param} = {hopf.p:.10g}: {exc}")
     return out
+
+
+def _varying_state(branches: list[Any], names: tuple[str, ...]) -> str:
+    """The first state that varies along `branches` (a constant one says nothing), else norm."""
+    import numpy as np
+
+    parts = [b for br in branches for b in _tree(br) if len(b.p)]
+    for i, name in enumerate(names):
+        values = np.concatenate([b.x[:, i] for b in parts]) if parts else np.zeros(1)
+        if np.ptp(values) > 1e-9 * max(1.0, float(np.max(np.abs(values)))):
+            return str(name)
+    return "norm"
 
 
 def _tree(branch: Any) -> list[Any]:

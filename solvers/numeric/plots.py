@@ -15,9 +15,10 @@ amplitude or norm against the parameter (:func:`plot_cycles`).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -33,12 +34,16 @@ from .cycles import CycleBranch
 from .equilibria import find_equilibria
 from .simulate import Trajectory, simulate
 
+if TYPE_CHECKING:
+    from .stability_map import StabilityMap
+
 __all__ = [
     "LABELS",
     "plot_bifurcation_curves",
     "plot_bifurcation_diagram",
     "plot_cycles",
     "plot_phase_portrait",
+    "plot_stability_map",
     "plot_time_series",
 ]
 
@@ -133,7 +138,8 @@ def plot_bifurcation_diagram(
         maximum and minimum of `state` over each orbit (stable solid, unstable dashed, in a
         second colour), their bifurcations labelled.
     state : str, optional
-        The state on the vertical axis (default: the first).
+        The state on the vertical axis (default: the first), or ``"norm"`` for the Euclidean
+        norm of the equilibrium (of a cycle: its ``L2`` norm).
     ax : matplotlib Axes, optional
     path : str or Path, optional
         Save the figure there (.png, .svg or .pdf).
@@ -181,55 +187,88 @@ def plot_bifurcation_diagram(
         raise ModelError("`branches` is empty; pass at least one Branch from ig.continuation")
     params = {b.param for b in flat}
     if len(params) > 1:
-        raise ModelError(f"branches are in different parameters {sorted(params)}; draw one at a time")
+        raise ModelError(
+            f"branches are in different parameters {sorted(params)}; draw one at a time"
+        )
     names = flat[0].state_names
     state = state or names[0]
-    if state not in names:
-        raise ModelError(f"`state` = `{state}` is not a state ({', '.join(names)})")
-    i = names.index(state)
+    if state != "norm" and state not in names:
+        raise ModelError(f"`state` = `{state}` is not a state ({', '.join(names)}) nor `norm`")
+
+    def height(x: Any) -> Any:
+        """The plotted quantity of equilibria `x` (rows): a state, or the Euclidean norm."""
+        x = np.asarray(x, dtype=float)
+        return np.linalg.norm(x, axis=-1) if state == "norm" else x[..., names.index(state)]
+
     fig, ax = figure_and_axes(ax)
     seen: set[tuple[float, float]] = set()
     for b in flat:
         if len(b.p) == 0:
             continue
-        _draw_by_stability(ax, b.p, [b.x[:, i]], b.stable, b.neutral, ("C0", "C3"), 1.6)
+        _draw_by_stability(ax, b.p, [height(b.x)], b.stable, b.neutral, ("C0", "C3"), 1.6)
         for bif in b.bifurcations:
-            key = (round(bif.p, 9), round(float(bif.x[i]), 9))
+            h = float(height(bif.x))
+            key = (round(bif.p, 9), round(h, 9))
             if key in seen:
                 continue
             seen.add(key)
-            ax.plot([bif.p], [bif.x[i]], "o", color="k", markersize=5)
-            ax.annotate(LABELS[bif.kind], (bif.p, bif.x[i]), textcoords="offset points",
-                        xytext=(5, 5), fontsize=9)
+            ax.plot([bif.p], [h], "o", color="k", markersize=5)
+            ax.annotate(
+                LABELS[bif.kind], (bif.p, h), textcoords="offset points", xytext=(5, 5), fontsize=9
+            )
     ax.plot([], [], "-", color="C0", label="stable")
     ax.plot([], [], "--", color="C3", label="unstable")
     families = _cycle_families(cycles, flat[0].param, names)
+    col = None if state == "norm" else names.index(state)
+
+    def top(bif: Any) -> tuple[float]:
+        """Where a cycle bifurcation is labelled: the orbit's norm, or its maximum of `state`."""
+        return (float(bif.orbit.norm) if col is None else float(bif.orbit.x_max[col]),)
+
     if families:
         for cy in families:
-            _draw_by_stability(
-                ax, cy.p, [cy.x_max[:, i], cy.x_min[:, i]], cy.stable, cy.neutral, ("C2", "C1"), 1.4
-            )
-            _label_cycle_bifurcations(ax, cy, lambda bif: (float(bif.orbit.x_max[i]),), seen)
-        ax.plot([], [], "-", color="C2", label="stable cycle (max, min)")
+            if col is None:
+                extremes = [np.asarray(cy.norm)]
+            else:
+                extremes = [cy.x_max[:, col], cy.x_min[:, col]]
+            _draw_by_stability(ax, cy.p, extremes, cy.stable, cy.neutral, ("C2", "C1"), 1.4)
+            _label_cycle_bifurcations(ax, cy, top, seen)
+        ax.plot(
+            [],
+            [],
+            "-",
+            color="C2",
+            label="stable cycle (norm)" if state == "norm" else "stable cycle (max, min)",
+        )
         ax.plot([], [], "--", color="C1", label="unstable cycle")
     ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(flat[0].param)
-    ax.set_ylabel(state)
+    ax.set_ylabel("norm of the state |x|" if state == "norm" else state)
     if title:
-        ax.set_title(title)
+        ax.set_title(wrap_label(title, 70))
     save_figure(fig, path)
     return fig
 
 
 def _draw_by_stability(
-    ax: Any, p: Any, curves: Sequence[Any], stable: Any, neutral: Any,
-    colors: tuple[str, str], linewidth: float,
+    ax: Any,
+    p: Any,
+    curves: Sequence[Any],
+    stable: Any,
+    neutral: Any,
+    colors: tuple[str, str],
+    linewidth: float,
 ) -> None:
     """Each curve against `p`: stable runs solid in colors[0], unstable dashed in colors[1]."""
     for j, k, is_stable in _runs(stable, neutral):
         for y in curves:
-            ax.plot(p[j : k + 1], y[j : k + 1], color=colors[0] if is_stable else colors[1],
-                    linestyle="-" if is_stable else "--", linewidth=linewidth)
+            ax.plot(
+                p[j : k + 1],
+                y[j : k + 1],
+                color=colors[0] if is_stable else colors[1],
+                linestyle="-" if is_stable else "--",
+                linewidth=linewidth,
+            )
 
 
 def _cycle_families(
@@ -256,8 +295,9 @@ def _label_cycle_bifurcations(
                 continue
             seen.add(key)
             ax.plot([bif.p], [h], "s", color="k", markersize=4)
-            ax.annotate(LABELS[bif.kind], (bif.p, h), textcoords="offset points", xytext=(5, 5),
-                        fontsize=9)
+            ax.annotate(
+                LABELS[bif.kind], (bif.p, h), textcoords="offset points", xytext=(5, 5), fontsize=9
+            )
 
 
 def _cycle_height(bif: Any, quantity: str, names: Sequence[str]) -> float:
@@ -317,7 +357,9 @@ def plot_cycles(
         raise ModelError("`cycles` is empty; pass a non-empty CycleBranch from ig.cycles")
     params = {cy.param for cy in families}
     if len(params) > 1:
-        raise ModelError(f"`cycles` are in different parameters {sorted(params)}; draw one at a time")
+        raise ModelError(
+            f"`cycles` are in different parameters {sorted(params)}; draw one at a time"
+        )
     names = families[0].state_names
     scalar = ("period", "amplitude", "norm")
     if quantity not in scalar and quantity not in names:
@@ -341,7 +383,7 @@ def plot_cycles(
     ax.set_xlabel(families[0].param)
     ax.set_ylabel(quantity if quantity in scalar else f"{quantity} (max, min over the cycle)")
     if title:
-        ax.set_title(title)
+        ax.set_title(wrap_label(title, 70))
     save_figure(fig, path)
     return fig
 
@@ -389,19 +431,22 @@ def plot_bifurcation_curves(
         raise ModelError(f"curves lie in different parameter planes {sorted(planes)}")
     fig, ax = figure_and_axes(ax)
     for c in items:
-        ax.plot(c.p[:, 0], c.p[:, 1], color="C0" if c.kind == "fold" else "C2",
-                label=f"{c.kind} curve")
+        ax.plot(
+            c.p[:, 0], c.p[:, 1], color="C0" if c.kind == "fold" else "C2", label=f"{c.kind} curve"
+        )
         for s in c.special:
             u, v = s.params[c.params[0]], s.params[c.params[1]]
             ax.plot([u], [v], "o", color="k", markersize=5)
-            ax.annotate(LABELS[s.kind], (u, v), textcoords="offset points", xytext=(5, 5), fontsize=9)
+            ax.annotate(
+                LABELS[s.kind], (u, v), textcoords="offset points", xytext=(5, 5), fontsize=9
+            )
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
     ax.legend(unique.values(), unique.keys(), loc="best", fontsize=8)
     ax.set_xlabel(items[0].params[0])
     ax.set_ylabel(items[0].params[1])
     if title:
-        ax.set_title(title)
+        ax.set_title(wrap_label(title, 70))
     save_figure(fig, path)
     return fig
 
@@ -480,30 +525,42 @@ def plot_phase_portrait(
     speed = np.hypot(V[..., 0], V[..., 1])
     scale = np.where(speed > 0, speed, 1.0)
     # Unit arrows: the direction of the flow (or of the map's displacement).
-    ax.quiver(gx, gy, V[..., 0] / scale, V[..., 1] / scale, color="0.6", angles="xy",
-              pivot="mid")
+    ax.quiver(gx, gy, V[..., 0] / scale, V[..., 1] / scale, color="0.6", angles="xy", pivot="mid")
     orbits = list(trajectories)
     if starts is not None and len(starts):
         span: Any = (0, int(t)) if model.time == "discrete" else (0.0, float(t))
-        ens = simulate(model, x0=np.asarray(starts, dtype=float), t=span, params=values,
-                       n_points=1001, raise_on_failure=False)
+        ens = simulate(
+            model,
+            x0=np.asarray(starts, dtype=float),
+            t=span,
+            params=values,
+            n_points=1001,
+            raise_on_failure=False,
+        )
         orbits.extend(
             Trajectory(t=ens.t, x=ens.x[k], state_names=ens.state_names) for k in range(len(ens.x))
         )
     for k, tr in enumerate(orbits):
         style = "." if model.time == "discrete" else "-"
         ax.plot(tr.x[:, 0], tr.x[:, 1], style, color=f"C{k % 10}", linewidth=1.2, markersize=3)
-    eqs = find_equilibria(model, params=values, bounds={model.state_names[0]: xlim,
-                                                        model.state_names[1]: ylim})
+    eqs = find_equilibria(
+        model, params=values, bounds={model.state_names[0]: xlim, model.state_names[1]: ylim}
+    )
     for e in eqs:
-        ax.plot([e.x[0]], [e.x[1]], "o", markersize=7, color="k",
-                markerfacecolor="k" if e.stable else "white")
+        ax.plot(
+            [e.x[0]],
+            [e.x[1]],
+            "o",
+            markersize=7,
+            color="k",
+            markerfacecolor="k" if e.stable else "white",
+        )
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel(model.state_names[0])
     ax.set_ylabel(model.state_names[1])
     if title:
-        ax.set_title(title)
+        ax.set_title(wrap_label(title, 70))
     save_figure(fig, path)
     return fig
 
@@ -564,14 +621,180 @@ def plot_time_series(
         style = ".-" if discrete else "-"
         if trajectory.is_ensemble:
             for row in series[:max_members]:
-                ax.plot(trajectory.t, row, style, color=f"C{k % 10}", linewidth=0.6, alpha=0.5,
-                        markersize=2)
+                ax.plot(
+                    trajectory.t,
+                    row,
+                    style,
+                    color=f"C{k % 10}",
+                    linewidth=0.6,
+                    alpha=0.5,
+                    markersize=2,
+                )
             ax.plot([], [], color=f"C{k % 10}", label=name)
         else:
             ax.plot(trajectory.t, series, style, color=f"C{k % 10}", label=name, markersize=3)
     ax.legend(loc="best", fontsize=8)
     ax.set_xlabel("t")
+    ax.set_ylabel(wrap_label(", ".join(chosen), 50))
     if title:
-        ax.set_title(title)
+        ax.set_title(wrap_label(title, 70))
+    save_figure(fig, path)
+    return fig
+
+
+# Dark line colours for boundaries (one per equilibrium), readable over the tab10 regions.
+_BOUNDARY_COLORS = ("black", "#5a1a6e", "#7a3b00", "#003f5c", "#1b4d1b", "#8b0000")
+# Dash patterns, one per boundary of one equilibrium: (colour, pattern) is unique per entry.
+_BOUNDARY_DASHES: tuple[Any, ...] = (
+    "solid",
+    (0, (5, 2)),
+    (0, (1, 1.5)),
+    (0, (6, 2, 1, 2)),
+    (0, (10, 3)),
+    (0, (3, 1, 1, 1, 1, 1)),
+)
+
+
+def wrap_label(text: str, width: int) -> str:
+    """`text` broken into lines of at most about `width` characters (a title, a legend entry)."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def plot_stability_map(
+    smap: StabilityMap, path: str | Path | None = None, *, ax: Any = None, title: str | None = None
+) -> Figure:
+    """Draw the region map of a 2-D sweep, with the analytic boundaries on top.
+
+    Each class of points is a colour. Each analytic boundary (the zero set of a factor of an
+    equilibrium's stability condition) is drawn only where its equilibrium exists, in a colour
+    of its equilibrium and a dash pattern of its own, so that every legend entry differs in
+    (colour, line style). Long titles and legend entries are wrapped to stay in the figure.
+
+    Parameters
+    ----------
+    smap : StabilityMap
+        A sweep over a 2-D grid (:func:`~.sweep.sweep` with two axes).
+    path : str or Path, optional
+        Save the figure there (.png, .svg or .pdf).
+    ax : matplotlib Axes, optional
+        Draw into these axes.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ModelError
+        When the sweep is not a 2-D grid, or for a bad file suffix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.solvers.numeric.plots import plot_stability_map
+    >>> m = ig.Model.from_equations({"x": "x*(r - s*x)"}, parameters={"r": 1.0, "s": 1.0})
+    >>> sm = ig.sweep(m, {"r": np.linspace(-1, 1, 5), "s": np.linspace(0.5, 1, 3)})
+    >>> fig = plot_stability_map(sm)
+    >>> len(fig.axes[0].images), fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+    (1, 'r', 's')
+    """
+    import matplotlib
+    import sympy
+    from matplotlib import patheffects
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from incentive_geometry.language import parse_expression
+
+    if smap.axes is None or len(smap.axes) != 2:
+        raise ModelError(
+            "`plot` draws 2-D grids; this sweep has "
+            f"{'a sample' if smap.axes is None else f'{len(smap.axes)} axes'}"
+        )
+    created = ax is None
+    fig, ax = figure_and_axes(ax)
+    if created:
+        fig.set_size_inches(9.0, 5.2)  # room for the legend beside the map
+    a_axis, b_axis = smap.axes
+    codes = np.asarray(smap.class_codes).reshape(smap.shape)
+    used = sorted(set(np.unique(codes).tolist()))
+    # One colour per class: tab10, or tab20 when there are more classes than ten.
+    n_colors = 10 if len(smap.class_names) <= 10 else 20
+    palette = matplotlib.colormaps[f"tab{n_colors}"]
+    colors = [palette(i % n_colors) for i in range(len(smap.class_names))]
+    ax.imshow(
+        codes.T,
+        origin="lower",
+        aspect="auto",
+        extent=(a_axis[0], a_axis[-1], b_axis[0], b_axis[-1]),
+        cmap=ListedColormap(colors),
+        norm=BoundaryNorm(np.arange(len(colors) + 1) - 0.5, len(colors)),
+        interpolation="nearest",
+    )
+    handles: list[Any] = [
+        Patch(color=colors[i], label=wrap_label(smap.class_names[i], 38)) for i in used
+    ]
+    names = smap.parameter_names
+    grid = np.meshgrid(a_axis, b_axis, indexing="ij")
+    symbols = {n: sympy.Symbol(n, real=True) for n in (*names, *smap.fixed)}
+    labels = list(smap.equilibrium_labels)
+    exists = np.asarray(smap.exists, dtype=bool)
+    per_label: dict[str, int] = {}
+    for label, text in smap.boundaries:
+        expr = parse_expression(text, symbols, where=f"boundary `{label}`")
+        expr = expr.subs({symbols[n]: v for n, v in smap.fixed.items()})
+        f = sympy.lambdify([symbols[names[0]], symbols[names[1]]], expr, modules="numpy")
+        with np.errstate(all="ignore"):
+            values = np.array(np.broadcast_to(np.asarray(f(*grid), dtype=float), grid[0].shape))
+        # A stability boundary of an equilibrium means nothing where it does not exist: the zero
+        # set is drawn only over the points where some slot of that label holds an equilibrium.
+        slots = [e for e, name in enumerate(labels) if name == label]
+        if slots:
+            where = exists[:, slots].any(axis=1).reshape(smap.shape)
+            values[~where] = np.nan
+        finite = values[np.isfinite(values)]
+        if not (finite.size and finite.min() < 0 < finite.max()):
+            continue
+        k = per_label.setdefault(label, 0)
+        per_label[label] = k + 1
+        color = _BOUNDARY_COLORS[list(per_label).index(label) % len(_BOUNDARY_COLORS)]
+        dashes = _BOUNDARY_DASHES[k % len(_BOUNDARY_DASHES)]
+        # A white halo keeps a dark line readable over a region of a similar colour.
+        cs = ax.contour(
+            grid[0],
+            grid[1],
+            np.ma.masked_invalid(values),
+            levels=[0.0],
+            colors=[color],
+            linestyles=[dashes],
+            linewidths=1.6,
+        )
+        cs.set_path_effects([patheffects.withStroke(linewidth=3.2, foreground="white")])
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=color,
+                linestyle=dashes,
+                linewidth=1.6,
+                label=wrap_label(f"{label} stability: {text} = 0", 38),
+            )
+        )
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    fixed = ", ".join(f"{k}={v:g}" for k, v in smap.fixed.items())
+    heading = title or f"{smap.model_name}: stable equilibria" + (f" ({fixed})" if fixed else "")
+    ax.set_title(wrap_label(heading, 70), fontsize=10)
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        frameon=False,
+        handlelength=3.0,
+    )
     save_figure(fig, path)
     return fig

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import incentive_geometry as ig
-from incentive_geometry.solvers.numeric import sweep as sweep_module
+from incentive_geometry.solvers.numeric.sweep import StabilityMap
 from incentive_geometry.solvers.numeric.executors import ChunkStore, run_chunks
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -62,7 +62,7 @@ def kept_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(sweep_module.StabilityMap, "save", fail)
+        patch.setattr(StabilityMap, "save", fail)
         with pytest.raises(OSError, match="disk full"):
             _sweep(out)
     parts = tmp_path / "map.npz.parts"
@@ -335,7 +335,7 @@ def test_cli_names_a_damaged_chunk_and_goes_on(
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(sweep_module.StabilityMap, "save", fail)
+        patch.setattr(StabilityMap, "save", fail)
         code, _out, err = incgeo(*args)
     assert code == 1 and "disk full" in err
     chunk = tmp_path / "m.npz.parts" / "chunk-000002.npz"

@@ -125,7 +125,7 @@ def test_interrupted_sweep_resumes_to_the_same_result(
     fresh = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40)
     out = tmp_path / "map.npz"
     parts_dir = tmp_path / "map.npz.parts"
-    real_chunk = sweep_module._chunk
+    real_chunk = sweep_module.evaluate_chunk
     seen: list[int] = []
 
     # Stop at the fifth chunk of the final pass (after the root-finding passes are saved).
@@ -135,7 +135,7 @@ def test_interrupted_sweep_resumes_to_the_same_result(
             raise KeyboardInterrupt
         return real_chunk(plan, values, seeds, index)
 
-    monkeypatch.setattr(sweep_module, "_chunk", interrupted)
+    monkeypatch.setattr(sweep_module, "evaluate_chunk", interrupted)
     with pytest.raises(KeyboardInterrupt):
         ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40, out=out)
     stop = seen[-1]
@@ -150,7 +150,7 @@ def test_interrupted_sweep_resumes_to_the_same_result(
         calls.append(index)
         return real_chunk(plan, values, seeds, index)
 
-    monkeypatch.setattr(sweep_module, "_chunk", counting)
+    monkeypatch.setattr(sweep_module, "evaluate_chunk", counting)
     resumed = ig.sweep(m, GRID, method="numeric", executor="serial", chunk_size=40, out=out)
     assert calls and min(calls) == stop and len(calls) == len(set(calls))
     _same(fresh, resumed)

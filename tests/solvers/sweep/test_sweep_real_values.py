@@ -107,7 +107,7 @@ def test_cusp_with_cardano_closed_forms_counts_only_real_roots(monkeypatch: Any)
     when complex values were cast to their real parts and cube roots of negatives were NaN)."""
     model = cusp()
     forms = cardano_forms(model)
-    monkeypatch.setattr(sweep_module, "_closed_forms", lambda m, timeout: forms)
+    monkeypatch.setattr(sweep_module, "closed_form_equilibria", lambda m, timeout: forms)
     with pytest.warns(RuntimeWarning, match="does not solve the equations") as caught:
         sm = ig.sweep(model, {"r": R_AXIS, "h": H_AXIS}, method="closed_form", executor="serial")
     assert sm.method == "closed_form"
@@ -168,7 +168,7 @@ def test_principal_cube_roots_and_a_false_root_are_refused(monkeypatch: Any) -> 
         True,
         "",
     )
-    monkeypatch.setattr(sweep_module, "_closed_forms", lambda m, timeout: forms)
+    monkeypatch.setattr(sweep_module, "closed_form_equilibria", lambda m, timeout: forms)
     with pytest.warns(RuntimeWarning, match=r"`false` does not solve .* at 38 of 41 points"):
         sm = ig.sweep(model, {"a": A_AXIS}, method="closed_form", executor="serial")
     check_one_real_cube_root(sm)
@@ -232,7 +232,7 @@ def test_a_closed_form_at_the_pole_is_refused_and_reported(monkeypatch: Any) -> 
         True,
         "",
     )
-    monkeypatch.setattr(sweep_module, "_closed_forms", lambda m, timeout: forms)
+    monkeypatch.setattr(sweep_module, "closed_form_equilibria", lambda m, timeout: forms)
     with pytest.warns(RuntimeWarning, match=r"`pole` does not solve .* at 7 of 7 points"):
         sm = ig.sweep(model, {"c": C_AXIS}, method="closed_form", executor="serial")
     assert not sm.exists[:, 0].any()

@@ -1,0 +1,129 @@
+"""One chunk of a sweep: equilibria, eigenvalues and stability at a block of parameter points.
+
+Internal to :func:`~.sweep.sweep`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from incentive_geometry.model import Model
+
+from .compile import compile_model
+from .stability import NEUTRAL, STABLE, stability_codes, stability_margin
+from .sweep_plan import (
+    ROUNDING,
+    UNCERTAIN_BAND,
+    SweepPlan,
+    closed_form_points,
+    domain_ok,
+    merge_coincident,
+    newton_batch,
+    param_rows,
+    term_sizes,
+)
+
+__all__ = []
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def _eigenvalue_uncertainty(
+    model: Model, X: FloatArray, P: FloatArray, J: FloatArray
+) -> FloatArray:
+    """How far the eigenvalues of the Jacobian `J` (..., n, n) at the computed equilibria `X`
+    may be from the true ones: ``||J(x + dx) - J(x)||_F`` with ``dx = J_F^-1 e`` (see ROUNDING).
+    Zero where J_F is singular (there the margin is not negative anyway)."""
+    n = X.shape[-1]
+    JF = J - (np.eye(n) if model.time == "discrete" else 0.0)
+    with np.errstate(all="ignore"):
+        det = np.asarray(np.linalg.det(JF))
+    singular = ~np.isfinite(det) | (np.abs(det) < 1e-300)
+    noise = ROUNDING * (1.0 + term_sizes(model, X, P))
+    noise = np.where(np.isfinite(noise) & ~singular[..., None], noise, 0.0)
+    dx = np.linalg.solve(np.where(singular[..., None, None], np.eye(n), JF), noise[..., None])
+    J2 = compile_model(model).jac(X + dx[..., 0], P)
+    with np.errstate(all="ignore"):
+        spread = np.sqrt(np.sum((J2 - J) ** 2, axis=(-2, -1)))
+    return np.where(np.isfinite(spread), spread, np.inf)
+
+
+def evaluate_chunk(
+    plan: SweepPlan, values: FloatArray, seeds: FloatArray | None, index: int
+) -> dict[str, np.ndarray]:
+    """One chunk: equilibria, existence, eigenvalues and stability at the rows of `values`.
+
+    For the numeric method, `seeds` (c, E, n) are the point's roots after the seeding passes;
+    Newton refines them and the point's stability follows.
+    """
+    model = plan.model
+    cm = compile_model(model)
+    c = values.shape[0]
+    P = param_rows(plan, values)
+    out: dict[str, np.ndarray] = {}
+    if plan.method == "closed_form":
+        X, why, claimed, repaired = closed_form_points(plan, P)
+        E = X.shape[1]
+        out = {"why": why, "claimed": claimed, "repaired": repaired}
+    else:
+        X = newton_batch(plan, P, seeds)
+        E = X.shape[1]
+    Pb = np.broadcast_to(P[:, None, :], (c, E, P.shape[1]))
+    exists = domain_ok(model, X, Pb)
+    if plan.method == "closed_form":
+        exists = merge_coincident(X, exists)
+    # Flows: stable iff every Re(lambda) < 0; maps: iff every |lambda| < 1 (Jacobian of the map),
+    # beyond the neutral band of `.stability`. A Jacobian that is not finite at an equilibrium
+    # (sqrt(x) at x = 0) does not decide: that equilibrium is neutral.
+    J = cm.jac(np.where(exists[..., None], X, 0.0), Pb)
+    finite_J = np.isfinite(J).all(axis=(-2, -1))
+    J = np.where(np.isfinite(J), J, 0.0)
+    eig = np.linalg.eigvals(J)
+    codes = np.asarray(stability_codes(model.time, eig))
+    # Stable only with a margin beyond what the rounding of F leaves uncertain (see ROUNDING).
+    # That uncertainty is large only next to a singular J_F, where an eigenvalue is near 0
+    # (flows) or near modulus 1 (maps), so the margin is near 0 too: it is computed only where
+    # the margin is negative but within UNCERTAIN_BAND * (1 + max |lambda|) of 0.
+    margin = stability_margin(model.time, eig)
+    band = (
+        exists
+        & (codes == STABLE)
+        & (margin > -UNCERTAIN_BAND * (1.0 + np.max(np.abs(eig), axis=-1)))
+    )
+    if band.any():
+        idx = np.nonzero(band)
+        spread = _eigenvalue_uncertainty(model, X[idx], Pb[idx], J[idx])
+        codes[idx] = stability_codes(model.time, eig[idx], uncertainty=spread)
+    codes = np.where(finite_J, codes, NEUTRAL)
+    stable = exists & (codes == STABLE)
+    neutral = exists & (codes == NEUTRAL)
+    eig = np.where(exists[..., None], eig, np.nan)
+    X = np.where(exists[..., None], X, np.nan)
+    defined = _defined(plan, cm, P, np.asarray(exists.any(axis=1)))
+    return {
+        "x": X,
+        "exists": exists,
+        "stable": stable,
+        "neutral": neutral,
+        "eigenvalues": eig,
+        "defined": defined,
+        **out,
+    }
+
+
+def _defined(plan: SweepPlan, cm: Any, P: FloatArray, has_equilibrium: np.ndarray) -> np.ndarray:
+    """Whether the model is defined at each parameter point: it has an equilibrium, or its
+    right-hand side is finite at one of the plan's probe states (``log(a)`` with ``a <= 0`` is
+    finite nowhere)."""
+    defined = has_equilibrium.copy()
+    rows = np.flatnonzero(~defined)
+    if rows.size:
+        K = plan.probes.shape[0]
+        Xp = np.broadcast_to(plan.probes, (rows.size, K, plan.probes.shape[1]))
+        Pp = np.broadcast_to(P[rows, None, :], (rows.size, K, P.shape[1]))
+        with np.errstate(all="ignore"):
+            F = np.asarray(cm.rhs(Xp, Pp), dtype=float)
+        defined[rows] = np.isfinite(F).all(axis=-1).any(axis=-1)
+    return defined

@@ -208,7 +208,15 @@ def sweep(
         raise ModelError("give either --grid (one per swept parameter) or --sample FILE")
     names = None
     if grids:
-        points: Any = dict(parse_grid(g) for g in grids)
+        points: Any = {}
+        for item in grids:
+            name, axis = parse_grid(item)
+            if name in points:
+                # A second axis for one parameter would silently replace the first.
+                raise ModelError(
+                    f"--grid `{name}` is given twice; give one --grid per swept parameter"
+                )
+            points[name] = axis
     else:
         path = Path(str(sample))
         if not path.is_file():

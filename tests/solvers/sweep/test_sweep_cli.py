@@ -153,3 +153,18 @@ def test_ctrl_c_keeps_chunks_and_the_same_command_resumes(tmp_path: Path) -> Non
     for name in ("x", "exists", "stable", "eigenvalues", "class_codes"):
         assert np.array_equal(getattr(resumed, name), getattr(fresh, name), equal_nan=True), name
     assert os.path.exists(npz) and not parts.exists()
+
+
+def test_a_repeated_grid_is_refused_naming_the_parameter(
+    incgeo: Callable[..., tuple[int, str, str]],
+) -> None:
+    # Issue 17: the second --grid theta=... used to replace the first silently.
+    code, out, err = incgeo(
+        "sweep", ENTRENCHMENT, "--grid", "theta=0:1:3", "--grid", "theta=0:0.5:4",
+        "--workers", "0", "--no-progress",
+    )  # fmt: skip
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, (code, out, err)
+    assert len(lines) == 1 and lines[0].startswith("error:"), err
+    assert "`theta`" in lines[0] and "twice" in lines[0]
+    assert out == ""

@@ -71,6 +71,7 @@ class _Analysis:
     thresholds: dict[str, Any] = field(default_factory=dict)
     bifurcations: list[Any] | None = None
     missing: list[_Missing] = field(default_factory=list)
+    region: Any = None  # where it exists and is stable, simplified (None: not simplified)
 
 
 class _Routes:
@@ -126,6 +127,8 @@ def _analyse(model: Model, eq: Any, routes: _Routes, *, budget: Any) -> _Analysi
     out.stability = attempt(
         "stability", routes.sweep(), lambda timeout: stability(model, eq, timeout=timeout)
     )
+    if out.stability is not None and not budget.expired():
+        out.region = stable_region(model, eq.exists, out.stability)
     budget.offer(out)
     if out.stability is None:
         out.missing.append(_Missing("thresholds", NOT_STARTED, hint=routes.sweep()))
@@ -147,6 +150,97 @@ def _analyse(model: Model, eq: Any, routes: _Routes, *, budget: Any) -> _Analysi
         lambda timeout: bifurcations(model, eq, timeout=timeout),
     )
     return out
+
+
+def stable_region(model: Model, exists: Any, st: Any) -> Any:
+    """Where an equilibrium exists and is stable, as a condition simpler than both, or None.
+
+    The stability condition is read where the equilibrium exists (existence taken in its
+    interior, the generic reading): factors of its left-hand side whose sign existence decides
+    are dropped, and when one sign condition of a single factor (or an existence atom) then
+    says the same as the whole on the existence region, that is the answer. Every step is
+    decided exactly (:func:`~incentive_geometry.solvers.symbolic.conditions.satisfiable`);
+    an undecided step leaves the condition as it was.
+
+    Parameters
+    ----------
+    model : Model
+    exists : sympy Boolean
+        The equilibrium's existence condition.
+    st : Stability
+
+    Returns
+    -------
+    sympy Boolean or None
+        A condition ``R`` with ``exists and stable <=> exists and R``, shorter than the
+        stability condition; None when none was found (or stability is already decided).
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> from incentive_geometry.cli.derive import stable_region
+    >>> m = ig.Model.from_equations({"x": "x*(1 - x)*(b + g*x)"},
+    ...     parameters={"b": 0.5, "g": -1}, states={"x": {"domain": [0, 1]}})
+    >>> eq = ig.equilibria(m)[2]
+    >>> eq.point, ig.stability(m, eq).condition
+    ({x: -b/g}, b*g*(b + g) > 0)
+    >>> stable_region(m, eq.exists, ig.stability(m, eq))
+    b > 0
+    """
+    from incentive_geometry.solvers.symbolic.conditions import domain_map, satisfiable
+
+    where = st.where_exists
+    cond = st.condition
+    if where in (sympy.true, sympy.false) or not isinstance(cond, sympy.core.relational.Relational):
+        return None
+    domains = domain_map(model)
+    # The generic reading: existence in its interior (non-strict relations made strict).
+    inside = exists.replace(
+        lambda n: isinstance(n, sympy.GreaterThan | sympy.LessThan),
+        lambda n: (sympy.Gt if isinstance(n, sympy.GreaterThan) else sympy.Lt)(n.lhs, n.rhs),
+    )
+
+    def never(c: Any) -> bool:
+        return satisfiable(sympy.And(inside, c), domains) is False
+
+    expr = sympy.factor_terms(cond.lhs - cond.rhs)
+    rel = type(cond)
+    factors = []
+    for f in sympy.Mul.make_args(expr):
+        if f.is_number:
+            if f.is_negative:
+                rel = _flip(rel)
+            continue
+        base, power = f.as_base_exp()
+        if never(base <= 0):
+            continue  # positive wherever it exists: the sign of the product does not change
+        if power.is_Integer and power.is_odd and never(base >= 0):
+            rel = _flip(rel)  # negative wherever it exists
+            continue
+        factors.append(f)
+    if not factors:
+        return None
+    reduced = rel(sympy.Mul(*factors), 0)
+    candidates = [reduced]
+    for f in factors:
+        base = f.as_base_exp()[0]
+        candidates += [base > 0, base < 0]
+    for c in sorted(candidates, key=lambda c: len(to_text(c))):
+        if len(to_text(c)) >= len(to_text(cond)):
+            break
+        if never(sympy.Or(sympy.And(c, sympy.Not(cond)), sympy.And(sympy.Not(c), cond))):
+            return c
+    return None
+
+
+def _flip(rel: Any) -> Any:
+    """The relation with its sides' sign flipped (``>`` <-> ``<``)."""
+    return {
+        sympy.StrictGreaterThan: sympy.StrictLessThan,
+        sympy.StrictLessThan: sympy.StrictGreaterThan,
+        sympy.GreaterThan: sympy.LessThan,
+        sympy.LessThan: sympy.GreaterThan,
+    }.get(rel, rel)
 
 
 def _stopped(eq: Any, model: Model, routes: _Routes) -> Callable[[Any, str], _Analysis]:
@@ -262,6 +356,7 @@ def _equilibrium_record(a: _Analysis) -> dict[str, Any]:
         "stable_where_exists": None
         if st is None or st.where_exists is None
         else to_text(st.where_exists),
+        "stable_where_exists_simplified": None if a.region is None else to_text(a.region),
         "eigenvalues": None
         if st is None or st.eigenvalues is None
         else [to_text(v) for v in st.eigenvalues],
@@ -439,8 +534,16 @@ def _text_lines(k: int, a: _Analysis, e: dict[str, Any]) -> list[str]:
         if where in ("0 == 1", "0 == 0"):
             said = "never" if where == "0 == 1" else "always"
             lines.append(f"    stable when   {said} (where it exists; decided exactly)")
+        elif e.get("stable_where_exists_simplified"):
+            lines.append(
+                f"    stable when   {e['stable_where_exists_simplified']} (where it exists; "
+                "decided exactly)"
+            )
+            lines.append(f"    {'':<14}(the stability condition alone: {_sized(e['stable'])})")
         else:
             lines.append(f"    stable when   {_sized(_words(e['stable']))}")
+            if e["exists"] != "0 == 0":
+                lines.append(f"    {'':<14}and only where it exists (above)")
     if e["eigenvalues"] is not None:
         lines.append(f"    eigenvalues   {', '.join(e['eigenvalues'])}")
     if e["bifurcations"] is None:

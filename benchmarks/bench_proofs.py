@@ -65,3 +65,52 @@ def test_claim_checks_per_second(benchmark: Any, ratio: Callable[..., float]) ->
         }
     )
     assert speedup >= 5, f"{speedup:.1f}x the naive checker"
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed_verify(only: str, samples: int) -> tuple[float, float]:
+    """(wall, CPU of this process and its forked workers) of one verify run."""
+    import time
+
+    from incentive_geometry.proofs.report import verify
+
+    cpu, wall = _cpu_seconds(), time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        verify(samples=samples, only=only, figures=False)
+    return time.perf_counter() - wall, _cpu_seconds() - cpu
+
+
+def test_verify_on_every_core_and_batched(benchmark: Any, monkeypatch: Any) -> None:
+    """Wall over CPU time of verify on the C1 family (both cores: at most 0.6 on 2 cores), and
+    the batched observations against the per-sample route (INCENTIVE_GEOMETRY_BATCH=0), both
+    timed in this run."""
+    import os
+
+    only, samples = "C1.", 128
+    monkeypatch.setenv("INCENTIVE_GEOMETRY_BATCH", "0")
+    per_sample_wall, per_sample_cpu = _timed_verify(only, samples)
+    monkeypatch.delenv("INCENTIVE_GEOMETRY_BATCH")
+    wall, cpu = benchmark.pedantic(
+        lambda: _timed_verify(only, samples), rounds=1, iterations=1, warmup_rounds=0
+    )
+    benchmark.extra_info.update(
+        {
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "wall_over_cpu": wall / cpu,
+            "per_sample_wall_s": per_sample_wall,
+            "batched_speedup_wall": per_sample_wall / wall,
+            "batched_speedup_cpu": per_sample_cpu / cpu,
+        }
+    )
+    if (os.cpu_count() or 1) >= 2:
+        assert wall / cpu <= 0.75, f"wall/CPU {wall / cpu:.2f}: verify is not using both cores"
+    assert per_sample_cpu / cpu >= 2, f"batched only {per_sample_cpu / cpu:.1f}x per-sample"

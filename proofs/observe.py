@@ -825,13 +825,13 @@ def equilibria_many(
         grad = np.where(known[..., None], -2.0 * d / (d2**2 * factor)[..., None], 0.0).sum(axis=1)
         return J + F(x, q)[:, :, None] * grad[:, None, :]
 
-    found: list[list[np.ndarray]] = [[] for _ in good]
+    roots_of: list[list[np.ndarray]] = [[] for _ in good]
     for round_ in range(deflation_rounds + 1):
-        width_known = max((len(f) for f in found), default=0)
+        width_known = max((len(f) for f in roots_of), default=0)
         if round_ and width_known == 0:
             break  # nothing to deflate: the round would repeat the first
         pad = np.full((len(good), width_known, n), np.nan)
-        for g, roots in enumerate(found):
+        for g, roots in enumerate(roots_of):
             if roots:
                 pad[g, : len(roots)] = roots
         Q = np.concatenate([P, pad.reshape(len(good), -1)], axis=1)
@@ -854,12 +854,12 @@ def equilibria_many(
             new = [
                 r for r in x[g][ok[g]] if bool(np.all(r >= lo - slack) & np.all(r <= hi + slack))
             ]
-            before = len(found[g])
-            merged = list(found[g])
+            before = len(roots_of[g])
+            merged = list(roots_of[g])
             for r in new:
                 if all(np.max(np.abs(r - q) / (1.0 + np.abs(q))) > dedup for q in merged):
                     merged.append(r)
-            found[g] = merged
+            roots_of[g] = merged
             grew |= len(merged) > before
         if round_ and not grew:
             break
@@ -868,7 +868,7 @@ def equilibria_many(
     }
     for g, k in enumerate(good):
         out = []
-        for q in sorted(found[g], key=lambda r: tuple(r)):
+        for q in sorted(roots_of[g], key=lambda r: tuple(r)):
             lam = multipliers_or_eigenvalues(cm, q, P[g])
             code = stability_codes(model.time, lam)
             out.append(
@@ -1259,7 +1259,7 @@ def returns(
     )
     if isinstance(got, BaseException):
         raise got
-    return got  # type: ignore[no-any-return]
+    return got
 
 
 def _returns_many(
@@ -1426,7 +1426,7 @@ def threshold_gap(
     (got,) = _threshold_gap_many(model, first, second, param, [values], bracket=bracket)
     if isinstance(got, BaseException):
         raise got
-    return got  # type: ignore[no-any-return]
+    return got
 
 
 def _threshold_gap_many(
@@ -1508,7 +1508,7 @@ def falls_below(
     )
     if isinstance(got, BaseException):
         raise got
-    return got  # type: ignore[no-any-return]
+    return got
 
 
 def _falls_below_many(
@@ -1540,7 +1540,7 @@ def _falls_below_many(
     t, windows, total = 0.0, 5, round(horizon / window)
     done_windows = 0
     while live.size and done_windows < total:
-        k = min(windows, total - done_windows)
+        k = int(min(windows, total - done_windows))
         tr = simulate(
             model,
             x0=X[live],
@@ -1551,8 +1551,10 @@ def _falls_below_many(
             raise_on_failure=False,
         )
         if tr.status < 0:
-            for g in live:
-                out[good[g]] = ConvergenceError(f"falls_below: the simulation failed: {tr.message}")
+            for row in live:
+                out[good[int(row)]] = ConvergenceError(
+                    f"falls_below: the simulation failed: {tr.message}"
+                )
             return out
         Z = tr.x.reshape(len(live), k + 1, -1)[:, :, i]
         moved = np.abs(np.diff(Z, axis=1)) < settle
@@ -1571,8 +1573,8 @@ def _falls_below_many(
         t += k * window
         done_windows += k
         windows *= 4
-    for g, k in enumerate(good):
-        out[k] = Observation(
+    for g, member in enumerate(good):
+        out[member] = Observation(
             bool(final[g] < level),
             f"{state}(0) = {x0[i]:.6g} -> {state}({stop[g]:g}) = {final[g]:.4g}",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ DOMAIN = {
 WINDOW = "alpha*(1 - theta)*b < theta*c and alpha*(1 - theta)*(b + gamma) > theta*c"
 
 
-def _claim(observe: object, prediction: str = WINDOW, **kw: object) -> ig.Claim:
+def _claim(observe: Any, prediction: str = WINDOW, **kw: Any) -> ig.Claim:
     return ig.Claim(
         name="t",
         statement="",
@@ -42,14 +43,14 @@ def _claim(observe: object, prediction: str = WINDOW, **kw: object) -> ig.Claim:
         observe=observe,
         domain=DOMAIN,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.mark.parametrize("fn", [count_stable, interior_unstable])
 def test_batched_equilibria_give_the_per_sample_verdicts(
-    fn: object, monkeypatch: pytest.MonkeyPatch
+    fn: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    c = _claim(functools.partial(fn, entrenchment()))  # type: ignore[call-overload]
+    c = _claim(functools.partial(fn, entrenchment()))
     points = [c.point(p) for p in _samples(c, 64, 5)]
     batched = _map_observations(c, points, None)
     monkeypatch.setenv(BATCH_ENV, "0")

@@ -222,21 +222,27 @@ def plot_interaction_graph(
     return fig
 
 
-def _legend(ax: Any) -> None:
+def _edge_handle(linestyle: str, label: str) -> Any:
+    """A legend line in an edge's style: a bar head for a dashed (inhibiting) edge, else >."""
     from matplotlib.lines import Line2D
 
+    bar = linestyle == "dashed"
+    return Line2D(
+        [],
+        [],
+        color="black",
+        linestyle=linestyle,
+        marker="|" if bar else ">",
+        markersize=10 if bar else 6,
+        label=label,
+    )
+
+
+def _legend(ax: Any) -> None:
     handles = [
-        Line2D([], [], color="black", linestyle="solid", marker=">", label="+  activates"),
-        Line2D(
-            [],
-            [],
-            color="black",
-            linestyle="dashed",
-            marker="|",
-            markersize=10,
-            label="\u2212  inhibits",
-        ),
-        Line2D([], [], color="black", linestyle="dotted", marker=">", label="±  sign changes"),
+        _edge_handle("solid", "+  activates"),
+        _edge_handle("dashed", "\u2212  inhibits"),
+        _edge_handle("dotted", "±  sign changes"),
     ]
     ax.legend(
         handles=handles,
@@ -345,7 +351,7 @@ def plot_architecture(
             str(n),
             ha="center",
             va="center",
-            fontsize=9 if len(str(n)) > 3 else 11,
+            fontsize=(7.5 if marker == "^" else 9) if len(str(n)) > 3 else 11,
         )
     for u, v, d in graph.edges(data=True):
         kind = d["kind"]
@@ -423,18 +429,10 @@ def _architecture_legend(ax: Any) -> None:
         node("o", "white", "routine"),
         node("D", "0.85", "proxy"),
         node("^", "0.85", "auditor"),
-        Line2D([], [], color="black", linestyle="solid", marker=">", label="reinforces +"),
-        Line2D(
-            [],
-            [],
-            color="black",
-            linestyle="dashed",
-            marker="|",
-            markersize=10,
-            label="reinforces \u2212",
-        ),
-        Line2D([], [], color="black", linestyle="dotted", marker=">", label="feeds back"),
-        Line2D([], [], color="black", linestyle="dashdot", marker=">", label="observes"),
+        _edge_handle("solid", "reinforces +"),
+        _edge_handle("dashed", "reinforces \u2212"),
+        _edge_handle("dotted", "feeds back"),
+        _edge_handle("dashdot", "observes"),
     ]
     ax.legend(
         handles=handles,

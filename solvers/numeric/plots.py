@@ -773,6 +773,8 @@ def plot_stability_map(
             linewidths=1.6,
         )
         cs.set_path_effects([patheffects.withStroke(linewidth=3.2, foreground="white")])
+        # The entry shows the boundary at the fixed parameters (shorter than the general form).
+        shown = sympy.sstr(sympy.nsimplify(expr, rational=False)) if smap.fixed else text
         handles.append(
             Line2D(
                 [],
@@ -780,7 +782,7 @@ def plot_stability_map(
                 color=color,
                 linestyle=dashes,
                 linewidth=1.6,
-                label=wrap_label(f"{label} stability: {text} = 0", 38),
+                label=wrap_label(f"{label} stability: {shown} = 0", 38),
             )
         )
     ax.set_xlabel(names[0])

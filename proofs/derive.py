@@ -342,7 +342,7 @@ def stability_derivation(
     steps.append(
         Step(
             f"stability condition ({criterion}, simplified under the domains)",
-            f"{to_text(st.condition)}; agrees with numerical eigenvalues at {eig_ok} of {eig_total} "
+            f"{_show(st.condition)}; agrees with numerical eigenvalues at {eig_ok} of {eig_total} "
             "rational parameter points",
             eig_ok == eig_total and eig_total > 0,
         )

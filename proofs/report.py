@@ -306,6 +306,25 @@ def _anchor(name: str) -> str:
     return name.lower().replace(".", "")
 
 
+def _words(prediction: str) -> str:
+    """A prediction as the report prints it: constant conditions in words.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.report import _words
+    >>> _words("0 == 1"), _words("0 == 0"), _words("theta > 0.5")
+    ('never', 'always', 'theta > 0.5')
+    """
+    return {"0 == 0": "always", "0 == 1": "never"}.get(prediction.strip(), prediction)
+
+
+def _show(value: Any) -> str:
+    """An observed or predicted value as text (booleans as true/false)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "true" if value else "false"
+    return str(value)
+
+
 def _params(values: dict[str, float]) -> str:
     return ", ".join(f"{k} = {v:.6g}" for k, v in values.items()) or "(the model's fixed values)"
 
@@ -414,7 +433,12 @@ def write_report(
             "",
             f"*{e.family}.* {r.statement}",
             "",
-            f"- prediction ({r.kind}): `{r.prediction}`",
+            f"- prediction ({r.kind}): "
+            + (
+                f"*{_words(r.prediction)}*"
+                if _words(r.prediction) != r.prediction
+                else f"`{r.prediction}`"
+            ),
             f"- verdict: **{r.verdict}**: {r.reason}",
         ]
         if e.reading:
@@ -461,8 +485,8 @@ def write_report(
             lines += ["", "Counterexamples:", ""]
             for ce in r.counterexamples:
                 lines.append(
-                    f"- at {_params(ce.params)}: predicted {ce.predicted!r}, observed "
-                    f"{ce.observed if not hasattr(ce.observed, 'shape') else 'Monte Carlo draws'}"
+                    f"- at {_params(ce.params)}: predicted {_show(ce.predicted)}, observed "
+                    f"{_show(ce.observed) if not hasattr(ce.observed, 'shape') else 'Monte Carlo draws'}"
                     f"; {ce.evidence} (refinement: {ce.refinement}; found at {_params(ce.original)})"
                 )
         for note in r.notes:

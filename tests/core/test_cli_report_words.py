@@ -1,0 +1,19 @@
+"""The verification report prints constant predictions and booleans in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from incentive_geometry.proofs.report import verify
+
+
+def test_constant_prediction_and_counterexample_in_words(tmp_path: Path) -> None:
+    # C4.lockin.polya_urn predicts `true` (always) and is refuted at its one point.
+    result = verify(samples=8, only="C4.lockin.polya_urn", figures=False, out=tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    block = text[text.index("### C4.lockin.polya_urn") :]
+    assert "- prediction (condition): *always*" in block
+    assert "`0 == 0`" not in text and "`0 == 1`" not in text
+    if result.reports[0].counterexamples:
+        assert "predicted true, observed false" in block
+        assert "np.True_" not in block and "predicted True" not in block

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from incentive_geometry.proofs.report import verify
 
 
+@pytest.mark.slow
 def test_constant_prediction_and_counterexample_in_words(tmp_path: Path) -> None:
     # C4.lockin.polya_urn predicts `true` (always) and is refuted at its one point.
     result = verify(samples=8, only="C4.lockin.polya_urn", figures=False, out=tmp_path)

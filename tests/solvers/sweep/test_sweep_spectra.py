@@ -1,0 +1,47 @@
+"""Closed-form 2x2 spectra of the sweep against LAPACK and against the Brusselator's Hopf line."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import incentive_geometry as ig
+from incentive_geometry.solvers.numeric.stability import stability_codes
+from incentive_geometry.solvers.numeric.sweep_chunk import spectra
+
+
+def test_spectra_agree_with_eigvals_and_decide_stability_the_same() -> None:
+    rng = np.random.default_rng(1)
+    J = rng.standard_normal((20_000, 2, 2)) * rng.uniform(1e-3, 1e3, (20_000, 1, 1))
+    # Double roots and a stiff diagonal, where the quadratic formula is delicate.
+    J[:50] = np.array([[1.0, 1.0], [0.0, 1.0]]) * rng.uniform(-2, 2, (50, 1, 1))
+    J[50:100] = np.diag([-1e8, -1e-7])
+    ours, lapack = spectra(J), np.linalg.eigvals(J)
+    a, b = np.sort_complex(ours), np.sort_complex(lapack)
+    scale = 1.0 + np.abs(lapack).max(-1, keepdims=True)
+    assert np.max(np.abs(a - b) / scale) < 1e-10
+    # The small root of the stiff Jacobian keeps its digits (no cancellation).
+    np.testing.assert_allclose(np.sort(ours[50:100].real, axis=1)[:, 1], -1e-7, rtol=1e-12)
+    same = stability_codes("continuous", ours) == stability_codes("continuous", lapack)
+    assert same.all()
+    assert (stability_codes("discrete", ours) == stability_codes("discrete", lapack)).all()
+
+
+def test_brusselator_map_is_stable_exactly_below_the_hopf_line() -> None:
+    # Equilibrium (a, b/a) is stable iff b < 1 + a**2 (tr = b - 1 - a**2, det = a**2 > 0).
+    m = ig.Model.from_equations(
+        {"x": "a - (b + 1)*x + x**2*y", "y": "b*x - x**2*y"}, parameters={"a": 1.0, "b": 1.0}
+    )
+    axes = {"a": np.linspace(0.5, 2.0, 61), "b": np.linspace(0.1, 5.0, 67)}
+    sm = ig.sweep(m, axes, executor="serial", cycles=False)
+    A, B = np.meshgrid(axes["a"], axes["b"], indexing="ij")
+    expected = (B < 1 + A**2).ravel()
+    away = np.abs(B - 1 - A**2).ravel() > 1e-9
+    assert np.array_equal(sm.stable.any(axis=1)[away], expected[away])
+    # And the stored eigenvalues are those of LAPACK at the same Jacobians.
+    x, y = A.ravel(), (B / A).ravel()
+    J = np.empty((x.size, 2, 2))
+    J[:, 0, 0], J[:, 0, 1] = -(B.ravel() + 1) + 2 * x * y, x * x
+    J[:, 1, 0], J[:, 1, 1] = B.ravel() - 2 * x * y, -x * x
+    np.testing.assert_allclose(
+        np.sort_complex(sm.eigenvalues[:, 0]), np.sort_complex(np.linalg.eigvals(J)), atol=1e-9
+    )

@@ -287,7 +287,11 @@ def audit_cycle(path: Path) -> Path:
     from incentive_geometry.proofs.catalogue.oscillation import hopf_rho
     from incentive_geometry.solvers.numeric.continuation import continuation
     from incentive_geometry.solvers.numeric.cycles import cycles
-    from incentive_geometry.solvers.numeric.plots import figure_and_axes, save_figure
+    from incentive_geometry.solvers.numeric.plots import (
+        draw_by_stability,
+        figure_and_axes,
+        save_figure,
+    )
     from incentive_geometry.theory import entrenchment_oscillating
 
     m = entrenchment_oscillating()
@@ -326,10 +330,11 @@ def audit_cycle(path: Path) -> Path:
         (ax_amp, np.array([cy.orbit(i).amplitudes[0] for i in range(len(cy))]), "amplitude of x"),
         (ax_per, cy.period, "period"),
     ):
-        stable = cy.stable
-        ax.plot(cy.p[stable], values[stable], "-", color="C0", label="stable cycle")
-        if (~stable).any():
-            ax.plot(cy.p[~stable], values[~stable], "--", color="C3", label="unstable cycle")
+        # By runs of stability: masking p[stable] would join stable runs across unstable ones.
+        draw_by_stability(ax, cy.p, [values], cy.stable, cy.neutral)
+        ax.plot([], [], "-", color="C0", label="stable cycle")
+        if (~cy.stable).any():
+            ax.plot([], [], "--", color="C3", label="unstable cycle")
         ax.axvline(rho_h, color="black", ls=":", label=f"rho_H = {rho_h:.4f} (analytic)")
         ax.set_xlabel("rho (audit speed; 1/rho is the audit lag)")
         ax.set_ylabel(label)

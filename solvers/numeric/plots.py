@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LABELS",
+    "draw_by_stability",
     "plot_bifurcation_curves",
     "plot_bifurcation_diagram",
     "plot_cycles",
@@ -248,6 +249,48 @@ def plot_bifurcation_diagram(
         ax.set_title(wrap_label(title, 70))
     save_figure(fig, path)
     return fig
+
+
+def draw_by_stability(
+    ax: Any,
+    p: Any,
+    curves: Sequence[Any],
+    stable: Any,
+    neutral: Any = None,
+    colors: tuple[str, str] = ("C0", "C3"),
+    linewidth: float = 1.6,
+) -> None:
+    """Draw each curve against `p` by runs of stability: stable solid, unstable dashed.
+
+    A segment between two points takes their stability (a neutral endpoint, a located
+    bifurcation, takes the other's), so the change of style falls on the bifurcation point and
+    no segment joins two stable runs across an unstable one (as masking ``p[stable]`` would).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    p : array of float, shape (K,)
+    curves : sequence of arrays of shape (K,)
+    stable : array of bool, shape (K,)
+    neutral : array of bool, shape (K,), optional
+    colors : (str, str)
+        Colours of the stable and the unstable runs.
+    linewidth : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from incentive_geometry.solvers.numeric.plots import draw_by_stability, figure_and_axes
+    >>> fig, ax = figure_and_axes(None)
+    >>> draw_by_stability(ax, np.arange(5.0), [np.zeros(5)], np.array([1, 1, 0, 0, 1], bool))
+    >>> [(ln.get_linestyle(), ln.get_xdata().tolist()) for ln in ax.lines]
+    [('-', [0.0, 1.0, 2.0]), ('--', [2.0, 3.0, 4.0])]
+
+A segment takes the stability of its first point: 1 -> 2 is stable, 3 -> 4 unstable.
+    """
+    stable = np.asarray(stable, dtype=bool)
+    neutral = np.zeros_like(stable) if neutral is None else np.asarray(neutral, dtype=bool)
+    _draw_by_stability(ax, np.asarray(p), curves, stable, neutral, colors, linewidth)
 
 
 def _draw_by_stability(

@@ -132,6 +132,27 @@ def test_report_figures_are_legible(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert_legible(drawn[-1])
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["cusp", "audit_cycle", "learner_trajectories"])
+def test_slower_report_figures_are_legible(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incentive_geometry.proofs import figures
+    from incentive_geometry.solvers.numeric import plots
+
+    drawn: list[Figure] = []
+    real = plots.save_figure
+
+    def keep(fig: Figure, path: Any) -> None:
+        drawn.append(fig)
+        real(fig, path)
+
+    monkeypatch.setattr(plots, "save_figure", keep)
+    figures.FIGURES[name](tmp_path / f"{name}.png")
+    assert (tmp_path / f"{name}.png").stat().st_size > 1000
+    assert_legible(drawn[-1])
+
+
 def test_drift_has_a_y_label_and_its_whole_title(tmp_path: Path) -> None:
     from incentive_geometry.solvers.numeric.simulate import simulate
     from incentive_geometry.theory import entrenchment

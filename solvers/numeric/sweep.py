@@ -560,7 +560,7 @@ def sweep(
     member[:, 2 * k_ids] = ~defined
     member[:, 2 * k_ids + 1] = np.isfinite(period)
     bits = member.astype(np.int64) @ (1 << np.arange(member.shape[1], dtype=np.int64))
-    uniq, codes = np.unique(bits, return_inverse=True)
+    uniq, codes = _class_table(bits, member.shape[1])
     class_names = tuple(
         "undefined"
         if (int(b) >> (2 * k_ids)) & 1
@@ -643,6 +643,21 @@ def _numeric_identities(
             names.append(key)
         which[p_i, e] = index[key]
     return names, which
+
+
+def _class_table(bits: np.ndarray, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct class bit patterns (ascending) and each point's index among them, as
+    ``np.unique(bits, return_inverse=True)`` gives, without a sort of the points: with at most
+    20 bits a table of all 2**n_bits patterns marks those present and maps each to its rank
+    (linear time; at 10^7 points the sort cost a quarter of the sweep)."""
+    if n_bits > 20:
+        uniq, codes = np.unique(bits, return_inverse=True)
+        return uniq, codes.reshape(-1)
+    present = np.zeros(1 << n_bits, dtype=bool)
+    present[bits] = True
+    uniq = np.flatnonzero(present)
+    rank = np.cumsum(present, dtype=np.int64) - 1
+    return uniq, rank[bits]
 
 
 def _short(v: float) -> str:

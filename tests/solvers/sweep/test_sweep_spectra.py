@@ -45,3 +45,15 @@ def test_brusselator_map_is_stable_exactly_below_the_hopf_line() -> None:
     np.testing.assert_allclose(
         np.sort_complex(sm.eigenvalues[:, 0]), np.sort_complex(np.linalg.eigvals(J)), atol=1e-9
     )
+
+
+def test_class_table_matches_a_sorted_unique() -> None:
+    from incentive_geometry.solvers.numeric.sweep import _class_table
+
+    rng = np.random.default_rng(2)
+    for n_bits in (1, 6, 20, 24):  # 24 bits take the sort route
+        bits = rng.integers(0, 2**n_bits, 5_000) & rng.integers(0, 2**n_bits, 5_000)
+        uniq, codes = _class_table(bits, n_bits)
+        want_uniq, want_codes = np.unique(bits, return_inverse=True)
+        np.testing.assert_array_equal(uniq, want_uniq)
+        np.testing.assert_array_equal(codes, want_codes)

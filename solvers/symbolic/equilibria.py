@@ -377,7 +377,7 @@ class EquilibriumSet(Sequence[Equilibrium]):
                 continue
             try:
                 out.append(stability(self.model, e, timeout=timeout))
-            except (TimeoutError, ModelError, NotImplementedError, ValueError):
+            except (TimeoutError, RuntimeError, NotImplementedError, ValueError):
                 out.append(None)
         return out
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import incentive_geometry as ig
-from incentive_geometry.solvers.numeric.sweep import StabilityMap
 from incentive_geometry.solvers.numeric.executors import ChunkStore, run_chunks
+from incentive_geometry.solvers.numeric.sweep import StabilityMap
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ENTRENCHMENT = EXAMPLES / "entrenchment.toml"

@@ -421,7 +421,7 @@ def branch_text(b: Any) -> str:
     >>> print(branch_text(ig.continuation(m, "p", x0={"x": 0.0}, p_range=(-1, 1))))
     ... # doctest: +ELLIPSIS
     Branch in p: ... points, p from -1 to 1, complete
-      stable for p in [-1, ...], unstable for p in [..., 1]
+      stable from p = -1 to ..., then unstable from p = ... to 1
       bifurcations:
         transcritical  p = ...  x = ...
     """
@@ -434,12 +434,13 @@ def branch_text(b: Any) -> str:
         f"to {float(b.p.max()):.6g}, {status}"
     ]
     runs = _stable_runs(b.p, b.stable)
+    # In the order of the branch, which may turn back in p (a fold): "from ... to ...".
     words = [
-        f"{'stable' if s else 'unstable'} for {b.param} in [{lo:.6g}, {hi:.6g}]"
-        for lo, hi, s in runs[:6]
+        f"{'stable' if s else 'unstable'} from {b.param} = {start:.6g} to {end:.6g}"
+        for start, end, s in runs[:6]
     ]
     more = f", ... ({len(runs) - 6} more runs)" if len(runs) > 6 else ""
-    lines.append("  " + ", ".join(words) + more)
+    lines.append("  " + ", then ".join(words) + more)
     if b.bifurcations:
         lines.append("  bifurcations:")
         rows = [[k, f"{b.param} = {p}", x, c] for k, p, x, c in _bifurcation_rows(b)]

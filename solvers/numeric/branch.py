@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from incentive_geometry import display
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 
@@ -223,11 +224,10 @@ class Branch:
         return self.status == STATUS_COMPLETE
 
     def __repr__(self) -> str:
-        span = f"{self.p.min():.6g}..{self.p.max():.6g}" if len(self.p) else "empty"
-        return (
-            f"<Branch in {self.param}: {len(self.p)} points, {self.param} in {span}, "
-            f"bifurcations {list(self.bifurcations)}, status {self.status}>"
-        )
+        return display.branch_text(self)
+
+    def _repr_html_(self) -> str:
+        return display.branch_html(self)
 
     def __getitem__(self, name: str) -> FloatArray:
         """A state's values along the branch, by name."""

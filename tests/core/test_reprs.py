@@ -173,7 +173,7 @@ def test_branch_reprs_on_the_brusselator(brusselator: ig.Model) -> None:
     lines = text.splitlines()
     assert lines[0].startswith(f"Branch in b: {len(br.p)} points, b from 1 to 3")
     # Stable below the Hopf point b = 1 + a^2 = 2, unstable above.
-    runs = re.findall(r"(stable|unstable) for b in \[([\d.]+), ([\d.]+)\]", lines[1])
+    runs = re.findall(r"(stable|unstable) from b = ([\d.]+) to ([\d.]+)", lines[1])
     assert [r[0] for r in runs] == ["stable", "unstable"]
     assert abs(float(runs[0][2]) - 2) < 0.05 and abs(float(runs[1][1]) - 2) < 0.05
     assert "hopf" in text and "supercritical" in text

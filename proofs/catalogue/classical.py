@@ -10,7 +10,7 @@ Examples
 --------
 >>> from incentive_geometry.proofs.catalogue.classical import entries
 >>> len(entries())
-12
+14
 """
 
 from __future__ import annotations
@@ -41,8 +41,10 @@ from incentive_geometry.theory import (
 )
 
 __all__ = [
+    "adversarial_value_share",
     "arthur_wins",
     "best_of_n_divergence",
+    "causal_intervention_values",
     "entries",
     "equilibrium_value",
     "extremal_goodhart_mean",
@@ -100,6 +102,51 @@ def goodhart_selected_values(values: Mapping[str, float], *, draws: int = 20_000
     u = v + rng.normal(0.0, float(values["sigma_x"]), draws)
     kept = v[u >= float(values["t"])]
     return Observation(kept, f"{kept.size} of {draws} selected; mean true value {kept.mean():.4f}")
+
+
+def causal_intervention_values(values: Mapping[str, float], *, draws: int = 20_000) -> Observation:
+    """Monte Carlo: true values V under the intervention do(U = u) on the proxy.
+
+    The structural model of :func:`incentive_geometry.theory.goodhart.causal_goodhart_draws`
+    is simulated with the arrow from the common cause to the proxy cut.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.classical import causal_intervention_values
+    >>> obs = causal_intervention_values({"a": 1.0, "k": 0.5, "s": 1.0, "u": 2.0})
+    >>> bool(abs(obs.value.mean() - 1.0) < 0.05)
+    True
+    """
+    from incentive_geometry.theory.goodhart import causal_goodhart_draws
+
+    rng = np.random.default_rng(_seed(values))
+    v = causal_goodhart_draws(
+        float(values["u"]),
+        a=float(values["a"]),
+        k=float(values["k"]),
+        s=float(values["s"]),
+        samples=draws,
+        rng=rng,
+    )
+    return Observation(v, f"{draws} draws under do(U = {values['u']:.4g}); mean V {v.mean():.4f}")
+
+
+def adversarial_value_share(values: Mapping[str, float]) -> Observation:
+    """True value per unit of proxy delivered by an agent optimizing a fixed piece rate.
+
+    The agent's effort is found by gradient ascent on its utility
+    (:func:`incentive_geometry.theory.goodhart.adversarial_response`).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.classical import adversarial_value_share
+    >>> round(adversarial_value_share({"w": 1.0, "kappa": 1.0}).value, 6)
+    0.5
+    """
+    from incentive_geometry.theory.goodhart import adversarial_response
+
+    v, u = adversarial_response(float(values["w"]), kappa=float(values["kappa"]))
+    return Observation(v / u, f"effort: true value V = {v:.6g}, proxy U = {u:.6g}")
 
 
 def best_of_n_divergence(values: Mapping[str, float]) -> Observation:
@@ -452,6 +499,45 @@ def entries() -> list[Entry]:
                 ),
             ),
             weight=0.0625,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="classical.causal_goodhart",
+                statement="Causal Goodhart: when the proxy U is correlated with the true value V "
+                "through a common cause (U = Z + s E_U, V = a Z + k U + E_V), intervening on the "
+                "proxy moves V only by its direct effect: E[V | do(U = u)] = k u, not the "
+                "regression slope (k + a / (1 + s^2)) u.",
+                kind="mean",
+                prediction="k*u",
+                domain={"a": (0.5, 2.0), "k": (-0.5, 1.0), "s": (0.3, 2.0), "u": (-2.0, 3.0)},
+                observe=causal_intervention_values,
+                observer="Monte Carlo of the structural model under do(U = u)",
+                references=(
+                    "D. Manheim and S. Garrabrant, Categorizing variants of Goodhart's law, arXiv:1803.04585 (2018)",
+                    "J. Pearl, Causality, 2nd ed., Cambridge University Press, 2009",
+                ),
+            ),
+            weight=0.125,
+        ),
+        Entry(
+            family,
+            Claim(
+                name="classical.adversarial_goodhart",
+                statement="Adversarial Goodhart: an agent paid w per unit of a fixed proxy U = V + X, "
+                "who can raise the error term X (gaming) at cost X^2 / (2 kappa), delivers true "
+                "value V = U / (1 + kappa): the proxy overstates the value by the factor 1 + kappa.",
+                kind="value",
+                prediction="1/(1 + kappa)",
+                tolerance=1e-6,
+                domain={"w": (0.2, 3.0), "kappa": (0.0, 4.0)},
+                observe=adversarial_value_share,
+                observer="gradient ascent on the agent's utility",
+                references=(
+                    "D. Manheim and S. Garrabrant, Categorizing variants of Goodhart's law, arXiv:1803.04585 (2018)",
+                ),
+            ),
+            weight=0.125,
         ),
         Entry(
             family,

@@ -94,6 +94,7 @@ _LAZY: dict[str, str] = {
     "CodimTwoPoint": "incentive_geometry.solvers.numeric.codim2",
     "plot_bifurcation_diagram": "incentive_geometry.solvers.numeric.plots",
     "plot_cycles": "incentive_geometry.solvers.numeric.plots",
+    "plot_stability_map": "incentive_geometry.solvers.numeric.plots",
     "plot_architecture": "incentive_geometry.solvers.numeric.graph_plots",
     "plot_interaction_graph": "incentive_geometry.solvers.numeric.graph_plots",
     # solvers: feedback structure and structural analogy
@@ -112,9 +113,9 @@ _LAZY: dict[str, str] = {
 }
 
 
-#: Subpackages reachable as attributes (``ig.theory.entrenchment()``), imported on first use as
-#: SciPy does for its subpackages.
-_SUBPACKAGES = ("theory", "solvers", "proofs", "cli")
+#: Subpackages (and the display module) reachable as attributes (``ig.theory.entrenchment()``),
+#: imported on first use as SciPy does for its subpackages.
+_SUBPACKAGES = ("theory", "solvers", "proofs", "cli", "display")
 
 
 def __getattr__(name: str) -> Any:

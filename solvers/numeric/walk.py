@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.optimize import brentq
@@ -152,8 +152,37 @@ def _zero_in(
     return zb, mine, kind, other, freq
 
 
+class PlainSteps(Protocol):
+    """Takes the plain steps of a walk elsewhere (compiled code), see :func:`walk`.
+
+    ``run(z, t, ds, s, values, hist, probed, pts, budget)`` takes up to `budget` steps that
+    need nothing but the predictor, the corrector, the step guards, the step-size rule and the
+    test functions, appends the accepted points to `pts`, and returns the walk's new state
+    ``(z, t, ds, s, values, hist, used, accepted, then)``: `used` iterations taken, `accepted`
+    points, and `then` one of ``"step"`` (the next step needs :func:`walk`'s own code),
+    ``"again"`` (call again) or ``"spent"`` (the budget is used up).
+    """
+
+    def run(
+        self,
+        z: FloatArray,
+        t: FloatArray,
+        ds: float,
+        s: float,
+        values: list[float],
+        hist: list[tuple[float, FloatArray, FloatArray, list[float]]],
+        probed: list[tuple[int, float, float]],
+        pts: list[tuple[float, FloatArray, FloatArray]],
+        budget: int,
+    ) -> tuple[
+        FloatArray, FloatArray, float, float, list[float],
+        list[tuple[float, FloatArray, FloatArray, list[float]]], int, int, str,
+    ]: ...
+
+
 def walk(
-    sys: ArclengthSystem, z_start: FloatArray, t_start: FloatArray, opts: ContinuationOptions, tests: list[Monitor]
+    sys: ArclengthSystem, z_start: FloatArray, t_start: FloatArray, opts: ContinuationOptions,
+    tests: list[Monitor], plain: PlainSteps | None = None,
 ) -> Walk:
     """Follow the branch from `z_start` along `t_start` (one direction).
 
@@ -168,6 +197,10 @@ def walk(
     opts : ContinuationOptions
     tests : list of Monitor
         The test functions to watch (``[m() for m in MONITORS if m.applies(time, n)]``).
+    plain : PlainSteps, optional
+        Takes the plain steps before each step (the compiled kernel of
+        :mod:`.compiled_continuation`); the step it stops before is taken here, so bifurcations
+        are detected, located and classified by this code whichever takes the plain steps.
 
     Returns
     -------
@@ -215,7 +248,20 @@ def walk(
             pts.append((s_at, raw[0], raw[1]))
 
     beyond: dict[str, FloatArray] = {}  # sign changes seen at rejected steps from the current z
-    for _ in range(opts.max_steps):
+    taken = 0
+    while taken < opts.max_steps:
+        if plain is not None:
+            z, t, ds, s, values, hist, used, accepted, then = plain.run(
+                z, t, ds, s, values, hist, probed, pts, opts.max_steps - taken
+            )
+            taken += used
+            if accepted:
+                beyond.clear()  # the walk moved on: later rejections are judged from the new point
+            if then == "again":
+                continue
+            if then == "spent" or taken >= opts.max_steps:
+                break
+        taken += 1
         z_pred = z + ds * t
         z_new, ok, its = correct(sys, z_pred, t, tol=opts.tol, max_iter=opts.max_iter)
         t_new = tangent(sys, z_new, t) if ok else t
@@ -425,15 +471,17 @@ def empty_branch(model: Model, param: str, values: Mapping[str, float], msg: str
 
 def follow(
     sys: ArclengthSystem, start: FloatArray, t0: FloatArray, opts: ContinuationOptions, direction: str,
-    values: Mapping[str, float],
+    values: Mapping[str, float], plain: Callable[[FloatArray, FloatArray], PlainSteps] | None = None,
 ) -> Branch:
+    """The branch through `start` in the given direction(s); `plain(z, t)` makes the
+    :class:`PlainSteps` of a walk starting at ``(z, t)`` (None: every step taken here)."""
     model = sys.cm.model
     tests = [cls() for cls in MONITORS if cls.applies(model.time, sys.n)]
     walks: list[tuple[int, Walk]] = []
-    if direction in ("both", "backward"):
-        walks.append((-1, walk(sys, start, -t0, opts, tests)))
-    if direction in ("both", "forward"):
-        walks.append((1, walk(sys, start, t0, opts, tests)))
+    for sign in ((-1,) if direction == "backward" else (1,) if direction == "forward" else (-1, 1)):
+        t_start = sign * t0
+        runner = None if plain is None else plain(start, t_start)
+        walks.append((sign, walk(sys, start, t_start, opts, tests, runner)))
     return assemble(sys, walks, values)
 
 

@@ -1471,7 +1471,9 @@ def falls_below(
     The flow is followed on a grid of `window` time units until `state` is below `level`
     (True), or it moved less than `settle` over one window (settled: True exactly when below),
     or `horizon` is reached. Its batched form simulates all points of a claim as one ensemble
-    (explicit Runge-Kutta 4(5), error control member by member).
+    (BDF with the block-diagonal Jacobian of the ensemble: members that return fast to an
+    attracting end are stiff over a long horizon and would hold an explicit method to tiny
+    steps).
 
     Parameters
     ----------
@@ -1546,7 +1548,7 @@ def _falls_below_many(
             x0=X[live],
             t=(0.0, k * window),
             n_points=k + 1,
-            method="RK45",
+            method="BDF",
             params={q: P[live, j] for j, q in enumerate(model.parameter_names)},
             raise_on_failure=False,
         )

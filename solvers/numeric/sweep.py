@@ -81,6 +81,10 @@ __all__ = ["StabilityMap", "sweep"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
+#: Seconds the symbolic engine gets for the equilibria of a ``method="auto"`` sweep before the
+#: sweep takes the numeric route (which costs seconds for models of a few states).
+AUTO_SYMBOLIC_BUDGET = 10.0
+
 # --------------------------------------------------------------------------------------------
 # The sweep
 
@@ -234,7 +238,9 @@ def sweep(
     retries : int
         Retries of a chunk whose worker died.
     timeout : float, optional
-        Budget of the symbolic steps, in seconds.
+        Budget of the symbolic steps, in seconds. With ``method="auto"`` the symbolic
+        equilibria get at most :data:`AUTO_SYMBOLIC_BUDGET` of it (then the numeric route is
+        taken, and the notes say so); ``method="closed_form"`` gives them all of it.
     cycles : bool, optional
         Probe the points with no stable and no neutral equilibrium by simulation for a stable
         cycle (class ``"stable cycle"``, its period in :attr:`StabilityMap.period`). Default:
@@ -377,7 +383,18 @@ def sweep(
     conditions: list[Any] = []
     slot_labels: list[str] = []
     if method in ("auto", "closed_form"):
-        closed, conditions, slot_labels, complete, note = closed_form_equilibria(model, timeout)
+        # With method="auto" the numeric route is always there, and for most models it costs
+        # seconds: the symbolic engine gets at most AUTO_SYMBOLIC_BUDGET (a 3-routine simplex
+        # model spent the whole 60 s default in `equilibria` before falling back).
+        budget = timeout
+        if method == "auto":
+            budget = AUTO_SYMBOLIC_BUDGET if timeout is None else min(timeout, AUTO_SYMBOLIC_BUDGET)
+        closed, conditions, slot_labels, complete, note = closed_form_equilibria(model, budget)
+        if not complete and method == "auto" and budget != timeout:
+            note += (
+                f" (method='auto' gives the symbolic engine {AUTO_SYMBOLIC_BUDGET:g} s; pass "
+                "method='closed_form' to give it the whole `timeout`)"
+            )
         if not complete:
             if method == "closed_form":
                 raise ModelError(

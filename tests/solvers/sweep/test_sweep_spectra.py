@@ -57,3 +57,29 @@ def test_class_table_matches_a_sorted_unique() -> None:
         want_uniq, want_codes = np.unique(bits, return_inverse=True)
         np.testing.assert_array_equal(uniq, want_uniq)
         np.testing.assert_array_equal(codes, want_codes)
+
+
+def test_auto_sweep_of_a_three_routine_simplex_model_caps_the_symbolic_budget() -> None:
+    # Issue 17: the symbolic equilibria of entrenchment_n(3) do not finish in 60 s; an "auto"
+    # sweep waited all of it. It now gives them AUTO_SYMBOLIC_BUDGET and says so.
+    from incentive_geometry.solvers.numeric.sweep import AUTO_SYMBOLIC_BUDGET
+    from incentive_geometry.theory.entrenchment import entrenchment_n
+
+    m = entrenchment_n(3)
+    thetas = np.array([0.2, 0.5, 0.9])
+    sm = ig.sweep(m, {"theta": thetas, "alpha": np.array([1.0])}, executor="serial", cycles=False)
+    assert sm.method == "numeric"
+    assert sm.seconds < 60.0
+    assert f"method='auto' gives the symbolic engine {AUTO_SYMBOLIC_BUDGET:g} s" in sm.notes[0]
+    # Vertex e_1 is stable iff s_j(e_1) < s_1(e_1) for all j != 1 (DESIGN.md), with
+    # s_j(e_1) = alpha (1 - theta) (b_j + gamma_j [j = 1]) - theta c_j.
+    p = {name: float(m.parameter(name).default) for name in m.parameter_names}  # type: ignore[arg-type]
+    for k, theta in enumerate(thetas):
+        s = [
+            (1 - theta) * (p[f"b_{j}"] + (p[f"gamma_{j}"] if j == 1 else 0.0)) - theta * p[f"c_{j}"]
+            for j in (1, 2, 3)
+        ]
+        want = s[0] > max(s[1:])
+        stable_x = sm.x[k][sm.stable[k]]
+        got = bool(np.any(np.all(np.abs(stable_x - [1.0, 0.0]) < 1e-6, axis=-1)))
+        assert got == want, (theta, s)

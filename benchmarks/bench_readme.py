@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: Seconds the README allows the main job on 2 cores ("about three minutes").
-README_LIMIT_S = 240.0
+#: Seconds allowed the main job on an idle 2-core machine (the README measured 80 to 140 s).
+README_LIMIT_S = 180.0
 
 
 def test_readme_main_job_time(benchmark: Any, tmp_path: Path) -> None:
@@ -40,6 +40,6 @@ def test_readme_main_job_time(benchmark: Any, tmp_path: Path) -> None:
     record = json.loads((tmp_path / "verify-report" / "report.json").read_text())
     benchmark.extra_info.update({"wall_s": wall, "report_seconds": record["seconds"]})
     assert wall < README_LIMIT_S, (
-        f"the main job took {wall:.0f} s; the README says about three minutes: measure again "
-        "on an idle machine and correct the README"
+        f"the main job took {wall:.0f} s; the README says 80 to 140 s on an idle 2-core machine: "
+        "measure again on an idle machine and correct the README"
     )

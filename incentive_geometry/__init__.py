@@ -70,7 +70,7 @@ _LAZY: dict[str, str] = {
     "Branch": "incentive_geometry.solvers.numeric.branch",
     "Bifurcation": "incentive_geometry.solvers.numeric.branch",
     "sweep": "incentive_geometry.solvers.numeric.sweep",
-    "StabilityMap": "incentive_geometry.solvers.numeric.sweep",
+    "StabilityMap": "incentive_geometry.solvers.numeric.stability_map",
     "train": "incentive_geometry.solvers.numeric.train",
     "TrainingRun": "incentive_geometry.solvers.numeric.train",
     "tipping_observability": "incentive_geometry.solvers.numeric.train",

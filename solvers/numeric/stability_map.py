@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sympy
 
+from incentive_geometry import display
 from incentive_geometry.errors import ModelError
-from incentive_geometry.language import parse_expression
 
 __all__ = ["StabilityMap"]
 
@@ -290,79 +289,12 @@ class StabilityMap:
         >>> len(fig.axes[0].images)
         1
         """
-        import matplotlib
-        from matplotlib.colors import BoundaryNorm, ListedColormap
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
+        from .plots import plot_stability_map  # matplotlib only when drawing
 
-        from .plots import figure_and_axes, save_figure
+        return plot_stability_map(self, path, ax=ax, title=title)
 
-        if self.axes is None or len(self.axes) != 2:
-            raise ModelError(
-                "`plot` draws 2-D grids; this sweep has "
-                f"{'a sample' if self.axes is None else f'{len(self.axes)} axes'}"
-            )
-        created = ax is None
-        fig, ax = figure_and_axes(ax)
-        if created:
-            fig.set_size_inches(7.5, 5.0)  # room for the legend beside the map
-        a_axis, b_axis = self.axes
-        codes = self.class_codes.reshape(self.shape)
-        used = sorted(set(np.unique(codes).tolist()))
-        palette = matplotlib.colormaps["tab10"]
-        colors = [palette(i % 10) for i in range(len(self.class_names))]
-        cmap = ListedColormap(colors)
-        norm = BoundaryNorm(np.arange(len(colors) + 1) - 0.5, len(colors))
-        ax.imshow(
-            codes.T,
-            origin="lower",
-            aspect="auto",
-            extent=(a_axis[0], a_axis[-1], b_axis[0], b_axis[-1]),
-            cmap=cmap,
-            norm=norm,
-            interpolation="nearest",
-        )
-        handles: list[Any] = [Patch(color=colors[i], label=self.class_names[i]) for i in used]
-        # Analytic boundaries: the zero level of each boundary expression over the grid.
-        if self.boundaries:
-            names = self.parameter_names
-            grid = np.meshgrid(a_axis, b_axis, indexing="ij")
-            symbols = {n: sympy.Symbol(n, real=True) for n in (*names, *self.fixed)}
-            styles = ["-", "--", ":", "-."]
-            for k, (label, text) in enumerate(self.boundaries):
-                expr = parse_expression(text, symbols, where=f"boundary `{label}`")
-                expr = expr.subs({symbols[n]: v for n, v in self.fixed.items()})
-                f = sympy.lambdify([symbols[names[0]], symbols[names[1]]], expr, modules="numpy")
-                with np.errstate(all="ignore"):
-                    values = np.broadcast_to(np.asarray(f(*grid), dtype=float), grid[0].shape)
-                if np.nanmin(values) < 0 < np.nanmax(values):
-                    ax.contour(
-                        grid[0],
-                        grid[1],
-                        values,
-                        levels=[0.0],
-                        colors="black",
-                        linestyles=styles[k % len(styles)],
-                        linewidths=1.5,
-                    )
-                    handles.append(
-                        Line2D(
-                            [],
-                            [],
-                            color="black",
-                            linestyle=styles[k % len(styles)],
-                            label=f"boundary: {label}",
-                        )
-                    )
-        ax.set_xlabel(self.parameter_names[0])
-        ax.set_ylabel(self.parameter_names[1])
-        fixed = ", ".join(f"{k}={v:g}" for k, v in self.fixed.items())
-        ax.set_title(
-            title or f"{self.model_name}: stable equilibria" + (f" ({fixed})" if fixed else ""),
-            fontsize=10,
-        )
-        ax.legend(
-            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
-        )
-        save_figure(fig, path)
-        return fig
+    def __repr__(self) -> str:
+        return display.stability_map_text(self)
+
+    def _repr_html_(self) -> str:
+        return display.stability_map_html(self)

@@ -36,6 +36,7 @@ def _planted(name: str, prediction: str) -> ig.Claim:
 # -- C4: structure ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # simulation or continuation at every point
 @pytest.mark.parametrize("seed", (0, 1))
 def test_c4_managerial_true_confirmed_negated_refuted(seed: int) -> None:
     name = "C4.organizations.managerial_entrenchment"
@@ -44,6 +45,7 @@ def test_c4_managerial_true_confirmed_negated_refuted(seed: int) -> None:
     assert ig.check(_planted(name, "0 == 1"), samples=8, seed=seed).verdict == "refuted"
 
 
+@pytest.mark.slow  # simulation or continuation at every point
 def test_c4_an_analogue_with_negative_feedback_is_refuted() -> None:
     # Influence *lowers* M's proxy capture (b - gamma x): x = 1 still changes stability through
     # a transcritical point in theta, but no circuit is positive and the per-capita advantage
@@ -68,6 +70,7 @@ def test_c4_an_analogue_with_negative_feedback_is_refuted() -> None:
 # -- C5: mitigation thresholds ------------------------------------------------------------------
 
 
+@pytest.mark.slow  # simulation or continuation at every point
 @pytest.mark.parametrize("seed", SEEDS)
 def test_c5_undo_threshold_true_confirmed_prevention_threshold_refuted(seed: int) -> None:
     name = "C5.observability_past_theta_star"
@@ -77,6 +80,7 @@ def test_c5_undo_threshold_true_confirmed_prevention_threshold_refuted(seed: int
     assert ig.check(planted, samples=24, seed=seed).verdict == "refuted"
 
 
+@pytest.mark.slow  # simulation or continuation at every point
 @pytest.mark.parametrize("seed", SEEDS)
 def test_c5_feedback_cap_wrong_direction_and_moved_cap_refuted(seed: int) -> None:
     name = "C5.feedback_cap"
@@ -88,6 +92,7 @@ def test_c5_feedback_cap_wrong_direction_and_moved_cap_refuted(seed: int) -> Non
     assert ig.check(moved, samples=16, seed=seed).verdict == "refuted"
 
 
+@pytest.mark.slow  # simulation or continuation at every point
 @pytest.mark.parametrize("seed", SEEDS)
 def test_c5_hysteresis_width_true_confirmed_wrong_value_refuted(seed: int) -> None:
     name = "C5.hysteresis_width"

@@ -227,7 +227,7 @@ def entrenchment_with_feedback() -> Model:
     base = entrenchment()
     params = {
         p.name: {
-            "default": float(p.default),  # type: ignore[arg-type]
+            "default": float(p.default),
             "domain": "positive"
             if p.name == "gamma"
             else ([0, 1] if p.domain.kind == "interval" else p.domain.kind),

@@ -893,7 +893,9 @@ def check(
         verdict, rule = "refuted", "a compared point disagrees"
         if counterexamples:
             ce = counterexamples[0]
-            shown = ", ".join(f"{k}={v:.6g}" for k, v in ce.params.items())
+            shown = ", ".join(f"{k}={v:.6g}" for k, v in ce.params.items()) or (
+                "the model's own parameter values"  # a claim with no sampled parameter
+            )
             example = (
                 f"; e.g. at {shown} the prediction says {_show(ce.predicted)} but the "
                 f"observation found {_show(ce.observed)}"

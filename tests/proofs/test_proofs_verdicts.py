@@ -274,3 +274,19 @@ def test_a_wrong_prediction_fails_its_derivation_step_with_a_witness() -> None:
     assert steps[-1].certificate.startswith("disproved") and not steps[-1].verified
     # Every other step of the window is checked against numerical eigenvalues.
     assert all("numerical eigenvalues" in s.detail for s in steps[:-1])
+
+
+def test_a_counterexample_of_a_claim_with_no_sampled_parameter_says_where_it_is() -> None:
+    # Defect (C4.lockin.polya_urn): "e.g. at  the prediction says true" (an empty point).
+    wrong = ig.Claim(
+        name="const",
+        statement="a constant that is not 2",
+        prediction="2 + 0*a",
+        observe=lambda p: 3.0,
+        domain={},
+        fixed={"a": 1.0},
+    )
+    report = ig.check(wrong, samples=4)
+    assert report.verdict == "refuted"
+    assert "e.g. at the model's own parameter values the prediction says" in report.reason
+    assert "e.g. at  " not in report.reason

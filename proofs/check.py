@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from incentive_geometry import display
 from incentive_geometry.errors import ModelError
 
 from .claims import Claim, Observation, Step
@@ -232,6 +233,12 @@ class CheckReport:
         out = asdict(self)
         out["interval"] = list(self.interval)
         return _jsonable(out)
+
+    def __repr__(self) -> str:
+        return display.check_report_text(self)
+
+    def _repr_html_(self) -> str:
+        return display.check_report_html(self)
 
 
 def _jsonable(value: Any) -> Any:

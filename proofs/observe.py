@@ -443,6 +443,9 @@ OBSERVER_FAMILY: dict[str, str] = {
     "oscillates": "simulation",
     "attracts": "simulation",
     "attractors_by_simulation": "simulation",
+    "returns": "simulation",
+    "threshold_gap": "simulation",
+    "falls_below": "simulation",
 }
 
 

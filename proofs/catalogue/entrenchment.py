@@ -27,7 +27,7 @@ from incentive_geometry.proofs.observe import (
     count_stable,
     interior_unstable,
     only_stable_is,
-    stable_at,
+    returns,
 )
 from incentive_geometry.theory import ablate, entrenchment
 from incentive_geometry.theory.capture import entrenchment_capture
@@ -299,7 +299,10 @@ def entries() -> list[Entry]:
                 model=m,
                 prediction=ALIGNED,
                 domain=DOMAIN,
-                observe=functools.partial(stable_at, m, {"x": 0.0}),
+                # Observed by simulating perturbed starts (their rate of return), not from the
+                # Jacobian the prediction is derived from.
+                observe=functools.partial(returns, m, {"x": 0.0}),
+                observer="simulation of perturbed starts (finite-time rate of return)",
                 derivation=functools.partial(stability_derivation, m, {"x": 0}, ALIGNED),
                 references=(PAPER,),
             ),
@@ -312,7 +315,8 @@ def entries() -> list[Entry]:
                 model=m,
                 prediction=ENTRENCHED,
                 domain=DOMAIN,
-                observe=functools.partial(stable_at, m, {"x": 1.0}),
+                observe=functools.partial(returns, m, {"x": 1.0}),
+                observer="simulation of perturbed starts (finite-time rate of return)",
                 derivation=functools.partial(stability_derivation, m, {"x": 1}, ENTRENCHED),
                 references=(PAPER,),
             ),

@@ -22,7 +22,7 @@ from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation
 from incentive_geometry.proofs.derive import threshold_derivation
-from incentive_geometry.proofs.observe import stable_at
+from incentive_geometry.proofs.observe import stable_at, threshold_gap
 from incentive_geometry.theory import entrenchment
 
 from .entrenchment import DOMAIN, PAPER, THETA_STAR
@@ -237,7 +237,9 @@ def entries() -> list[Entry]:
                 tolerance=1e-6,
                 domain={k: v for k, v in DOMAIN.items() if k != "theta"},
                 constraints=("alpha*gamma > 0.05",),
-                observe=functools.partial(hysteresis_width, m),
+                # Both thresholds located by simulated rates of return, not by the Jacobian.
+                observe=functools.partial(threshold_gap, m, {"x": 1.0}, {"x": 0.0}, "theta"),
+                observer="simulation: roots in theta of the rates of return at x = 1 and x = 0",
                 derivation=functools.partial(_hysteresis_derivation, m),
                 references=(PAPER,),
             ),

@@ -151,7 +151,7 @@ def shares_structure(
     fb = "" if feedback is None else f"; feedback d/dx[f/(x(1-x))] = {feedback:.3g}"
     return Observation(
         ok,
-        f"{found} on the branch for {control} in [{p_range[0]:g}, {p_range[1]:g}]{fb}; "
+        f"{found} on the branch from {control} = {p_range[0]:g} to {p_range[1]:g}{fb}; "
         f"signed interaction graph: {circuits}"
         + ("" if positive else " (no circuit may be positive)")
         + f"; {canonical_analogy(model)}",

@@ -227,7 +227,7 @@ def entrenchment_with_feedback() -> Model:
     base = entrenchment()
     params = {
         p.name: {
-            "default": float(p.default),
+            "default": float(p.default if p.default is not None else 0.0),  # all have one
             "domain": "positive"
             if p.name == "gamma"
             else ([0, 1] if p.domain.kind == "interval" else p.domain.kind),

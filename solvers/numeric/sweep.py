@@ -372,7 +372,8 @@ def sweep(
         outside = [v for v in (col.min(), col.max()) if not dom.contains(float(v))]
         if outside:
             raise ModelError(
-                f"parameter `{key}` = {outside[0]!r} is outside its domain {dom.to_spec()!r}; "
+                f"parameter `{key}` = {float(outside[0])!r} is outside its domain "
+                f"{dom.to_spec()!r}; "
                 "sweep inside it"
             )
     base = tuple(float(fixed.get(p, 0.0)) for p in model.parameter_names)

@@ -180,8 +180,9 @@ def test_sample_tables_and_errors() -> None:
         ig.sweep(m, {"thetta": [0.1]})
     with pytest.raises(ig.ModelError, match="NaN or infinity"):
         ig.sweep(m, {"theta": [0.1, np.nan]})
-    with pytest.raises(ig.ModelError, match="outside its domain"):
+    with pytest.raises(ig.ModelError, match="outside its domain") as err:
         ig.sweep(m, {"theta": [0.1, 1.5]})
+    assert "`theta` = 1.5 is outside" in str(err.value)  # a plain number, not np.float64(1.5)
     with pytest.raises(ig.ModelError, match="not a state"):
         ig.sweep(m, {"theta": [0.1]}, labels={"aligned": {"y": 0}})
     with pytest.raises(ig.ModelError, match="`method`"):

@@ -86,7 +86,10 @@ def test_attracts_on_a_map_and_in_two_dimensions() -> None:
 
 def test_observer_families_are_labelled() -> None:
     names = {e.claim.name: observer_family(e.claim.observe) for e in catalogue("C1")}
-    assert names["C1.aligned_stable"] == "jacobian"
+    # Observed by simulated rates of return since session 5 (was the Jacobian).
+    assert names["C1.aligned_stable"] == "simulation"
+    assert names["C1.entrenched_stable"] == "simulation"
+    assert names["C1.bistability_window"] == "jacobian"
     assert names["C1.capture_convex.bistability_window"] == "simulation"
     assert names["C1.capture_sigmoidal.basin"] == "other"  # ends_entrenched lives in the catalogue
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from incentive_geometry import display
+import incentive_geometry.display as display
 from incentive_geometry.errors import ModelError
 
 __all__ = ["StabilityMap"]

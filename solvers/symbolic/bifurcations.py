@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from incentive_geometry import display
+import incentive_geometry.display as display
 from incentive_geometry.errors import ModelError
 from incentive_geometry.model import Model
 

@@ -417,6 +417,11 @@ class Outcome:
         the reload).
     slowest_name : str
         Which call that was.
+    slowest_call_cpu : float
+        CPU time of the thread in the call that used the most CPU (``time.thread_time``):
+        unlike wall time, it does not grow when other processes load the machine.
+    slowest_cpu_name : str
+        Which call that was.
     """
 
     kind: str
@@ -427,6 +432,8 @@ class Outcome:
     seconds: float
     slowest_call: float = 0.0
     slowest_name: str = ""
+    slowest_call_cpu: float = 0.0
+    slowest_cpu_name: str = ""
 
 
 _PARAMETER_SPECS: dict[str, Any] = {
@@ -487,13 +494,15 @@ def check_input(kind: str, text: str, variant: int = 0) -> Outcome:
     start = time.perf_counter()
     accepted, error, detail = False, None, ""
     slowest: dict[str, float] = {}
+    cpu: dict[str, float] = {}
 
     def timed(name: str, call: Callable[[], Any]) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             return call()
         finally:
             slowest[name] = time.perf_counter() - t0
+            cpu[name] = time.thread_time() - c0
 
     try:
         if kind == "expression":
@@ -517,6 +526,7 @@ def check_input(kind: str, text: str, variant: int = 0) -> Outcome:
     except Exception as err:  # the fuzzer records every other exception
         error, detail = type(err).__name__, str(err)[:300]
     name = max(slowest, key=slowest.__getitem__, default="")
+    cpu_name = max(cpu, key=cpu.__getitem__, default="")
     return Outcome(
         kind,
         text,
@@ -526,6 +536,8 @@ def check_input(kind: str, text: str, variant: int = 0) -> Outcome:
         time.perf_counter() - start,
         slowest.get(name, 0.0),
         name,
+        cpu.get(cpu_name, 0.0),
+        cpu_name,
     )
 
 

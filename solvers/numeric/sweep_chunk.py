@@ -126,8 +126,10 @@ def evaluate_chunk(
 ) -> dict[str, np.ndarray]:
     """One chunk: equilibria, existence, eigenvalues and stability at the rows of `values`.
 
-    For the numeric method, `seeds` (c, E, n) are the point's roots after the seeding passes;
-    Newton refines them and the point's stability follows.
+    For the numeric method, `seeds` (c, E', n) are the point's roots after the seeding passes
+    (its own E first, then its neighbours'); Newton refines them and the point's stability
+    follows. ``incomplete`` (c,) marks the points with more equilibria than the E slots hold
+    (found in this pass, or the point's own E slots already full from the previous one).
     """
     model = plan.model
     cm = compile_model(model)
@@ -138,9 +140,16 @@ def evaluate_chunk(
         X, why, claimed, repaired = closed_form_points(plan, P)
         E = X.shape[1]
         out = {"why": why, "claimed": claimed, "repaired": repaired}
+        incomplete = np.zeros(c, dtype=bool)
     else:
-        X = newton_batch(plan, P, seeds)
+        X, incomplete = newton_batch(plan, P, seeds)
         E = X.shape[1]
+        if seeds is not None:
+            # A point whose own roots of the previous pass filled every slot may have lost some
+            # there (cut at `max_equilibria`), which this pass cannot see when it refinds only
+            # E: the list is known complete only when it has room left.
+            own_full = np.isfinite(seeds[:, :E]).all(-1).all(-1)
+            incomplete |= own_full & (np.isfinite(X).all(-1).sum(-1) >= E)
     Pb = np.broadcast_to(P[:, None, :], (c, E, P.shape[1]))
     exists = domain_ok(model, X, Pb)
     if plan.method == "closed_form":
@@ -180,6 +189,9 @@ def evaluate_chunk(
         "neutral": neutral,
         "eigenvalues": eig,
         "defined": defined,
+        # Where the equilibria are not all known (more than `max_equilibria`): such a point
+        # must not be classed from the ones kept (see `newton_batch`).
+        "incomplete": incomplete,
         **out,
     }
 

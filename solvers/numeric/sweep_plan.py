@@ -276,7 +276,8 @@ def _repair(
         r = r[seeded]
         if r.size == 0:
             continue
-        found = newton_batch(plan, P[r], starts[seeded][:, None, :])[:, 0, :]
+        # One start per point: at most one root, never an overflow.
+        found = newton_batch(plan, P[r], starts[seeded][:, None, :])[0][:, 0, :]
         ok = _is_root(plan, found[:, None, :], P[r])[0][:, 0]
         X[r[ok], e] = found[ok]
         repaired[r[ok], e] = True
@@ -345,12 +346,19 @@ def _relation_margin(model: Model, cond: Any) -> Any:
     return margin
 
 
-def newton_batch(plan: SweepPlan, P: FloatArray, starts: FloatArray | None = None) -> FloatArray:
+def newton_batch(
+    plan: SweepPlan, P: FloatArray, starts: FloatArray | None = None
+) -> tuple[FloatArray, np.ndarray]:
     """All equilibria at each parameter point: Newton from the starts, de-duplicated.
 
     `starts` is one set (K, n) shared by every point (default: the plan's) or one set per point
-    (c, K, n), where NaN rows are no start. Returns an array (c, E, n) with NaN rows where a
-    point has fewer than E equilibria.
+    (c, K, n), where NaN rows are no start. Returns an array (c, E, n), ``E =
+    plan.max_equilibria``, with NaN rows where a point has fewer than E equilibria, and
+    ``overflow`` (c,): where Newton found more than E distinct equilibria. Only E of them fit,
+    so the list of such a point is incomplete (a line of equilibria gives one root per start):
+    its stability cannot be decided from it, and it must not be classed (issue 16: the stable
+    vertex of a 3-routine simplex model at theta = 1 was cut off and the point called "none
+    stable").
     """
     cm = compile_model(plan.model)
     if starts is None:
@@ -389,15 +397,19 @@ def newton_batch(plan: SweepPlan, P: FloatArray, starts: FloatArray | None = Non
     E = plan.max_equilibria
     out = np.full((c, E, n), np.nan)
     out[:, : min(E, K)] = Xs[:, :E]
-    return out
+    # Distinct roots beyond the E slots are dropped: say so, per point.
+    overflow = np.count_nonzero(valid, axis=1) > E
+    return out, overflow
 
 
 def roots_chunk(
     plan: SweepPlan, values: FloatArray, seeds: FloatArray | None, index: int
 ) -> dict[str, np.ndarray]:
     """A pass of the numeric method: the roots Newton finds from the shared starts (first pass)
-    or from each point's seeds (its own and its neighbours' roots of the previous pass)."""
-    return {"x": newton_batch(plan, param_rows(plan, values), seeds)}
+    or from each point's seeds (its own and its neighbours' roots of the previous pass), and
+    ``incomplete``: where more than ``max_equilibria`` were found (see `newton_batch`)."""
+    X, overflow = newton_batch(plan, param_rows(plan, values), seeds)
+    return {"x": X, "incomplete": overflow}
 
 
 def param_rows(plan: SweepPlan, values: FloatArray) -> FloatArray:

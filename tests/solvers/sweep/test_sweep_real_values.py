@@ -238,3 +238,41 @@ def test_a_closed_form_at_the_pole_is_refused_and_reported(monkeypatch: Any) -> 
     assert not sm.exists[:, 0].any()
     assert sm.exists[:, 1].all()
     assert any("right-hand side is undefined (a pole) at 7 of 7" in note for note in sm.notes)
+
+
+# --------------------------------------------------------------------------------------------
+# More equilibria than slots (issue 16): a line of equilibria must not cut off a stable one
+
+
+def test_a_line_of_equilibria_marks_the_point_incomplete_instead_of_losing_a_stable_vertex(
+    monkeypatch: Any,
+) -> None:
+    # Three routines on the simplex, payoffs s = (0, -c, -c) at theta = 1 (the costs tie): every
+    # point of the edge w_1 = 0 is an equilibrium, and the vertex e_1 is stable with transverse
+    # eigenvalues s_j(e_1) - s_1(e_1) = -1 (Hofbauer & Sigmund 1998, replicator at a vertex).
+    # Newton from 24+ starts finds many points of the line; 8 slots hold only some of them.
+    from incentive_geometry.theory import entrenchment_n
+
+    got: list[dict[str, np.ndarray]] = []
+    real = sweep_module.evaluate_chunk
+
+    def capture(*args: Any, **kw: Any) -> dict[str, np.ndarray]:
+        out = real(*args, **kw)
+        got.append(out)
+        return out
+
+    monkeypatch.setattr(sweep_module, "evaluate_chunk", capture)
+    m = entrenchment_n(3, b=[0, 0.2, 0.2], gamma=[0, 1, 1], c=[0, 1, 1])
+    points = {"theta": np.array([0.5, 1.0]), "alpha": np.array([0.5, 2.0])}
+    sm = ig.sweep(m, points, method="numeric", executor="serial", cycles=False)
+    incomplete = np.concatenate([g["incomplete"] for g in got]).reshape(sm.shape)
+    # theta = 0.5: isolated equilibria only (complete); theta = 1: the line overflows 8 slots.
+    assert incomplete.tolist() == [[False, False], [True, True]]
+    # With room for every root Newton finds, the same points are complete and e_1 is the stable
+    # one, as the vertex condition says.
+    got.clear()
+    wide = ig.sweep(
+        m, points, method="numeric", executor="serial", cycles=False, max_equilibria=128
+    )
+    assert not np.concatenate([g["incomplete"] for g in got]).any()
+    assert wide.classes[1].tolist() == ["w_1=1, w_2=0 only"] * 2

@@ -314,7 +314,7 @@ def audit_cycle(path: Path) -> Path:
     )
     fig, ax0 = figure_and_axes(None)
     fig.delaxes(ax0)
-    fig.set_size_inches(12, 4.2)
+    fig.set_size_inches(13, 4.2)
     ax_phase, ax_amp, ax_per = fig.subplots(1, 3)
     picks = sorted({int(i) for i in np.linspace(0, len(cy) - 1, 6).round()})
     colors = [f"C{k}" for k in range(len(picks))]
@@ -325,7 +325,8 @@ def audit_cycle(path: Path) -> Path:
     ax_phase.set_xlabel("x (share of the proxy-capturing routine)")
     ax_phase.set_ylabel("theta (audit intensity)")
     ax_phase.set_title("cycles born at the Hopf point", fontsize=10)
-    ax_phase.legend(fontsize=7)
+    # Outside the data, to the right of the panel: inside, it covered the outer orbits.
+    ax_phase.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     for ax, values, label in (
         (ax_amp, np.array([cy.orbit(i).amplitudes[0] for i in range(len(cy))]), "amplitude of x"),
         (ax_per, cy.period, "period"),
@@ -467,8 +468,16 @@ def learner_threshold(path: Path) -> Path:
         label="learners, mean criterion (10,000; 95%)",
     )
     ax.plot(etas, med, "s", ms=4, label="learners, median criterion (same runs, linear response)")
-    ax.axhline(tip, color="grey", ls="--", lw=1, label=f"theta_tip(0.9) = {tip:.4f} (eta -> 0)")
-    ax.axhline(theta_star, color="grey", ls=":", lw=1, label=f"theta* = {theta_star:.4f} (x0 -> 1)")
+    ax.axhline(
+        tip, color="grey", ls="--", lw=1, label=f"mean field from x0 = {x0}: theta_tip = {tip:.4f}"
+    )
+    ax.axhline(
+        theta_star,
+        color="grey",
+        ls=":",
+        lw=1,
+        label=f"mean field from x0 -> 1: theta* = {theta_star:.4f}",
+    )
     ax.set_xlabel("learner step eta")
     ax.set_ylabel("threshold observability theta")
     ax.set_title(
@@ -553,6 +562,12 @@ def learner_escape(path: Path) -> Path:
         capsize=3,
         label=f"{per_eta} learners per eta: mean escape (censored, 95%)",
     )
+    # Plain step counts on the log axis (1000, 2000, ...), not 10^3 and 2 x 10^3.
+    from matplotlib.ticker import FuncFormatter
+
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
     ax.set_xlabel("1 / eta")
     ax.set_ylabel("mean steps to escape entrenchment (x < 0.2)")
     ax.set_title(
@@ -581,14 +596,24 @@ def learner_hysteresis(path: Path) -> Path:
     h, ode = lc.hysteresis_run(0), lc.ode_hysteresis()  # the claim's cached sweep
     cfg = lc.SWEEP
     fig, ax = figure_and_axes(None)
-    fig.set_size_inches(7.5, 4.8)
+    fig.set_size_inches(10.5, 4.8)
     ax.plot(h.values, h.up, "o-", color="tab:red", ms=4, label="learners, theta raised (mean x)")
     ax.plot(h.values, h.down, "s-", color="tab:blue", ms=4, label="learners, theta lowered")
     ax.plot(ode.values, ode.up, "--", color="darkred", lw=1.2, label="mean field, raised")
     ax.plot(ode.values, ode.down, "--", color="navy", lw=1.2, label="mean field, lowered")
     undo, prevent = lc.hysteresis_edges(h)
-    ax.axvline(undo, color="tab:red", ls=":", lw=1, label="learners' edges (midpoints of jumps)")
-    ax.axvline(prevent, color="tab:blue", ls=":", lw=1)
+    ax.axvline(
+        undo, color="tab:red", ls=":", lw=1, label=f"learners leave entrenchment: {undo:.3f}"
+    )
+    ax.axvline(prevent, color="tab:blue", ls=":", lw=1, label=f"learners entrench: {prevent:.3f}")
+    lo, hi = _bistable_window(float(cfg["mu"]))
+    ax.axvspan(
+        lo,
+        hi,
+        color="0.9",
+        zorder=0,
+        label=f"mean field bistable (quasi-static): {lo:.3f}-{hi:.3f}",
+    )
     ax.set_xlabel("theta (observability), swept slowly")
     ax.set_ylabel("x (share of the proxy-capturing routine)")
     ax.set_title(
@@ -597,9 +622,26 @@ def learner_hysteresis(path: Path) -> Path:
         f"and entrench at theta ~ {prevent:.3f}: undoing needs more than preventing",
         fontsize=9,
     )
-    ax.legend(fontsize=8, loc="center")
+    # Beside the axes: inside the loop it covered the window and the raised branch's jump.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     save_figure(fig, path)
     return path
+
+
+def _bistable_window(mu: float, *, points: int = 801) -> tuple[float, float]:
+    """The theta interval where the canonical model with diversity `mu` has three equilibria
+    (two stable, one saddle) at its defaults: the quasi-static hysteresis window.
+
+    Counts the sign changes of ``f(x) = x (1 - x) G(x) + mu (1/2 - x)`` on a grid of x, for a
+    grid of theta (both ends of the window are folds, where two roots meet).
+    """
+    a, b, g, c = 1.0, 0.2, 1.0, 1.0
+    thetas = np.linspace(0.0, 0.99, points)[:, None]
+    xs = np.linspace(0.0, 1.0, 2001)[None, :]
+    f = xs * (1 - xs) * (a * (1 - thetas) * (b + g * xs) - thetas * c) + mu * (0.5 - xs)
+    roots = np.sum(np.sign(f[:, 1:]) != np.sign(f[:, :-1]), axis=1)
+    three = thetas[roots >= 3, 0]
+    return (float(three.min()), float(three.max())) if three.size else (np.nan, np.nan)
 
 
 #: Figure name -> function drawing it to a path.

@@ -29,6 +29,7 @@ __all__ = [
     "replicator",
     "rock_paper_scissors",
     "traulsen_nowak_fixation",
+    "traulsen_nowak_selection_gradient",
     "traulsen_nowak_threshold",
 ]
 
@@ -511,6 +512,90 @@ def traulsen_nowak_threshold(n: float, m: float, *, many_groups: bool = False) -
     if m <= 2:
         raise ModelError(f"`m` must exceed 2 for the finite-m threshold, got {m!r}")
     return 1.0 + n / (m - 2)
+
+
+def traulsen_nowak_selection_gradient(
+    *, b: float, c: float, n: int, m: int, w: float = 1e-20, digits: int = 60
+) -> float:
+    r"""``(N rho(w) - 1) / w`` at a tiny selection intensity: the sign of weak selection on cooperators.
+
+    The same two Moran products as :func:`traulsen_nowak_fixation` (within the group, then of
+    the groups), evaluated in `digits`-digit arithmetic (mpmath) at ``w`` so small that the
+    quotient is the derivative ``N d rho / dw`` at ``w = 0`` to within ``O(w)``; ``N = n m``.
+    Positive: weak selection favours one cooperator over a neutral mutant (``rho > 1/N``).
+    No threshold formula is used, so the sign is an observation of the condition of
+    :func:`traulsen_nowak_threshold`.
+
+    Parameters
+    ----------
+    b, c : float
+        Benefit and cost, ``b, c > 0``.
+    n : int
+        Group size ``n >= 2``.
+    m : int
+        Number of groups ``m >= 2``.
+    w : float
+        Selection intensity of the evaluation, ``0 < w <= 1e-6``.
+    digits : int
+        Working precision in decimal digits, at least ``-2 log10(w) + 15``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ModelError
+        For values outside their domains.
+
+    Notes
+    -----
+    To first order (Nowak et al. 2004 within the group, ``rho ~ (1 + (N - 1) eps / 2) / N`` for a
+    constant fitness ratio ``1 + eps`` between groups) the gradient is
+    ``(b (m - 2) - c (m - 2 + n)) / 2``, positive iff ``b / c > 1 + n / (m - 2)``.
+
+    References
+    ----------
+    .. [1] A. Traulsen and M. A. Nowak, Evolution of cooperation by multilevel selection,
+       Proceedings of the National Academy of Sciences USA 103(29) (2006) 10952-10955.
+    .. [2] M. A. Nowak, A. Sasaki, C. Taylor and D. Fudenberg, Emergence of cooperation and
+       evolutionary stability in finite populations, Nature 428 (2004) 646-650.
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory.biology import traulsen_nowak_selection_gradient
+    >>> round(traulsen_nowak_selection_gradient(b=3.0, c=1.0, n=4, m=8), 9)  # (18 - 10) / 2
+    4.0
+    """
+    import mpmath
+
+    n = check_int(n, name="n", low=2)
+    m = check_int(m, name="m", low=2)
+    digits = check_int(digits, name="digits", low=20)
+    for name, value in (("b", b), ("c", c)):
+        if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+            raise ModelError(f"`{name}` must be a finite number > 0, got {value!r}")
+    if not (isinstance(w, int | float) and 0 < w <= 1e-6):
+        raise ModelError(f"`w` must be in (0, 1e-6] (weak selection), got {w!r}")
+    if digits < -2 * np.log10(w) + 15:
+        raise ModelError(
+            f"`digits` = {digits} is too few for `w` = {w:g}; use at least "
+            f"{int(np.ceil(-2 * np.log10(w) + 15))}"
+        )
+    with mpmath.workdps(digits):
+        W, B, C = mpmath.mpf(w), mpmath.mpf(b), mpmath.mpf(c)
+        # Within a group of n: prisoner's dilemma [[b - c, -c], [b, 0]], fitness 1 - w + w pi.
+        total, prod = mpmath.mpf(1), mpmath.mpf(1)
+        for i in range(1, n):
+            f_i = 1 - W + W * ((B - C) * (i - 1) - C * (n - i)) / (n - 1)
+            g_i = 1 - W + W * (B * i) / (n - 1)
+            prod *= g_i / f_i
+            total += prod
+        rho_in = 1 / total
+        # Between m groups: constant fitness ratio r of an all-cooperator group.
+        r = (1 - W + W * (B - C)) / (1 - W)
+        rho_between = (1 - 1 / r) / (1 - r ** (-m))
+        return float((n * m * rho_in * rho_between - 1) / W)
 
 
 def _payoffs(C: Any, D: Any, b: Any, c: Any, pw: Any) -> tuple[Any, Any]:

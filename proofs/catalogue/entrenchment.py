@@ -23,13 +23,14 @@ from incentive_geometry.proofs.derive import (
     window_derivation,
 )
 from incentive_geometry.proofs.observe import (
+    OBSERVER_FAMILY,
     attractors_by_simulation,
+    batch_for,
     count_stable,
     interior_unstable,
-    only_stable_is,
     returns,
 )
-from incentive_geometry.theory import ablate, entrenchment
+from incentive_geometry.theory import entrenchment
 from incentive_geometry.theory.capture import entrenchment_capture
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ends_entrenched",
     "entrenchment_with_feedback",
     "entries",
+    "return_pattern",
     "transcritical_theta",
 ]
 
@@ -57,6 +59,8 @@ ALIGNED = "alpha*(1 - theta)*b < theta*c"
 ENTRENCHED = "alpha*(1 - theta)*(b + gamma) > theta*c"
 WINDOW = f"{ALIGNED} and {ENTRENCHED}"
 THETA_STAR = "alpha*(b + gamma)/(alpha*(b + gamma) + c)"
+#: The feedback past which both ends attract, where the aligned state is stable (C1.no_feedback).
+GAMMA_CRIT = "theta*c/(alpha*(1 - theta)) - b"
 #: The window with its edges, where x* touches 0 or 1 ("x* in [0, 1]").
 CLOSED_WINDOW = "alpha*(1 - theta)*b <= theta*c and theta*c <= alpha*(1 - theta)*(b + gamma)"
 
@@ -138,6 +142,84 @@ def ends_entrenched(
         f"x = {1 - near:g} by t = {horizon:g} (x = {float(sol.y[0, -1]):.6g}); a start near the "
         "separatrix: the observation cannot be made at this point"
     )
+
+
+Pattern = tuple[tuple[tuple[str, float], bool], ...]
+
+
+def _pattern_text(pattern: Pattern) -> str:
+    return ", ".join(f"{dict(t)} {'returns' if want else 'repels'}" for t, want in pattern)
+
+
+def return_pattern(model: Model, pattern: Pattern, values: Mapping[str, float]) -> Observation:
+    """Whether each equilibrium of `pattern` attracts (True) or repels (False) as listed, by
+    simulated rates of return of perturbed starts (:func:`~incentive_geometry.proofs.observe.returns`).
+
+    Parameters
+    ----------
+    model : Model
+        A flow.
+    pattern : tuple of ((state, value) pairs, bool)
+        Each equilibrium (as a tuple of ``(state, value)`` pairs, hashable and picklable) with
+        whether it should attract.
+    values : mapping of str to float
+        Parameter values.
+
+    Returns
+    -------
+    Observation
+        True when every equilibrium behaves as listed.
+
+    Raises
+    ------
+    ConvergenceError
+        When one of them cannot be observed (not an equilibrium, or neutral to the precision of
+        the simulation).
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.catalogue.entrenchment import return_pattern
+    >>> both = (((("x", 0.0),), True), ((("x", 1.0),), True))
+    >>> return_pattern(entrenchment(), both, {"theta": 0.3}).value  # inside the window
+    True
+    >>> return_pattern(entrenchment(), both, {"theta": 0.9}).value  # x = 1 repels
+    False
+    """
+    (got,) = _return_pattern_many(model, pattern, [values])
+    if isinstance(got, BaseException):
+        raise got
+    return got
+
+
+def _return_pattern_many(
+    model: Model, pattern: Pattern, points: list[Mapping[str, float]]
+) -> list[Observation | BaseException]:
+    """All points at once: one batched :func:`returns` ensemble per equilibrium."""
+    seen = []
+    for target, _ in pattern:
+        batch = batch_for(functools.partial(returns, model, dict(target)))
+        assert batch is not None  # returns has a batched form
+        seen.append(batch([dict(p) for p in points]))
+    out: list[Observation | BaseException] = []
+    for k in range(len(points)):
+        row = [s[k] for s in seen]
+        failed = [r for r in row if isinstance(r, BaseException)]
+        if failed:
+            out.append(failed[0])
+            continue
+        ok = all(bool(r.value) == want for r, (_, want) in zip(row, pattern, strict=True))
+        evidence = "; ".join(r.evidence for r in row)
+        out.append(Observation(ok, f"{_pattern_text(pattern)}: {ok} ({evidence})"))
+    return out
+
+
+return_pattern.batch = _return_pattern_many  # type: ignore[attr-defined]
+OBSERVER_FAMILY.setdefault("return_pattern", "simulation")
+
+#: Both ends attract (bistability), and only the aligned end attracts.
+BOTH_ATTRACT: Pattern = (((("x", 0.0),), True), ((("x", 1.0),), True))
+ONLY_ALIGNED: Pattern = (((("x", 0.0),), True), ((("x", 1.0),), False))
 
 
 def capture_entries() -> list[Entry]:
@@ -287,8 +369,6 @@ def entries() -> list[Entry]:
     m = entrenchment()
     family = "C1 entrenchment"
     capture = capture_entries()
-    no_feedback = ablate(m, "recursive_feedback")
-    full_obs = ablate(m, "partial_observability")
     with_feedback = entrenchment_with_feedback()
     return [
         Entry(
@@ -377,29 +457,49 @@ def entries() -> list[Entry]:
             family,
             Claim(
                 name="C1.no_feedback_no_bistability",
-                statement="With no recursive feedback (gamma = 0) there is never bistability.",
-                model=no_feedback,
-                prediction="0 == 1",
-                domain={k: v for k, v in DOMAIN.items() if k != "gamma"},
-                observe=functools.partial(count_stable, no_feedback),
+                statement="Bistability needs recursive feedback: where the aligned state is stable "
+                "(alpha (1 - theta) b < theta c), both ends attract exactly when the feedback "
+                "exceeds gamma_c = theta c / (alpha (1 - theta)) - b, which is then positive; so "
+                "with no feedback (gamma = 0) there is never bistability.",
+                model=m,
+                prediction=f"gamma > {GAMMA_CRIT}",
+                # gamma from 0 (no feedback) to past gamma_c; the aligned state stable throughout.
+                domain=DOMAIN,
+                constraints=(ALIGNED,),
+                observe=functools.partial(return_pattern, m, BOTH_ATTRACT),
+                observer="simulation of perturbed starts at x = 0 and x = 1 (rates of return)",
                 derivation=functools.partial(
-                    window_derivation, no_feedback, [{"x": 0}, {"x": 1}], "0 == 1"
+                    window_derivation,
+                    m,
+                    [{"x": 0}, {"x": 1}],
+                    f"{ALIGNED} and gamma > {GAMMA_CRIT}",
                 ),
                 references=(PAPER,),
             ),
+            reading="confirmed: the critical feedback gamma_c is right, and it is positive "
+            "wherever the aligned state is stable, so gamma = 0 never gives bistability",
         ),
         Entry(
             family,
             Claim(
                 name="C1.full_observability_aligned",
-                statement="With full observability (theta = 1) the aligned state is the only stable one.",
-                model=full_obs,
-                prediction="0 == 0",
-                domain={k: v for k, v in DOMAIN.items() if k != "theta"},
-                observe=functools.partial(only_stable_is, full_obs, {"x": 0.0}),
-                derivation=functools.partial(window_derivation, full_obs, [{"x": 0}], "0 == 0"),
+                statement="Observability past theta* = alpha (b + gamma) / (alpha (b + gamma) + c) "
+                "leaves the aligned state as the only stable one (x = 0 attracts, x = 1 repels), "
+                "and below theta* it is not the only one; since theta* < 1, full observability "
+                "(theta = 1) always leaves only the aligned state.",
+                model=m,
+                prediction=f"theta > {THETA_STAR}",
+                # theta up to 1 (full observability) itself.
+                domain={**DOMAIN, "theta": (0.0, 1.0)},
+                observe=functools.partial(return_pattern, m, ONLY_ALIGNED),
+                observer="simulation of perturbed starts at x = 0 and x = 1 (rates of return)",
+                derivation=functools.partial(
+                    threshold_derivation, m, {"x": 1}, "theta", THETA_STAR
+                ),
                 references=(PAPER,),
             ),
+            reading="confirmed: theta* is where the aligned state becomes the only stable one; "
+            "theta* < 1 for every c > 0, so theta = 1 is always past it",
         ),
         *capture,
     ]

@@ -22,7 +22,7 @@ from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation
 from incentive_geometry.proofs.derive import threshold_derivation
-from incentive_geometry.proofs.observe import stable_at, threshold_gap
+from incentive_geometry.proofs.observe import falls_below, stable_at, threshold_gap
 from incentive_geometry.theory import entrenchment
 
 from .entrenchment import DOMAIN, PAPER, THETA_STAR
@@ -180,7 +180,8 @@ def entries() -> list[Entry]:
                 model=m,
                 prediction=f"theta > {THETA_STAR}",
                 domain=DOMAIN,
-                observe=functools.partial(leaves_entrenchment, m),
+                observe=functools.partial(falls_below, m, {"x": 0.999}, state="x", level=0.5),
+                observer="simulation from x = 0.999 (batched ensemble): ends below x = 1/2",
                 derivation=functools.partial(
                     threshold_derivation, m, {"x": 1}, "theta", THETA_STAR
                 ),
@@ -199,7 +200,8 @@ def entries() -> list[Entry]:
                 model=m,
                 prediction="gamma < theta*c/(alpha*(1 - theta)) - b",
                 domain=DOMAIN,
-                observe=functools.partial(leaves_entrenchment, m),
+                observe=functools.partial(falls_below, m, {"x": 0.999}, state="x", level=0.5),
+                observer="simulation from x = 0.999 (batched ensemble): ends below x = 1/2",
                 boundary_tol=0.02,
                 references=(PAPER,),
             ),

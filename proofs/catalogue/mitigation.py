@@ -28,12 +28,18 @@ from incentive_geometry.theory import entrenchment
 from .entrenchment import DOMAIN, PAPER, THETA_STAR
 
 __all__ = [
+    "MU_REF",
     "bistable_width",
     "entries",
     "hysteresis_width",
     "leaves_entrenchment",
+    "loop_width",
+    "narrower_than",
     "narrower_with_diversity",
 ]
+
+#: The reference diversity rate of ``C5.diversity_narrows_hysteresis``.
+MU_REF = 0.03
 
 
 def leaves_entrenchment(
@@ -150,6 +156,93 @@ def narrower_with_diversity(values: Mapping[str, float]) -> Observation:
     )
 
 
+def _three_roots(alpha: float, theta: float, b: float, gamma: float, c: float, mu: float) -> bool:
+    """Whether the diversity model has three equilibria in (0, 1) (then two are stable).
+
+    With ``A = alpha (1 - theta) b - theta c`` and ``B = alpha (1 - theta) gamma`` the right-hand
+    side ``x (1 - x)(A + B x) + mu (1/2 - x)`` is the cubic
+    ``-B x^3 + (B - A) x^2 + (A - mu) x + mu/2``; for ``mu > 0`` it is positive at 0 and
+    negative at 1, so it has one or three roots in (0, 1), and three means bistability.
+    """
+    A = alpha * (1 - theta) * b - theta * c
+    B = alpha * (1 - theta) * gamma
+    r = np.roots([-B, B - A, A - mu, mu / 2])
+    r = r[np.abs(r.imag) < 1e-9].real
+    return int(np.sum((r > 0) & (r < 1))) == 3
+
+
+def loop_width(values: Mapping[str, float], *, grid: int = 200) -> float:
+    """Width in theta (over [0, 0.999]) of the hysteresis loop of the diversity model: where
+    three equilibria coexist in (0, 1), two of them stable.
+
+    A grid in theta brackets each edge (a fold), which is then bisected to 1e-13 on the number
+    of real roots in (0, 1) of the cubic right-hand side (numpy's companion-matrix roots): no
+    formula for the folds is used.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.mitigation import loop_width
+    >>> w0 = 6 / 11 - 1 / 6  # theta* - alpha b / (alpha b + c) without diversity
+    >>> w = loop_width({"alpha": 1, "b": 0.2, "gamma": 1, "c": 1, "mu": 0.03})
+    >>> 0 < w < w0
+    True
+    """
+    a, b, g, c, mu = (float(values[k]) for k in ("alpha", "b", "gamma", "c", "mu"))
+    th = np.linspace(0.0, 0.999, grid)
+    inside = [_three_roots(a, t, b, g, c, mu) for t in th]
+    width, start = 0.0, (0.0 if inside[0] else None)
+    for i in range(grid - 1):
+        if inside[i] == inside[i + 1]:
+            continue
+        lo, hi = float(th[i]), float(th[i + 1])
+        while hi - lo > 1e-13:
+            mid = 0.5 * (lo + hi)
+            if _three_roots(a, mid, b, g, c, mu) == inside[i]:
+                lo = mid
+            else:
+                hi = mid
+        edge = 0.5 * (lo + hi)
+        if inside[i + 1]:
+            start = edge
+        elif start is not None:
+            width += edge - start
+            start = None
+    if start is not None:
+        width += 0.999 - start
+    return width
+
+
+def narrower_than(mu_ref: float, values: Mapping[str, float]) -> Observation:
+    """Whether the hysteresis loop at diversity ``values["mu"]`` is narrower than at `mu_ref`
+    (:func:`loop_width`, numerically located folds).
+
+    Raises
+    ------
+    ConvergenceError
+        When there is no loop at either rate (nothing to compare: the observation cannot be
+        made).
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.mitigation import narrower_than
+    >>> p = {"alpha": 1, "b": 0.2, "gamma": 1, "c": 1}
+    >>> narrower_than(0.03, {**p, "mu": 0.05}).value, narrower_than(0.03, {**p, "mu": 0.01}).value
+    (True, False)
+    """
+    here = loop_width(values)
+    ref = loop_width({**values, "mu": mu_ref})
+    if here == 0.0 and ref == 0.0:
+        raise ConvergenceError(
+            f"narrower_than: no hysteresis loop at mu = {float(values['mu']):.4g} nor at "
+            f"mu = {mu_ref:g}; the observation cannot be made at this point"
+        )
+    return Observation(
+        here < ref,
+        f"loop width {here:.8f} at mu = {float(values['mu']):.6g}, {ref:.8f} at mu = {mu_ref:g} "
+        "(folds located numerically)",
+    )
+
+
 def _hysteresis_derivation(model: Model) -> list[Any]:
     """The two thresholds, each from the symbolic engine: undo at x = 1, prevent at x = 0."""
     return [
@@ -211,18 +304,21 @@ def entries() -> list[Entry]:
             family,
             Claim(
                 name="C5.diversity_narrows_hysteresis",
-                statement="Adding diversity (mutation rate mu > 0) narrows the window of observability "
-                "in which aligned and entrenched states coexist.",
+                statement="Adding diversity narrows the hysteresis loop, the more the stronger: "
+                "the window of observability in which aligned and entrenched states coexist is "
+                f"narrower at mutation rate mu than at the reference mu_0 = {MU_REF:g} exactly "
+                "when mu > mu_0 (the loop width falls strictly with mu).",
                 model=entrenchment(diversity=True),
-                prediction="0 == 0",
+                prediction=f"mu > {MU_REF!r}",
                 domain={
                     "alpha": (0.3, 2.0),
                     "b": (0.0, 0.5),
                     "gamma": (0.3, 2.0),
                     "c": (0.3, 2.0),
-                    "mu": (0.005, 0.1),
+                    "mu": (0.005, 0.06),
                 },
-                observe=narrower_with_diversity,
+                observe=functools.partial(narrower_than, MU_REF),
+                observer="folds located numerically (roots of the right-hand side), both widths",
                 references=(PAPER,),
             ),
             weight=0.125,

@@ -22,11 +22,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from incentive_geometry.errors import ConvergenceError
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation
 from incentive_geometry.proofs.derive import equilibrium_value_derivation, stability_derivation
-from incentive_geometry.proofs.observe import stable_at
+from incentive_geometry.proofs.observe import BATCHED, stable_at
 from incentive_geometry.theory import (
     arthur_adoption,
     arthur_barriers,
@@ -238,12 +239,79 @@ def urn_limits(
     assert step is not None
     for _ in range(draws):
         X = step(X, {"alpha": alpha}, rng)
-    share = X[:, 0] / X.sum(axis=1)
+    return _urn_verdict(X[:, 0] / X.sum(axis=1), stable, runs, draws)
+
+
+class _Streams:
+    """Stands in for a generator in a batched ``stochastic_step``: ``random(n)`` returns the
+    next draw of every sample point's own generator side by side (``n`` = points x runs), read
+    ahead in blocks. A generator's ``random((k, runs))`` is its next ``k`` calls of
+    ``random(runs)``, so each point sees the stream its one-point observation sees."""
+
+    def __init__(self, seeds: list[int], runs: int, block: int) -> None:
+        self._rngs = [np.random.default_rng(s) for s in seeds]
+        self._runs, self._block = runs, block
+        self._rows = np.empty((0, 0))
+        self._next = 0
+
+    def random(self, n: int) -> np.ndarray:
+        if n != self._runs * len(self._rngs):
+            raise AssertionError(f"{n} draws asked for, {self._runs} runs per point")
+        if self._next == len(self._rows):
+            self._rows = np.concatenate([g.random((self._block, self._runs)) for g in self._rngs], axis=1)
+            self._next = 0
+        row = self._rows[self._next]
+        self._next += 1
+        return row
+
+
+def _urn_verdict(share: np.ndarray, stable: list[float], runs: int, draws: int) -> Observation:
     near = np.min(np.abs(share[:, None] - np.array(stable)[None, :]), axis=1) < 0.1
     return Observation(
         (int(near.sum()), runs),
         f"final shares in [{share.min():.3f}, {share.max():.3f}] after {draws} draws; down-crossings {stable}",
     )
+
+
+def _urn_limits_many(
+    model: Model,
+    points: list[Mapping[str, float]],
+    *,
+    runs: int = 200,
+    draws: int = 20_000,
+    block: int = 250,
+) -> list[Observation | BaseException]:
+    """:func:`urn_limits` at many points: all points' urns step together (one row per run, a
+    per-row ``alpha``), each point drawing from its own generator seeded as in
+    :func:`urn_limits`, so each member equals its one-point observation."""
+    step = model.stochastic_step
+    assert step is not None
+    results: dict[int, Observation | BaseException] = {}
+    alphas: list[float] = []
+    seeds: list[int] = []
+    good: list[int] = []
+    for i, values in enumerate(points):
+        try:
+            a, seed = float(values["alpha"]), _seed(values)
+        except Exception as err:  # this member's own failure
+            results[i] = err
+            continue
+        alphas.append(a)
+        seeds.append(seed)
+        good.append(i)
+    if good:
+        streams = _Streams(seeds, runs, min(block, draws))
+        alpha = np.repeat(np.array(alphas), runs)
+        X = np.ones((len(good) * runs, 2))
+        for _ in range(draws):
+            X = step(X, {"alpha": alpha}, streams)  # type: ignore[arg-type]
+        share = (X[:, 0] / X.sum(axis=1)).reshape(len(good), runs)
+        for j, i in enumerate(good):
+            try:
+                results[i] = _urn_verdict(share[j], _down_crossings(alphas[j]), runs, draws)
+            except Exception as err:
+                results[i] = err
+    return [results[i] for i in range(len(points))]
 
 
 def _down_crossings(alpha: float, *, grid: int = 20_001) -> list[float]:
@@ -280,9 +348,26 @@ def map_converges(model: Model, values: Mapping[str, float], *, steps: int = 150
     tr = simulate(
         model, x0={"x": min(0.999, b + 0.01)}, t=(0, steps), params=_params(model, values)
     )
-    tail = tr.x[-20:, 0]
+    return _settled(tr.x[-20:, 0])
+
+
+def _settled(tail: np.ndarray) -> Observation:
     settled = bool(np.max(np.abs(tail - tail[-1])) < 1e-9)
     return Observation(settled, f"last iterates {tail[-3:].round(6).tolist()}")
+
+
+def _map_converges_many(
+    model: Model, points: list[Mapping[str, float]], *, steps: int = 1500
+) -> list[Observation | BaseException]:
+    """:func:`map_converges` at many points: one ensemble of the map (the iteration is
+    elementwise, so each member equals its one-point observation)."""
+    from incentive_geometry.solvers.numeric.simulate import simulate
+
+    b = np.array([float(v["b"]) for v in points])
+    params = {k: np.array([float(v[k]) for v in points]) for k in _params(model, points[0])}
+    tr = simulate(model, x0={"x": np.minimum(0.999, b + 0.01)}, t=(0, steps), params=params)
+    X = tr.x.reshape(len(points), len(tr.t), -1)
+    return [_settled(X[i, -20:, 0]) for i in range(len(points))]
 
 
 def period_two_exists(model: Model, values: Mapping[str, float]) -> Observation:
@@ -361,11 +446,49 @@ def rps_centre_attracts(model: Model, values: Mapping[str, float]) -> Observatio
         params=_params(model, values),
         n_points=201,
     )
-    product = tr.observables["product"]
+    return _rps_verdict(tr.observables["product"])
+
+
+def _rps_verdict(product: np.ndarray) -> Observation:
     return Observation(
         bool(product[-1] > product[0]),
         f"x1 x2 x3: {product[0]:.5f} -> {product[-1]:.5f} (centre 1/27 = {1 / 27:.5f})",
     )
+
+
+def _rps_centre_attracts_many(
+    model: Model, points: list[Mapping[str, float]]
+) -> list[Observation | BaseException]:
+    """:func:`rps_centre_attracts` at many points: one ensemble simulation (explicit
+    Runge-Kutta 4(5) on the stacked members with error control member by member, where the
+    one-point observation uses LSODA: the products agree to the solvers' tolerance)."""
+    from incentive_geometry.solvers.numeric.simulate import simulate
+
+    params = {k: np.array([float(v[k]) for v in points]) for k in _params(model, points[0])}
+    n = len(points)
+    tr = simulate(
+        model,
+        x0={"x_1": np.full(n, 0.25), "x_2": np.full(n, 0.33), "x_3": np.full(n, 0.42)},
+        t=(0.0, 200.0),
+        params=params,
+        n_points=201,
+        raise_on_failure=False,
+    )
+    if tr.status < 0:
+        raise ConvergenceError(f"the ensemble simulation failed: {tr.message}")
+    product = np.asarray(tr.observables["product"]).reshape(n, len(tr.t))
+    return [_rps_verdict(product[i]) for i in range(n)]
+
+
+# The batched forms (:func:`incentive_geometry.proofs.observe.batch_for`): all sample points of
+# a claim in one call.
+BATCHED.update(
+    {
+        urn_limits: _urn_limits_many,
+        map_converges: _map_converges_many,
+        rps_centre_attracts: _rps_centre_attracts_many,
+    }
+)
 
 
 def entries() -> list[Entry]:

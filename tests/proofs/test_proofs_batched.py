@@ -146,3 +146,90 @@ def test_batched_simulation_observers_confirm_the_c1_and_c5_claims() -> None:
         observe=width.observe,
     )
     assert ig.check(wrong, samples=16, seed=2).verdict == "refuted"
+
+
+# -- the batched catalogue observers (urn, map, replicator, leaving entrenchment) ------------
+
+
+def test_batched_urn_is_the_per_point_urn_draw_for_draw() -> None:
+    from incentive_geometry.proofs.catalogue.classical import urn_limits
+    from incentive_geometry.theory import polya_urn
+
+    m = polya_urn()
+    points = [{"alpha": a} for a in (2.0, 2.7, 3.9, 1.5)] + [{"alpha": 0.5}]
+    many = batch_for(functools.partial(urn_limits, m, draws=400, runs=30))
+    assert many is not None
+    got = many(points)
+    for p, g in zip(points, got, strict=True):
+        one = urn_limits(m, p, draws=400, runs=30)
+        assert (g.value, g.evidence) == (one.value, one.evidence)
+    # Hill-Lane-Sudderth: for alpha > 1 the share tends to 0 or 1; at alpha >= 2 every run is
+    # within 0.1 of one after 400 draws (slower near alpha = 1 and for alpha < 1, limit 1/2).
+    assert all(g.value == (30, 30) for g in got[:3])
+
+
+def test_batched_urn_fails_a_member_without_alpha_alone() -> None:
+    from incentive_geometry.proofs.catalogue.classical import _urn_limits_many
+    from incentive_geometry.theory import polya_urn
+
+    got = _urn_limits_many(polya_urn(), [{"alpha": 3.0}, {}], draws=50, runs=4)
+    assert isinstance(got[1], KeyError) and got[0].value[1] == 4
+
+
+def test_batched_map_is_the_per_point_map_and_the_exact_threshold() -> None:
+    from incentive_geometry.proofs.catalogue.classical import map_converges
+    from incentive_geometry.theory import multiplicative_weights
+
+    m = multiplicative_weights()
+    # Exact (Chotibut et al. 2020): b is stable iff a < 2 / (b (1 - b)); points 10% off it.
+    points = [
+        {"a": f * 2 / (b * (1 - b)), "b": b} for b in (0.2, 0.5, 0.7) for f in (0.9, 1.1, 0.3)
+    ]
+    many = batch_for(functools.partial(map_converges, m))
+    assert many is not None
+    got = many(points)
+    for p, g in zip(points, got, strict=True):
+        one = map_converges(m, p)
+        assert (g.value, g.evidence) == (one.value, one.evidence)
+        assert g.value is (p["a"] < 2 / (p["b"] * (1 - p["b"])))
+
+
+def test_batched_replicator_agrees_with_win_over_loss() -> None:
+    from incentive_geometry.proofs.catalogue.classical import rps_centre_attracts
+    from incentive_geometry.theory import rock_paper_scissors
+
+    m = rock_paper_scissors()
+    # Hofbauer-Sigmund 7.7: the centre attracts iff win > loss (1% off the neutral game here).
+    points = [{"win": w, "loss": w * f} for w in (0.3, 1.0, 1.9) for f in (0.99, 1.01, 0.5, 2.0)]
+    many = batch_for(functools.partial(rps_centre_attracts, m))
+    assert many is not None
+    for p, g in zip(points, many(points), strict=True):
+        assert g.value is (p["win"] > p["loss"]) is rps_centre_attracts(m, p).value
+
+
+def test_batched_leaving_agrees_with_theta_star() -> None:
+    from incentive_geometry.proofs.observe import leaves_entrenchment_many
+
+    # theta* = alpha (b + gamma) / (alpha (b + gamma) + c) (DESIGN.md); 0.02 either side.
+    a, b, g, c = 1.3, 0.35, 0.9, 0.7
+    star = a * (b + g) / (a * (b + g) + c)
+    points = [
+        {"alpha": a, "b": b, "gamma": g, "c": c, "theta": star + d}
+        for d in (-0.3, -0.02, 0.02, 0.3)
+    ]
+    got = leaves_entrenchment_many(entrenchment(), points)
+    assert [o.value for o in got] == [False, False, True, True]
+
+
+@pytest.mark.slow
+def test_the_batched_classical_report_is_the_same_serial_and_on_two_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from incentive_geometry.proofs.report import verify
+
+    runs = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("INCENTIVE_GEOMETRY_SYMBOLIC_WORKERS", workers)
+        reports = verify(samples=16, only="classical.", figures=False).reports
+        runs.append([{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in reports])
+    assert runs[0] == runs[1]

@@ -1,9 +1,14 @@
 """C3 ingredients: is each of the four ingredients necessary for entrenchment, or an amplifier?
 
-For each ingredient two claims are checked on the canonical model with that ingredient switched
-off (:func:`incentive_geometry.theory.ablate`): "without it the entrenched state is never stable"
-and "without it there is never bistability". A confirmed claim means the ingredient is
-necessary for that outcome; a refuted one (with a counterexample) means it is only an amplifier.
+For each ingredient two claims are checked on the mixed-proxy, signed-gains model
+(:func:`~incentive_geometry.theory.capture.entrenchment_capture`), where each ingredient is
+removed by one value of one parameter (``rho = 1``: the proxy is the true reward; ``theta = 1``;
+``alpha = 1``: the unbiased learning rule; ``gamma = 0``). Each claim states the outcome
+(entrenchment: x = 1 attracts; bistability: both ends attract) as a threshold in the
+ingredient's strength, over a box that contains the value removing it, so the prediction takes
+both values and a wrong threshold is refuted. Whether the ingredient is *necessary* is where
+that threshold lies at the off value, decided exactly by an SMT certificate in the derivation
+(:func:`necessity_derivation`).
 
 Examples
 --------
@@ -16,24 +21,27 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import Any
 
 from incentive_geometry.errors import ConvergenceError
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
-from incentive_geometry.proofs.claims import Claim, Observation
-from incentive_geometry.proofs.derive import stability_derivation, window_derivation
-from incentive_geometry.proofs.observe import attracts, count_stable, stable_at
-from incentive_geometry.theory import INGREDIENTS, ablate, entrenchment, ingredients
+from incentive_geometry.proofs.claims import Claim, Observation, Step
+from incentive_geometry.proofs.observe import attracts
+from incentive_geometry.theory import INGREDIENTS
 from incentive_geometry.theory.capture import entrenchment_capture
 
-from .entrenchment import DOMAIN, PAPER
+from .entrenchment import BOTH_ATTRACT, DOMAIN, PAPER, Pattern, return_pattern
 
 __all__ = [
+    "P0",
     "P1",
+    "THRESHOLDS",
     "ablation_entries",
     "entrenchment_threshold",
     "entries",
     "escape_rate",
+    "necessity_derivation",
     "threshold_rises",
 ]
 
@@ -224,14 +232,107 @@ def ablation_entries(*, extended: bool = False) -> list[Entry]:
     return out
 
 
-_READING = (
-    "confirmed: the ingredient is necessary for this outcome; refuted: it is only an amplifier "
-    "(the counterexample shows the outcome without it)"
-)
+#: x = 1 attracts (whatever x = 0 does).
+ENTRENCHED_ONLY: Pattern = (((("x", 1.0),), True),)
+
+#: M's proxy advantage at no influence in the mixed-proxy model.
+P0 = "(1 - rho)*b - rho*c"
+#: theta c / (alpha (1 - theta)): the proxy advantage the observed cost outweighs.
+_K = "theta*c/(alpha*(1 - theta))"
+
+#: Per ingredient: its strength parameter, the value that removes it, the box of that
+#: parameter (containing the off value), and the outcome conditions as thresholds in it
+#: (entrenchment: x = 1 attracts; bistability: x = 0 and x = 1 both attract), with whether
+#: the ingredient is necessary for each (the prediction is false at the off value on the whole
+#: box). In the signed-gains model G(0) = (1 - theta)(P0 + (alpha - 1) max(P0, 0)) - theta c,
+#: so x = 0 attracts iff alpha (1 - theta) P0 < theta c and x = 1 iff alpha (1 - theta) P1 >
+#: theta c; each row solves these for the ingredient's strength.
+THRESHOLDS: dict[str, dict[str, Any]] = {
+    "local_proxies": {
+        "param": "rho",
+        "off": 1.0,
+        "box": (0.0, 1.0),
+        "words": "the weight rho of the true reward in the proxy (rho = 1: the proxy is the truth)",
+        "entrenchment": f"rho < (b + gamma - {_K})/(b + gamma + c)",
+        "bistability": f"rho > (b - {_K})/(b + c) and rho < (b + gamma - {_K})/(b + gamma + c)",
+        "necessary": (True, True),
+    },
+    "partial_observability": {
+        "param": "theta",
+        "off": 1.0,
+        "box": (0.0, 1.0),
+        "words": "the observability theta (theta = 1: true outcomes always observed)",
+        "entrenchment": f"{P1} > 0 and theta < alpha*({P1})/(alpha*({P1}) + c)",
+        "bistability": f"({P0} <= 0 or theta > alpha*({P0})/(alpha*({P0}) + c)) and {P1} > 0 "
+        f"and theta < alpha*({P1})/(alpha*({P1}) + c)",
+        "necessary": (True, True),
+    },
+    "asymmetric_reinforcement": {
+        "param": "alpha",
+        "off": 1.0,
+        "box": (0.2, 3.0),
+        "words": "the gain alpha on positive errors (alpha = 1: the unbiased rule)",
+        "entrenchment": f"{P1} > 0 and alpha > theta*c/((1 - theta)*({P1}))",
+        "bistability": f"({P0} <= 0 or alpha < theta*c/((1 - theta)*({P0}))) and {P1} > 0 "
+        f"and alpha > theta*c/((1 - theta)*({P1}))",
+        "necessary": (False, False),
+    },
+    "recursive_feedback": {
+        "param": "gamma",
+        "off": 0.0,
+        "box": (0.0, 2.0),
+        "words": "the feedback gamma (gamma = 0: influence does not raise proxy capture)",
+        "entrenchment": f"gamma > ({_K} - ({P0}))/(1 - rho)",
+        "bistability": f"alpha*(1 - theta)*({P0}) < theta*c and gamma > ({_K} - ({P0}))/(1 - rho)",
+        "necessary": (False, True),
+    },
+}
+
+
+def necessity_derivation(
+    model: Model, prediction: str, param: str, off: float, necessary: bool
+) -> list[Step]:
+    """The step "with the ingredient off the outcome is impossible" (or possible), decided
+    exactly: the prediction with `param` at `off` against ``False``, by an SMT certificate over
+    the model's parameter domains.
+
+    The step is verified when the certificate says what the claim says: ``proved`` (the
+    prediction is false everywhere at the off value) for a necessary ingredient, ``disproved``
+    with its witness substituted back for an amplifier.
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.catalogue.ingredients import necessity_derivation
+    >>> (step,) = necessity_derivation(entrenchment(), "theta < alpha*(b + gamma)/(alpha*(b + gamma) + c)", "theta", 1.0, True)
+    >>> step.verified, step.certificate
+    (True, 'proved')
+    """
+    import sympy
+
+    from incentive_geometry.language import parse_condition
+
+    from .. import derive
+
+    parsed = parse_condition(prediction, model.symbols, where="prediction")
+    cond = parsed.subs(model.symbol(param), sympy.Rational(str(off)))
+    cert = derive.certify(model, cond, sympy.false)
+    ok = cert.proved if necessary else (cert.status == "disproved" and cert.witness_checked)
+    said = "never holds" if necessary else "still holds somewhere"
+    return [
+        Step(
+            f"with {param} = {off:g} (the ingredient off) the outcome {said}",
+            f"{cond} vs False: {cert.summary()}; {cert.detail}",
+            bool(ok),
+            cert.summary(),
+        )
+    ]
 
 
 def entries() -> list[Entry]:
-    """The C3 claims: two per ingredient on the ablated canonical model, then :func:`ablation_entries`.
+    """The C3 claims: per ingredient, the outcome (entrenchment, bistability) as a threshold in
+    the ingredient's strength over a box that contains the value removing it, then
+    :func:`ablation_entries`.
 
     Examples
     --------
@@ -239,49 +340,44 @@ def entries() -> list[Entry]:
     >>> entries()[0].claim.name
     'C3.local_proxies.needed_for_entrenchment'
     """
-    m = entrenchment()
-    carried = ingredients(m)
+    m = entrenchment_capture("linear", mixed_proxy=True, signed_gains=True)
     out = []
     for name in INGREDIENTS:
-        off = ablate(m, name)
-        what = carried[name]
-        switch = ", ".join(f"{p} = {what.off:g}" for p in what.parameters)
-        domain = {k: v for k, v in DOMAIN.items() if k in off.parameter_names}
+        row = THRESHOLDS[name]
+        param, off = row["param"], float(row["off"])
+        box = {**DOMAIN, "rho": (0.0, 0.9), param: row["box"]}
         words = name.replace("_", " ")
-        out.append(
-            Entry(
-                "C3 ingredients",
-                Claim(
-                    name=f"C3.{name}.needed_for_entrenchment",
-                    statement=f"Without {words} ({switch}) the entrenched state x = 1 is never stable.",
-                    model=off,
-                    prediction="0 == 1",
-                    domain=domain,
-                    observe=functools.partial(stable_at, off, {"x": 1.0}),
-                    derivation=functools.partial(stability_derivation, off, {"x": 1}, "0 == 1"),
-                    references=(PAPER,),
-                ),
-                weight=0.5,
-                reading=_READING,
+        for outcome, pattern, necessary in (
+            ("entrenchment", ENTRENCHED_ONLY, row["necessary"][0]),
+            ("bistability", BOTH_ATTRACT, row["necessary"][1]),
+        ):
+            what = "x = 1 attracts" if outcome == "entrenchment" else "x = 0 and x = 1 both attract"
+            verdict = (
+                f"never at {param} = {off:g}: {words} is necessary for {outcome}"
+                if necessary
+                else f"also at {param} = {off:g} somewhere in the box: {words} is only an amplifier of {outcome}"
             )
-        )
-        out.append(
-            Entry(
-                "C3 ingredients",
-                Claim(
-                    name=f"C3.{name}.needed_for_bistability",
-                    statement=f"Without {words} ({switch}) aligned and entrenched states are never both stable.",
-                    model=off,
-                    prediction="0 == 1",
-                    domain=domain,
-                    observe=functools.partial(count_stable, off),
-                    derivation=functools.partial(
-                        window_derivation, off, [{"x": 0}, {"x": 1}], "0 == 1"
+            out.append(
+                Entry(
+                    "C3 ingredients",
+                    Claim(
+                        name=f"C3.{name}.needed_for_{outcome}",
+                        statement=f"In the mixed-proxy, signed-gains model, {what} exactly when "
+                        f"{row['words']} is past the threshold of the prediction; so {verdict}.",
+                        model=m,
+                        prediction=row[outcome],
+                        domain=box,
+                        observe=functools.partial(return_pattern, m, pattern),
+                        observer="simulation of perturbed starts (rates of return)",
+                        derivation=functools.partial(
+                            necessity_derivation, m, row[outcome], param, off, necessary
+                        ),
+                        references=(PAPER,),
                     ),
-                    references=(PAPER,),
-                ),
-                weight=0.5,
-                reading=_READING,
+                    weight=0.25,
+                    reading="confirmed: the threshold in the ingredient's strength is right; "
+                    "whether the ingredient is necessary is where that threshold lies at the "
+                    "value removing it (the derivation's certificate decides it exactly)",
+                )
             )
-        )
     return [*out, *ablation_entries()]

@@ -37,7 +37,6 @@ __all__ = [
     "equilibria_many",
     "falls_below",
     "interior_unstable",
-    "leaves_entrenchment_many",
     "observer_family",
     "only_stable_is",
     "oscillates",
@@ -1585,84 +1584,6 @@ def _falls_below_many(
             f"{state}(0) = {x0[i]:.6g} -> {state}({stop[g]:g}) = {final[g]:.4g}",
         )
     return out
-
-
-def leaves_entrenchment_many(
-    model: Model,
-    points: list[Mapping[str, float]],
-    *,
-    window: float = 200.0,
-    horizon: float = 40_000.0,
-    start: float = 0.999,
-    below: float = 0.5,
-) -> list[Observation]:
-    """The batched form of ``proofs.catalogue.mitigation.leaves_entrenchment``: whether the
-    system started at ``x = start`` (nearly entrenched) ends aligned (``x < below``), at many
-    parameter points in one ensemble simulation.
-
-    The members run in windows of `window` until each has left (``x < below``) or settled (it
-    moved less than 1e-10 over a window), or `horizon` is reached; a member that is decided
-    leaves the ensemble. The ensemble is integrated by explicit Runge-Kutta 4(5) with error
-    control member by member (:func:`~incentive_geometry.solvers.numeric.simulate.simulate`),
-    where the one-point observation uses LSODA.
-
-    Parameters
-    ----------
-    model : Model
-        A flow with one state (``x``), the share of the entrenched behaviour.
-    points : list of mapping
-        Parameter points (other keys are ignored).
-    window, horizon : float
-    start, below : float
-
-    Returns
-    -------
-    list of Observation
-        Per point: ``x(T) < below`` and the evidence ``x(0) = start -> x(T) = ...``.
-
-    Raises
-    ------
-    ConvergenceError
-        When the ensemble simulation fails (the check then observes point by point).
-
-    Examples
-    --------
-    >>> from incentive_geometry.theory import entrenchment
-    >>> from incentive_geometry.proofs.observe import leaves_entrenchment_many
-    >>> [o.value for o in leaves_entrenchment_many(entrenchment(), [{"theta": 0.9}, {"theta": 0.1}])]
-    [True, False]
-    """
-    from incentive_geometry.errors import ConvergenceError
-    from incentive_geometry.solvers.numeric.simulate import simulate
-
-    n = len(points)
-    names = [k for k in model.parameter_names if all(k in v for v in points)]
-    params = {k: np.array([float(v[k]) for v in points]) for k in names}
-    x = np.full(n, float(start))
-    when = np.zeros(n)
-    live = np.arange(n)
-    t = 0.0
-    while live.size and t < horizon:
-        tr = simulate(
-            model,
-            x0={model.state_names[0]: x[live]},
-            t=(0.0, window),
-            params={k: v[live] for k, v in params.items()},
-            n_points=3,
-            raise_on_failure=False,
-        )
-        if tr.status < 0:
-            raise ConvergenceError(f"the ensemble simulation failed: {tr.message}")
-        end = tr.x.reshape(len(live), len(tr.t), -1)[:, -1, 0]
-        t += window
-        settled = np.abs(end - x[live]) < 1e-10
-        x[live] = end
-        when[live] = t
-        live = live[~((end < below) | settled)]
-    return [
-        Observation(bool(x[i] < below), f"x(0) = {start:g} -> x({when[i]:g}) = {x[i]:.4g}")
-        for i in range(n)
-    ]
 
 
 #: Batched form of each observation function: ``batch(*args, points, **kwargs)`` returns, per

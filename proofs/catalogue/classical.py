@@ -258,7 +258,9 @@ class _Streams:
         if n != self._runs * len(self._rngs):
             raise AssertionError(f"{n} draws asked for, {self._runs} runs per point")
         if self._next == len(self._rows):
-            self._rows = np.concatenate([g.random((self._block, self._runs)) for g in self._rngs], axis=1)
+            self._rows = np.concatenate(
+                [g.random((self._block, self._runs)) for g in self._rngs], axis=1
+            )
             self._next = 0
         row = self._rows[self._next]
         self._next += 1
@@ -304,7 +306,7 @@ def _urn_limits_many(
         alpha = np.repeat(np.array(alphas), runs)
         X = np.ones((len(good) * runs, 2))
         for _ in range(draws):
-            X = step(X, {"alpha": alpha}, streams)  # type: ignore[arg-type]
+            X = step(X, {"alpha": alpha}, streams)
         share = (X[:, 0] / X.sum(axis=1)).reshape(len(good), runs)
         for j, i in enumerate(good):
             try:

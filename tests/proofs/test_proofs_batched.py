@@ -148,7 +148,7 @@ def test_batched_simulation_observers_confirm_the_c1_and_c5_claims() -> None:
     assert ig.check(wrong, samples=16, seed=2).verdict == "refuted"
 
 
-# -- the batched catalogue observers (urn, map, replicator, leaving entrenchment) ------------
+# -- the batched catalogue observers (urn, map, replicator) ----------------------------------
 
 
 def test_batched_urn_is_the_per_point_urn_draw_for_draw() -> None:
@@ -205,20 +205,6 @@ def test_batched_replicator_agrees_with_win_over_loss() -> None:
     assert many is not None
     for p, g in zip(points, many(points), strict=True):
         assert g.value is (p["win"] > p["loss"]) is rps_centre_attracts(m, p).value
-
-
-def test_batched_leaving_agrees_with_theta_star() -> None:
-    from incentive_geometry.proofs.observe import leaves_entrenchment_many
-
-    # theta* = alpha (b + gamma) / (alpha (b + gamma) + c) (DESIGN.md); 0.02 either side.
-    a, b, g, c = 1.3, 0.35, 0.9, 0.7
-    star = a * (b + g) / (a * (b + g) + c)
-    points = [
-        {"alpha": a, "b": b, "gamma": g, "c": c, "theta": star + d}
-        for d in (-0.3, -0.02, 0.02, 0.3)
-    ]
-    got = leaves_entrenchment_many(entrenchment(), points)
-    assert [o.value for o in got] == [False, False, True, True]
 
 
 @pytest.mark.slow

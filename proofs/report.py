@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import incentive_geometry.display as display
+
 from .catalogue import Entry, catalogue
 from .check import CheckReport, check
 
@@ -318,13 +320,6 @@ def _words(prediction: str) -> str:
     return {"0 == 0": "always", "0 == 1": "never"}.get(prediction.strip(), prediction)
 
 
-def _show(value: Any) -> str:
-    """An observed or predicted value as text (booleans as true/false)."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return "true" if value else "false"
-    return str(value)
-
-
 def _params(values: dict[str, float]) -> str:
     return ", ".join(f"{k} = {v:.6g}" for k, v in values.items()) or "(the model's fixed values)"
 
@@ -482,12 +477,16 @@ def write_report(
                 cert = f"; certificate: {step.certificate}" if step.certificate else ""
                 lines.append(f"{i}. {step.description} ({mark}{cert}): {step.detail}")
         if r.counterexamples:
-            lines += ["", "Counterexamples:", ""]
-            for ce in r.counterexamples:
+            # Distinct points only (refinement may push two samples to one corner), with the
+            # digits that tell them apart, and how many disagreements there were in all.
+            shown = display.distinct_counterexamples(r, sep=" = ")
+            lines += ["", f"Counterexamples ({display.counterexample_caption(r, len(shown))}):", ""]
+            for point, ce in shown:
+                evidence = f"; {ce.evidence}" if ce.evidence else ""
                 lines.append(
-                    f"- at {_params(ce.params)}: predicted {_show(ce.predicted)}, observed "
-                    f"{_show(ce.observed) if not hasattr(ce.observed, 'shape') else 'Monte Carlo draws'}"
-                    f"; {ce.evidence} (refinement: {ce.refinement}; found at {_params(ce.original)})"
+                    f"- at {point}: predicted {display.show_value(ce.predicted)}, observed "
+                    f"{display.show_value(ce.observed)}{evidence} (refinement: {ce.refinement}; "
+                    f"found at {_params(ce.original)})"
                 )
         for note in r.notes:
             lines.append(f"- note: {note}")

@@ -82,7 +82,7 @@ from .stability import (
 )
 from .verify import sample_parameters
 
-__all__ = ["KINDS", "BifurcationCondition", "bifurcations"]
+__all__ = ["KINDS", "BifurcationCondition", "BifurcationConditions", "bifurcations"]
 
 #: The words for bifurcation kinds (DESIGN.md); ``cusp`` is of codimension two.
 KINDS = ("fold", "transcritical", "pitchfork", "branch", "hopf", "flip", "neimark_sacker", "cusp")
@@ -198,6 +198,92 @@ class BifurcationCondition:
                 ["rest of the spectrum stable when", M(display.cond_latex(self.others_stable))]
             )
         return display.html_table(["", ""], rows, caption="bifurcation condition")
+
+
+class BifurcationConditions(list[BifurcationCondition]):
+    """The bifurcation conditions of one equilibrium: a list that prints as a table.
+
+    A plain ``list`` in every other respect (indexing, ``len``, iteration, equality with a
+    list), so code written for the list that :func:`bifurcations` returned keeps working; in a
+    terminal it reads as a table of kind, condition and criticality, and in Jupyter as an HTML
+    table with formulas (``_repr_html_``) or a LaTeX array (``_repr_latex_``).
+
+    Parameters
+    ----------
+    items : iterable of BifurcationCondition
+    equilibrium : Equilibrium, optional
+        The equilibrium they belong to (named in the title).
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1})
+    >>> bcs = ig.bifurcations(m, ig.equilibria(m)[0])
+    >>> bcs
+    <1 bifurcation condition of x = 0
+      kind           at
+      transcritical  r == 0>
+    >>> isinstance(bcs, list), bcs[0].kind
+    (True, 'transcritical')
+    """
+
+    def __init__(self, items: Any = (), *, equilibrium: Equilibrium | None = None) -> None:
+        super().__init__(items)
+        self.equilibrium = equilibrium
+
+    def _title(self) -> str:
+        n = len(self)
+        at = "" if self.equilibrium is None else f" of {self.equilibrium.coordinates(40)}"
+        return f"{n} bifurcation condition{'' if n == 1 else 's'}{at}"
+
+    @staticmethod
+    def _criticality(bc: BifurcationCondition) -> str:
+        if bc.lyapunov_coefficient is None:
+            return ""
+        return f"supercritical when {display.cond_text(bc.supercritical, 40)}"
+
+    def _coefficients(self) -> bool:
+        return any(bc.lyapunov_coefficient is not None for bc in self)
+
+    def __repr__(self) -> str:
+        if not self:
+            return f"<{self._title()}>"
+        extra = self._coefficients()
+        rows = [
+            [bc.kind, display.cond_text(bc.condition, display.REPR_WIDTH)]
+            + ([self._criticality(bc)] if extra else [])
+            for bc in self
+        ]
+        headers = ["kind", "at"] + (["criticality"] if extra else [])
+        lines = display.text_table(headers, rows, indent="  ")
+        return "\n".join([f"<{self._title()}", *lines]) + ">"
+
+    def __str__(self) -> str:
+        return "\n".join([self._title(), *(str(bc) for bc in self)])
+
+    def _repr_html_(self) -> str:
+        M = display.Math
+        extra = self._coefficients()
+        rows: list[list[Any]] = []
+        for bc in self:
+            row: list[Any] = [bc.kind, M(display.cond_latex(bc.condition))]
+            if extra:
+                coef = bc.lyapunov_coefficient is not None
+                row.append(M(display.cond_latex(bc.supercritical)) if coef else "")
+            rows.append(row)
+        headers = ["kind", "at"] + (["supercritical when"] if extra else [])
+        return f"<div>{display.html_table(headers, rows, caption=self._title())}</div>"
+
+    def _repr_latex_(self) -> str:
+        rows = [
+            f"\\text{{{bc.kind.replace('_', '-')}}} & {display.cond_latex(bc.condition)}"
+            for bc in self
+        ]
+        body = " \\\\\n".join(rows) if rows else "\\text{none} & "
+        return (
+            "$\\begin{array}{ll}\n\\text{kind} & \\text{at} \\\\\n\\hline\n"
+            f"{body}\n\\end{{array}}$"
+        )
 
 
 @lru_cache(maxsize=32)
@@ -563,7 +649,7 @@ def _pair_condition(coeffs: list[Any], domains: Any) -> tuple[Any, Any, Any, Any
 
 def bifurcations(
     model: Model, eq: Equilibrium, *, timeout: float | None = None
-) -> list[BifurcationCondition]:
+) -> BifurcationConditions:
     """The bifurcation conditions of `eq`: where an eigenvalue crosses the stability boundary.
 
     Parameters
@@ -576,7 +662,8 @@ def bifurcations(
 
     Returns
     -------
-    list of BifurcationCondition
+    BifurcationConditions
+        A list of :class:`BifurcationCondition` that prints as a table.
 
     Raises
     ------
@@ -608,9 +695,10 @@ def bifurcations(
         raise ModelError(
             f"`eq` must be an Equilibrium from ig.equilibria, got {eq!r:.60} ({type(eq).__name__})"
         )
-    return run_bounded(
+    found = run_bounded(
         _bifurcations, model, eq, timeout=timeout, what=f"bifurcations in `{model.name}`"
     )
+    return BifurcationConditions(found, equilibrium=eq)
 
 
 def _bifurcations(model: Model, eq: Equilibrium, *, budget: Budget) -> list[BifurcationCondition]:

@@ -20,7 +20,7 @@ import sympy
 
 import incentive_geometry as ig
 from incentive_geometry import display
-from incentive_geometry.language import parse_condition
+from incentive_geometry.language import parse_condition, parse_expression
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCRIPT = "<script>alert(1)</script>"
@@ -231,3 +231,102 @@ def test_table_helpers() -> None:
     assert "<td>$x &lt; 1$</td><td>&lt;b&gt;</td>" in html
     assert display.summarize_array([np.nan, 1.0, 2.0]) == "3 values in [1, 2] (1 not finite)"
     assert display.math("x" * (display.LATEX_LIMIT + 1)).startswith("<i>(a formula of")
+
+
+def test_bifurcations_print_as_a_table_and_stay_a_list(canon: Any, brusselator: ig.Model) -> None:
+    m, eqs = canon
+    found = ig.bifurcations(m, eqs[2])
+    # The interior point meets each end state at its transcritical point (DESIGN): two rows.
+    assert isinstance(found, list) and len(found) == 2 and found == list(found)
+    assert {bc.kind for bc in found} == {"transcritical"}
+    text = repr(found)
+    assert text.startswith("<2 bifurcation conditions of x = ") and "[<Bifurcation" not in text
+    lines = text.splitlines()
+    assert lines[1].split() == ["kind", "at"] and len(lines) == 4
+    assert all(line.lstrip().startswith("transcritical") for line in lines[2:])
+    p = cells(found._repr_html_())
+    assert p.rows[0] == ["kind", "at"] and len(p.rows) == 3
+    assert "\\theta" in p.rows[1][1]
+    assert found._repr_latex_().count("\\text{transcritical}") == 2
+    (e,) = ig.equilibria(brusselator)
+    hopf = ig.bifurcations(brusselator, e)
+    # Hopf of the Brusselator at b = 1 + a^2, supercritical (Prigogine and Lefever 1968).
+    row = repr(hopf).splitlines()[2].split(None, 1)
+    assert row[0] == "hopf" and "a**2 + 1 == b" in row[1] and "supercritical when always" in row[1]
+    assert cells(hopf._repr_html_()).rows[0] == ["kind", "at", "supercritical when"]
+
+
+def test_interior_equilibrium_prints_in_a_researchers_form(canon: Any) -> None:
+    m, eqs = canon
+    alpha, theta, b, gamma, c = (m.symbol(n) for n in ("alpha", "theta", "b", "gamma", "c"))
+    interior = next(e for e in eqs if e.exists is not sympy.true)
+    # docs/theory.md: x* = (theta c / (alpha (1 - theta)) - b) / gamma.
+    closed = (theta * c / (alpha * (1 - theta)) - b) / gamma
+    shown = display.expr_text(interior.point[m.states[0]])
+    assert shown == "(alpha*b*theta - alpha*b + c*theta)/(alpha*gamma*(1 - theta))"
+    # The text is model text: it reads back to the closed form.
+    back = parse_expression(shown, m.symbols)
+    assert sympy.simplify(back - closed) == 0
+    assert display.expr_latex(interior.point[m.states[0]]) == (
+        "\\frac{\\alpha b \\theta - \\alpha b + c \\theta}{\\alpha \\gamma \\left(1 - \\theta\\right)}"
+    )
+    assert "theta - 1" not in repr(eqs) and "-(alpha" not in str(eqs)
+
+
+def test_tidy_keeps_the_value_and_leaves_large_expressions() -> None:
+    a, b, x, t = sympy.symbols("a b x theta")
+    cases = {
+        -((a - b) ** 2) / (t - 1): "(a - b)**2/(1 - theta)",
+        (-(a**2) - 2) / (2 * a * (2 * a**2 + 1)): "-(a**2 + 2)/(2*a*(2*a**2 + 1))",
+        x**2 - 2 * x + 1: "(x - 1)**2",
+        2 * a + 2 * b: "2*(a + b)",
+        b / a: "b/a",
+    }
+    for expr, text in cases.items():
+        assert display.expr_text(expr) == text
+        assert sympy.simplify(display.tidy(expr) - expr) == 0
+    big = sum((a + b * x) ** k for k in range(1, 12))
+    assert display.tidy(big) is big  # beyond the size bound: unchanged, never factored
+    assert display.tidy(sympy.sin(a) + a) == sympy.sin(a) + a  # not a rational function
+
+
+def test_counterexamples_distinct_after_rounding(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from incentive_geometry.proofs.catalogue import Entry
+    from incentive_geometry.proofs.report import Verification, write_report
+
+    m = ig.theory.entrenchment()
+    claim = ig.Claim(
+        name="shifted",
+        statement="x = 0 is stable",
+        model=m,
+        prediction="alpha*(1 - theta)*b < theta*c",
+        observe=lambda p: p["theta"] * (p["alpha"] * p["b"] + p["c"]) > 1.05 * p["alpha"] * p["b"],
+        domain={"theta": (0.0, 1.0), "b": (0.0, 1.0)},
+    )
+    r = ig.check(claim, samples=64, seed=0)
+    ce = r.counterexamples[0]
+    # The same point twice (equal to 1e-13), and two points that read alike at 6 digits.
+    again = replace(ce, params={k: v * (1 + 1e-13) for k, v in ce.params.items()})
+    near = [replace(ce, params={"theta": th, "b": 0.5}) for th in (0.1234567, 0.1234568)]
+    rr = replace(r, counterexamples=(ce, again, *near))
+    # All disagreements, counted independently from the confusion table.
+    total = r.confusion.get("pred T / obs F", 0) + r.confusion.get("pred F / obs T", 0)
+    caption = f"{total} counterexamples, 3 shown"
+    text = display.check_report_text(rr)
+    assert f"{caption}:" in text
+    rows = [line.strip() for line in text.splitlines() if line.strip().startswith("theta=")]
+    points = [row.split("  ")[0] for row in rows]
+    assert len(points) == len(set(points)) == 3
+    assert "theta=0.1234567, b=0.5" in points and "theta=0.1234568, b=0.5" in points
+    p = cells(display.check_report_html(rr))
+    table = [row for row in p.rows if len(row) == 4]
+    assert len(table) == 1 + 3 and f"<caption>{caption}</caption>" in display.check_report_html(rr)
+    md, _ = write_report(Verification((Entry("test", claim),), (rr,)), tmp_path, samples=64, seed=0)
+    block = md.read_text()
+    assert f"Counterexamples ({caption}):" in block
+    shown = [line for line in block.splitlines() if line.startswith("- at ")]
+    assert len(shown) == 3 and len({line.split(":")[0] for line in shown}) == 3
+    assert any("theta = 0.1234567, b = 0.5" in line for line in shown)
+    assert "predicted true, observed false" in shown[0]

@@ -118,3 +118,61 @@ def test_maps_are_not_probed_and_bad_options_are_refused() -> None:
         ig.sweep(brusselator(), {"b": np.array([3.0])}, max_probes=-1)
     with pytest.raises(ModelError, match="`cycle_time`"):
         ig.sweep(brusselator(), {"b": np.array([3.0])}, cycle_time=0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Look-alikes of a periodic orbit (issue 16): a heteroclinic cycle, integration noise
+
+
+@pytest.mark.parametrize("cycle_time", [None, 1000.0])
+def test_rock_paper_scissors_heteroclinic_cycle_is_not_a_stable_cycle(
+    cycle_time: float | None,
+) -> None:
+    # win < loss: the centre repels and orbits spiral onto the heteroclinic cycle of the three
+    # vertices (Zeeman 1980; Hofbauer & Sigmund 1998, section 7.7): no periodic orbit exists,
+    # the time between returns grows without bound. Close to win = loss the spiral is slow and
+    # over a finite run it repeats almost exactly (win = 0.999 returned "period 31.8" before).
+    from incentive_geometry.theory import rock_paper_scissors
+
+    m = rock_paper_scissors()
+    sm = ig.sweep(
+        m,
+        {"win": np.array([0.6, 0.99, 0.999]), "loss": np.array([1.0])},
+        executor="serial",
+        cycle_time=cycle_time,
+    )
+    assert "stable cycle" not in sm.counts
+    assert np.all(np.isnan(sm.period))
+    note = next(n for n in sm.notes if n.startswith("cycle probe"))
+    assert "3 simulated: 0 settle on a cycle" in note
+
+
+def test_van_der_pol_limit_cycle_periods_match_the_literature() -> None:
+    # x'' - mu (1 - x^2) x' + x = 0: one attracting limit cycle for mu > 0 (Lienard's theorem),
+    # of period 6.38068 (mu = 0.5), 6.66329 (mu = 1), 7.62987 (mu = 2): the time between
+    # successive y = 0 crossings of scipy's solve_ivp at rtol = atol = 1e-12 (independent of the
+    # probe); 6.6632869 at mu = 1 is the value quoted in the literature.
+    m = ig.Model.from_equations(
+        {"x": "y", "y": "mu*(1 - x**2)*y - x"}, parameters={"mu": 1.0}, name="van_der_pol"
+    )
+    sm = ig.sweep(m, {"mu": np.array([0.5, 1.0, 2.0])}, executor="serial")
+    assert sm.classes.tolist() == ["stable cycle"] * 3
+    np.testing.assert_allclose(sm.period, [6.38068, 6.66329, 7.62987], rtol=1e-3)
+
+
+def test_integration_noise_next_to_a_stable_vertex_is_not_a_cycle() -> None:
+    # Three routines on the simplex at theta = 1: trajectories converge onto the stable vertex
+    # e_1 (eigenvalues -1, -1), where LSODA's step-size pattern left wiggles of size 3e-7 that
+    # repeat "with period 13.3"; all 11 probed points were called `stable cycle` before.
+    from incentive_geometry.theory import entrenchment_n
+
+    m = entrenchment_n(3, b=[0, 0.2, 0.2], gamma=[0, 1, 1], c=[0, 1, 1])
+    sm = ig.sweep(
+        m,
+        {"theta": np.array([1.0]), "alpha": np.array([0.5, 1.0, 2.0])},
+        method="numeric",
+        executor="serial",
+    )
+    assert "stable cycle" not in sm.counts and np.all(np.isnan(sm.period))
+    note = next(n for n in sm.notes if n.startswith("cycle probe"))
+    assert "3 oscillate only within the integration tolerance" in note

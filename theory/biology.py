@@ -594,7 +594,7 @@ def traulsen_nowak_selection_gradient(
         rho_in = 1 / total
         # Between m groups: constant fitness ratio r of an all-cooperator group.
         r = (1 - W + W * (B - C)) / (1 - W)
-        rho_between = (1 - 1 / r) / (1 - r ** (-m))
+        rho_between = 1 / mpmath.mpf(m) if r == 1 else (1 - 1 / r) / (1 - r ** (-m))
         return float((n * m * rho_in * rho_between - 1) / W)
 
 

@@ -35,20 +35,7 @@ ALPHA, B, GAMMA, C = 1.0, 0.2, 1.0, 1.0
 
 def draw(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Figure:
     """Draw figure `name` to a PNG and return the matplotlib figure that was saved."""
-    from incentive_geometry.proofs import figures
-    from incentive_geometry.solvers.numeric import plots
-
-    drawn: list[Figure] = []
-    real = plots.save_figure
-
-    def keep(fig: Figure, path: Any) -> None:
-        drawn.append(fig)
-        real(fig, path)
-
-    monkeypatch.setattr(plots, "save_figure", keep)
-    out = figures.FIGURES[name](tmp_path / f"{name}.png")
-    assert out.stat().st_size > 1000 and drawn
-    return drawn[-1]
+    return _legibility.draw_report_figure(name, tmp_path, monkeypatch)
 
 
 def labelled(ax: Any, words: str) -> Line2D:

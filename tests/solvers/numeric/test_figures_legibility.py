@@ -112,24 +112,30 @@ def test_bifurcation_theta_stable_exactly_where_analytic(tmp_path: Path) -> None
     assert_legible(fig)
 
 
-def test_report_figures_are_legible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def draw_report_figure(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Figure:
+    """Draw report figure `name` to a PNG (checked non-trivial) and return the figure saved."""
     from incentive_geometry.proofs import figures
     from incentive_geometry.solvers.numeric import plots
 
     drawn: list[Figure] = []
-    real = plots.save_figure
+    # The real saver, also when an earlier call in the same test patched it already.
+    real = getattr(plots.save_figure, "real", plots.save_figure)
 
     def keep(fig: Figure, path: Any) -> None:
         drawn.append(fig)
         real(fig, path)
 
+    keep.real = real  # type: ignore[attr-defined]
     monkeypatch.setattr(plots, "save_figure", keep)
+    figures.FIGURES[name](tmp_path / f"{name}.png")
+    assert (tmp_path / f"{name}.png").stat().st_size > 1000
+    assert drawn, name
+    return drawn[-1]
+
+
+def test_report_figures_are_legible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("bifurcation_theta", "drift", "hysteresis", "depth", "stability_map"):
-        drawn.clear()
-        figures.FIGURES[name](tmp_path / f"{name}.png")
-        assert (tmp_path / f"{name}.png").stat().st_size > 1000
-        assert drawn, name
-        assert_legible(drawn[-1])
+        assert_legible(draw_report_figure(name, tmp_path, monkeypatch))
 
 
 @pytest.mark.slow
@@ -137,39 +143,13 @@ def test_report_figures_are_legible(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_slower_report_figures_are_legible(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from incentive_geometry.proofs import figures
-    from incentive_geometry.solvers.numeric import plots
-
-    drawn: list[Figure] = []
-    real = plots.save_figure
-
-    def keep(fig: Figure, path: Any) -> None:
-        drawn.append(fig)
-        real(fig, path)
-
-    monkeypatch.setattr(plots, "save_figure", keep)
-    figures.FIGURES[name](tmp_path / f"{name}.png")
-    assert (tmp_path / f"{name}.png").stat().st_size > 1000
-    assert_legible(drawn[-1])
+    assert_legible(draw_report_figure(name, tmp_path, monkeypatch))
 
 
 def test_audit_cycle_legend_leaves_the_orbits_visible(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from incentive_geometry.proofs import figures
-    from incentive_geometry.solvers.numeric import plots
-
-    drawn: list[Figure] = []
-    real = plots.save_figure
-
-    def keep(fig: Figure, path: Any) -> None:
-        drawn.append(fig)
-        real(fig, path)
-
-    monkeypatch.setattr(plots, "save_figure", keep)
-    figures.audit_cycle(tmp_path / "audit_cycle.png")
-    assert (tmp_path / "audit_cycle.png").stat().st_size > 1000
-    fig = drawn[-1]
+    fig = draw_report_figure("audit_cycle", tmp_path, monkeypatch)
     assert_legible(fig)
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     phase = next(ax for ax in fig.axes if "Hopf point" in ax.get_title())

@@ -462,8 +462,9 @@ def _rps_centre_attracts_many(
     model: Model, points: list[Mapping[str, float]]
 ) -> list[Observation | BaseException]:
     """:func:`rps_centre_attracts` at many points: one ensemble simulation (explicit
-    Runge-Kutta 4(5) on the stacked members with error control member by member, where the
-    one-point observation uses LSODA: the products agree to the solvers' tolerance)."""
+    Runge-Kutta 8(5,3), DOP853, on the stacked members with error control member by member,
+    where the one-point observation uses LSODA: the products agree to the solvers' tolerance;
+    DOP853 takes half the time of RK45 here, as the orbits circle the centre for t = 200)."""
     from incentive_geometry.solvers.numeric.simulate import simulate
 
     params = {k: np.array([float(v[k]) for v in points]) for k in _params(model, points[0])}
@@ -474,6 +475,7 @@ def _rps_centre_attracts_many(
         t=(0.0, 200.0),
         params=params,
         n_points=201,
+        method="DOP853",
         raise_on_failure=False,
     )
     if tr.status < 0:

@@ -146,7 +146,8 @@ def _echo_warning(
     "--out",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write the map to this .npz file; finished chunks are kept and a rerun resumes.",
+    help="Stream the map to this .npz file as its chunks finish (a map larger than memory "
+    "fits); finished chunks are kept and a rerun resumes.",
 )
 @click.option(
     "--plot",
@@ -169,6 +170,15 @@ def _echo_warning(
 )
 @click.option("--chunk-size", type=int, default=20_000, show_default=True)
 @click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time budget: a sweep whose pilot chunk says it would take longer is refused with "
+    "the estimate (0: no limit). Also the symbolic engine's budget.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar (default: when stderr is a terminal).",
@@ -186,6 +196,7 @@ def sweep(
     scheduler: str | None,
     workers: int | None,
     chunk_size: int,
+    timeout: float,
     progress: bool | None,
 ) -> None:
     """Classify every parameter point of MODEL by its stable equilibria.
@@ -245,6 +256,8 @@ def sweep(
             raise ModelError(f"--workers must be >= 0, got {workers}")
         # Workers exit by themselves if this process is killed (kill -9 included).
         executor = "serial" if workers == 0 else process_pool(workers)
+    if not timeout >= 0:  # also NaN
+        raise ModelError(f"--timeout must be >= 0 seconds (0: no limit), got {timeout:g}")
     show = sys.stderr.isatty() if progress is None else progress
     try:
         with warnings.catch_warnings():
@@ -262,6 +275,7 @@ def sweep(
                 chunk_size=chunk_size,
                 out=out,
                 progress=show,
+                timeout=timeout or None,
             )
     except KeyboardInterrupt:
         where = f" in {out}.parts" if out else ""

@@ -332,10 +332,14 @@ def run_chunks(
     retries: int = 2,
     progress: bool = False,
     description: str = "chunks",
+    sink: Callable[[int, dict[str, np.ndarray]], None] | None = None,
 ) -> dict[int, dict[str, np.ndarray]]:
     """Run ``func(*args, *payload(index), index)`` for every chunk; return the results by index.
 
     Chunks already in `store` are loaded, not recomputed; new ones are saved as they finish.
+    With a `sink`, each chunk's result is handed to ``sink(index, result)`` as it arrives
+    (loaded chunks included, in index order, before new ones) and is not kept: the returned
+    dict is then empty, and at most the chunks in flight are in memory at once.
     A chunk whose worker dies (a broken process pool, a lost Dask worker) is resubmitted up to
     `retries` times, on a fresh pool when this function made the pool, otherwise in this process.
 
@@ -361,10 +365,14 @@ def run_chunks(
         Show a progress bar (tqdm, on stderr).
     description : str
         Label of the progress bar.
+    sink : callable, optional
+        ``sink(index, result)``, called in this process for every chunk as it arrives (e.g. to
+        write it to its rows of an output file); the results are then not returned.
 
     Returns
     -------
     dict of int to dict of arrays
+        Empty when a `sink` is given.
 
     Raises
     ------
@@ -382,21 +390,31 @@ def run_chunks(
     >>> out = run_chunks(square, [0, 1, 2], args=(10,))
     >>> [int(out[i]["v"][0]) for i in range(3)]
     [0, 10, 40]
+    >>> got = {}
+    >>> run_chunks(square, [0, 1, 2], args=(10,), sink=lambda i, r: got.update({i: int(r["v"][0])}))
+    {}
+    >>> sorted(got.items())
+    [(0, 0), (1, 10), (2, 40)]
     """
     from tqdm import tqdm
 
     results: dict[int, dict[str, np.ndarray]] = {}
+    loaded: set[int] = set()
     todo = list(indices)
     if store is not None:
         for i in sorted(store.finished() & set(todo)):
             # A bad chunk file is named in a warning by `load` and recomputed below.
             value = store.load(i)
             if value is not None:
-                results[i] = value
-        todo = [i for i in todo if i not in results]
+                loaded.add(i)
+                if sink is None:
+                    results[i] = value
+                else:
+                    sink(i, value)
+        todo = [i for i in todo if i not in loaded]
     bar = tqdm(
         total=len(indices),
-        initial=len(results),
+        initial=len(loaded),
         desc=description,
         disable=not progress,
         unit="chunk",
@@ -407,9 +425,12 @@ def run_chunks(
         return (*args, *(payload(i) if payload is not None else ()), i)
 
     def finish(i: int, value: dict[str, np.ndarray]) -> None:
-        results[i] = value
         if store is not None:
             store.save(i, value)
+        if sink is None:
+            results[i] = value
+        else:
+            sink(i, value)
         bar.update(1)
 
     if not todo:
@@ -425,7 +446,10 @@ def run_chunks(
                 own = executor is None or (
                     isinstance(executor, str) and executor in ("auto", "processes")
                 )
-                _run_on_pool(pool, func, call_args, todo, finish, retries, own=own)
+                # Streaming (a sink): only a few chunks in flight, so that neither their
+                # arguments nor their results pile up in memory.
+                window = None if sink is None else 4 * (os.cpu_count() or 1) + 4
+                _run_on_pool(pool, func, call_args, todo, finish, retries, own=own, window=window)
     finally:
         bar.close()
     return results
@@ -440,6 +464,7 @@ def _run_on_pool(
     retries: int,
     *,
     own: bool,
+    window: int | None = None,
 ) -> None:
     attempts = dict.fromkeys(todo, 0)
     pending = list(todo)
@@ -447,24 +472,32 @@ def _run_on_pool(
     made: list[cf.Executor] = []
     try:
         while pending:
-            futures = {current.submit(func, *call_args(i)): i for i in pending}
+            queue = list(pending)
+            futures: dict[cf.Future[Any], int] = {}
             failed: list[int] = []
+            unsent: list[int] = []
+
             try:
-                for fut in cf.as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        value = fut.result()
-                    except cf.process.BrokenProcessPool:
-                        failed.append(i)
-                        continue
-                    except Exception as err:
-                        # A task that raises for its own reasons is a bug in the job, not a lost
-                        # worker: report it with the chunk index.
-                        if type(err).__name__ in ("KilledWorker", "CommClosedError"):
+                _top_up(current, func, call_args, queue, futures, unsent, window)
+                while futures:
+                    done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+                    for fut in sorted(done, key=futures.__getitem__):
+                        # Popped, so that a finished chunk's result is not kept alive here.
+                        i = futures.pop(fut)
+                        try:
+                            value = fut.result()
+                        except cf.process.BrokenProcessPool:
                             failed.append(i)
                             continue
-                        raise
-                    finish(i, value)
+                        except Exception as err:
+                            # A task that raises for its own reasons is a bug in the job, not
+                            # a lost worker: report it with the chunk index.
+                            if type(err).__name__ in ("KilledWorker", "CommClosedError"):
+                                failed.append(i)
+                                continue
+                            raise
+                        finish(i, value)
+                    _top_up(current, func, call_args, queue, futures, unsent, window)
             except KeyboardInterrupt:
                 for fut in futures:
                     fut.cancel()
@@ -476,7 +509,7 @@ def _run_on_pool(
                         f"chunk {i} failed {attempts[i]} times (its worker died each time); the "
                         "finished chunks are kept, rerun to resume"
                     )
-            pending = sorted(failed)
+            pending = sorted(failed + unsent)
             if pending:
                 warnings.warn(
                     f"{len(pending)} chunk(s) lost a worker; retrying them",
@@ -494,3 +527,23 @@ def _run_on_pool(
     finally:
         for extra in made:
             extra.shutdown(wait=False, cancel_futures=True)
+
+
+def _top_up(
+    pool: cf.Executor,
+    func: Callable[..., dict[str, np.ndarray]],
+    call_args: Callable[[int], tuple[Any, ...]],
+    queue: list[int],
+    futures: dict[cf.Future[Any], int],
+    unsent: list[int],
+    window: int | None,
+) -> None:
+    # Submit from `queue` until `window` chunks are in flight (all of them without a window).
+    while queue and (window is None or len(futures) < window):
+        i = queue.pop(0)
+        try:
+            futures[pool.submit(func, *call_args(i))] = i
+        except cf.process.BrokenProcessPool:
+            # Not run at all: resubmitted without counting an attempt.
+            unsent.extend([i, *queue])
+            queue.clear()

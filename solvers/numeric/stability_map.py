@@ -1,7 +1,10 @@
 """The result of a parameter sweep: :class:`StabilityMap` (classes, counts, save, load, plot).
 
 Output file format: a NumPy ``.npz`` archive holding the arrays of :class:`StabilityMap` and a
-``meta`` entry (JSON text) with names, labels, classes and the analytic boundaries.
+``meta`` entry (JSON text) with names, labels, classes and the analytic boundaries. Small maps
+are compressed; large ones (above :data:`COMPRESS_LIMIT` bytes, e.g. a streamed sweep's) are
+stored uncompressed, written array by array in blocks (never a full copy in memory) and read
+back lazily: :meth:`StabilityMap.load` memory-maps each stored array where it lies in the file.
 
 Examples
 --------
@@ -26,9 +29,79 @@ import numpy as np
 import incentive_geometry.display as display
 from incentive_geometry.errors import ModelError
 
-__all__ = ["StabilityMap"]
+__all__ = ["COMPRESS_LIMIT", "StabilityMap"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+#: Maps whose arrays hold more bytes than this are saved uncompressed (and load lazily).
+COMPRESS_LIMIT = 64 * 2**20
+
+
+#: Bytes per block when an uncompressed map is written (a memory-mapped array is read from its
+#: file a block at a time, never copied whole).
+WRITE_BLOCK = 2**20
+
+
+def _save_stored(path: Path, arrays: dict[str, Any]) -> None:
+    """Write `arrays` as an uncompressed ``.npz`` (each entry a ``.npy`` file of format 1.0,
+    as :func:`numpy.savez` writes it), in blocks of rows of about :data:`WRITE_BLOCK` bytes."""
+    with zipfile.ZipFile(path, mode="w", compression=zipfile.ZIP_STORED) as zf:
+        for key, value in arrays.items():
+            arr = np.asanyarray(value)
+            header = {
+                "descr": np.lib.format.dtype_to_descr(arr.dtype),
+                "fortran_order": False,
+                "shape": arr.shape,
+            }
+            with zf.open(f"{key}.npy", "w", force_zip64=True) as fh:
+                np.lib.format.write_array_header_1_0(fh, header)
+                if arr.ndim == 0:
+                    fh.write(np.ascontiguousarray(arr).tobytes())
+                    continue
+                row = max(1, arr[:1].nbytes)
+                step = max(1, WRITE_BLOCK // row)
+                for a in range(0, arr.shape[0], step):
+                    fh.write(np.ascontiguousarray(arr[a : a + step]).data.cast("B"))
+
+
+def _stored_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The uncompressed ``.npy`` entries of the archive `path`, memory-mapped read-only where
+    they lie in the file (a stored zip entry is the ``.npy`` bytes themselves, after its local
+    header of 30 bytes, the name and the extra field). Entries that are compressed, or whose
+    ``.npy`` header is not of version 1 or 2, are left to :func:`numpy.load`."""
+    out: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        for info in zf.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                continue
+            fh.seek(info.header_offset)
+            local = fh.read(30)
+            if len(local) != 30 or local[:4] != b"PK\x03\x04":
+                raise ValueError(f"entry {info.filename!r} has no local header")
+            name_len = int.from_bytes(local[26:28], "little")
+            extra_len = int.from_bytes(local[28:30], "little")
+            fh.seek(info.header_offset + 30 + name_len + extra_len)
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                continue
+            if dtype.hasobject:
+                raise ValueError(f"entry {info.filename!r} holds Python objects")
+            key = info.filename[: -len(".npy")]
+            if 0 in shape or not shape:
+                continue  # numpy.memmap cannot map empty or 0-d arrays: np.load reads them
+            out[key] = np.memmap(
+                path,
+                dtype=dtype,
+                mode="r",
+                offset=fh.tell(),
+                shape=shape,
+                order="F" if fortran else "C",
+            )
+    return out
 
 
 @dataclass(frozen=True)
@@ -133,12 +206,15 @@ class StabilityMap:
         tally = np.bincount(self.class_codes, minlength=len(self.class_names))
         return {name: int(k) for name, k in zip(self.class_names, tally, strict=True) if k}
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, compress: bool | None = None) -> Path:
         """Write the map to a ``.npz`` file (see the module docstring for the format).
 
         Parameters
         ----------
         path : str or Path
+        compress : bool, optional
+            Compress the arrays. Default: only when they hold at most :data:`COMPRESS_LIMIT`
+            bytes; an uncompressed file is read back lazily by :meth:`load`.
 
         Returns
         -------
@@ -183,14 +259,20 @@ class StabilityMap:
         }
         for i, axis in enumerate(self.axes or ()):
             arrays[f"axis_{i}"] = axis
+        if compress is None:
+            compress = sum(np.asarray(v).nbytes for v in arrays.values()) <= COMPRESS_LIMIT
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
+        if compress:
+            np.savez_compressed(tmp, **arrays)
+        else:
+            _save_stored(tmp, arrays)
         tmp.replace(path)
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> StabilityMap:
-        """Read a map written by :meth:`save`.
+        """Read a map written by :meth:`save`; the arrays of an uncompressed file are
+        memory-mapped (read from disk as they are used), so a map larger than memory loads.
 
         Parameters
         ----------
@@ -217,9 +299,10 @@ class StabilityMap:
         if not path.is_file():
             raise ModelError(f"stability map file `{path}` does not exist")
         try:
+            lazy = _stored_arrays(path)
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                arrays = {k: data[k] for k in data.files if k != "meta"}
+                arrays = {k: lazy[k] if k in lazy else data[k] for k in data.files if k != "meta"}
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
             # A truncated, empty or altered file: named, never a raw BadZipFile.
             raise ModelError(

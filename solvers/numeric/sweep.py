@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -61,7 +62,7 @@ from incentive_geometry.model import Model
 
 from .compile import resolve_params
 from .executors import ChunkStore, ExecutorSpec, fingerprint, run_chunks
-from .resources import check_memory
+from .resources import check_memory, format_bytes, memory_limit
 from .stability_map import StabilityMap
 from .sweep_chunk import evaluate_chunk
 from .sweep_cycles import cycle_probe
@@ -76,6 +77,7 @@ from .sweep_plan import (
     shared_starts,
     stability_boundaries,
 )
+from .sweep_stream import MapArrays, check_disk, grid_rows, spans
 
 __all__ = ["StabilityMap", "sweep"]
 
@@ -101,9 +103,10 @@ def _point_count(points: Any) -> int:
 
 
 def _points(
-    model: Model, points: Any, names: Sequence[str] | None
-) -> tuple[tuple[str, ...], FloatArray, tuple[int, ...], tuple[FloatArray, ...] | None]:
-    """Normalize `points` to (names, values (P, k), shape, axes)."""
+    model: Model, points: Any, names: Sequence[str] | None, *, build: bool = True
+) -> tuple[tuple[str, ...], FloatArray | None, tuple[int, ...], tuple[FloatArray, ...] | None]:
+    """Normalize `points` to (names, values (P, k), shape, axes); a grid's values are None
+    unless `build` (a streamed sweep makes the rows of each chunk from the axes)."""
     if isinstance(points, Mapping):
         if not points:
             raise ModelError("`points` is empty; give at least one parameter axis")
@@ -117,9 +120,11 @@ def _points(
                     f"grid axis `{key}` must be a non-empty 1-D array, got shape {arr.shape}"
                 )
             axes.append(arr)
+        shape = tuple(len(a) for a in axes)
+        if not build:
+            return keys, None, shape, tuple(axes)
         mesh = np.meshgrid(*axes, indexing="ij")
         values = np.stack([g.ravel() for g in mesh], axis=1)
-        shape = tuple(len(a) for a in axes)
         return keys, values, shape, tuple(axes)
     arr = np.asarray(points, dtype=float)
     if arr.ndim != 2:
@@ -341,31 +346,56 @@ def sweep(
             f"{'a map' if model.time != 'continuous' else 'stochastic'} (cycles of maps are fixed "
             "points of `model.iterate(k)`: sweep that instead)"
         )
-    # Refuse up front what cannot fit: every point keeps its parameter values, up to
-    # `max_equilibria` equilibria (states as float64, eigenvalues as complex128, three flags),
-    # a class code, a period and a flag, held twice while the chunks are concatenated; a
-    # numeric sweep also holds about three more arrays of roots (its seed passes), and the
-    # grid is built through a meshgrid (three copies of the values).
+    # Refuse up front what cannot fit. In memory, every point keeps its parameter values (the
+    # grid is built through a meshgrid: three copies), up to `max_equilibria` equilibria
+    # (states as float64, eigenvalues as complex128, three flags), a class code, a period and
+    # a flag, with room for a second copy; a numeric sweep also holds about three more arrays
+    # of roots (its seed passes). Streamed to `out`, the map is on disk (about three copies:
+    # the finished chunks, the memory-mapped arrays, the final file) and memory holds a few
+    # chunks at a time, the numeric roots (the seeding passes need every point's), and a
+    # period per point.
     n_states = max(1, len(model.states))
     n_eq = max_equilibria if isinstance(max_equilibria, int) and max_equilibria > 0 else 8
     n_points = _point_count(points)
     k_cols = len(points) if isinstance(points, Mapping) else max(1, len(names or ()))
-    per_point = (
-        3 * 8 * k_cols
-        + 2 * (n_eq * (n_states * (8 + 16) + 3) + 8 + 8 + 1)
-        + (0 if method == "closed_form" else 3 * 8 * n_eq * n_states)
-    )
-    check_memory(
-        n_points * per_point,
-        what=f"sweep of `{model.name}` over {n_points:,} points",
-        fix="sweep fewer points (a coarser grid, or a region at a time), or lower `max_equilibria`",
-    )
-    swept, values, shape, axes = _points(model, points, names)
+    numeric_roots = 0 if method == "closed_form" else 3 * 8 * n_eq * n_states
+    map_point = 8 * k_cols + n_eq * (n_states * (8 + 16) + 3) + 8 + 8 + 1
+    per_point = 3 * 8 * k_cols + 2 * (map_point - 8 * k_cols) + numeric_roots
+    disk_need = n_points * (3 * map_point + 3 * n_eq + 2 * numeric_roots // 3)
+    what = f"a sweep of `{model.name}` over {n_points:,} points (`points`)"
+    fewer = "sweep fewer points (a coarser grid, or a region at a time), or lower `max_equilibria`"
+    if out is None:
+        if n_points * per_point > memory_limit():
+            free = shutil.disk_usage(os.getcwd()).free
+            fix = (
+                f"pass `out` (CLI: --out FILE) to stream the map to disk instead (about "
+                f"{format_bytes(disk_need)} of files, {format_bytes(free)} free here), or {fewer}"
+                if disk_need <= free
+                else f"streaming it to disk with `out` (CLI: --out FILE) would need about "
+                f"{format_bytes(disk_need)}, more than the {format_bytes(free)} free here; {fewer}"
+            )
+            check_memory(n_points * per_point, what=what, fix=fix)
+    else:
+        # A chunk in flight, its results and its temporaries: four times its share of the map.
+        closed_only = "" if method == "closed_form" else "use method='closed_form', "
+        check_memory(
+            n_points * (16 + numeric_roots) + 4 * chunk_size * per_point,
+            what=what + " streamed to `out`",
+            fix=f"lower `chunk_size` (now {chunk_size:,}), {closed_only}or {fewer}",
+        )
+        check_disk(
+            disk_need,
+            Path(out).parent,
+            what=f"`out` = {os.fspath(out)!r}: {what}",
+            fix=f"{fewer}, or write `out` to a disk with more space",
+        )
+    swept, values, shape, axes = _points(model, points, names, build=out is None)
     fixed = resolve_params(model, params, free=swept)
     columns = tuple(model.parameter_names.index(s) for s in swept)
     for j, key in enumerate(swept):
-        # Refuse NaN, infinities and values outside the domain up front.
-        col = values[:, j]
+        # Refuse NaN, infinities and values outside the domain up front (a grid's extremes
+        # are its axes' extremes).
+        col = axes[j] if values is None and axes is not None else values[:, j]  # type: ignore[index]
         if not np.all(np.isfinite(col)):
             raise ModelError(f"parameter `{key}`: the sweep values include NaN or infinity")
         dom = model.parameter(key).domain
@@ -376,6 +406,16 @@ def sweep(
                 f"{dom.to_spec()!r}; "
                 "sweep inside it"
             )
+    n_rows = n_points if values is None else int(values.shape[0])
+    n_chunks = max(1, math.ceil(n_rows / chunk_size))
+
+    def rows(i: int) -> FloatArray:
+        # The parameter rows of chunk i; a streamed grid makes them from its axes.
+        a, b = i * chunk_size, min((i + 1) * chunk_size, n_rows)
+        if values is None:
+            return grid_rows(axes, shape, a, b)  # type: ignore[arg-type]
+        return values[a:b]
+
     base = tuple(float(fixed.get(p, 0.0)) for p in model.parameter_names)
     label_specs = _match_labels(model, labels)
     notes: list[str] = []
@@ -435,7 +475,7 @@ def sweep(
         # The closed forms must evaluate numerically (compiled here once; workers compile their
         # own): try them on the first points, before any chunk is sent.
         try:
-            closed_form_points(plan, param_rows(plan, values[:4]))
+            closed_form_points(plan, param_rows(plan, rows(0)[:4]))
         except Exception as err:  # any failure to evaluate falls back to numerics, noted
             reason = f"the closed forms do not evaluate numerically ({type(err).__name__}: {err})"
             if method == "closed_form":
@@ -445,22 +485,18 @@ def sweep(
             notes.append(f"numeric equilibria: {reason}")
             use_closed = False
             plan = make_plan(use_closed)
-    n_chunks = max(1, math.ceil(values.shape[0] / chunk_size))
     store = None
     if out is not None:
-        n_rows = values.shape[0]
 
         def span(j: int) -> tuple[int, int]:
             # Chunk j (of any stage) covers these rows of the points.
             i = j % n_chunks
             return i * chunk_size, min((i + 1) * chunk_size, n_rows)
 
-        store = ChunkStore(Path(out), fingerprint(plan.key, values, chunk_size), span=span)
-    heavy = values.shape[0] * (1 if use_closed else n_starts) > 400_000
-
-    def rows(i: int) -> FloatArray:
-        return values[i * chunk_size : (i + 1) * chunk_size]
-
+        # The job's identity: the plan and the points (a grid by its axes, never built).
+        where = (*axes, shape) if values is None else (values,)  # type: ignore[misc]
+        store = ChunkStore(Path(out), fingerprint(plan.key, *where, chunk_size), span=span)
+    heavy = n_rows * (1 if use_closed else n_starts) > 400_000
     common = {
         "executor": executor,
         "heavy": heavy,
@@ -468,12 +504,19 @@ def sweep(
         "retries": retries,
         "progress": progress,
     }
+    # Full stages of chunks still to come after the first: none for closed forms; for the
+    # numeric method at least one seeding pass (when allowed) and the final evaluation.
+    later = 0 if use_closed else 1 + min(1, seed_passes)
     seeds: FloatArray | None = None
     stage = 0
 
     def run_stage(
-        func: Any, k: int, stage_seeds: FloatArray | None, label: str
-    ) -> list[dict[str, Any]]:
+        func: Any,
+        k: int,
+        stage_seeds: FloatArray | None,
+        label: str,
+        sink: Any,
+    ) -> None:
         # Chunk indices of stage k are k * n_chunks + i, so a resumed run finds its files.
         base = k * n_chunks
 
@@ -484,81 +527,148 @@ def sweep(
             )
             return (rows(i), part)
 
-        got = run_chunks(
+        indices = [base + i for i in range(n_chunks)]
+        if k == 0 and timeout is not None and n_chunks > 1:
+            pilots = _pilot(
+                func,
+                plan,
+                payload,
+                indices,
+                store,
+                sink,
+                timeout=timeout,
+                started=started,
+                workers=_worker_count(executor, heavy=heavy, n_chunks=n_chunks),
+                later=later,
+                n_chunks=n_chunks,
+                chunk_rows=chunk_size,
+                what=f"the sweep of `{model.name}` over {n_rows:,} points",
+            )
+            indices = [j for j in indices if j not in pilots]
+        run_chunks(
             func,
-            [base + i for i in range(n_chunks)],
+            indices,
             args=(plan,),
             payload=payload,
             description=label,
-            **common,
+            sink=sink,
+            **common,  # type: ignore[arg-type]
         )
-        return [got[base + i] for i in range(n_chunks)]
 
     if not use_closed:
         # Pass 0: Newton from the shared starts. Then each point is seeded with its own and its
         # grid neighbours' roots, pass after pass, until no point gains a root (at most
         # `seed_passes` passes). Every pass is a function of the previous pass's results, which
-        # do not depend on the chunking, so neither does the map.
+        # do not depend on the chunking, so neither does the map. The roots stay in memory
+        # (the neighbours of a point may lie in any chunk).
         def roots_of(k: int, stage_seeds: FloatArray | None) -> FloatArray:
-            found = run_stage(roots_chunk, k, stage_seeds, f"sweep {model.name} (pass {k + 1})")
-            return np.concatenate([c["x"] for c in found])
+            found = MapArrays(n_rows)
+
+            def keep(j: int, part: Mapping[str, np.ndarray]) -> None:
+                a = (j % n_chunks) * chunk_size
+                found.put("x", a, a + len(part["x"]), part["x"])
+
+            run_stage(roots_chunk, k, stage_seeds, f"sweep {model.name} (pass {k + 1})", keep)
+            return found["x"]
 
         roots = roots_of(0, None)
         for k in range(1, seed_passes + 1):
-            grown = roots_of(k, neighbour_seeds(roots, values, shape, axes is not None))
+            # (A grid's neighbours come from its shape alone: its rows are not needed.)
+            where_ = values if values is not None else np.zeros((n_rows, 0))
+            grown = roots_of(k, neighbour_seeds(roots, where_, shape, axes is not None))
             gained = np.isfinite(grown).all(-1).sum(axis=1) > np.isfinite(roots).all(-1).sum(axis=1)
             roots, stage = grown, k
             if not gained.any():
                 break
         seeds = roots
         stage += 1
-    parts = run_stage(evaluate_chunk, stage, seeds, f"sweep {model.name}")
-    X = np.concatenate([p["x"] for p in parts])
-    exists = np.concatenate([p["exists"] for p in parts])
-    stable = np.concatenate([p["stable"] for p in parts])
-    neutral = np.concatenate([p["neutral"] for p in parts])
-    defined = np.concatenate([p["defined"] for p in parts])
-    eig = np.concatenate([p["eigenvalues"] for p in parts])
+
+    # The final stage: each chunk's arrays go to their rows as they arrive, in memory or, with
+    # `out`, to memory-mapped files beside it (the map is never assembled in memory).
+    maps = MapArrays(n_rows, folder=None if store is None else store.parts / "map")
+    keys = ["x", "exists", "stable", "neutral", "eigenvalues", "defined"]
+    if use_closed:
+        keys += ["why", "claimed", "repaired"]
+
+    def put(j: int, part: Mapping[str, np.ndarray]) -> None:
+        a = (j % n_chunks) * chunk_size
+        b = a + len(part["x"])
+        if values is None:
+            maps.put("values", a, b, grid_rows(axes, shape, a, b))  # type: ignore[arg-type]
+        for key in keys:
+            maps.put(key, a, b, part[key])
+
+    run_stage(evaluate_chunk, stage, seeds, f"sweep {model.name}", put)
+    maps.flush()
+    all_values = maps["values"] if values is None else values
+    X, exists, stable, neutral = maps["x"], maps["exists"], maps["stable"], maps["neutral"]
+    defined, eig = maps["defined"], maps["eigenvalues"]
     if use_closed:
         notes.extend(
             closed_form_notes(
-                model.name,
-                slot_labels,
-                np.concatenate([p["why"] for p in parts]),
-                np.concatenate([p["claimed"] for p in parts]),
-                np.concatenate([p["repaired"] for p in parts]),
-                exists,
+                model.name, slot_labels, maps["why"], maps["claimed"], maps["repaired"], exists
             )
         )
+    blocks = list(spans(n_rows, chunk_size))
 
     # Identity of each slot: a user label when the equilibrium matches one.
     if use_closed:
         slot_names = list(slot_labels)
         for e in range(X.shape[1]):
             for name, coords in label_specs:
-                # A closed-form slot matches a label where it exists (checked on its points).
-                hit = exists[:, e]
-                if hit.any() and all(
-                    np.allclose(X[hit, e, i], v, atol=1e-9) for i, v in coords.items()
-                ):
+                # A closed-form slot matches a label where it exists (checked on its points,
+                # block by block: all blocks close is the whole column close).
+                seen, close = False, True
+                for a, b in blocks:
+                    hit = exists[a:b, e]
+                    if hit.any():
+                        seen = True
+                        close = close and all(
+                            np.allclose(X[a:b][hit, e, i], v, atol=1e-9) for i, v in coords.items()
+                        )
+                if seen and close:
                     slot_names[e] = name
         ident_names = list(dict.fromkeys(slot_names))
         ident = np.array([ident_names.index(s) for s in slot_names])
-        which = np.where(stable | neutral, ident[None, :], -1)
     else:
-        ident_names, which = _numeric_identities(model, X, stable | neutral, label_specs)
+        # Named block by block in row order: the same names, in the same order, as at once.
+        ident_names = [name for name, _ in label_specs]
+        index = {name: k for k, name in enumerate(ident_names)}
+        for a, b in blocks:
+            maps.put(
+                "which",
+                a,
+                b,
+                _numeric_identities(
+                    model, X[a:b], stable[a:b] | neutral[a:b], label_specs, ident_names, index
+                ),
+            )
         slot_names = ident_names
+
+    def which_of(a: int, b: int) -> np.ndarray:
+        if use_closed:
+            return np.where(stable[a:b] | neutral[a:b], ident[None, :], -1)
+        return np.asarray(maps["which"][a:b])
+
     # A class is the set of stable identities, the set of neutral ones, and whether the model
     # is undefined there: one bit each (stable bits, then neutral bits, then undefined).
     # Points with no stable and no neutral equilibrium, where the model is defined: a
     # simulation probe looks for a stable cycle there (flows only).
-    period = np.full(X.shape[0], np.nan)
+    period_in: np.ndarray | None = None
     if probe_cycles:
-        candidates = np.flatnonzero(defined & ~stable.any(axis=1) & ~neutral.any(axis=1))
+        candidates = np.concatenate(
+            [
+                a
+                + np.flatnonzero(
+                    defined[a:b] & ~stable[a:b].any(axis=1) & ~neutral[a:b].any(axis=1)
+                )
+                for a, b in blocks
+            ]
+        )
         if candidates.size:
-            period, note = cycle_probe(
+            period_in, note = cycle_probe(
                 plan,
-                values,
+                all_values,
                 candidates,
                 X,
                 exists,
@@ -569,44 +679,75 @@ def sweep(
                 seed=seed,
             )
             notes.append(note)
+    period = maps.create("period", (), float, fill=np.nan)
+    if period_in is not None:
+        for a, b in blocks:
+            period[a:b] = period_in[a:b]
     k_ids = len(ident_names)
-    member = np.zeros((X.shape[0], 2 * k_ids + 2), dtype=bool)
-    rows_, cols_ = np.nonzero(which >= 0)
-    ids = which[rows_, cols_]
-    member[rows_[stable[rows_, cols_]], ids[stable[rows_, cols_]]] = True
-    member[rows_[neutral[rows_, cols_]], k_ids + ids[neutral[rows_, cols_]]] = True
-    member[:, 2 * k_ids] = ~defined
-    member[:, 2 * k_ids + 1] = np.isfinite(period)
-    bits = member.astype(np.int64) @ (1 << np.arange(member.shape[1], dtype=np.int64))
-    uniq, codes = _class_table(bits, member.shape[1])
+    n_bits = 2 * k_ids + 2
+    codes = maps.create("class_codes", (), np.int64)
+    # Class bits block by block, then each point's rank among the patterns present (as
+    # ``np.unique(bits, return_inverse=True)`` gives, without a sort of the points: with at
+    # most 20 bits a table of all 2**n_bits patterns marks those present; at 10^7 points the
+    # sort cost a quarter of the sweep).
+    present = np.zeros(1 << n_bits, dtype=bool) if n_bits <= 20 else None
+    found: np.ndarray = np.zeros(0, dtype=np.int64)
+    n_undefined, first_undefined = 0, -1
+    for a, b in blocks:
+        which = which_of(a, b)
+        st, ne, de = stable[a:b], neutral[a:b], defined[a:b]
+        member = np.zeros((b - a, n_bits), dtype=bool)
+        rows_, cols_ = np.nonzero(which >= 0)
+        ids = which[rows_, cols_]
+        member[rows_[st[rows_, cols_]], ids[st[rows_, cols_]]] = True
+        member[rows_[ne[rows_, cols_]], k_ids + ids[ne[rows_, cols_]]] = True
+        member[:, 2 * k_ids] = ~de
+        member[:, 2 * k_ids + 1] = np.isfinite(period[a:b])
+        bits = member.astype(np.int64) @ (1 << np.arange(n_bits, dtype=np.int64))
+        codes[a:b] = bits
+        if present is not None:
+            present[bits] = True
+        else:
+            found = np.union1d(found, bits)
+        undefined_here = int(np.count_nonzero(~de))
+        if undefined_here and first_undefined < 0:
+            first_undefined = a + int(np.argmax(~de))
+        n_undefined += undefined_here
+    if present is not None:
+        uniq = np.flatnonzero(present)
+        rank = np.cumsum(present, dtype=np.int64) - 1
+    else:
+        uniq = found
+    for a, b in blocks:
+        codes[a:b] = rank[codes[a:b]] if present is not None else np.searchsorted(uniq, codes[a:b])
     class_names = tuple(
         "undefined"
-        if (int(b) >> (2 * k_ids)) & 1
+        if (int(bit) >> (2 * k_ids)) & 1
         else "stable cycle"
-        if (int(b) >> (2 * k_ids + 1)) & 1
+        if (int(bit) >> (2 * k_ids + 1)) & 1
         else _class_name(
-            [ident_names[k] for k in range(k_ids) if (int(b) >> k) & 1],
-            [ident_names[k] for k in range(k_ids) if (int(b) >> (k_ids + k)) & 1],
+            [ident_names[k] for k in range(k_ids) if (int(bit) >> k) & 1],
+            [ident_names[k] for k in range(k_ids) if (int(bit) >> (k_ids + k)) & 1],
         )
-        for b in uniq
+        for bit in uniq
     )
-    n_undefined = int(np.count_nonzero(~defined))
     if n_undefined:
         first = ", ".join(
-            f"{name} = {v:g}" for name, v in zip(swept, values[np.argmax(~defined)], strict=True)
+            f"{name} = {v:g}" for name, v in zip(swept, all_values[first_undefined], strict=True)
         )
         notes.append(
-            f"the model is undefined at {n_undefined} of {len(defined)} points (no equilibrium, "
+            f"the model is undefined at {n_undefined} of {n_rows} points (no equilibrium, "
             f"and the right-hand side is not finite at any probe state; first at {first}): "
             "class `undefined`"
         )
     boundaries: list[tuple[str, str]] = []
     if use_closed and axes is not None and len(axes) == 2:
         boundaries = list(stability_boundaries(model, tuple(slot_names), timeout))
+    maps.flush()
     result = StabilityMap(
         model_name=model.name,
         parameter_names=swept,
-        values=values,
+        values=all_values,
         shape=shape,
         axes=axes,
         fixed={k: float(v) for k, v in fixed.items()},
@@ -615,7 +756,7 @@ def sweep(
         exists=exists,
         stable=stable,
         eigenvalues=eig,
-        class_codes=codes.astype(np.int64).reshape(-1),
+        class_codes=codes,
         class_names=class_names,
         boundaries=tuple(boundaries),
         method=plan.method,
@@ -625,11 +766,103 @@ def sweep(
         defined=defined,
         period=period,
     )
-    if store is not None:
-        # The whole map is written before the finished chunks are dropped: nothing is lost.
-        result.save(Path(out))  # type: ignore[arg-type]
-        store.remove()
-    return result
+    if store is None:
+        return result
+    # The whole map is written (from the memory-mapped arrays, block by block) before the
+    # finished chunks are dropped: nothing is lost. The map returned is the file's, read lazily.
+    result.save(Path(out), compress=False)  # type: ignore[arg-type]
+    store.remove()
+    return StabilityMap.load(Path(out))  # type: ignore[arg-type]
+
+
+def _worker_count(executor: ExecutorSpec, *, heavy: bool, n_chunks: int) -> int:
+    """How many chunks run at once on `executor` (as :func:`~.executors.open_executor` picks)."""
+    cpus = os.cpu_count() or 1
+    if executor is None or executor == "auto":
+        return cpus if heavy and n_chunks > 1 and cpus > 1 else 1
+    if executor == "serial":
+        return 1
+    if executor == "processes":
+        return cpus
+    if type(executor).__name__ == "Client" and hasattr(executor, "nthreads"):
+        try:
+            return max(1, int(sum(executor.nthreads().values())))
+        except Exception:  # a client that cannot say: assume one
+            return 1
+    # concurrent.futures pools record their size as `_max_workers` (thread and process pools).
+    return max(1, int(getattr(executor, "_max_workers", 1) or 1))
+
+
+def _span_text(seconds: float) -> str:
+    if seconds > 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    if seconds > 7200:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds > 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} s"
+
+
+def _pilot(
+    func: Any,
+    plan: SweepPlan,
+    payload: Any,
+    indices: list[int],
+    store: ChunkStore | None,
+    sink: Any,
+    *,
+    timeout: float,
+    started: float,
+    workers: int,
+    later: int,
+    n_chunks: int,
+    chunk_rows: int,
+    what: str,
+) -> list[int]:
+    """Time the first chunk not yet on disk, in this process, and refuse the sweep when the
+    estimate of its total time exceeds `timeout`. A first chunk also pays for compiling the
+    model in this process, so when its estimate is over the budget a second chunk is timed
+    and decides. Each pilot's result is kept (handed to the sink, and saved to the store):
+    it is counted, never computed twice. Returns the pilots' indices."""
+    done = store.finished() if store is not None else set()
+    todo = [j for j in indices if j not in done]
+    pilots: list[int] = []
+    took, estimate = 0.0, 0.0
+    for j in todo[:2]:
+        t0 = time.perf_counter()
+        value = func(plan, *payload(j), j)
+        took = time.perf_counter() - t0
+        if store is not None:
+            store.save(j, value)
+        sink(j, value)
+        pilots.append(j)
+        left = len(todo) - len(pilots)
+        # Lower bound: what is spent so far, the rest of this stage, and `later` full stages,
+        # each chunk as slow as the pilot, `workers` chunks at a time.
+        estimate = (
+            time.perf_counter()
+            - started
+            + took * (math.ceil(left / workers) + later * math.ceil(n_chunks / workers))
+        )
+        if estimate <= timeout:
+            return pilots
+    if not pilots:
+        return pilots
+    kept = (
+        f"; the pilot chunks are kept in `{store.parts}`, so raising `timeout` and rerunning "
+        "resumes"
+        if store is not None
+        else ""
+    )
+    stages = f"{1 + later} stages" if later else "1 stage"
+    raise ModelError(
+        f"`timeout` = {timeout:g} s: {what} would take {'at least ' if later else ''}about "
+        f"{_span_text(estimate)} (a pilot chunk of {chunk_rows:,} points took {took:.3g} s; "
+        f"{n_chunks:,} chunks x {stages} on {workers} worker(s)); sweep fewer points (a "
+        "coarser grid, or a region at a time), use more workers (`executor`; CLI "
+        "--workers), raise `timeout` (None for no limit; CLI --timeout 0), or pass `out` "
+        f"(CLI --out FILE) to keep finished chunks and resume an interrupted run later{kept}"
+    )
 
 
 def _numeric_identities(
@@ -637,12 +870,14 @@ def _numeric_identities(
     X: FloatArray,
     chosen: np.ndarray,
     label_specs: list[tuple[str, dict[int, float]]],
-) -> tuple[list[str], np.ndarray]:
-    """Name each `chosen` numeric equilibrium (P, E): by a matching label, else by its
-    coordinates rounded to 3 decimals. Returns the names and a (P, E) array of the index of each
-    equilibrium's name (-1 where not chosen)."""
-    names = [name for name, _ in label_specs]
-    index = {name: k for k, name in enumerate(names)}
+    names: list[str],
+    index: dict[str, int],
+) -> np.ndarray:
+    """Name each `chosen` numeric equilibrium (P, E) of a block of points: by a matching label,
+    else by its coordinates rounded to 3 decimals. New names are appended to `names` (and
+    `index`, name -> position), so blocks named in row order give the names a single call
+    would. Returns a (P, E) array of the index of each equilibrium's name (-1 where not
+    chosen)."""
     which = np.full(chosen.shape, -1, dtype=np.int64)
     for p_i, e in zip(*np.nonzero(chosen), strict=True):
         point = X[p_i, e]
@@ -660,22 +895,7 @@ def _numeric_identities(
             index[key] = len(names)
             names.append(key)
         which[p_i, e] = index[key]
-    return names, which
-
-
-def _class_table(bits: np.ndarray, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct class bit patterns (ascending) and each point's index among them, as
-    ``np.unique(bits, return_inverse=True)`` gives, without a sort of the points: with at most
-    20 bits a table of all 2**n_bits patterns marks those present and maps each to its rank
-    (linear time; at 10^7 points the sort cost a quarter of the sweep)."""
-    if n_bits > 20:
-        uniq, codes = np.unique(bits, return_inverse=True)
-        return uniq, codes.reshape(-1)
-    present = np.zeros(1 << n_bits, dtype=bool)
-    present[bits] = True
-    uniq = np.flatnonzero(present)
-    rank = np.cumsum(present, dtype=np.int64) - 1
-    return uniq, rank[bits]
+    return which
 
 
 def _short(v: float) -> str:

@@ -122,6 +122,8 @@ def test_ctrl_c_keeps_chunks_and_the_same_command_resumes(tmp_path: Path) -> Non
         "--out",
         str(npz),
         "--no-progress",
+        "--timeout",
+        "0",
     ]
     # Run outside the checkout: `python -m` puts the working folder first on sys.path.
     proc = subprocess.Popen(

@@ -49,3 +49,35 @@ def test_a_chunk_that_keeps_dying_is_reported(tmp_path: Path) -> None:
 def test_unknown_executor_is_refused() -> None:
     with pytest.raises(ig.ModelError, match="`executor` must be"):
         run_chunks(die_once, [0], args=("x",), executor="gpu")
+
+
+def test_sink_gets_every_chunk_once_even_when_a_worker_dies(tmp_path: Path) -> None:
+    # Streaming: each result goes to the sink as it arrives (a few in flight), none is kept.
+    marker = str(tmp_path / "died")
+    got: dict[int, float] = {}
+
+    def sink(i: int, value: dict[str, np.ndarray]) -> None:
+        assert i not in got, f"chunk {i} sunk twice"
+        got[i] = float(value["v"][0])
+
+    with pytest.warns(RuntimeWarning, match="lost a worker"):
+        out = run_chunks(
+            die_once, range(40), args=(marker,), executor="processes", heavy=True, sink=sink
+        )
+    assert out == {} and got == {i: i * 10.0 for i in range(40)}
+
+
+def test_sink_gets_the_stored_chunks_too(tmp_path: Path) -> None:
+    store = ChunkStore(tmp_path / "out.npz", "job")
+    store.save(1, {"v": np.array([-1.0])})  # not what chunk 1 computes: it must be loaded
+    marker = tmp_path / "died"
+    marker.write_text("already")  # chunk 2 runs normally, in this process
+    got: dict[int, float] = {}
+    run_chunks(
+        die_once,
+        range(3),
+        args=(str(marker),),
+        store=store,
+        sink=lambda i, v: got.update({i: float(v["v"][0])}),
+    )
+    assert got == {0: 0.0, 1: -1.0, 2: 20.0} and sorted(store.finished()) == [0, 1, 2]

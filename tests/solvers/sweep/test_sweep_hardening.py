@@ -58,7 +58,7 @@ def kept_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A finished sweep whose chunks are still on disk (the final write failed)."""
     out = tmp_path / "map.npz"
 
-    def fail(self: object, path: object) -> None:
+    def fail(self: object, path: object, **options: object) -> None:
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
@@ -266,14 +266,14 @@ def test_workers_exit_after_kill_9_of_the_cli(tmp_path: Path) -> None:
         "--chunk-size",
         "2000",
         "--no-progress",
+        "--timeout",
+        "0",
         "--out",
         str(tmp_path / "m.npz"),
     ]
     # From tmp_path: in the checkout's root the source folder `incentive_geometry/` would
     # shadow the installed package (the solver layers live elsewhere in the source tree).
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
-    )
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
     try:
         workers: set[int] = set()
         deadline = time.monotonic() + 60
@@ -331,7 +331,7 @@ def test_cli_names_a_damaged_chunk_and_goes_on(
         "--label", "aligned:x=0", "--label", "entrenched:x=1",
     )  # fmt: skip
 
-    def fail(self: object, path: object) -> None:
+    def fail(self: object, path: object, **options: object) -> None:
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:

@@ -200,18 +200,22 @@ def test_stability_map_repr_is_a_summary(canon: Any) -> None:
     assert sum(int(r[1]) for r in p.rows[1:]) == 100 * 100
 
 
-def test_check_report_reprs() -> None:
-    m = ig.theory.entrenchment()
-    # A wrong claim (the observation shifts the boundary by 5%): refuted, with counterexamples.
+@pytest.fixture(scope="module")
+def shifted() -> tuple[Any, Any]:
+    """A wrong claim (the observation shifts the boundary by 5%) and its refuting report."""
     claim = ig.Claim(
         name=SCRIPT,
         statement="x = 0 is stable",
-        model=m,
+        model=ig.theory.entrenchment(),
         prediction="alpha*(1 - theta)*b < theta*c",
         observe=lambda p: p["theta"] * (p["alpha"] * p["b"] + p["c"]) > 1.05 * p["alpha"] * p["b"],
         domain={"theta": (0.0, 1.0), "b": (0.0, 1.0)},
     )
-    r = ig.check(claim, samples=64, seed=0)
+    return claim, ig.check(claim, samples=64, seed=0)
+
+
+def test_check_report_reprs(shifted: Any) -> None:
+    _, r = shifted
     assert r.verdict == "refuted" and r.counterexamples
     text = display.check_report_text(r)
     assert text.splitlines()[0].startswith(f"{SCRIPT}: REFUTED")
@@ -290,22 +294,13 @@ def test_tidy_keeps_the_value_and_leaves_large_expressions() -> None:
     assert display.tidy(sympy.sin(a) + a) == sympy.sin(a) + a  # not a rational function
 
 
-def test_counterexamples_distinct_after_rounding(tmp_path: Path) -> None:
+def test_counterexamples_distinct_after_rounding(tmp_path: Path, shifted: Any) -> None:
     from dataclasses import replace
 
     from incentive_geometry.proofs.catalogue import Entry
     from incentive_geometry.proofs.report import Verification, write_report
 
-    m = ig.theory.entrenchment()
-    claim = ig.Claim(
-        name="shifted",
-        statement="x = 0 is stable",
-        model=m,
-        prediction="alpha*(1 - theta)*b < theta*c",
-        observe=lambda p: p["theta"] * (p["alpha"] * p["b"] + p["c"]) > 1.05 * p["alpha"] * p["b"],
-        domain={"theta": (0.0, 1.0), "b": (0.0, 1.0)},
-    )
-    r = ig.check(claim, samples=64, seed=0)
+    claim, r = shifted
     ce = r.counterexamples[0]
     # The same point twice (equal to 1e-13), and two points that read alike at 6 digits.
     again = replace(ce, params={k: v * (1 + 1e-13) for k, v in ce.params.items()})

@@ -5,6 +5,7 @@ Internal to :func:`~.sweep.sweep`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,13 +13,15 @@ import numpy as np
 from incentive_geometry.model import Model
 
 from .compile import compile_model
-from .stability import NEUTRAL, STABLE, stability_codes, stability_margin
+from .stability import NEUTRAL, STABILITY_TOL, STABLE, UNSTABLE, stability_codes
 from .sweep_plan import (
     ROUNDING,
     UNCERTAIN_BAND,
     SweepPlan,
     closed_form_points,
     domain_ok,
+    last_all,
+    last_max,
     merge_coincident,
     newton_batch,
     param_rows,
@@ -78,27 +81,135 @@ def spectra(J: FloatArray) -> np.ndarray:
         return J[..., 0, :].astype(complex)
     if n != 2:
         return np.linalg.eigvals(J)
+    if J.size >= 4 * COMPILED_MIN and J.dtype == np.float64:
+        compiled = _spectra2_compiled(J, "continuous")
+        if compiled is not None:
+            return compiled[0]
     a, b, c, d = J[..., 0, 0], J[..., 0, 1], J[..., 1, 0], J[..., 1, 1]
+    out = np.empty((*J.shape[:-2], 2), dtype=complex)
+    # Real and imaginary parts written in place through a float view (no complex temporaries).
+    parts = out.view(float).reshape(*J.shape[:-2], 2, 2)
     with np.errstate(all="ignore"):
-        m = 0.5 * (a + d)
-        det = a * d - b * c
+        m = a + d
+        m *= 0.5
+        det = a * d
+        det -= b * c
         # m**2 - det = ((a - d) / 2)**2 + b c: written so, it has no cancellation when b c >= 0.
-        disc = (0.5 * (a - d)) ** 2 + b * c
-        root = np.sqrt(np.abs(disc))
-        out = np.empty((*J.shape[:-2], 2), dtype=complex)
-        big = m + np.copysign(root, m)
-        small = np.where(big != 0.0, det / np.where(big != 0.0, big, 1.0), 0.0)
+        disc = a - d
+        disc *= 0.5
+        disc *= disc
+        disc += b * c
         real = disc > 0
-        out[..., 0] = np.where(real, big, m + 1j * root)
-        out[..., 1] = np.where(real, small, m - 1j * root)
-        delicate = (
-            ~np.isfinite(disc)
-            | ~np.isfinite(m)
-            | (np.abs(disc) <= DOUBLE_ROOT_TOL * (m * m + np.abs(det)))
-        )
+        root = np.sqrt(np.abs(disc))
+        big = np.copysign(root, m)
+        big += m
+        small = det / big
+        small[big == 0.0] = 0.0
+        np.copyto(parts[..., 0, 0], m)
+        np.copyto(parts[..., 1, 0], m)
+        np.copyto(parts[..., 0, 0], big, where=real)
+        np.copyto(parts[..., 1, 0], small, where=real)
+        np.copyto(parts[..., 0, 1], root)
+        parts[..., 0, 1][real] = 0.0
+        np.negative(parts[..., 0, 1], out=parts[..., 1, 1])
+        scale = m * m
+        scale += np.abs(det)
+        scale *= DOUBLE_ROOT_TOL
+        delicate = np.abs(disc) <= scale
+        delicate |= ~np.isfinite(disc)
+        delicate |= ~np.isfinite(m)
     if delicate.any():
         out[delicate] = np.linalg.eigvals(J[delicate])
     return out
+
+
+#: Stacks of at least this many 2x2 Jacobians go through the compiled kernel (numba, when
+#: installed): one pass over the data instead of about 25 NumPy passes; smaller stacks never pay
+#: its compilation.
+COMPILED_MIN = 50_000
+
+_KERNEL: list[Any] = []
+
+
+def _compiled_spectra2() -> Any:
+    """The numba kernel of the closed-form 2x2 spectra (the same formulas as the NumPy route
+    of `spectra`, element by element), or None when numba is not installed."""
+    if _KERNEL:
+        return _KERNEL[0]
+    try:
+        import numba
+    except ImportError:
+        _KERNEL.append(None)
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def kernel(
+        J: Any, out: Any, delicate: Any, tol: float, margin: Any, size: Any, discrete: bool
+    ) -> None:  # pragma: no cover
+        for k in range(J.shape[0]):
+            a, b, c, d = J[k, 0], J[k, 1], J[k, 2], J[k, 3]
+            m = 0.5 * (a + d)
+            det = a * d - b * c
+            h = 0.5 * (a - d)
+            disc = h * h + b * c
+            root = math.sqrt(abs(disc))
+            if disc > 0:
+                big = m + math.copysign(root, m)  # no cancellation (Press et al. 5.6)
+                small = det / big if big != 0.0 else 0.0
+                out[k, 0] = complex(big, 0.0)
+                out[k, 1] = complex(small, 0.0)
+                size[k] = max(abs(big), abs(small))
+                margin[k] = max(big, small)
+            else:
+                out[k, 0] = complex(m, root)
+                out[k, 1] = complex(m, -root)
+                size[k] = abs(out[k, 0])
+                margin[k] = m
+            if discrete:
+                margin[k] = size[k] - 1.0
+            delicate[k] = (
+                not math.isfinite(disc)
+                or not math.isfinite(m)
+                or abs(disc) <= tol * (m * m + abs(det))
+            )
+
+    _KERNEL.append(kernel)
+    return kernel
+
+
+def _spectra2_compiled(
+    J: FloatArray, time: str
+) -> tuple[np.ndarray, FloatArray, FloatArray] | None:
+    """Eigenvalues, stability margins and sizes of a stack of 2x2 Jacobians from the compiled
+    kernel (identical to the NumPy route of `spectra` and to `_margin_and_size`), or None
+    without numba."""
+    kernel = _compiled_spectra2()
+    if kernel is None:
+        return None
+    lead = J.shape[:-2]
+    flat = np.ascontiguousarray(J).reshape(-1, 4)
+    out = np.empty((flat.shape[0], 2), dtype=complex)
+    delicate = np.empty(flat.shape[0], dtype=np.bool_)
+    margin = np.empty(flat.shape[0])
+    size = np.empty(flat.shape[0])
+    kernel(flat, out, delicate, DOUBLE_ROOT_TOL, margin, size, time == "discrete")
+    if delicate.any():
+        # NaN propagates as in the NumPy route (np.max over NaN is NaN; Python's max is not).
+        out[delicate] = np.linalg.eigvals(flat[delicate].reshape(-1, 2, 2))
+        margin[delicate], size[delicate] = _margin_and_size(time, out[delicate])
+    return out.reshape(*lead, 2), margin.reshape(lead), size.reshape(lead)
+
+
+def spectra_margins(J: FloatArray, time: str) -> tuple[np.ndarray, FloatArray, FloatArray]:
+    """`spectra` of the stack `J` (..., n, n) with the stability margin and the largest modulus
+    of each spectrum (as :func:`~.stability.stability_margin` defines the margin)."""
+    if J.shape[-1] == 2 and J.size >= 4 * COMPILED_MIN and J.dtype == np.float64:
+        compiled = _spectra2_compiled(J, time)
+        if compiled is not None:
+            return compiled
+    eig = spectra(J)
+    margin, size = _margin_and_size(time, eig)
+    return eig, margin, size
 
 
 def _eigenvalue_uncertainty(
@@ -119,6 +230,33 @@ def _eigenvalue_uncertainty(
     with np.errstate(all="ignore"):
         spread = np.sqrt(np.sum((J2 - J) ** 2, axis=(-2, -1)))
     return np.where(np.isfinite(spread), spread, np.inf)
+
+
+def _margin_and_size(time: str, eig: np.ndarray) -> tuple[FloatArray, FloatArray]:
+    """The stability margin (largest real part, or largest modulus minus one) and the largest
+    modulus of each spectrum, as :func:`~.stability.stability_margin` defines them (NaN
+    propagates)."""
+    if eig.shape[-1] == 0:
+        shape = eig.shape[:-1]
+        return np.full(shape, -np.inf), np.zeros(shape)
+    with np.errstate(invalid="ignore"):
+        modulus = np.abs(eig)
+        size = last_max(modulus)
+        if time == "discrete":
+            return size - 1.0, size
+        return last_max(eig.real), size
+
+
+def _codes(margin: FloatArray, size: FloatArray) -> np.ndarray:
+    """``STABLE``, ``NEUTRAL``, ``UNSTABLE`` from the margin and the size of each spectrum: the
+    band ``STABILITY_TOL (1 + max |lambda|)`` of :func:`~.stability.stability_codes`, NaN
+    neutral."""
+    band = STABILITY_TOL * (1.0 + size)
+    codes = np.full(margin.shape, NEUTRAL, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        codes[margin < -band] = STABLE
+        codes[margin > band] = UNSTABLE
+    return codes
 
 
 def evaluate_chunk(
@@ -157,31 +295,34 @@ def evaluate_chunk(
     # Flows: stable iff every Re(lambda) < 0; maps: iff every |lambda| < 1 (Jacobian of the map),
     # beyond the neutral band of `.stability`. A Jacobian that is not finite at an equilibrium
     # (sqrt(x) at x = 0) does not decide: that equilibrium is neutral.
-    J = cm.jac(np.where(exists[..., None], X, 0.0), Pb)
-    finite_J = np.isfinite(J).all(axis=(-2, -1))
-    J = np.where(np.isfinite(J), J, 0.0)
-    eig = spectra(J)
-    codes = np.asarray(stability_codes(model.time, eig))
+    all_exist = bool(exists.all())
+    J = cm.jac(X if all_exist else np.where(exists[..., None], X, 0.0), Pb)
+    finite = np.isfinite(J)
+    finite_J = last_all(finite.reshape(*J.shape[:-2], -1))
+    if not finite_J.all():
+        J = np.where(finite, J, 0.0)
+    del finite
+    # The rule of `.stability.stability_codes`, with the reductions over the short last axis
+    # written as elementwise passes (see `last_max`): margin and size once, for both uses.
+    eig, margin, size = spectra_margins(J, model.time)
+    codes = _codes(margin, size)
     # Stable only with a margin beyond what the rounding of F leaves uncertain (see ROUNDING).
     # That uncertainty is large only next to a singular J_F, where an eigenvalue is near 0
     # (flows) or near modulus 1 (maps), so the margin is near 0 too: it is computed only where
     # the margin is negative but within UNCERTAIN_BAND * (1 + max |lambda|) of 0.
-    margin = stability_margin(model.time, eig)
-    band = (
-        exists
-        & (codes == STABLE)
-        & (margin > -UNCERTAIN_BAND * (1.0 + np.max(np.abs(eig), axis=-1)))
-    )
+    band = exists & (codes == STABLE) & (margin > -UNCERTAIN_BAND * (1.0 + size))
     if band.any():
         idx = np.nonzero(band)
         spread = _eigenvalue_uncertainty(model, X[idx], Pb[idx], J[idx])
         codes[idx] = stability_codes(model.time, eig[idx], uncertainty=spread)
-    codes = np.where(finite_J, codes, NEUTRAL)
+    codes[~finite_J] = NEUTRAL
     stable = exists & (codes == STABLE)
     neutral = exists & (codes == NEUTRAL)
-    eig = np.where(exists[..., None], eig, np.nan)
-    X = np.where(exists[..., None], X, np.nan)
-    defined = _defined(plan, cm, P, np.asarray(exists.any(axis=1)))
+    if not all_exist:
+        eig[~exists] = np.nan
+        X = np.where(exists[..., None], X, np.nan)
+    has_equilibrium = np.asarray(exists.any(axis=1) if exists.shape[1] != 1 else exists[:, 0])
+    defined = _defined(plan, cm, P, has_equilibrium)
     return {
         "x": X,
         "exists": exists,

@@ -32,7 +32,8 @@ import sympy
 
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
-from incentive_geometry.proofs.claims import Claim, Observation
+from incentive_geometry.proofs.claims import Claim, Observation, Step
+from incentive_geometry.proofs.observe import OBSERVER_FAMILY
 from incentive_geometry.theory import (
     entrenchment,
     holmstrom_milgrom,
@@ -41,9 +42,17 @@ from incentive_geometry.theory import (
     replicator,
 )
 
-from .entrenchment import PAPER
+from .entrenchment import PAPER, return_pattern
+from .ingredients import ENTRENCHED_ONLY
 
-__all__ = ["canonical_analogy", "entries", "shares_structure", "urn_share_model"]
+__all__ = [
+    "canonical_analogy",
+    "entries",
+    "iterates_to",
+    "shares_structure",
+    "structure_derivation",
+    "urn_share_model",
+]
 
 
 def _feedback_sign(model: Model, params: Mapping[str, float]) -> float | None:
@@ -183,6 +192,156 @@ def urn_share_model() -> Model:
     )
 
 
+def iterates_to(
+    model: Model,
+    target: Mapping[str, float],
+    values: Mapping[str, float],
+    *,
+    radius: float = 1e-8,
+    factor: float = 100.0,
+    steps: int = 5_000,
+) -> Observation:
+    """Whether iterating a one-state map from a start `radius` inside its domain next to the
+    fixed point `target` comes back to it, without any derivative.
+
+    The start returns (True) when its distance shrinks by `factor`, leaves (False) when it grows
+    by `factor`; if neither happens within `steps` iterations, the finite-time rate
+    ``log(d_k / d_0) / k`` decides when it is farther than 1e-6 from 0 (the nonlinear terms
+    shift it by about `radius`, rounding by far less). Its batched form iterates all points of a
+    claim at once (numpy, the map lambdified).
+
+    Raises
+    ------
+    ConvergenceError
+        When `target` is not a fixed point, or the rate is within 1e-6 of 0 (a multiplier too
+        close to 1: the observation cannot be made).
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import entrenchment
+    >>> from incentive_geometry.proofs.catalogue.analogy import iterates_to
+    >>> mw = entrenchment(discrete=True)
+    >>> iterates_to(mw, {"x": 1.0}, {"theta": 0.1}).value, iterates_to(mw, {"x": 1.0}, {"theta": 0.9}).value
+    (True, False)
+    """
+    (got,) = _iterates_to_many(model, target, [values], radius=radius, factor=factor, steps=steps)
+    if isinstance(got, BaseException):
+        raise got
+    return got
+
+
+def _iterates_to_many(
+    model: Model,
+    target: Mapping[str, float],
+    points: list[Mapping[str, float]],
+    *,
+    radius: float = 1e-8,
+    factor: float = 100.0,
+    steps: int = 5_000,
+) -> list[Observation | BaseException]:
+    from incentive_geometry.errors import ConvergenceError, ModelError
+
+    if model.time != "discrete" or len(model.states) != 1:
+        raise ModelError(f"`iterates_to` iterates one-state maps; `{model.name}` is not one")
+    (name,) = model.state_names
+    x_star = float(target[name])
+    dom = model.state_domains[0]
+    # Inward from a bound of the state domain, else from above.
+    inward = -1.0 if dom.hi is not None and x_star + radius > float(dom.hi) else 1.0
+    f = sympy.lambdify([model.states[0], *model.parameter_symbols], model.rhs[0], "numpy")
+    defaults = {p.name: float(p.default) for p in model.parameters if p.default is not None}
+    P = [
+        np.array([float({**defaults, **pt}.get(q, np.nan)) for pt in points])
+        for q in model.parameter_names
+    ]
+    with np.errstate(all="ignore"):
+        residual = np.abs(f(np.full(len(points), x_star), *P) - x_star)
+        x = np.full(len(points), x_star + inward * radius)
+        verdict = np.zeros(len(points), dtype=int)  # 1 returned, -1 left, 0 undecided
+        used = np.zeros(len(points), dtype=int)
+        live = np.flatnonzero(residual <= 1e-9)
+        for k in range(steps):
+            if live.size == 0:
+                break
+            x[live] = f(x[live], *(q[live] for q in P))
+            d = np.abs(x[live] - x_star)
+            back, away = d < radius / factor, ~(d <= radius * factor)
+            verdict[live[back]], verdict[live[away]] = 1, -1
+            used[live[back | away]] = k + 1
+            live = live[~(back | away)]
+        # Undecided after `steps`: the sign of the finite-time rate decides, away from 0.
+        rate = np.log(np.abs(x[live] - x_star) / radius) / steps
+        verdict[live[rate < -1e-6]], verdict[live[rate > 1e-6]] = 1, -1
+        used[live] = steps
+    out: list[Observation | BaseException] = []
+    for i in range(len(points)):
+        if not residual[i] <= 1e-9:
+            out.append(
+                ConvergenceError(
+                    f"iterates_to: {dict(target)} is not a fixed point here (residual "
+                    f"{residual[i]:.3g}); the observation cannot be made at this point"
+                )
+            )
+        elif verdict[i] == 0:
+            out.append(
+                ConvergenceError(
+                    f"iterates_to: from {name} = {x_star + inward * radius:.10g} the rate of return "
+                    f"over {steps} steps is within 1e-6 of 0; the observation cannot be made at "
+                    "this point"
+                )
+            )
+        else:
+            word = "returned to" if verdict[i] == 1 else "left"
+            out.append(
+                Observation(
+                    bool(verdict[i] == 1),
+                    f"iteration: from {name} = {x_star + inward * radius:.10g}, {word} "
+                    f"{dict(target)} (factor {factor:g}, or the sign of the rate) in {used[i]} steps",
+                )
+            )
+    return out
+
+
+iterates_to.batch = _iterates_to_many  # type: ignore[attr-defined]
+OBSERVER_FAMILY.setdefault("iterates_to", "simulation")
+
+
+def structure_derivation(
+    model: Model,
+    control: str,
+    p_range: tuple[float, float],
+    target: Mapping[str, float] | None,
+    values: Mapping[str, float] | None = None,
+) -> list[Step]:
+    """The structural comparison behind a C4 claim, as derivation steps that could fail.
+
+    1. the correspondence with the canonical model (:func:`canonical_analogy`): verified when
+       one exists;
+    2. at `values` (default: the model's defaults), the branch through `target` followed in `control`
+       meets a transcritical (branch) point, and a circuit of the signed interaction graph may
+       be positive there (:func:`shares_structure`): verified when both hold.
+
+    Examples
+    --------
+    >>> from incentive_geometry.theory import managerial_entrenchment
+    >>> from incentive_geometry.proofs.catalogue.analogy import structure_derivation
+    >>> steps = structure_derivation(managerial_entrenchment(), "monitoring", (0.0, 0.999), {"x": 1.0})
+    >>> [s.verified for s in steps]
+    [True, True]
+    """
+    text = canonical_analogy(model)
+    seen = shares_structure(model, control, p_range, target, dict(values or {}))
+    return [
+        Step("correspondence with the canonical model", text, text.startswith("analogous")),
+        Step(
+            f"the same bifurcation type (transcritical) in {control} at {dict(values or {}) or 'the defaults'}, with a "
+            "circuit that may be positive",
+            seen.evidence,
+            bool(seen.value),
+        ),
+    ]
+
+
 def entries() -> list[Entry]:
     """The C4 claims, one per analogue.
 
@@ -200,23 +359,33 @@ def entries() -> list[Entry]:
     hm = holmstrom_milgrom()
     urn = urn_share_model()
     true = "0 == 0"
+    mgr_star = (
+        "benefit_weight*(private_benefit + specificity)"
+        "/(benefit_weight*(private_benefit + specificity) + cost)"
+    )
     return [
         Entry(
             family,
             Claim(
                 name="C4.organizations.managerial_entrenchment",
-                statement="Managerial entrenchment: the entrenched manager (x = 1) loses his position "
-                "through a transcritical point in board monitoring, with self-reinforcing rents.",
+                statement="Managerial entrenchment: the entrenched manager (x = 1) keeps his position "
+                "exactly while board monitoring is below the image of theta* under the "
+                "correspondence with the canonical model (alpha, theta, b, gamma, c <-> "
+                "benefit_weight, monitoring, private_benefit, specificity, cost), and loses it "
+                "there through a transcritical point, with self-reinforcing rents.",
                 model=manager,
-                prediction=true,
+                prediction=f"monitoring < {mgr_star}",
                 domain={
                     "benefit_weight": (0.3, 2.0),
+                    "monitoring": (0.0, 0.999),
                     "private_benefit": (0.0, 1.0),
                     "specificity": (0.1, 2.0),
                     "cost": (0.2, 2.0),
                 },
-                observe=functools.partial(
-                    shares_structure, manager, "monitoring", (0.0, 0.999), {"x": 1.0}
+                observe=functools.partial(return_pattern, manager, ENTRENCHED_ONLY),
+                observer="simulation of perturbed starts at x = 1 (rates of return)",
+                derivation=functools.partial(
+                    structure_derivation, manager, "monitoring", (0.0, 0.999), {"x": 1.0}
                 ),
                 references=(
                     PAPER,
@@ -231,13 +400,27 @@ def entries() -> list[Entry]:
             Claim(
                 name="C4.biology.replicator_coordination",
                 statement="Replicator dynamics of a coordination game: the monomorphic state x_1 = 1 "
-                "loses stability through a transcritical point in its payoff, with positive frequency "
+                "attracts exactly when its payoff against itself beats the invader's, a_11 > a_21 "
+                "(the image of the canonical x = 1 condition, with gamma <-> a_11), and loses "
+                "stability there through a transcritical point, with positive frequency "
                 "dependence.",
                 model=coord,
-                prediction=true,
-                domain={"a_12": (-1.0, 0.4), "a_21": (0.2, 1.0), "a_22": (0.5, 2.0)},
-                observe=functools.partial(
-                    shares_structure, coord, "a_11", (2.0, -1.5), {"x_1": 1.0}
+                prediction="a_11 > a_21",
+                domain={
+                    "a_11": (-1.5, 2.0),
+                    "a_12": (-1.0, 0.4),
+                    "a_21": (0.2, 1.0),
+                    "a_22": (0.5, 2.0),
+                },
+                observe=functools.partial(return_pattern, coord, (((("x_1", 1.0),), True),)),
+                observer="simulation of perturbed starts at x_1 = 1 (rates of return)",
+                derivation=functools.partial(
+                    structure_derivation,
+                    coord,
+                    "a_11",
+                    (2.0, -1.5),
+                    {"x_1": 1.0},
+                    {"a_12": -0.3, "a_21": 0.6, "a_22": 1.25},  # the box's centre
                 ),
                 references=(
                     "J. Hofbauer and K. Sigmund, Evolutionary Games and Population Dynamics, CUP, 1998",
@@ -250,18 +433,27 @@ def entries() -> list[Entry]:
             family,
             Claim(
                 name="C4.learning.multiplicative_weights",
-                statement="The discrete-time recursive optimizer (multiplicative weights): entrenchment "
-                "x = 1 is lost through a transcritical point in observability, as in the flow.",
+                statement="The discrete-time recursive optimizer (multiplicative weights, any step "
+                "eta): entrenchment x = 1 attracts exactly where it does in the flow, "
+                "alpha (1 - theta) (b + gamma) > theta c, and is lost through a transcritical "
+                "point in observability.",
                 model=mw,
-                prediction=true,
+                prediction="alpha*(1 - theta)*(b + gamma) > theta*c",
                 domain={
                     "alpha": (0.3, 2.0),
+                    "theta": (0.0, 0.98),
                     "b": (0.0, 1.0),
                     "gamma": (0.1, 2.0),
                     "c": (0.2, 2.0),
                     "eta": (0.1, 2.0),
                 },
-                observe=functools.partial(shares_structure, mw, "theta", (0.0, 0.999), {"x": 1.0}),
+                observe=functools.partial(iterates_to, mw, {"x": 1.0}),
+                observer="iteration of the map from perturbed starts at x = 1",
+                # Next to the boundary the multiplier is within 1e-3 of 1: too slow to decide.
+                boundary_tol=1e-3,
+                derivation=functools.partial(
+                    structure_derivation, mw, "theta", (0.0, 0.999), {"x": 1.0}
+                ),
                 references=(PAPER,),
             ),
             weight=0.25,
@@ -274,6 +466,9 @@ def entries() -> list[Entry]:
                 statement="Linear contracts (Holmstrom-Milgrom, gradient dynamics of effort and "
                 "commission): the contract equilibrium meets a transcritical point as risk grows.",
                 model=hm,
+                # Constant: no threshold exists to state (the equilibrium is stable at every r:
+                # trace -k c - r sigma2 < 0, determinant k (1 + c r sigma2) > 0), so the claim
+                # can only be refuted (it is) or inconclusive, never confirmed.
                 prediction=true,
                 domain={"c": (0.3, 3.0), "sigma2": (0.1, 2.0)},
                 observe=functools.partial(shares_structure, hm, "r", (0.0, 10.0), None),
@@ -287,12 +482,18 @@ def entries() -> list[Entry]:
             Claim(
                 name="C4.lockin.polya_urn",
                 statement="Increasing-returns urn (share dynamics dx/dt = f(x) - x): its tipping point "
-                "x = 1/2 changes stability through a transcritical point as returns weaken "
-                "(alpha -> 1), as the canonical threshold x* does.",
+                "x = 1/2 attracts exactly when returns are decreasing (alpha < 1) and repels "
+                "under increasing returns (alpha > 1), as the canonical interior point x* "
+                "repels; the structural steps say whether it changes stability through a "
+                "transcritical point as the canonical threshold does.",
                 model=urn,
-                prediction=true,
-                domain={},
-                observe=functools.partial(shares_structure, urn, "alpha", (3.0, 0.5), {"x": 0.5}),
+                prediction="alpha < 1",
+                domain={"alpha": (0.5, 3.0)},
+                observe=functools.partial(return_pattern, urn, (((("x", 0.5),), True),)),
+                observer="simulation of perturbed starts at x = 1/2 (rates of return)",
+                derivation=functools.partial(
+                    structure_derivation, urn, "alpha", (3.0, 0.5), {"x": 0.5}
+                ),
                 references=("R. Pemantle, Probab. Surveys 4, 1-79 (2007)",),
             ),
             weight=0.25,

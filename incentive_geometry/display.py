@@ -227,7 +227,9 @@ def tidy(expr: Any) -> Any:
         return expr
     try:
         return _tidy(expr)
-    except (sympy.PolynomialError, sympy.polys.polyerrors.PolificationFailed, TypeError):
+    except (sympy.polys.polyerrors.BasePolynomialError, TypeError, ValueError):
+        # Not a polynomial quotient sympy can factor (or a comparison of a complex number):
+        # printed as it is.
         return expr
 
 

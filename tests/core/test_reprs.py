@@ -292,6 +292,21 @@ def test_tidy_keeps_the_value_and_leaves_large_expressions() -> None:
     big = sum((a + b * x) ** k for k in range(1, 12))
     assert display.tidy(big) is big  # beyond the size bound: unchanged, never factored
     assert display.tidy(sympy.sin(a) + a) == sympy.sin(a) + a  # not a rational function
+    # Random quotients of small polynomials: the tidy form has the same value everywhere.
+    rng = np.random.default_rng(3)
+    syms = [a, b, x, t]
+    changed = 0
+    for _ in range(40):
+        terms = [
+            int(rng.integers(-3, 4)) * sympy.Mul(*rng.choice(syms, int(rng.integers(0, 3))))
+            for _ in range(4)
+        ]
+        expr = sympy.Add(*terms[:2]) / (sympy.Add(*terms[2:]) + sympy.Integer(1) / 3)
+        shown = display.tidy(expr)
+        point = {s: sympy.Rational(int(rng.integers(1, 50)), 7) for s in syms}
+        assert sympy.nsimplify(shown.subs(point) - expr.subs(point)) == 0
+        changed += display.expr_text(expr) != sympy.sstr(expr)
+    assert changed >= 10  # most of them are rewritten, so the check bites
 
 
 def test_counterexamples_distinct_after_rounding(tmp_path: Path, shifted: Any) -> None:

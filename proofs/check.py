@@ -727,8 +727,9 @@ def check(
     * ``refuted`` when any compared point disagrees (stochastic claims: a per-point test below
       the Bonferroni level); `max_counterexamples` limits only how many are refined and shown;
     * ``confirmed`` needs no disagreement, at least 95% of the attempted points observed, at most
-      25% of the samples left out near the boundary, and (a condition that is not constant) both
-      predicted classes among the compared points;
+      25% of the samples left out near the boundary, and (a condition) both predicted classes
+      among the compared points: a constant condition (``0 == 0``, ``0 == 1``) can be refuted
+      but never confirmed;
     * otherwise ``inconclusive``, with the reason.
 
     Condition claims spend a share `concentrate` of the samples next to the predicted boundary
@@ -911,6 +912,16 @@ def check(
         else:
             example = " (max_counterexamples=0: none refined or shown)"
         reason = f"{len(bad)} of {n} compared points disagree{example}"
+    elif claim.kind == "condition" and constant and n:
+        # A constant prediction ("always", "never") has one class by construction: agreement
+        # only says the observation never saw the other outcome. It can be refuted, never
+        # confirmed.
+        verdict, rule = "inconclusive", "constant prediction"
+        reason = (
+            "the prediction takes one value over the box, so the check cannot tell it from a "
+            f"constant (it agrees at all {n} compared points); state it as a condition that "
+            "holds on one side of a threshold in the box and fails on the other"
+        )
     elif not claim.domain and n == 1:
         verdict, rule = "confirmed", "a single point, observed and agreeing"
         reason = "prediction and observation agree at the one point checked"
@@ -927,7 +938,7 @@ def check(
             f"{excluded} of {len(drawn)} global samples lie within the boundary tolerance "
             f"{claim.boundary_tol:g} and were left out (more than {MAX_EXCLUDED:.0%})"
         )
-    elif claim.kind == "condition" and not constant and len(classes) < 2:
+    elif claim.kind == "condition" and len(classes) < 2:
         verdict, rule = "inconclusive", "only one predicted class compared"
         only = "true" if classes == {True} else "false"
         reason = (

@@ -125,9 +125,38 @@ def test_both_predicted_classes_must_be_compared() -> None:
     # The prediction holds on the whole box: agreement everywhere says nothing about `a < 1.5`.
     report = ig.check(claim("a < 1.5", square_below, domain={"a": (0.1, 0.9)}), samples=64, seed=2)
     assert report.verdict == "inconclusive" and "class" in report.rule
-    # A constant prediction ("never") has one class by construction and can be confirmed.
+
+
+def test_a_constant_prediction_is_never_confirmed_but_can_be_refuted() -> None:
+    # "never" (0 == 1) against an observation that is indeed never true (a**2 < 0 has no real
+    # solution): agreement everywhere, but a constant cannot be told from a constant.
     never = claim("0 == 1", lambda p: p["a"] ** 2 < 0)
-    assert ig.check(never, samples=32).verdict == "confirmed"
+    report = ig.check(never, samples=32)
+    assert report.verdict == "inconclusive" and report.rule == "constant prediction"
+    assert "takes one value over the box" in report.reason
+    assert "cannot tell it from a constant" in report.reason
+    # Also with no sampled parameter (the single-point rule does not confirm a constant).
+    at_one_point = claim("0 == 0", lambda p: True, domain={})
+    assert ig.check(at_one_point, samples=4).verdict == "inconclusive"
+    # "always" (0 == 0) where a**2 < a fails for a >= 1: refuted, with a counterexample there.
+    always = claim("0 == 0", square_below)
+    refuted = ig.check(always, samples=32)
+    assert refuted.verdict == "refuted"
+    assert refuted.counterexamples[0].params["a"] >= 1.0
+    # A prediction with symbols that is constant over the box is the one-class rule's case.
+    over_box = claim("a > 0", square_below, domain={"a": (0.1, 0.9)})
+    assert ig.check(over_box, samples=32).rule == "only one predicted class compared"
+
+
+def test_no_catalogue_claim_that_can_be_confirmed_has_a_constant_prediction() -> None:
+    # Issue 15: every constant claim was reformulated; the one left (Holmstrom-Milgrom, where
+    # no threshold exists) can only be refuted or inconclusive.
+    constant = [
+        e.claim.name
+        for e in catalogue()
+        if e.claim.kind == "condition" and not e.claim.prediction.free_symbols
+    ]
+    assert constant == ["C4.economics.holmstrom_milgrom"]
 
 
 # -- an `at` point that is not an equilibrium ---------------------------------------------------

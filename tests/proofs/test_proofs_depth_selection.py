@@ -17,19 +17,19 @@ import pytest
 
 import incentive_geometry as ig
 import incentive_geometry.theory.biology as biology
-from incentive_geometry.proofs.catalogue import depth, selection
+from incentive_geometry.proofs.catalogue import Entry, depth, selection
 from incentive_geometry.proofs.catalogue.depth import kappa_text
 
 SEEDS = (0, 1, 2)
 
 
-def _entry(name: str) -> object:
+def _entry(name: str) -> Entry:
     (entry,) = [e for e in (*depth.entries(), *selection.entries()) if e.claim.name == name]
     return entry
 
 
 def _claim(name: str) -> ig.Claim:
-    return _entry(name).claim  # type: ignore[attr-defined, no-any-return]
+    return _entry(name).claim
 
 
 def _planted(name: str, prediction: str) -> ig.Claim:

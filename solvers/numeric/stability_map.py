@@ -272,7 +272,9 @@ class StabilityMap:
     @classmethod
     def load(cls, path: str | Path) -> StabilityMap:
         """Read a map written by :meth:`save`; the arrays of an uncompressed file are
-        memory-mapped (read from disk as they are used), so a map larger than memory loads.
+        memory-mapped read-only (read from disk as they are used), so a map larger than memory
+        loads. (A memory-mapped array bypasses the archive's CRC check, which would read it
+        whole; a compressed file is read and checked.)
 
         Parameters
         ----------

@@ -32,8 +32,24 @@ the number of workers. Work is chunked and runs on any
 :class:`concurrent.futures.Executor` or a ``dask.distributed.Client``; with ``out=`` finished
 chunks are kept on disk and an interrupted sweep resumes.
 
+Sweeps larger than memory: with ``out=`` the map is streamed. Each chunk's arrays go to their
+rows of memory-mapped ``.npy`` files beside `out` as the chunk arrives (a grid's parameter rows
+are made per chunk from its axes, never as a whole grid), the map's classes are computed block
+by block, and the map is then written to `out` uncompressed and returned read lazily from it,
+so memory holds a few chunks at a time. (The numeric method's seeding passes still hold every
+point's roots in memory: a point's neighbours may lie in any chunk.) Without ``out=`` the same
+code runs on arrays in memory, and gives the same map bit for bit.
+
+Refused up front, with the estimate and what to do: a sweep whose map would not fit in memory
+(half of it by default, see :mod:`.resources`; the message says whether streaming it with
+``out=`` would fit on disk), a streamed sweep whose files would not fit on the disk of `out`,
+and a sweep of several chunks whose first chunk, timed in this process (the pilot), says the
+whole would take longer than `timeout`. The pilot's result is part of the map (and is kept in
+``out``'s chunk folder when the sweep is refused), so nothing is computed twice.
+
 Output file format: a NumPy ``.npz`` archive holding the arrays of :class:`StabilityMap` and a
-``meta`` entry (JSON text) with names, labels, classes and the analytic boundaries.
+``meta`` entry (JSON text) with names, labels, classes and the analytic boundaries (see
+:mod:`.stability_map`; a streamed map is stored uncompressed).
 
 Examples
 --------
@@ -224,7 +240,9 @@ def sweep(
     chunk_size : int
         Points per chunk.
     out : path, optional
-        Final ``.npz`` file; finished chunks are kept beside it and a rerun resumes.
+        Final ``.npz`` file. The map is streamed to disk chunk by chunk (a map larger than
+        memory fits) and the map returned is read lazily from this file; finished chunks are
+        kept beside it (``<out>.parts/``) until the end, and a rerun resumes.
     progress : bool
         Show a progress bar.
     bounds : dict of state -> (lo, hi), optional
@@ -243,9 +261,13 @@ def sweep(
     retries : int
         Retries of a chunk whose worker died.
     timeout : float, optional
-        Budget of the symbolic steps, in seconds. With ``method="auto"`` the symbolic
-        equilibria get at most :data:`AUTO_SYMBOLIC_BUDGET` of it (then the numeric route is
-        taken, and the notes say so); ``method="closed_form"`` gives them all of it.
+        Time budget of the sweep, in seconds (None: no limit). A sweep of more than one chunk
+        times its first chunk in this process and is refused when its estimated total (time
+        spent so far, then every remaining chunk as slow as the pilot, as many at once as
+        there are workers; for the numeric method at least three stages) exceeds it. It is
+        also the budget of the symbolic steps: with ``method="auto"`` the symbolic equilibria
+        get at most :data:`AUTO_SYMBOLIC_BUDGET` of it (then the numeric route is taken, and
+        the notes say so); ``method="closed_form"`` gives them all of it.
     cycles : bool, optional
         Probe the points with no stable and no neutral equilibrium by simulation for a stable
         cycle (class ``"stable cycle"``, its period in :attr:`StabilityMap.period`). Default:
@@ -273,7 +295,9 @@ def sweep(
     Raises
     ------
     ModelError
-        For unknown parameters, bad points, labels or options.
+        For unknown parameters, bad points, labels or options; for a sweep that would not
+        fit in memory (or, streamed, on disk) or in `timeout` (each with the estimate and
+        how to make the sweep smaller).
 
     References
     ----------
@@ -298,6 +322,14 @@ def sweep(
     >>> sm = ig.sweep(m, {"b": np.array([1.5, 3.0])})
     >>> sm.classes.tolist(), np.round(sm.period, 1).tolist()
     (['x=a, y=b/a only', 'stable cycle'], [nan, 7.2])
+
+    With `out` the map is streamed to the file and read back from it lazily:
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "map.npz"
+    >>> sm = ig.sweep(m, {"b": np.array([1.5, 2.5, 3.0])}, out=path, cycles=False)
+    >>> type(sm.x).__name__, sm.counts
+    ('memmap', {'none stable': 2, 'x=a, y=b/a only': 1})
     """
     started = time.perf_counter()
     if model.simplex:
@@ -355,29 +387,35 @@ def sweep(
     # chunks at a time, the numeric roots (the seeding passes need every point's), and a
     # period per point.
     n_states = max(1, len(model.states))
-    n_eq = max_equilibria if isinstance(max_equilibria, int) and max_equilibria > 0 else 8
     n_points = _point_count(points)
     k_cols = len(points) if isinstance(points, Mapping) else max(1, len(names or ()))
-    numeric_roots = 0 if method == "closed_form" else 3 * 8 * n_eq * n_states
-    map_point = 8 * k_cols + n_eq * (n_states * (8 + 16) + 3) + 8 + 8 + 1
-    per_point = 3 * 8 * k_cols + 2 * (map_point - 8 * k_cols) + numeric_roots
-    disk_need = n_points * (3 * map_point + 3 * n_eq + 2 * numeric_roots // 3)
     what = f"a sweep of `{model.name}` over {n_points:,} points (`points`)"
     fewer = "sweep fewer points (a coarser grid, or a region at a time), or lower `max_equilibria`"
-    if out is None:
-        if n_points * per_point > memory_limit():
-            free = shutil.disk_usage(os.getcwd()).free
-            fix = (
-                f"pass `out` (CLI: --out FILE) to stream the map to disk instead (about "
-                f"{format_bytes(disk_need)} of files, {format_bytes(free)} free here), or {fewer}"
-                if disk_need <= free
-                else f"streaming it to disk with `out` (CLI: --out FILE) would need about "
-                f"{format_bytes(disk_need)}, more than the {format_bytes(free)} free here; {fewer}"
-            )
-            check_memory(n_points * per_point, what=what, fix=fix)
-    else:
+
+    def check_fit(n_eq: int, numeric: bool) -> None:
+        # Checked twice: up front with the least it can need (one equilibrium slot, closed
+        # forms), before any work; then with the plan's slots (the closed forms', or
+        # `max_equilibria` for the numeric method).
+        numeric_roots = 3 * 8 * n_eq * n_states if numeric else 0
+        map_point = 8 * k_cols + n_eq * (n_states * (8 + 16) + 3) + 8 + 8 + 1
+        per_point = 3 * 8 * k_cols + 2 * (map_point - 8 * k_cols) + numeric_roots
+        disk_need = n_points * (3 * map_point + 3 * n_eq + 2 * numeric_roots // 3)
+        if out is None:
+            if n_points * per_point > memory_limit():
+                free = shutil.disk_usage(os.getcwd()).free
+                fix = (
+                    f"pass `out` (CLI: --out FILE) to stream the map to disk instead (about "
+                    f"{format_bytes(disk_need)} of files, {format_bytes(free)} free here), "
+                    f"or {fewer}"
+                    if disk_need <= free
+                    else f"streaming it to disk with `out` (CLI: --out FILE) would need about "
+                    f"{format_bytes(disk_need)}, more than the {format_bytes(free)} free here; "
+                    f"{fewer}"
+                )
+                check_memory(n_points * per_point, what=what, fix=fix)
+            return
         # A chunk in flight, its results and its temporaries: four times its share of the map.
-        closed_only = "" if method == "closed_form" else "use method='closed_form', "
+        closed_only = "use method='closed_form', " if numeric else ""
         check_memory(
             n_points * (16 + numeric_roots) + 4 * chunk_size * per_point,
             what=what + " streamed to `out`",
@@ -389,6 +427,8 @@ def sweep(
             what=f"`out` = {os.fspath(out)!r}: {what}",
             fix=f"{fewer}, or write `out` to a disk with more space",
         )
+
+    check_fit(1, False)
     swept, values, shape, axes = _points(model, points, names, build=out is None)
     fixed = resolve_params(model, params, free=swept)
     columns = tuple(model.parameter_names.index(s) for s in swept)
@@ -485,6 +525,7 @@ def sweep(
             notes.append(f"numeric equilibria: {reason}")
             use_closed = False
             plan = make_plan(use_closed)
+    check_fit(len(closed) if use_closed else max(1, int(max_equilibria)), not use_closed)
     store = None
     if out is not None:
 

@@ -114,12 +114,12 @@ def test_sweep_above_the_memory_limit_streams_in_bounded_memory(
         np.asarray(getattr(reference, k)).nbytes
         for k in ("values", "x", "exists", "stable", "neutral", "eigenvalues", "class_codes")
     )
-    # 20,000 points: the in-memory estimate is 10.3 MB; the streamed one 2.4 MB.
+    # 20,000 points, 3 closed-form slots: the in-memory estimate is 4.9 MB; streamed 1.3 MB.
     monkeypatch.setenv("INCENTIVE_GEOMETRY_MAX_MEMORY", "4M")
     with pytest.raises(ig.ModelError) as info:
         ig.sweep(m, grid, **kw)
     msg = str(info.value)
-    assert "20,000 points (`points`) needs 10.3 MB of memory" in msg
+    assert "20,000 points (`points`) needs 4.9 MB of memory" in msg
     assert "pass `out` (CLI: --out FILE) to stream the map to disk" in msg
     tracemalloc.start()
     try:

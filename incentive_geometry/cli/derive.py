@@ -22,6 +22,7 @@ from typing import Any
 import click
 import sympy
 
+import incentive_geometry.display as display
 from incentive_geometry.errors import SymbolicTimeout
 from incentive_geometry.language import to_text
 from incentive_geometry.model import Model
@@ -518,7 +519,12 @@ def _latex_lines(a: _Analysis, model: Model) -> list[str]:
 def _text_lines(k: int, a: _Analysis, e: dict[str, Any]) -> list[str]:
     missing = {m.part: m for m in a.missing}
     implicit = e.get("implicit")
-    shown = implicit["point"] if implicit else e["point"]
+    # The JSON record keeps the parser's form; the text prints the point as the reprs do.
+    shown = (
+        implicit["point"]
+        if implicit
+        else {str(s): display.expr_text(v) for s, v in a.equilibrium.point.items()}
+    )
     point = ", ".join(f"{s} = {v}" for s, v in shown.items())
     lines = [f"\n[{k}] equilibrium  {point}"]
     for root in implicit["roots"] if implicit else []:
@@ -544,8 +550,9 @@ def _text_lines(k: int, a: _Analysis, e: dict[str, Any]) -> list[str]:
             lines.append(f"    stable when   {_sized(_words(e['stable']))}")
             if e["exists"] != "0 == 0":
                 lines.append(f"    {'':<14}and only where it exists (above)")
-    if e["eigenvalues"] is not None:
-        lines.append(f"    eigenvalues   {', '.join(e['eigenvalues'])}")
+    if e["eigenvalues"] is not None and a.stability is not None:
+        shown_values = [display.expr_text(v) for v in a.stability.eigenvalues]
+        lines.append(f"    eigenvalues   {', '.join(shown_values)}")
     if e["bifurcations"] is None:
         lines.append(f"    bifurcations  {missing['bifurcations'].text()}")
     for b in e["bifurcations"] or []:
@@ -555,9 +562,10 @@ def _text_lines(k: int, a: _Analysis, e: dict[str, Any]) -> list[str]:
                 f"    {'':<14}first Lyapunov coefficient l1 = {b['lyapunov_coefficient']}"
                 f"  (supercritical: {_words(b['supercritical'])})"
             )
-    for name, sols in e["thresholds"].items():
-        for s in sols:
-            lines.append(f"    threshold     {name}* = {s['value']}   (boundary of {s['from']})")
+    for name, th in a.thresholds.items():
+        for s in th.solutions:
+            value, source = display.expr_text(s.value), to_text(s.source)
+            lines.append(f"    threshold     {name}* = {value}   (boundary of {source})")
     for m in a.missing:
         if m.part == "thresholds":
             lines.append(f"    {'thresholds':<14}{m.text()}")

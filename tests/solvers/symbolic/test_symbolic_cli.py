@@ -25,7 +25,8 @@ def test_derive_prints_the_four_results() -> None:
     assert "x = 0" in out and "x = 1" in out
     assert "exists when" in out and "stable when" in out
     assert "transcritical" in out
-    assert "theta* = alpha*(b + gamma)/(alpha*b + alpha*gamma + c)" in out
+    # Printed as a researcher writes it (display.tidy): the same value as DESIGN's theta*.
+    assert "theta* = alpha*(b + gamma)/(alpha*(b + gamma) + c)" in out
     assert "theta* = alpha*b/(alpha*b + c)" in out
 
 

@@ -43,6 +43,7 @@ _LAZY: dict[str, str] = {
     "EquilibriumSet": "incentive_geometry.solvers.symbolic",
     "Stability": "incentive_geometry.solvers.symbolic",
     "BifurcationCondition": "incentive_geometry.solvers.symbolic",
+    "BifurcationConditions": "incentive_geometry.solvers.symbolic",
     "Threshold": "incentive_geometry.solvers.symbolic",
     "ImplicitForm": "incentive_geometry.solvers.symbolic",
     "check_stability": "incentive_geometry.solvers.symbolic",

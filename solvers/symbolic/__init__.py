@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .bifurcations import KINDS as KINDS
 from .bifurcations import BifurcationCondition as BifurcationCondition
+from .bifurcations import BifurcationConditions as BifurcationConditions
 from .bifurcations import bifurcations as bifurcations
 from .equilibria import Equilibrium as Equilibrium
 from .equilibria import EquilibriumSet as EquilibriumSet
@@ -33,6 +34,7 @@ __all__ = [
     "KINDS",
     "LAMBDA",
     "BifurcationCondition",
+    "BifurcationConditions",
     "Equilibrium",
     "EquilibriumSet",
     "ImplicitForm",

@@ -6,7 +6,16 @@
   Targets: at least 30x the naive loop and at least half the reference.
 * Brusselator, 10^6 (and, marked slow, 10^7) points: `ig.sweep` against the trace/det limit,
   ``tr < 0 and det > 0`` on the closed-form equilibrium in NumPy, and in numba when installed
-  (issue 18 target: within 2x of the NumPy trace/det reference; recorded, not yet met).
+  (issue 18 target: within 2x of the NumPy trace/det reference; recorded, not yet met: session 6
+  measured 4.0x at 10^6 and 5.6x at 10^7, from 21.5x; the 10^7 case needs
+  INCENTIVE_GEOMETRY_MAX_MEMORY above the sweep's own memory estimate of 12.8 GB).
+* n x n stability decisions, 10^6 points: vectorized Routh-Hurwitz from stacked Jacobians
+  (`solvers/numeric/hurwitz.py`: Faddeev-LeVerrier coefficients, Routh table, eigenvalues only at
+  delicate points) against a hand-written Hurwitz reference on closed-form coefficients (Lorenz at
+  C+ for n = 3; a 5-variable linear chain with feedback for n = 5) and against stacked eigvals.
+  Target (issue 18): within 2x of the reference; recorded, not met from Jacobians (session 6:
+  18x and 13x; 6x and 5x faster than eigvals); Routh on the closed-form coefficients is 2.1x at
+  n = 5.
 * A sweep heavy enough to need it (Newton from many starts on every point) on a Dask LocalCluster
   with 2 workers against 1 worker. Target: at least 1.6x.
 
@@ -210,3 +219,106 @@ def test_sweep_against_trace_det(
         start = time.perf_counter()
         decide(axes["a"], axes["b"])
         benchmark.extra_info["baseline_s[trace/det numba]"] = time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------------------------
+# n x n stability decisions (n = 3, 5): vectorized Routh-Hurwitz against a hand-written
+# Hurwitz reference and against stacked eigenvalues (issue 18)
+
+N_HURWITZ = 10**6
+BETA = 8 / 3
+CHAIN_K = (1.0, 1.5, 2.0, 2.5, 3.0)
+
+
+def _lorenz_params() -> tuple[np.ndarray, np.ndarray]:
+    side = round(N_HURWITZ**0.5)
+    s, r = np.meshgrid(np.linspace(4, 20, side), np.linspace(1.5, 60, side), indexing="ij")
+    return s.ravel(), r.ravel()
+
+
+def lorenz_jacobians(sigma: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """Jacobians of the Lorenz system at C+ = (x, x, rho - 1), x = sqrt(beta (rho - 1))."""
+    x = np.sqrt(BETA * (rho - 1))
+    J = np.zeros((sigma.size, 3, 3))
+    J[:, 0, 0], J[:, 0, 1] = -sigma, sigma
+    J[:, 1, 0], J[:, 1, 1], J[:, 1, 2] = 1.0, -1.0, -x
+    J[:, 2, 0], J[:, 2, 1], J[:, 2, 2] = x, x, -BETA
+    return J
+
+
+def lorenz_reference(sigma: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """Hand-written Hurwitz for n = 3: a1 > 0, a3 > 0, a1 a2 > a3 with the closed-form
+    coefficients of the Lorenz Jacobian at C+."""
+    a1 = sigma + 1 + BETA
+    a2 = BETA * (sigma + rho)
+    a3 = 2 * BETA * sigma * (rho - 1)
+    return (a1 > 0) & (a3 > 0) & (a1 * a2 > a3)
+
+
+def _chain_params() -> tuple[np.ndarray, np.ndarray]:
+    side = round(N_HURWITZ**0.5)
+    g, c = np.meshgrid(np.linspace(0.0, 40.0, side), np.linspace(0.2, 3.0, side), indexing="ij")
+    return g.ravel(), c.ravel()
+
+
+def chain_jacobians(g: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """A 5-variable linear chain x_i' = c x_(i-1) - k_i x_i with feedback x_1' = -g x_5 - k_1 x_1:
+    det(l I - J) = prod (l + k_i) + g c^4."""
+    J = np.zeros((g.size, 5, 5))
+    for i, k in enumerate(CHAIN_K):
+        J[:, i, i] = -k
+        if i:
+            J[:, i, i - 1] = c
+    J[:, 0, 4] = -g
+    return J
+
+
+def chain_coefficients(g: np.ndarray, c: np.ndarray) -> np.ndarray:
+    e = np.poly(-np.array(CHAIN_K))[1:]  # elementary symmetric functions of the k_i
+    a = np.broadcast_to(e, (g.size, 5)).copy()
+    a[:, 4] += g * c**4
+    return a
+
+
+def chain_reference(g: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Hand-written Lienard-Chipart for n = 5 (Gantmacher 1959, XV sec. 13): all a_i > 0 and
+    Delta_2 > 0, Delta_4 > 0."""
+    a1, a2, a3, a4, a5 = chain_coefficients(g, c).T
+    d2 = a1 * a2 - a3
+    d4 = (a1 * a2 - a3) * (a3 * a4 - a2 * a5) - (a1 * a4 - a5) ** 2
+    return (a1 > 0) & (a2 > 0) & (a3 > 0) & (a4 > 0) & (a5 > 0) & (d2 > 0) & (d4 > 0)
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_hurwitz_against_hand_written_reference(
+    benchmark: Any, ratio: Callable[..., float], n: int
+) -> None:
+    from incentive_geometry.solvers.numeric.hurwitz import hurwitz_codes, hurwitz_stability_codes
+    from incentive_geometry.solvers.numeric.stability import STABLE, stability_codes
+
+    params, jac, ref = (
+        (_lorenz_params, lorenz_jacobians, lorenz_reference)
+        if n == 3
+        else (_chain_params, chain_jacobians, chain_reference)
+    )
+    p, q = params()
+    codes, delicate = hurwitz_stability_codes(jac(p, q))
+    want = ref(p, q)
+    assert np.array_equal((codes == STABLE)[~delicate], want[~delicate])
+    some = slice(0, None, 97)
+    eig_codes = stability_codes("continuous", np.linalg.eigvals(jac(p[some], q[some])))
+    assert np.array_equal(codes[some], eig_codes)
+
+    def candidate() -> None:
+        hurwitz_stability_codes(jac(*params()))
+
+    speedup = ratio(candidate, lambda: ref(*params()), name=f"hand-written Hurwitz n={n}")
+    benchmark.extra_info["candidate_over_reference"] = 1.0 / speedup
+    benchmark.extra_info["delicate_fraction"] = float(delicate.mean())
+    start = time.perf_counter()
+    np.linalg.eigvals(jac(*params()))
+    benchmark.extra_info["baseline_s[stacked eigvals]"] = time.perf_counter() - start
+    if n == 5:
+        start = time.perf_counter()
+        hurwitz_codes(chain_coefficients(*params()))
+        benchmark.extra_info["routh_from_closed_form_coefficients_s"] = time.perf_counter() - start

@@ -43,7 +43,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -52,13 +51,65 @@ from incentive_geometry.errors import ModelError
 
 from .stability import STABLE, UNSTABLE, stability_codes
 
-__all__ = ["HURWITZ_TOL", "charpoly_coefficients", "hurwitz_codes", "hurwitz_stability_codes"]
+__all__ = [
+    "COMPILED_MIN",
+    "HURWITZ_TOL",
+    "charpoly_coefficients",
+    "hurwitz_codes",
+    "hurwitz_stability_codes",
+]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 #: A Routh entry or a coefficient decides its sign only when it is larger than this fraction of
 #: the terms it is computed from (see the module docstring).
 HURWITZ_TOL = 1e-6
+
+
+#: Stacks of at least this many Jacobians go through the compiled kernel (numba, when
+#: installed); the NumPy recursion below makes n**4 passes over the points' temporaries.
+COMPILED_MIN = 50_000
+
+_KERNEL: list[Any] = []
+
+
+def _compiled_charpoly() -> Any:
+    """The numba kernel of the Faddeev-LeVerrier recursion, point by point (the same recursion
+    as the NumPy route), or None when numba is not installed."""
+    if _KERNEL:
+        return _KERNEL[0]
+    try:
+        import numba
+    except ImportError:
+        _KERNEL.append(None)
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def kernel(J: Any, out: Any) -> None:  # pragma: no cover
+        n = J.shape[1]
+        M = np.empty((n, n))
+        JM = np.empty((n, n))
+        for p in range(J.shape[0]):
+            for i in range(n):
+                for j in range(n):
+                    M[i, j] = 1.0 if i == j else 0.0
+            for k in range(1, n + 1):
+                trace = 0.0
+                for i in range(n):
+                    for j in range(n):
+                        acc = 0.0
+                        for m in range(n):
+                            acc += J[p, i, m] * M[m, j]
+                        JM[i, j] = acc
+                    trace += JM[i, i]
+                c = -trace / k
+                out[p, k - 1] = c
+                for i in range(n):
+                    for j in range(n):
+                        M[i, j] = JM[i, j] + (c if i == j else 0.0)
+
+    _KERNEL.append(kernel)
+    return kernel
 
 
 def charpoly_coefficients(J: FloatArray) -> FloatArray:
@@ -94,8 +145,14 @@ def charpoly_coefficients(J: FloatArray) -> FloatArray:
     lead = J.shape[:-2]
     if J.shape[-2:] != (n, n):
         raise ModelError(f"`J` must be a stack of square matrices, got shape {J.shape}")
+    kernel = _compiled_charpoly()
+    if kernel is not None and J.size >= COMPILED_MIN * n * n:
+        flat = np.ascontiguousarray(J.reshape(-1, n, n))
+        out = np.empty((flat.shape[0], n))
+        kernel(flat, out)
+        return out.reshape(*lead, n)
     # Points last: every entry J[i, j] is one contiguous array over the points.
-    A = np.moveaxis(J.reshape(-1, n, n), 0, -1)
+    A = np.ascontiguousarray(np.moveaxis(J.reshape(-1, n, n), 0, -1))
     count = A.shape[-1]
     M = np.zeros((n, n, count))
     for i in range(n):
@@ -126,8 +183,8 @@ def hurwitz_codes(coeffs: FloatArray, *, J: FloatArray | None = None) -> tuple[A
     coeffs : numpy.ndarray, shape (..., n)
         ``a_1, ..., a_n`` of the monic polynomial ``l**n + a_1 l**(n-1) + ... + a_n``.
     J : numpy.ndarray, shape (..., n, n), optional
-        The Jacobians the coefficients come from: their size ``||J||_inf`` sets the scale of
-        the coefficients' rounding. Without it the coefficients are taken as exact (given in
+        The Jacobians the coefficients come from: their absolute row sums set the scale of the
+        coefficients' rounding. Without it the coefficients are taken as exact (given in
         closed form), and only the table's cancellations are tested.
 
     Returns
@@ -150,47 +207,56 @@ def hurwitz_codes(coeffs: FloatArray, *, J: FloatArray | None = None) -> tuple[A
     >>> codes.tolist(), delicate.tolist()
     ([0, 2], [False, False])
     """
-    a = np.asarray(coeffs, dtype=float)
-    n = a.shape[-1]
-    lead = a.shape[:-1]
-    a = a.reshape(-1, n)
-    count = a.shape[0]
+    a_in = np.asarray(coeffs, dtype=float)
+    n = a_in.shape[-1]
+    lead = a_in.shape[:-1]
+    # Points last: each coefficient and each table entry is one contiguous array.
+    a = np.ascontiguousarray(a_in.reshape(-1, n).T)
+    count = a.shape[1]
     with np.errstate(all="ignore"):
-        delicate = ~np.isfinite(a).all(axis=-1)
+        delicate = ~np.isfinite(a).all(axis=0)
         if J is not None:
-            Jf = np.asarray(J, dtype=float).reshape(count, n, n)
-            norm = np.abs(Jf).sum(axis=-1).max(axis=-1)  # ||J||_inf
+            # The terms of a_k (all k x k principal minors, expanded) sum to at most e_k(r),
+            # the k-th elementary symmetric function of the absolute row sums r_i of J: each
+            # term takes one entry from each of its k rows.
+            r = np.abs(np.asarray(J, dtype=float).reshape(count, n, n)).sum(axis=-1).T
+            e = [np.ones(count)] + [np.zeros(count) for _ in range(n)]
+            for i in range(n):
+                for k in range(i + 1, 0, -1):
+                    e[k] += r[i] * e[k - 1]
             for k in range(1, n + 1):
-                # a_k is a sum of C(n, k) principal minors, each at most ||J||_inf^k.
-                scale = math.comb(n, k) * norm**k
-                delicate |= np.abs(a[:, k - 1]) <= HURWITZ_TOL * scale
+                delicate |= np.abs(a[k - 1]) <= HURWITZ_TOL * e[k]
         # Routh's table: rows of coefficients [1, a2, a4, ...] and [a1, a3, a5, ...]; the next
         # row from the two above, r_i[j] = (r_(i-1)[0] r_(i-2)[j+1] - r_(i-2)[0] r_(i-1)[j+1])
         # / r_(i-1)[0]. Stable iff the first column (1, a1, ...) is positive.
         width = n // 2 + 1
-        full = np.concatenate([np.ones((count, 1)), a, np.zeros((count, 2))], axis=1)
-        prev = full[:, 0 : 2 * width : 2].copy()
-        cur = full[:, 1 : 2 * width + 1 : 2].copy()
-        positive = cur[:, 0] > 0
-        delicate |= cur[:, 0] == 0
+        zero = np.zeros(count)
+        full = [np.ones(count), *a, zero, zero]
+        prev = [full[2 * j] for j in range(width)]
+        cur = [full[2 * j + 1] for j in range(width)]
+        positive = cur[0] > 0
+        delicate |= cur[0] == 0
         for _ in range(n - 1):
-            nxt = np.zeros_like(cur)
-            head_prev, head_cur = prev[:, 0], cur[:, 0]
+            nxt = [zero] * width
+            head_prev, head_cur = prev[0], cur[0]
             for j in range(width - 1):
-                left = head_cur * prev[:, j + 1]
-                right = head_prev * cur[:, j + 1]
+                left = head_cur * prev[j + 1]
+                right = head_prev * cur[j + 1]
                 diff = left - right
-                terms = np.abs(left) + np.abs(right)
+                terms = np.abs(left)
+                terms += np.abs(right)
+                terms *= HURWITZ_TOL
                 if j == 0:
                     # The sign of the next first-column entry is that of diff / head_cur.
-                    delicate |= ~(np.abs(diff) > HURWITZ_TOL * terms)
+                    delicate |= ~(np.abs(diff) > terms)
                 else:
                     # An entry that lost its digits to cancellation spoils the rows below it
                     # (an exact zero, both terms zero, does not).
-                    delicate |= (terms > 0) & ~(np.abs(diff) > HURWITZ_TOL * terms)
-                nxt[:, j] = diff / head_cur
-            positive &= nxt[:, 0] > 0
-            delicate |= ~np.isfinite(nxt[:, 0])
+                    delicate |= (terms > 0) & ~(np.abs(diff) > terms)
+                diff /= head_cur
+                nxt[j] = diff
+            positive &= nxt[0] > 0
+            delicate |= ~np.isfinite(nxt[0])
             prev, cur = cur, nxt
     codes = np.where(positive, STABLE, UNSTABLE).astype(np.int8)
     return codes.reshape(lead), delicate.reshape(lead)

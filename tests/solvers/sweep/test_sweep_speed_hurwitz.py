@@ -106,3 +106,19 @@ def test_exact_by_construction_accepts_monomials_that_solve_a_polynomial_flow_on
     assert not any(exact_by_construction(cusp, (root,)) for root in cardano)  # radicals
     log = ig.Model.from_equations({"x": "log(x) - a"}, parameters={"a": 1.0})
     assert not exact_by_construction(log, (sympy.exp(log.parameter_symbols[0]),))
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_compiled_charpoly_matches_the_numpy_recursion(
+    monkeypatch: pytest.MonkeyPatch, n: int
+) -> None:
+    pytest.importorskip("numba")
+    from incentive_geometry.solvers.numeric import hurwitz
+
+    J = random_jacobians(n, 500, 20 + n)
+    monkeypatch.setattr(hurwitz, "COMPILED_MIN", 10**12)
+    want = charpoly_coefficients(J)
+    monkeypatch.setattr(hurwitz, "COMPILED_MIN", 1)
+    got = charpoly_coefficients(J)
+    scale = np.abs(J).sum(-1).max(-1)[:, None] ** np.arange(1, n + 1)
+    np.testing.assert_allclose(got / scale, want / scale, rtol=0, atol=1e-13)

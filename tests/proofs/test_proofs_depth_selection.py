@@ -14,9 +14,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import sympy
 
 import incentive_geometry as ig
 import incentive_geometry.theory.biology as biology
+from incentive_geometry.language import parse_expression
 from incentive_geometry.proofs.catalogue import Entry, depth, selection
 from incentive_geometry.proofs.catalogue.depth import kappa_text
 
@@ -127,3 +129,16 @@ def test_multilevel_observation_does_not_use_the_threshold(monkeypatch: pytest.M
     # b/c = 1.7 just above 1 + 4/6 = 1.667, and 1.6 just below.
     assert claim.observe({"b": 1.7, "c": 1.0}).value is True
     assert claim.observe({"b": 1.6, "c": 1.0}).value is False
+
+
+@pytest.mark.parametrize(("n", "m"), selection.GROUPS)
+def test_multilevel_derivation_is_verified_and_certified(n: int, m: int) -> None:
+    steps = selection.derivation(n, m)
+    assert [s.verified for s in steps] == [True, True, True]
+    assert steps[-1].certificate == "proved"
+    # The symbolic coefficient agrees with the 60-digit numerical gradient of the products.
+    text = steps[1].detail.split(" = ")[2]
+    b, c = sympy.Symbol("b", real=True), sympy.Symbol("c", real=True)
+    coefficient = parse_expression(text, {"b": b, "c": c})
+    numeric = biology.traulsen_nowak_selection_gradient(b=2.5, c=0.8, n=n, m=m)
+    assert float(coefficient.subs({b: 2.5, c: 0.8})) == pytest.approx(numeric, rel=1e-12)

@@ -60,6 +60,8 @@ def test_c4_an_analogue_with_negative_feedback_is_refuted() -> None:
         _claim("C4.learning.multiplicative_weights"),
         name="C4.planted.negative_feedback",
         model=negative,
+        prediction="0 == 0",  # "it shares the structure" (a constant can still be refuted)
+        derivation=None,
         domain={"alpha": (0.5, 2.0), "b": (0.0, 1.0), "gamma": (0.2, 1.0), "c": (0.2, 2.0)},
         observe=functools.partial(shares_structure, negative, "theta", (0.0, 0.999), {"x": 1.0}),
     )
@@ -176,3 +178,128 @@ def test_adversarial_goodhart_true_confirmed_face_value_refuted(seed: int) -> No
     # Planted: the proxy taken at face value, and a wrong power of kappa.
     assert ig.check(_planted(name, "1"), samples=32, seed=seed).verdict == "refuted"
     assert ig.check(_planted(name, "1/(1 + kappa**2)"), samples=32, seed=seed).verdict == "refuted"
+
+
+# -- the claims that were constant (issue 15): each is a condition that takes both values ----
+# Each true claim is confirmed on seeds 0-2; a planted false version, its threshold moved by 3%
+# and its inequality reversed, is refuted on every seed. The references are the paper's closed
+# forms (gamma_c, theta*, the ingredient thresholds solved by hand from G(0) and G(1)), never
+# derived by the code under test; every observation simulates (or iterates, or locates folds).
+
+GAMMA_C = "theta*c/(alpha*(1 - theta)) - b"
+THETA_STAR = "alpha*(b + gamma)/(alpha*(b + gamma) + c)"
+
+#: claim -> (samples, threshold moved by 3%, inequality reversed)
+RECAST: dict[str, tuple[int, str, str]] = {
+    "C1.no_feedback_no_bistability": (
+        32,
+        f"gamma > 1.03*({GAMMA_C})",
+        f"gamma < {GAMMA_C}",
+    ),
+    "C1.full_observability_aligned": (
+        32,
+        f"theta > 1.03*{THETA_STAR}",
+        f"theta < {THETA_STAR}",
+    ),
+    "C5.diversity_narrows_hysteresis": (16, "mu > 0.0309", "mu < 0.03"),
+    "C3.partial_observability.needed_for_entrenchment": (
+        32,
+        "(1 - rho)*(b + gamma) - rho*c > 0 and theta < 1.03*alpha*((1 - rho)*(b + gamma) - rho*c)"
+        "/(alpha*((1 - rho)*(b + gamma) - rho*c) + c)",
+        "(1 - rho)*(b + gamma) - rho*c > 0 and theta > alpha*((1 - rho)*(b + gamma) - rho*c)"
+        "/(alpha*((1 - rho)*(b + gamma) - rho*c) + c)",
+    ),
+    "C3.local_proxies.needed_for_bistability": (
+        32,
+        "rho > (b - theta*c/(alpha*(1 - theta)))/(b + c) and "
+        "rho < 1.03*(b + gamma - theta*c/(alpha*(1 - theta)))/(b + gamma + c)",
+        "rho < (b - theta*c/(alpha*(1 - theta)))/(b + c) or "
+        "rho > (b + gamma - theta*c/(alpha*(1 - theta)))/(b + gamma + c)",
+    ),
+    "C3.asymmetric_reinforcement.needed_for_entrenchment": (
+        32,
+        "(1 - rho)*(b + gamma) - rho*c > 0 and "
+        "alpha > 1.03*theta*c/((1 - theta)*((1 - rho)*(b + gamma) - rho*c))",
+        "(1 - rho)*(b + gamma) - rho*c > 0 and "
+        "alpha < theta*c/((1 - theta)*((1 - rho)*(b + gamma) - rho*c))",
+    ),
+    "C3.recursive_feedback.needed_for_entrenchment": (
+        32,
+        "gamma > 1.03*(theta*c/(alpha*(1 - theta)) - ((1 - rho)*b - rho*c))/(1 - rho)",
+        "gamma < (theta*c/(alpha*(1 - theta)) - ((1 - rho)*b - rho*c))/(1 - rho)",
+    ),
+    "C4.organizations.managerial_entrenchment": (
+        32,
+        "monitoring < 1.03*benefit_weight*(private_benefit + specificity)"
+        "/(benefit_weight*(private_benefit + specificity) + cost)",
+        "monitoring > benefit_weight*(private_benefit + specificity)"
+        "/(benefit_weight*(private_benefit + specificity) + cost)",
+    ),
+    "C4.biology.replicator_coordination": (32, "a_11 > 1.03*a_21", "a_11 < a_21"),
+    "C4.learning.multiplicative_weights": (
+        32,
+        "alpha*(1 - theta)*(b + gamma) > 1.03*theta*c",
+        "alpha*(1 - theta)*(b + gamma) < theta*c",
+    ),
+    "C4.lockin.polya_urn": (16, "alpha < 1.03", "alpha > 1"),
+}
+
+
+def _recast_check(name: str, seed: int) -> None:
+    samples, moved, reversed_ = RECAST[name]
+    claim = _claim(name)
+    assert claim.prediction.free_symbols, name  # no longer constant
+    true = ig.check(claim, samples=samples, seed=seed, max_counterexamples=0)
+    assert true.verdict == "confirmed", (name, seed, true.reason)
+    for planted in (moved, reversed_):
+        # max_counterexamples only limits what is refined and shown, never the verdict.
+        got = ig.check(
+            dataclasses.replace(claim, name=name + ".planted", prediction=planted, derivation=None),
+            samples=samples,
+            seed=seed,
+            max_counterexamples=0,
+        )
+        assert got.verdict == "refuted", (name, seed, planted, got.reason)
+
+
+@pytest.mark.slow  # three checks per seed, each simulating at every point
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", sorted(RECAST))
+def test_recast_claim_true_confirmed_moved_and_reversed_refuted(name: str, seed: int) -> None:
+    _recast_check(name, seed)
+
+
+def test_recast_gamma_c_claim_seed_0() -> None:
+    # The fast representative of the slow family above (C1, observed by rates of return).
+    _recast_check("C1.no_feedback_no_bistability", 0)
+
+
+def test_c5_leaving_claims_observe_by_batched_simulation() -> None:
+    from incentive_geometry.proofs.observe import batch_for, observer_family
+
+    for name in ("C5.observability_past_theta_star", "C5.feedback_cap"):
+        claim = _claim(name)
+        assert observer_family(claim.observe) == "simulation"
+        assert batch_for(claim.observe) is not None
+    # From x = 0.999 the state leaves iff theta > theta* = 6/11 at alpha = 1, b = 0.2, gamma = 1, c = 1.
+    leave = _claim("C5.observability_past_theta_star").observe
+    assert leave({"theta": 0.60}).value is True and leave({"theta": 0.50}).value is False
+
+
+def test_c3_necessity_is_decided_at_the_off_value() -> None:
+    # By hand: theta = 1 leaves G(1) = -c < 0 (never entrenched); alpha = 1 still entrenches at
+    # theta = 0, rho = 0, b = 1 (G(1) = 1 + gamma > 0); gamma = 0 still entrenches where
+    # alpha (1 - theta) b > theta c, but never gives bistability.
+    from incentive_geometry.proofs.catalogue.ingredients import THRESHOLDS
+
+    necessary = {k: v["necessary"] for k, v in THRESHOLDS.items()}
+    assert necessary == {
+        "local_proxies": (True, True),
+        "partial_observability": (True, True),
+        "asymmetric_reinforcement": (False, False),
+        "recursive_feedback": (False, True),
+    }
+    steps = _claim("C3.recursive_feedback.needed_for_bistability").derivation()  # type: ignore[misc]
+    assert steps[-1].verified and steps[-1].certificate == "proved"
+    steps = _claim("C3.asymmetric_reinforcement.needed_for_entrenchment").derivation()  # type: ignore[misc]
+    assert steps[-1].verified and steps[-1].certificate.startswith("disproved")

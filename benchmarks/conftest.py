@@ -9,6 +9,14 @@ from typing import Any
 import pytest
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Benchmarks run in one process: pytest-benchmark switches itself off under pytest-xdist,
+    which the test run's ``addopts`` turn on (``-n auto``)."""
+    if getattr(config.option, "numprocesses", None):
+        config.option.numprocesses = 0
+
+
 def best_time(fn: Callable[[], Any], *, repeat: int = 5, min_time: float = 0.05) -> float:
     """Best wall time of `fn` over `repeat` rounds (each round loops until `min_time`)."""
     best = float("inf")

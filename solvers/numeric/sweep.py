@@ -627,7 +627,7 @@ def sweep(
     # The final stage: each chunk's arrays go to their rows as they arrive, in memory or, with
     # `out`, to memory-mapped files beside it (the map is never assembled in memory).
     maps = MapArrays(n_rows, folder=None if store is None else store.parts / "map")
-    keys = ["x", "exists", "stable", "neutral", "eigenvalues", "defined"]
+    keys = ["x", "exists", "stable", "neutral", "eigenvalues", "defined", "incomplete"]
     if use_closed:
         keys += ["why", "claimed", "repaired"]
 
@@ -644,6 +644,9 @@ def sweep(
     all_values = maps["values"] if values is None else values
     X, exists, stable, neutral = maps["x"], maps["exists"], maps["stable"], maps["neutral"]
     defined, eig = maps["defined"], maps["eigenvalues"]
+    # Points with more equilibria than `max_equilibria` slots (a line of equilibria gives one
+    # root per start): their list is cut, so they are not classed from the roots kept.
+    incomplete = maps["incomplete"]
     if use_closed:
         notes.extend(
             closed_form_notes(
@@ -691,8 +694,9 @@ def sweep(
             return np.where(stable[a:b] | neutral[a:b], ident[None, :], -1)
         return np.asarray(maps["which"][a:b])
 
-    # A class is the set of stable identities, the set of neutral ones, and whether the model
-    # is undefined there: one bit each (stable bits, then neutral bits, then undefined).
+    # A class is the set of stable identities, the set of neutral ones, whether the model is
+    # undefined there, whether a stable cycle was found, and whether the equilibria are not all
+    # known: one bit each (stable bits, then neutral bits, undefined, cycle, incomplete).
     # Points with no stable and no neutral equilibrium, where the model is defined: a
     # simulation probe looks for a stable cycle there (flows only).
     period_in: np.ndarray | None = None
@@ -701,7 +705,10 @@ def sweep(
             [
                 a
                 + np.flatnonzero(
-                    defined[a:b] & ~stable[a:b].any(axis=1) & ~neutral[a:b].any(axis=1)
+                    defined[a:b]
+                    & ~incomplete[a:b]
+                    & ~stable[a:b].any(axis=1)
+                    & ~neutral[a:b].any(axis=1)
                 )
                 for a, b in blocks
             ]
@@ -725,7 +732,7 @@ def sweep(
         for a, b in blocks:
             period[a:b] = period_in[a:b]
     k_ids = len(ident_names)
-    n_bits = 2 * k_ids + 2
+    n_bits = 2 * k_ids + 3
     codes = maps.create("class_codes", (), np.int64)
     # Class bits block by block, then each point's rank among the patterns present (as
     # ``np.unique(bits, return_inverse=True)`` gives, without a sort of the points: with at
@@ -734,6 +741,7 @@ def sweep(
     present = np.zeros(1 << n_bits, dtype=bool) if n_bits <= 20 else None
     found: np.ndarray = np.zeros(0, dtype=np.int64)
     n_undefined, first_undefined = 0, -1
+    n_incomplete, first_incomplete = 0, -1
     for a, b in blocks:
         which = which_of(a, b)
         st, ne, de = stable[a:b], neutral[a:b], defined[a:b]
@@ -744,6 +752,14 @@ def sweep(
         member[rows_[ne[rows_, cols_]], k_ids + ids[ne[rows_, cols_]]] = True
         member[:, 2 * k_ids] = ~de
         member[:, 2 * k_ids + 1] = np.isfinite(period[a:b])
+        cut = np.asarray(incomplete[a:b]) & de
+        if cut.any():
+            # Nothing else is said of such a point: its class is `incomplete` alone.
+            member[cut] = False
+            member[cut, 2 * k_ids + 2] = True
+            if first_incomplete < 0:
+                first_incomplete = a + int(np.argmax(cut))
+            n_incomplete += int(np.count_nonzero(cut))
         bits = member.astype(np.int64) @ (1 << np.arange(n_bits, dtype=np.int64))
         codes[a:b] = bits
         if present is not None:
@@ -764,6 +780,8 @@ def sweep(
     class_names = tuple(
         "undefined"
         if (int(bit) >> (2 * k_ids)) & 1
+        else "incomplete"
+        if (int(bit) >> (2 * k_ids + 2)) & 1
         else "stable cycle"
         if (int(bit) >> (2 * k_ids + 1)) & 1
         else _class_name(
@@ -780,6 +798,16 @@ def sweep(
             f"the model is undefined at {n_undefined} of {n_rows} points (no equilibrium, "
             f"and the right-hand side is not finite at any probe state; first at {first}): "
             "class `undefined`"
+        )
+    if n_incomplete:
+        first = ", ".join(
+            f"{name} = {v:g}" for name, v in zip(swept, all_values[first_incomplete], strict=True)
+        )
+        notes.append(
+            f"more equilibria than the {int(max_equilibria)} slots of `max_equilibria` at "
+            f"{n_incomplete} of {n_rows} points (first at {first}; a line or surface of "
+            "equilibria gives one root per start): class `incomplete`, not classed from the "
+            "roots kept; raise `max_equilibria`, or check such points with `ig.find_equilibria`"
         )
     boundaries: list[tuple[str, str]] = []
     if use_closed and axes is not None and len(axes) == 2:

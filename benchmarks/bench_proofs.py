@@ -5,6 +5,10 @@ do the same work: a prediction and an observation per sample). The baseline eval
 prediction by sympy substitution at each point and observes by the generic route, all equilibria
 by `ig.find_equilibria`, then picks the one at x = 0.
 
+`test_full_verify_batched_against_per_sample` times the whole `incgeo verify` at default
+settings on 2 workers, batched and with ``INCENTIVE_GEOMETRY_BATCH=0`` (the per-sample route),
+each in a fresh process (about 2 x 2 minutes on an idle 2-core machine).
+
 Run: ``pytest benchmarks/bench_proofs.py -p no:cacheprovider``.
 """
 

@@ -268,6 +268,8 @@ def test_a_line_of_equilibria_marks_the_point_incomplete_instead_of_losing_a_sta
     incomplete = np.concatenate([g["incomplete"] for g in got]).reshape(sm.shape)
     # theta = 0.5: isolated equilibria only (complete); theta = 1: the line overflows 8 slots.
     assert incomplete.tolist() == [[False, False], [True, True]]
+    # Such points are never classed from the roots kept (they were "none stable" before).
+    assert not any(str(c).startswith("none stable") for c in sm.classes[1])
     # With room for every root Newton finds, the same points are complete and e_1 is the stable
     # one, as the vertex condition says.
     got.clear()

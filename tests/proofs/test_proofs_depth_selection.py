@@ -90,7 +90,7 @@ def test_independent_law_for_coherent_drift_refuted(levels: int, seed: int) -> N
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("factor", ["1.05", "0.95"])
-@pytest.mark.parametrize("levels", _grid([1, 2, 4, 8], {1, 8}))
+@pytest.mark.parametrize("levels", _grid([1, 2, 4, 8], {1}))
 def test_kappa_off_by_five_percent_refuted(levels: int, factor: str, seed: int) -> None:
     claim = _planted(f"C6.fitted.independent_{levels}", f"({factor}*({kappa_text()}))**{levels}")
     assert ig.check(claim, samples=16, seed=seed).verdict == "refuted"

@@ -38,6 +38,7 @@ from .biology import price_selection as price_selection
 from .biology import replicator as replicator
 from .biology import rock_paper_scissors as rock_paper_scissors
 from .biology import traulsen_nowak_fixation as traulsen_nowak_fixation
+from .biology import traulsen_nowak_selection_gradient as traulsen_nowak_selection_gradient
 from .biology import traulsen_nowak_threshold as traulsen_nowak_threshold
 from .capture import CAPTURE_FAMILIES as CAPTURE_FAMILIES
 from .capture import capture_function as capture_function
@@ -84,6 +85,10 @@ from .organizations import regressional_goodhart as regressional_goodhart
 from .organizations import selection_intensity as selection_intensity
 from .principal import monitoring_thresholds as monitoring_thresholds
 from .principal import principal_tolerates as principal_tolerates
+from .selection_depth import fit_alignment as fit_alignment
+from .selection_depth import fit_alignment_expression as fit_alignment_expression
+from .selection_depth import fitted_chain_alignment as fitted_chain_alignment
+from .selection_depth import fitted_chain_sample as fitted_chain_sample
 
 #: Name -> factory of every model in the library; each factory works with no arguments.
 MODELS: dict[str, Callable[..., Model]] = {
@@ -141,6 +146,10 @@ __all__ = [
     "entrenchment_n",
     "entrenchment_oscillating",
     "extremal_selected_mean",
+    "fit_alignment",
+    "fit_alignment_expression",
+    "fitted_chain_alignment",
+    "fitted_chain_sample",
     "goodhart_conditional_mean",
     "goodhart_truncated_mean",
     "gradient_angle",
@@ -173,6 +182,7 @@ __all__ = [
     "selection_intensity",
     "to_model",
     "traulsen_nowak_fixation",
+    "traulsen_nowak_selection_gradient",
     "traulsen_nowak_threshold",
     "validate_architecture",
     "write_architecture",

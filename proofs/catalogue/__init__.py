@@ -71,6 +71,7 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
         learners,
         mitigation,
         oscillation,
+        selection,
     )
 
     return {
@@ -83,6 +84,7 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
         "oscillation": oscillation.entries,
         "classical": classical.entries,
         "learners": learners.entries,
+        "selection": selection.entries,
     }
 
 

@@ -144,7 +144,7 @@ def ends_entrenched(
     )
 
 
-Pattern = tuple[tuple[tuple[str, float], bool], ...]
+Pattern = tuple[tuple[tuple[tuple[str, float], ...], bool], ...]
 
 
 def _pattern_text(pattern: Pattern) -> str:

@@ -446,6 +446,9 @@ OBSERVER_FAMILY: dict[str, str] = {
     "returns": "simulation",
     "threshold_gap": "simulation",
     "falls_below": "simulation",
+    # Catalogue observers (defined in proofs/catalogue/): the family is stated here, in one table.
+    "return_pattern": "simulation",  # catalogue/entrenchment.py: rates of return at both ends
+    "iterates_to": "simulation",  # catalogue/analogy.py: where a map's iterates go
 }
 
 
@@ -1599,9 +1602,6 @@ BATCHED: dict[Callable[..., Any], Callable[..., list[Any]]] = {
     threshold_gap: _threshold_gap_many,
     falls_below: _falls_below_many,
 }
-OBSERVER_FAMILY.update(
-    {"returns": "simulation", "threshold_gap": "simulation", "falls_below": "simulation"}
-)
 
 
 def batch_for(observe: Callable[..., Any]) -> Callable[[list[dict[str, float]]], list[Any]] | None:

@@ -33,7 +33,6 @@ import sympy
 from incentive_geometry.model import Model
 from incentive_geometry.proofs.catalogue import Entry
 from incentive_geometry.proofs.claims import Claim, Observation, Step
-from incentive_geometry.proofs.observe import OBSERVER_FAMILY
 from incentive_geometry.theory import (
     entrenchment,
     holmstrom_milgrom,
@@ -303,7 +302,6 @@ def _iterates_to_many(
 
 
 iterates_to.batch = _iterates_to_many  # type: ignore[attr-defined]
-OBSERVER_FAMILY.setdefault("iterates_to", "simulation")
 
 
 def structure_derivation(

@@ -23,7 +23,6 @@ from incentive_geometry.proofs.derive import (
     window_derivation,
 )
 from incentive_geometry.proofs.observe import (
-    OBSERVER_FAMILY,
     attractors_by_simulation,
     batch_for,
     count_stable,
@@ -215,7 +214,6 @@ def _return_pattern_many(
 
 
 return_pattern.batch = _return_pattern_many  # type: ignore[attr-defined]
-OBSERVER_FAMILY.setdefault("return_pattern", "simulation")
 
 #: Both ends attract (bistability), and only the aligned end attracts.
 BOTH_ATTRACT: Pattern = (((("x", 0.0),), True), ((("x", 1.0),), True))

@@ -11,10 +11,11 @@ from incentive_geometry.proofs.report import verify
 
 @pytest.mark.slow
 def test_constant_prediction_and_counterexample_in_words(tmp_path: Path) -> None:
-    # C4.lockin.polya_urn predicts `true` (always) and is refuted at its one point.
-    result = verify(samples=8, only="C4.lockin.polya_urn", figures=False, out=tmp_path)
+    # C4.economics.holmstrom_milgrom predicts `true` (always), the one constant claim left,
+    # and is refuted.
+    result = verify(samples=8, only="C4.economics.holmstrom_milgrom", figures=False, out=tmp_path)
     text = (tmp_path / "report.md").read_text()
-    block = text[text.index("### C4.lockin.polya_urn") :]
+    block = text[text.index("### C4.economics.holmstrom_milgrom") :]
     assert "- prediction (condition): *always*" in block
     assert "`0 == 0`" not in text and "`0 == 1`" not in text
     if result.reports[0].counterexamples:

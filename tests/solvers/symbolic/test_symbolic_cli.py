@@ -93,6 +93,7 @@ z = "y - z"
 """
 
 
+@pytest.mark.slow  # ~50 s of one CPU (Cardano roots evaluated at every grid point)
 def test_derive_writes_cardano_points_through_their_root(tmp_path: Path) -> None:
     # The state is the real root of x**3 + x = a: printed as r0 with its polynomial, and the
     # conditions that are pages long in radicals decided in that form (Goodwin with exponent 2

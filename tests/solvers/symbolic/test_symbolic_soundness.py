@@ -101,7 +101,7 @@ def test_goodwin_oscillator_is_stable_wherever_it_exists() -> None:
     assert eqs.complete and len(eqs) == 1
     (eq,) = eqs
     assert eq.exists is sympy.true
-    (r, closed, poly), = eq.implicit.roots
+    ((r, closed, poly),) = eq.implicit.roots
     for a in (0.1, 2.0, 50.0):
         assert abs(_value(poly.xreplace({r: closed}), a=a)) < 1e-20
     st = ig.stability(m, eq)
@@ -136,6 +136,7 @@ def test_threshold_of_a_cubic_with_three_real_roots() -> None:
     assert values == pytest.approx(sorted(2 * math.cos(2 * math.pi * k / 9) for k in (1, 2, 4)))
 
 
+@pytest.mark.slow  # ~17 s of one CPU
 def test_toggle_switch_symmetric_state_and_pitchfork_at_two() -> None:
     m = _model({"u": "a/(1 + v**2) - u", "v": "a/(1 + u**2) - v"}, {"a": POS})
     eqs = ig.equilibria(m)

@@ -111,7 +111,15 @@ def test_capture_functions_are_increasing_from_0_to_1() -> None:
 
 
 @pytest.mark.parametrize(
-    ("shape", "seed"), [("saturating", 0), ("convex", 1), ("sigmoidal", 2), ("convex", 0)]
+    ("shape", "seed"),
+    [
+        # The saturating and sigmoidal windows cost 90-105 s of CPU each: they run with -m slow
+        # (CI); the convex ones keep a fast check in the default run.
+        pytest.param("saturating", 0, marks=pytest.mark.slow),
+        ("convex", 1),
+        pytest.param("sigmoidal", 2, marks=pytest.mark.slow),
+        ("convex", 0),
+    ],
 )
 def test_capture_window_true_confirmed_planted_refuted(shape: str, seed: int) -> None:
     name = f"C1.capture_{shape}.bistability_window"
@@ -189,7 +197,10 @@ def _c3(name: str, *, extended: bool = False) -> ig.Claim:
     return entry.claim
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+# Seed 0 in the default run; seeds 1 and 2 (20-24 s of CPU each) with -m slow (CI).
+@pytest.mark.parametrize(
+    "seed", [SEEDS[0], *(pytest.param(s, marks=pytest.mark.slow) for s in SEEDS[1:])]
+)
 def test_proxy_equals_truth_true_confirmed_canonical_formula_refuted(seed: int) -> None:
     claim = _c3("C3.local_proxies.proxy_equals_truth")
     assert ig.check(claim, samples=32, seed=seed).verdict == "confirmed"

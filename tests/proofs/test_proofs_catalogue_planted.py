@@ -137,7 +137,10 @@ def test_regressional_goodhart_true_confirmed_proxy_at_face_value_refuted(seed: 
     assert ig.check(planted, samples=16, seed=seed).verdict == "refuted"
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+# Seed 0 in the default run; seeds 1 and 2 (14-16 s of CPU each) with -m slow (CI).
+@pytest.mark.parametrize(
+    "seed", [SEEDS[0], *(pytest.param(s, marks=pytest.mark.slow) for s in SEEDS[1:])]
+)
 def test_multiplicative_weights_true_confirmed_moved_threshold_refuted(seed: int) -> None:
     name = "classical.multiplicative_weights_stability"
     assert ig.check(_claim(name), samples=32, seed=seed).verdict == "confirmed"

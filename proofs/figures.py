@@ -386,7 +386,7 @@ def learner_trajectories(path: Path) -> Path:
     )
     t = run.t * eta
     fig, ax = figure_and_axes(None)
-    fig.set_size_inches(7.5, 4.8)
+    fig.set_size_inches(10.5, 4.8)
     colours = ("tab:blue", "tab:orange", "tab:green", "tab:red")
     for i, (x0, colour) in enumerate(zip(starts, colours, strict=True)):
         for path_x in run.x[i * per_start : (i + 1) * per_start, :, 0]:
@@ -405,7 +405,8 @@ def learner_trajectories(path: Path) -> Path:
         f"learners follow their mean field: theta = {theta} (bistable), starts either side of x*",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="center right")
+    # Beside the axes: inside, it covered the learners' paths on their way to 0 and 1.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     save_figure(fig, path)
     return path
 

@@ -87,14 +87,15 @@ def environment() -> dict[str, str]:
     >>> sorted(environment())[:3]
     ['incentive_geometry', 'numpy', 'platform']
     """
+    from importlib.metadata import version
+
     import numpy
     import scipy
     import sympy
 
-    import incentive_geometry
-
     out = {
-        "incentive_geometry": str(incentive_geometry.__version__),
+        # The installed distribution's version (proofs/ does not import the package facade).
+        "incentive_geometry": version("incentive-geometry"),
         "python": platform.python_version(),
         "sympy": sympy.__version__,
         "scipy": scipy.__version__,

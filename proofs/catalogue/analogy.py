@@ -130,14 +130,15 @@ def shares_structure(
     >>> shares_structure(managerial_entrenchment(), "monitoring", (0.0, 0.999), {"x": 1.0}, {}).value
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.continuation import continuation
+    from incentive_geometry.solvers.numeric.equilibria import find_equilibria
 
     params = {p.name: float(values.get(p.name, p.default)) for p in model.parameters}  # type: ignore[arg-type]
     start = {**params, control: p_range[0]}
     if target is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            stable = [e for e in ig.find_equilibria(model, params=start) if e.stable]
+            stable = [e for e in find_equilibria(model, params=start) if e.stable]
         if not stable:
             return Observation(False, f"no stable equilibrium at {control} = {p_range[0]}")
         x0 = dict(zip(model.state_names, map(float, stable[0].x), strict=True))
@@ -146,7 +147,7 @@ def shares_structure(
     lo, hi = sorted(p_range)
     # Follow the branch from the first end of `p_range` towards the second.
     direction = "forward" if p_range[1] > p_range[0] else "backward"
-    branch = ig.continuation(
+    branch = continuation(
         model, control, x0=x0, params=start, p_range=(lo, hi), p0=p_range[0], direction=direction
     )
     kinds = [(b.kind, float(b.p)) for b in branch.bifurcations]

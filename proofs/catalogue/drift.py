@@ -42,10 +42,10 @@ def alignment_falls(
     >>> alignment_falls(entrenchment(), {"x0": 0.9, "theta": 0.1}).value
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.simulate import simulate
 
     params = {k: float(v) for k, v in values.items() if k in model.parameter_names}
-    tr = ig.simulate(
+    tr = simulate(
         model, x0={"x": float(values["x0"])}, t=(0.0, horizon), params=params, n_points=301
     )
     alignment = tr.observables["alignment"]

@@ -333,10 +333,10 @@ def transcritical_theta(model: Model, values: Mapping[str, float]) -> Observatio
     >>> round(transcritical_theta(entrenchment(), {"alpha": 1, "b": 0.2, "gamma": 1, "c": 1}).value, 8)
     0.54545455
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.continuation import continuation
 
     others = {k: float(v) for k, v in values.items() if k in model.parameter_names and k != "theta"}
-    branch = ig.continuation(
+    branch = continuation(
         model,
         "theta",
         x0={"x": 1.0},

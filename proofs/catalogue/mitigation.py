@@ -57,12 +57,12 @@ def leaves_entrenchment(
     >>> leaves_entrenchment(entrenchment(), {"theta": 0.9}).value
     True
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.simulate import simulate
 
     params = {k: float(v) for k, v in values.items() if k in model.parameter_names}
     x, t = 0.999, 0.0
     while t < horizon:
-        tr = ig.simulate(model, x0={"x": x}, t=(0.0, window), params=params, n_points=3)
+        tr = simulate(model, x0={"x": x}, t=(0.0, window), params=params, n_points=3)
         end = float(tr.x[-1, 0])
         t += window
         settled = abs(end - x) < 1e-10
@@ -128,13 +128,13 @@ def bistable_width(model: Model, values: Mapping[str, float], *, points: int = 4
     >>> round(bistable_width(entrenchment(), {"alpha": 1, "b": 0.2, "gamma": 1, "c": 1}), 2)
     0.38
     """
-    import incentive_geometry as ig
+    from incentive_geometry.solvers.numeric.sweep import sweep
 
     params = {k: float(v) for k, v in values.items() if k in model.parameter_names and k != "theta"}
     grid = np.linspace(0.0, 0.999, points)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        sm = ig.sweep(model, {"theta": grid}, params=params, method="numeric", executor="serial")
+        sm = sweep(model, {"theta": grid}, params=params, method="numeric", executor="serial")
     multi = sm.stable.sum(axis=1) >= 2
     return float(multi.mean() * (grid[-1] - grid[0]))
 

@@ -176,6 +176,7 @@ def verify(
     progress: Callable[[Entry], None] | None = None,
     command: str | None = None,
     concentrate: float = 0.5,
+    extended: bool = False,
 ) -> Verification:
     """Check the catalogue (or the claims matching `only`) and write the report into `out`.
 
@@ -200,6 +201,9 @@ def verify(
         Share of each condition claim's samples placed next to its predicted boundary (see
         :func:`incentive_geometry.check`); these points cost more to observe where the
         observation simulates (slow dynamics near a threshold).
+    extended : bool
+        Also the claims too costly for the default budget (see
+        :func:`~incentive_geometry.proofs.catalogue.catalogue`).
 
     Returns
     -------
@@ -219,8 +223,13 @@ def verify(
     from incentive_geometry.errors import ModelError
 
     started = time.perf_counter()
-    entries = catalogue(only)
+    entries = catalogue(only, extended=extended)
     if not entries:
+        if not extended and catalogue(only, extended=True):
+            raise ModelError(
+                f"--only {only!r} matches only claims of the extended catalogue (too costly for "
+                "the default run): pass --extended (Python: extended=True)"
+            )
         names = ", ".join(e.claim.name for e in catalogue())
         raise ModelError(f"--only {only!r} matches no claim; the claims are: {names}")
     # The claims are independent: with no executor they are checked on every core (forked

@@ -38,6 +38,11 @@ __all__ = ["verify"]
     help="Share of each condition claim's samples placed next to its predicted boundary.",
 )
 @click.option("--figures/--no-figures", default=True, show_default=True)
+@click.option(
+    "--extended",
+    is_flag=True,
+    help="Also check the claims too costly for the default 3-minute run (C3's amplifier claims).",
+)
 @click.option("--strict", is_flag=True, help="Exit with 1 when a claim is refuted or inconclusive.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
@@ -49,6 +54,7 @@ def verify(
     seed: int,
     concentrate: float,
     figures: bool,
+    extended: bool,
     strict: bool,
     progress: bool | None,
 ) -> None:
@@ -70,10 +76,11 @@ def verify(
     words += ["--seed", str(seed), "--concentrate", f"{concentrate:g}"]
     words += ["--only", only] if only else []
     words.append("--figures" if figures else "--no-figures")
+    words += ["--extended"] if extended else []
     command = shlex.join(words)
 
     show = sys.stderr.isatty() if progress is None else progress
-    total = len(catalogue(only))
+    total = len(catalogue(only, extended=extended))
     # No tqdm monitor thread: the claims are checked in forked processes, which stay serial
     # while other threads run (proofs.report.verify, solvers.symbolic.budget.map_forked).
     tqdm.monitor_interval = 0
@@ -95,6 +102,7 @@ def verify(
             progress=advance,
             command=command,
             concentrate=concentrate,
+            extended=extended,
         )
     bar.close()
     width = max(len(r.claim) for r in result.reports)

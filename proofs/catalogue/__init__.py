@@ -92,13 +92,16 @@ def _families() -> dict[str, Callable[[], list[Entry]]]:
 FAMILIES: dict[str, Callable[[], list[Entry]]] = {}
 
 
-def catalogue(only: str | None = None) -> list[Entry]:
+def catalogue(only: str | None = None, *, extended: bool = False) -> list[Entry]:
     """All entries of the catalogue, in order; `only` keeps claims whose name or family
     contains it.
 
     Parameters
     ----------
     only : str, optional
+    extended : bool
+        Also the claims too costly for the default run's 3-minute budget: C3's "only an
+        amplifier" claims (:func:`~incentive_geometry.proofs.catalogue.ingredients.amplifier_entries`).
 
     Returns
     -------
@@ -115,6 +118,10 @@ def catalogue(only: str | None = None) -> list[Entry]:
     out: list[Entry] = []
     for build in FAMILIES.values():
         out.extend(build())
+    if extended:
+        from .ingredients import amplifier_entries
+
+        out.extend(amplifier_entries())
     if only:
         out = [e for e in out if only in e.claim.name or only in e.family]
     return out

@@ -38,6 +38,7 @@ __all__ = [
     "P1",
     "THRESHOLDS",
     "ablation_entries",
+    "amplifier_entries",
     "entrenchment_threshold",
     "entries",
     "escape_rate",
@@ -152,9 +153,8 @@ def ablation_entries(*, extended: bool = False) -> list[Entry]:
     reinforcement by the sign of the error (gain ``alpha`` on positive errors, 1 on negative:
     ``alpha = 1`` is the unbiased rule).
 
-    Each amplifier claim locates two thresholds by simulation at every point it observes
-    (about 10 s per claim at 8 samples on a loaded 2-core machine, more than ``incgeo verify``
-    can spend within its 3-minute budget), so they are built only with ``extended=True``.
+    The amplifier claims (:func:`amplifier_entries`) are costly, so they are built only with
+    ``extended=True``.
 
     Examples
     --------
@@ -165,7 +165,6 @@ def ablation_entries(*, extended: bool = False) -> list[Entry]:
     m = entrenchment_capture("linear", mixed_proxy=True, signed_gains=True)
     family = "C3 ingredients"
     box = {**DOMAIN, "rho": (0.0, 1.0)}
-    no_theta = {k: v for k, v in box.items() if k != "theta"}
     out = [
         Entry(
             family,
@@ -188,6 +187,31 @@ def ablation_entries(*, extended: bool = False) -> list[Entry]:
             "differs from the truth the entrenched state never attracts",
         )
     ]
+    if extended:
+        out.extend(amplifier_entries())
+    return out
+
+
+def amplifier_entries() -> list[Entry]:
+    """C3's "only an amplifier" claims: raising an ingredient's strength raises the observability
+    needed to undo entrenchment wherever entrenchment is possible after the change.
+
+    Each locates two thresholds by simulation at every point it observes (about 10 s per claim
+    at 8 samples on a loaded 2-core machine), more than the default ``incgeo verify`` can spend
+    within its 3-minute budget: ``incgeo verify --extended`` (or ``catalogue(extended=True)``)
+    checks them.
+
+    Examples
+    --------
+    >>> from incentive_geometry.proofs.catalogue.ingredients import amplifier_entries
+    >>> [e.claim.name for e in amplifier_entries()]  # doctest: +NORMALIZE_WHITESPACE
+    ['C3.asymmetric_reinforcement.amplifier', 'C3.recursive_feedback.amplifier',
+     'C3.local_proxies.amplifier']
+    """
+    m = entrenchment_capture("linear", mixed_proxy=True, signed_gains=True)
+    family = "C3 ingredients"
+    no_theta = {k: v for k, v in {**DOMAIN, "rho": (0.0, 1.0)}.items() if k != "theta"}
+    out: list[Entry] = []
     # Where the threshold rises: where entrenchment is possible at the strengthened point
     # (P1 there > 0); raising gamma or lowering rho can make it possible where it was not.
     for ingredient, param, factor, words, p1 in (
@@ -207,8 +231,6 @@ def ablation_entries(*, extended: bool = False) -> list[Entry]:
             "(1 - 2*rho/3)*(b + gamma) - 2*rho*c/3",
         ),
     ):
-        if not extended:
-            continue
         out.append(
             Entry(
                 family,

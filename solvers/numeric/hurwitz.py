@@ -49,6 +49,7 @@ import numpy as np
 
 from incentive_geometry.errors import ModelError
 
+from .kernels import lazy_kernel
 from .stability import STABLE, UNSTABLE, stability_codes
 
 __all__ = [
@@ -70,19 +71,11 @@ HURWITZ_TOL = 1e-6
 #: installed); the NumPy recursion below makes n**4 passes over the points' temporaries.
 COMPILED_MIN = 50_000
 
-_KERNEL: list[Any] = []
 
-
-def _compiled_charpoly() -> Any:
+@lazy_kernel
+def _compiled_charpoly(numba: Any) -> Any:
     """The numba kernel of the Faddeev-LeVerrier recursion, point by point (the same recursion
-    as the NumPy route), or None when numba is not installed."""
-    if _KERNEL:
-        return _KERNEL[0]
-    try:
-        import numba
-    except ImportError:
-        _KERNEL.append(None)
-        return None
+    as the NumPy route), or None without numba (:func:`~.kernels.lazy_kernel`)."""
 
     @numba.njit(cache=True, nogil=True)
     def kernel(J: Any, out: Any) -> None:  # pragma: no cover
@@ -108,7 +101,6 @@ def _compiled_charpoly() -> Any:
                     for j in range(n):
                         M[i, j] = JM[i, j] + (c if i == j else 0.0)
 
-    _KERNEL.append(kernel)
     return kernel
 
 

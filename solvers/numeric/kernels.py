@@ -48,6 +48,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -68,6 +69,7 @@ __all__ = [
     "branch_source",
     "continuation_kernel",
     "kernel_cache_dir",
+    "lazy_kernel",
     "numba_enabled",
 ]
 
@@ -105,6 +107,48 @@ def numba_enabled() -> bool:
     if os.environ.get(NO_NUMBA_ENV, "").strip() not in ("", "0"):
         return False
     return importlib.util.find_spec("numba") is not None
+
+
+def lazy_kernel(build: Callable[[ModuleType], Any]) -> Callable[[], Any]:
+    """A hand-written numba kernel, built on first use: ``build(numba)`` returns it.
+
+    The returned function gives the kernel, or None when :func:`numba_enabled` is False (numba
+    missing, or ``INCENTIVE_GEOMETRY_NO_NUMBA=1``), so every caller keeps its NumPy route. The
+    kernel is built once per process (its ``cache=True`` compilation is numba's own).
+
+    Parameters
+    ----------
+    build : callable
+        Takes the numba module, returns the compiled function.
+
+    Returns
+    -------
+    callable
+        No arguments; the kernel or None.
+
+    Examples
+    --------
+    >>> from incentive_geometry.solvers.numeric.kernels import lazy_kernel
+    >>> @lazy_kernel
+    ... def double(numba):
+    ...     return numba.njit(lambda x: 2 * x)
+    >>> kernel = double()
+    >>> kernel is None or kernel(21) == 42
+    True
+    """
+    built: list[Any] = []
+
+    @functools.wraps(build)
+    def get() -> Any:
+        if not numba_enabled():
+            return None
+        if not built:
+            import numba
+
+            built.append(build(numba))
+        return built[0]
+
+    return get
 
 
 def kernel_cache_dir() -> Path:

@@ -13,6 +13,7 @@ import numpy as np
 from incentive_geometry.model import Model
 
 from .compile import compile_model
+from .kernels import lazy_kernel
 from .stability import NEUTRAL, STABILITY_TOL, STABLE, UNSTABLE, stability_codes
 from .sweep_plan import (
     ROUNDING,
@@ -128,19 +129,11 @@ def spectra(J: FloatArray) -> np.ndarray:
 #: its compilation.
 COMPILED_MIN = 50_000
 
-_KERNEL: list[Any] = []
 
-
-def _compiled_spectra2() -> Any:
+@lazy_kernel
+def _compiled_spectra2(numba: Any) -> Any:
     """The numba kernel of the closed-form 2x2 spectra (the same formulas as the NumPy route
-    of `spectra`, element by element), or None when numba is not installed."""
-    if _KERNEL:
-        return _KERNEL[0]
-    try:
-        import numba
-    except ImportError:
-        _KERNEL.append(None)
-        return None
+    of `spectra`, element by element), or None without numba (:func:`~.kernels.lazy_kernel`)."""
 
     @numba.njit(cache=True, nogil=True)
     def kernel(
@@ -173,7 +166,6 @@ def _compiled_spectra2() -> Any:
                 or abs(disc) <= tol * (m * m + abs(det))
             )
 
-    _KERNEL.append(kernel)
     return kernel
 
 

@@ -790,19 +790,19 @@ def sweep(
         )
         for bit in uniq
     )
+
+    def point(i: int) -> str:
+        return ", ".join(f"{name} = {v:g}" for name, v in zip(swept, all_values[i], strict=True))
+
     if n_undefined:
-        first = ", ".join(
-            f"{name} = {v:g}" for name, v in zip(swept, all_values[first_undefined], strict=True)
-        )
+        first = point(first_undefined)
         notes.append(
             f"the model is undefined at {n_undefined} of {n_rows} points (no equilibrium, "
             f"and the right-hand side is not finite at any probe state; first at {first}): "
             "class `undefined`"
         )
     if n_incomplete:
-        first = ", ".join(
-            f"{name} = {v:g}" for name, v in zip(swept, all_values[first_incomplete], strict=True)
-        )
+        first = point(first_incomplete)
         notes.append(
             f"more equilibria than the {int(max_equilibria)} slots of `max_equilibria` at "
             f"{n_incomplete} of {n_rows} points (first at {first}; a line or surface of "

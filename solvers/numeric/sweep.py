@@ -627,9 +627,12 @@ def sweep(
     # The final stage: each chunk's arrays go to their rows as they arrive, in memory or, with
     # `out`, to memory-mapped files beside it (the map is never assembled in memory).
     maps = MapArrays(n_rows, folder=None if store is None else store.parts / "map")
-    keys = ["x", "exists", "stable", "neutral", "eigenvalues", "defined", "incomplete"]
+    keys = ["x", "exists", "stable", "neutral", "eigenvalues", "defined"]
     if use_closed:
         keys += ["why", "claimed", "repaired"]
+    else:
+        # Only Newton's root lists can overflow their slots (closed forms have one per slot).
+        keys.append("incomplete")
 
     def put(j: int, part: Mapping[str, np.ndarray]) -> None:
         a = (j % n_chunks) * chunk_size
@@ -646,7 +649,7 @@ def sweep(
     defined, eig = maps["defined"], maps["eigenvalues"]
     # Points with more equilibria than `max_equilibria` slots (a line of equilibria gives one
     # root per start): their list is cut, so they are not classed from the roots kept.
-    incomplete = maps["incomplete"]
+    incomplete = None if use_closed else maps["incomplete"]
     if use_closed:
         notes.extend(
             closed_form_notes(
@@ -706,7 +709,7 @@ def sweep(
                 a
                 + np.flatnonzero(
                     defined[a:b]
-                    & ~incomplete[a:b]
+                    & (True if incomplete is None else ~incomplete[a:b])
                     & ~stable[a:b].any(axis=1)
                     & ~neutral[a:b].any(axis=1)
                 )
@@ -752,8 +755,8 @@ def sweep(
         member[rows_[ne[rows_, cols_]], k_ids + ids[ne[rows_, cols_]]] = True
         member[:, 2 * k_ids] = ~de
         member[:, 2 * k_ids + 1] = np.isfinite(period[a:b])
-        cut = np.asarray(incomplete[a:b]) & de
-        if cut.any():
+        cut = None if incomplete is None else np.asarray(incomplete[a:b]) & de
+        if cut is not None and cut.any():
             # Nothing else is said of such a point: its class is `incomplete` alone.
             member[cut] = False
             member[cut, 2 * k_ids + 2] = True

@@ -67,9 +67,11 @@ __all__ = [
     "NO_NUMBA_ENV",
     "ContinuationKernel",
     "branch_source",
+    "cached_on_disk",
     "continuation_kernel",
     "kernel_cache_dir",
     "lazy_kernel",
+    "load_generated",
     "numba_enabled",
 ]
 
@@ -827,10 +829,77 @@ def _source(model: Model) -> tuple[str, str]:
     return source, (hashlib.sha256(source.encode()).hexdigest()[:24] if source else "")
 
 
-def _cached_on_disk(digest: str) -> bool:
+def load_generated(
+    source: str, digest: str, warm_up: Callable[[ModuleType], None]
+) -> ModuleType | None:
+    """Import a generated kernel module from the kernel cache folder, compiled by numba.
+
+    The module is written to :func:`kernel_cache_dir` as ``ig_kernel_<digest>.py`` (a temporary
+    folder when that one cannot be written), so that numba's ``cache=True`` keeps its machine
+    code beside it and a later process loads that instead of compiling; ``warm_up(module)``
+    then calls every entry point once (compiling, or loading the cache, here).
+
+    Parameters
+    ----------
+    source : str
+        The module's Python source.
+    digest : str
+        Its fingerprint (names the file).
+    warm_up : callable
+        Called with the imported module.
+
+    Returns
+    -------
+    module or None
+        None when the module does not import or numba cannot compile it (the caller keeps its
+        NumPy route).
+
+    Examples
+    --------
+    >>> import hashlib
+    >>> src = "import numba\\n\\n@numba.njit(cache=True)\\ndef twice(x):\\n    return 2 * x\\n"
+    >>> digest = hashlib.sha256(src.encode()).hexdigest()[:24]
+    >>> mod = load_generated(src, digest, lambda m: m.twice(1.0))
+    >>> mod is None or mod.twice(21.0) == 42.0
+    True
+    """
+    folder = kernel_cache_dir()
+    if not _writable(folder):
+        folder = Path(tempfile.mkdtemp(prefix="incentive-geometry-kernels-"))
+    path = folder / f"ig_kernel_{digest}.py"
+    name = f"_ig_kernel_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    if not path.exists() or path.read_text() != source:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+        warm_up(mod)
+    except Exception:  # numba could not compile the generated code: the NumPy route is used
+        sys.modules.pop(name, None)
+        return None
+    return mod
+
+
+def cached_on_disk(digest: str, entry: str) -> bool:
+    """Whether numba's cache holds the machine code of the function `entry` of the generated
+    module `digest` (so that loading it costs no compilation).
+
+    Examples
+    --------
+    >>> cached_on_disk("0" * 24, "run_steps")
+    False
+    """
     folder = kernel_cache_dir()
     return (folder / f"ig_kernel_{digest}.py").exists() and any(
-        (folder / "__pycache__").glob(f"ig_kernel_{digest}.run_steps-*.nbi")
+        (folder / "__pycache__").glob(f"ig_kernel_{digest}.{entry}-*.nbi")
     )
 
 
@@ -845,25 +914,9 @@ def _load(model: Model) -> ContinuationKernel | None:
     if not source:
         _LOADED[model] = None
         return None
-    folder = kernel_cache_dir()
-    if not _writable(folder):
-        folder = Path(tempfile.mkdtemp(prefix="incentive-geometry-kernels-"))
-    path = folder / f"ig_kernel_{digest}.py"
-    if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
-    name = f"_ig_kernel_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        return None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    try:
-        spec.loader.exec_module(mod)
-        _warm_up(mod, len(model.states), len(model.parameters))
-    except Exception:  # numba could not compile the model's code: the NumPy path is used
-        sys.modules.pop(name, None)
+    n, m = len(model.states), len(model.parameters)
+    mod = load_generated(source, digest, lambda mod: _warm_up(mod, n, m))
+    if mod is None:
         _LOADED[model] = None
         return None
     kernel = ContinuationKernel(
@@ -872,7 +925,7 @@ def _load(model: Model) -> ContinuationKernel | None:
         mod.k_tangent,
         mod.k_tests,
         _kinds(model.time, len(model.states)),
-        path,
+        Path(mod.__file__ or ""),
         time.perf_counter() - start,
     )
     _LOADED[model] = kernel
@@ -911,6 +964,6 @@ def continuation_kernel(model: Model, *, build: bool = True) -> ContinuationKern
     build = build or os.environ.get(COMPILE_ENV, "").strip() not in ("", "0")
     if not build and model not in _LOADED:
         _, digest = _source(model)
-        if not digest or not _cached_on_disk(digest):
+        if not digest or not cached_on_disk(digest, "run_steps"):
             return None
     return _load(model)

@@ -82,6 +82,7 @@ from .resources import check_memory, format_bytes, memory_limit
 from .stability_map import StabilityMap
 from .sweep_chunk import evaluate_chunk
 from .sweep_cycles import cycle_probe
+from .sweep_fused import BUILD_POINTS
 from .sweep_plan import (
     SweepPlan,
     closed_form_equilibria,
@@ -139,8 +140,12 @@ def _points(
         shape = tuple(len(a) for a in axes)
         if not build:
             return keys, None, shape, tuple(axes)
-        mesh = np.meshgrid(*axes, indexing="ij")
-        values = np.stack([g.ravel() for g in mesh], axis=1)
+        # The rows of ``np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], 1)``,
+        # written in one pass (no meshgrid copies).
+        values = np.empty((math.prod(shape), len(axes)))
+        grid = values.reshape(*shape, len(axes))
+        for j, axis in enumerate(axes):
+            grid[..., j] = axis.reshape([-1 if i == j else 1 for i in range(len(axes))])
         return keys, values, shape, tuple(axes)
     arr = np.asarray(points, dtype=float)
     if arr.ndim != 2:
@@ -216,6 +221,7 @@ def sweep(
     max_probes: int = 32,
     cycle_starts: int = 2,
     cycle_time: float | None = None,
+    compiled: bool | None = None,
 ) -> StabilityMap:
     """Equilibria, eigenvalues, stability and a class at every point of a grid or a sample.
 
@@ -287,6 +293,13 @@ def sweep(
         from the linearization, 12 periods ``2 pi / omega`` of the slowest rotation among the
         batch's points (``omega``: a point's largest ``|Im lambda|`` over its equilibria; 200
         time units where none rotates), between 30 and 1000.
+    compiled : bool or None
+        Closed-form sweeps of flows and maps with one or two states: evaluate each chunk in one
+        compiled pass (numba, the extra ``fast``; see :mod:`.sweep_fused`), which decides the
+        points whose checks are all clear and hands the others to the NumPy route, so the map
+        is the same. True compiles the kernel (1-3 s, once per machine: it is cached on disk);
+        None (the default) uses it when it is ready, or compiles it for a sweep of at least
+        :data:`~.sweep_fused.BUILD_POINTS` points; False keeps the NumPy route.
 
     Returns
     -------
@@ -361,6 +374,8 @@ def sweep(
             raise ModelError(
                 f"`{key}` must be a {'positive' if key == 'cycle_starts' else 'nonnegative'} int, got {v!r}"
             )
+    if compiled is not None and not isinstance(compiled, bool):
+        raise ModelError(f"`compiled` must be True, False or None, got {compiled!r:.60}")
     if cycle_time is not None and not (
         isinstance(cycle_time, int | float)
         and not isinstance(cycle_time, bool)
@@ -435,7 +450,7 @@ def sweep(
     for j, key in enumerate(swept):
         # Refuse NaN, infinities and values outside the domain up front (a grid's extremes
         # are its axes' extremes).
-        col = axes[j] if values is None and axes is not None else values[:, j]  # type: ignore[index]
+        col = axes[j] if axes is not None else values[:, j]  # type: ignore[index]
         if not np.all(np.isfinite(col)):
             raise ModelError(f"parameter `{key}`: the sweep values include NaN or infinity")
         dom = model.parameter(key).domain
@@ -496,6 +511,9 @@ def sweep(
             starts=starts,
             probes=probes,
             max_equilibria=max_equilibria,
+            compiled=True
+            if (compiled or (compiled is None and n_points >= BUILD_POINTS))
+            else compiled,
             key=fingerprint(
                 model.to_toml() if model.stochastic_step is None else repr(model),
                 columns,
@@ -693,8 +711,7 @@ def sweep(
         slot_names = ident_names
 
     def which_of(a: int, b: int) -> np.ndarray:
-        if use_closed:
-            return np.where(stable[a:b] | neutral[a:b], ident[None, :], -1)
+        # The identity of each numeric slot at the rows a:b (-1 where it has none).
         return np.asarray(maps["which"][a:b])
 
     # A class is the set of stable identities, the set of neutral ones, whether the model is
@@ -730,10 +747,13 @@ def sweep(
                 seed=seed,
             )
             notes.append(note)
-    period = maps.create("period", (), float, fill=np.nan)
     if period_in is not None:
+        period = maps.create("period", (), float, fill=np.nan)
         for a, b in blocks:
             period[a:b] = period_in[a:b]
+    else:
+        # No cycle was probed: NaN everywhere, as a read-only view (no array per point).
+        period = np.broadcast_to(np.float64(np.nan), (n_rows,))
     k_ids = len(ident_names)
     n_bits = 2 * k_ids + 3
     codes = maps.create("class_codes", (), np.int64)
@@ -746,25 +766,30 @@ def sweep(
     n_undefined, first_undefined = 0, -1
     n_incomplete, first_incomplete = 0, -1
     for a, b in blocks:
-        which = which_of(a, b)
         st, ne, de = stable[a:b], neutral[a:b], defined[a:b]
-        member = np.zeros((b - a, n_bits), dtype=bool)
-        rows_, cols_ = np.nonzero(which >= 0)
-        ids = which[rows_, cols_]
-        member[rows_[st[rows_, cols_]], ids[st[rows_, cols_]]] = True
-        member[rows_[ne[rows_, cols_]], k_ids + ids[ne[rows_, cols_]]] = True
-        member[:, 2 * k_ids] = ~de
-        member[:, 2 * k_ids + 1] = np.isfinite(period[a:b])
+        # One elementwise pass per slot (a bit per identity; two slots of one identity set
+        # the same bit). A closed-form slot has one identity; a numeric slot one per point.
+        bits, term = codes[a:b], np.empty(b - a, dtype=np.int64)
+        np.left_shift(~de, 2 * k_ids, out=bits, dtype=np.int64)
+        if period_in is not None:
+            _or_shifted(bits, term, np.isfinite(period[a:b]), 2 * k_ids + 1)
+        which = None if use_closed else which_of(a, b)
+        for e in range(st.shape[1]):
+            if which is None:
+                _or_shifted(bits, term, st[:, e], int(ident[e]))
+                _or_shifted(bits, term, ne[:, e], int(ident[e]) + k_ids)
+            else:
+                w = which[:, e]
+                shift = np.maximum(w, 0).astype(np.int64)
+                _or_shifted(bits, term, st[:, e] & (w >= 0), shift)
+                _or_shifted(bits, term, ne[:, e] & (w >= 0), shift + k_ids)
         cut = None if incomplete is None else np.asarray(incomplete[a:b]) & de
         if cut is not None and cut.any():
             # Nothing else is said of such a point: its class is `incomplete` alone.
-            member[cut] = False
-            member[cut, 2 * k_ids + 2] = True
+            bits[cut] = 1 << (2 * k_ids + 2)
             if first_incomplete < 0:
                 first_incomplete = a + int(np.argmax(cut))
             n_incomplete += int(np.count_nonzero(cut))
-        bits = member.astype(np.int64) @ (1 << np.arange(n_bits, dtype=np.int64))
-        codes[a:b] = bits
         if present is not None:
             present[bits] = True
         else:
@@ -779,7 +804,11 @@ def sweep(
     else:
         uniq = found
     for a, b in blocks:
-        codes[a:b] = rank[codes[a:b]] if present is not None else np.searchsorted(uniq, codes[a:b])
+        if present is not None:
+            # In place: each code is read before its own slot is written (no buffer).
+            np.take(rank, codes[a:b], out=codes[a:b], mode="wrap")
+        else:
+            codes[a:b] = np.searchsorted(uniq, codes[a:b])
     class_names = tuple(
         "undefined"
         if (int(bit) >> (2 * k_ids)) & 1
@@ -845,6 +874,12 @@ def sweep(
     result.save(Path(out), compress=False)  # type: ignore[arg-type]
     store.remove()
     return StabilityMap.load(Path(out))  # type: ignore[arg-type]
+
+
+def _or_shifted(bits: np.ndarray, term: np.ndarray, flags: np.ndarray, shift: Any) -> None:
+    """``bits |= flags << shift`` through the buffer `term` (no temporaries per slot)."""
+    np.left_shift(flags, shift, out=term, dtype=np.int64)
+    np.bitwise_or(bits, term, out=bits)
 
 
 def _worker_count(executor: ExecutorSpec, *, heavy: bool, n_chunks: int) -> int:

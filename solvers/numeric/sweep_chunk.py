@@ -15,10 +15,13 @@ from incentive_geometry.model import Model
 from .compile import compile_model
 from .kernels import lazy_kernel
 from .stability import NEUTRAL, STABILITY_TOL, STABLE, UNSTABLE, stability_codes
+from .sweep_fused import FUSED_MIN, fused_kernel, run_fused
 from .sweep_plan import (
+    DOUBLE_ROOT_TOL,
     ROUNDING,
     UNCERTAIN_BAND,
     SweepPlan,
+    claimed_at,
     closed_form_points,
     domain_ok,
     last_all,
@@ -32,12 +35,6 @@ from .sweep_plan import (
 __all__ = ["DOUBLE_ROOT_TOL", "spectra"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-
-
-#: Relative size below which the discriminant of a 2x2 characteristic polynomial counts as zero
-#: (a double eigenvalue): there ``sqrt(disc)`` loses half the digits, so those Jacobians go to
-#: LAPACK instead of the closed form.
-DOUBLE_ROOT_TOL = 1e-8
 
 
 def spectra(J: FloatArray) -> np.ndarray:
@@ -261,10 +258,47 @@ def evaluate_chunk(
     follows. ``incomplete`` (c,) marks the points with more equilibria than the E slots hold
     (found in this pass, or the point's own E slots already full from the previous one).
     """
+    if plan.method == "closed_form" and plan.compiled is not False and len(values) >= FUSED_MIN:
+        kernel = fused_kernel(plan, build=plan.compiled is True)
+        if kernel is not None:
+            return _fused_rows(plan, kernel, values)
+    return evaluate_rows(plan, param_rows(plan, values), seeds)
+
+
+def _fused_rows(plan: SweepPlan, kernel: Any, values: FloatArray) -> dict[str, np.ndarray]:
+    """`evaluate_rows` through the plan's fused kernel (`.sweep_fused`): the kernel decides
+    the points whose checks are all clear, and the NumPy route the points it flags."""
+    out = run_fused(kernel, plan, values)
+    flag = out.pop("flag")
+    c, E = out["exists"].shape
+    out["claimed"] = claimed_at(plan, values)
+    out["repaired"] = np.zeros((c, E), dtype=bool)
+    out["incomplete"] = np.zeros(c, dtype=bool)
+    if flag.any():
+        rows = np.flatnonzero(flag)
+        sub = evaluate_rows(plan, param_rows(plan, values[rows]), None)
+        for key, arr in out.items():
+            arr[rows] = sub[key]
+    exists = out["exists"]
+    has_equilibrium = np.asarray(exists.any(axis=1) if E != 1 else exists[:, 0])
+    out["defined"] = has_equilibrium
+    if not has_equilibrium.all():
+        rows = np.flatnonzero(~has_equilibrium)
+        cm = compile_model(plan.model)
+        out["defined"] = has_equilibrium.copy()
+        out["defined"][rows] = _defined(
+            plan, cm, param_rows(plan, values[rows]), has_equilibrium[rows]
+        )
+    return out
+
+
+def evaluate_rows(
+    plan: SweepPlan, P: FloatArray, seeds: FloatArray | None
+) -> dict[str, np.ndarray]:
+    """`evaluate_chunk` at full parameter rows `P` (c, m), by NumPy."""
     model = plan.model
     cm = compile_model(model)
-    c = values.shape[0]
-    P = param_rows(plan, values)
+    c = P.shape[0]
     out: dict[str, np.ndarray] = {}
     if plan.method == "closed_form":
         X, why, claimed, repaired = closed_form_points(plan, P)

@@ -28,6 +28,7 @@ from .newton import NewtonOptions, newton, search_box
 __all__ = [
     "COINCIDE_TOL",
     "DOMAIN_TOL",
+    "DOUBLE_ROOT_TOL",
     "IMAG_TOL",
     "RESIDUAL_TOL",
     "ROUNDING",
@@ -54,6 +55,10 @@ RESIDUAL_TOL = 1e-8
 #: equilibrium (two branches of roots meet where the Jacobian of F is singular: a multiple root,
 #: which formulas and Newton find only to about sqrt(eps) ~ 1.5e-8).
 COINCIDE_TOL = 1e-6
+#: Relative size below which the discriminant of a 2x2 characteristic polynomial counts as zero
+#: (a double eigenvalue): there ``sqrt(disc)`` loses half the digits, so those Jacobians go to
+#: LAPACK instead of the closed form.
+DOUBLE_ROOT_TOL = 1e-8
 #: Relative rounding of evaluating F: a computed root is uncertain by about
 #: ``dx = J_F^-1 e`` with ``e_i = ROUNDING * (1 + sum_k |t_ik|)``, and its eigenvalues by about
 #: ``||J(x + dx) - J(x)||``. An equilibrium is stable only with a margin beyond that: at a
@@ -173,6 +178,8 @@ class SweepPlan:
     probes: FloatArray  # states at which a point with no equilibrium is tested for being defined
     max_equilibria: int
     key: str
+    # The fused kernel (`.sweep_fused`): True builds it, None uses it when ready, False never.
+    compiled: bool | None = None
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -280,12 +287,22 @@ def closed_form_points(
     return X, why, claimed, repaired
 
 
-def _claimed(compiled: dict[str, Any], P: FloatArray) -> np.ndarray:
-    """Where each closed form's existence condition holds (c, E); True where it cannot be
-    evaluated (unknown counts as claimed)."""
-    c = P.shape[0]
+def claimed_at(plan: SweepPlan, values: FloatArray) -> np.ndarray:
+    """Where each closed form's existence condition holds at the swept `values` (c, k) (c, E);
+    True where it cannot be evaluated (unknown counts as claimed)."""
+    swept = dict(zip(plan.param_columns, range(values.shape[1]), strict=True))
+    cols = [
+        values[:, swept[j]] if j in swept else np.full(values.shape[0], plan.base[j])
+        for j in range(len(plan.base))
+    ]
+    return _claimed(_compiled_points(plan), cols)
+
+
+def _claimed(compiled: dict[str, Any], real_cols: Sequence[FloatArray]) -> np.ndarray:
+    """Where each closed form's existence condition holds (c, E) at the parameter columns
+    `real_cols`; True where it cannot be evaluated (unknown counts as claimed)."""
+    c = len(real_cols[0])
     claimed = np.ones((c, len(compiled["exists"])), dtype=bool)
-    real_cols = [P[:, j] for j in range(P.shape[1])]
     errors = (TypeError, ValueError, ArithmeticError, AttributeError, NameError)
     for e, cond in enumerate(compiled["exists"]):
         if cond is None:
@@ -315,7 +332,7 @@ def _exact_points(
             X[:, e, i] = v
     finite = finite_rows(X)
     why = np.where(finite, _ACCEPTED, _UNDEFINED).astype(np.int8)
-    claimed = _claimed(compiled, P)
+    claimed = _claimed(compiled, cols)
     if finite.all():
         return X, why, claimed, np.zeros((c, E), dtype=bool)
     X[~finite] = np.nan

@@ -138,6 +138,10 @@ class MapArrays:
         """Write `block` to rows ``start:stop`` of the array `name` (made on first use)."""
         block = np.asarray(block)
         if name not in self.arrays:
+            if self.folder is None and start == 0 and stop == self.n_points == len(block):
+                # One block holds every row: it is the array (no second copy of the map).
+                self.arrays[name] = block
+                return
             self.create(name, block.shape[1:], block.dtype)
         self.arrays[name][start:stop] = block
 

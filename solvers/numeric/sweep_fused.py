@@ -1,0 +1,631 @@
+"""Fused sweep kernels: a closed-form chunk in one compiled pass over its points.
+
+For a closed-form sweep (:mod:`.sweep`) the NumPy route of :func:`~.sweep_chunk.evaluate_chunk`
+makes some thirty passes over each chunk (the formulas, their checks, the domains, the
+Jacobians, the spectra, the codes), each through memory. :func:`fused_kernel` writes one
+module of scalar code per plan instead (the closed forms, the right-hand side, its term sizes
+and its Jacobian, printed from the sympy expressions with common subexpressions shared, as
+:mod:`.kernels` does for continuation), appends the point loop of this module, and compiles it
+with numba; the module is cached on disk by a fingerprint of its source
+(:func:`~.kernels.load_generated`), so a later process loads the machine code.
+
+The kernel makes the same checks as the NumPy route, point by point, and **decides a point only
+where every one of them is clear**; every other point is flagged and handed, alone, to the NumPy
+route, which then decides it exactly as it would have. A check is clear when its quantity is at
+least a factor of two from its threshold (:data:`CLEAR`); for the stability band and the domain
+edges, when it is more than :data:`EDGE` (relative) from it: the two routes evaluate the same
+formulas in the same order, but their elementary functions (``pow``, ``sqrt``) may round
+differently in the last bit, and a decision that a last bit could change is not the kernel's to
+make. Flagged are the points where a formula is not finite (the NumPy route repairs it by
+Newton), its imaginary part or residual is near its tolerance or it is not a root, a state is
+at a domain edge, two slots nearly coincide, a Jacobian is not finite, a 2x2 spectrum has a
+near double root, a margin is near the neutral band, or a stable margin is close enough to 0
+that the rounding of the root must be bounded (``UNCERTAIN_BAND``). So the map is the NumPy
+route's: classes, existence and stability identical, equilibria and eigenvalues equal to a few
+ulps (``tests/solvers/sweep/test_sweep_fused.py`` compares the two on every point).
+
+The kernel covers deterministic flows and maps with one or two states (spectra in closed form,
+as `~.sweep_chunk.spectra`) and no constraints. Other models, and any model whose expressions
+numba cannot compile, keep the NumPy route.
+
+When it is used (`sweep`'s ``compiled``): ``True`` builds the kernel (about 1-3 s the first time
+on a machine, then loaded from the cache); ``None`` (the default) uses it when it is ready
+(built in this process or cached on disk) or when the sweep has at least
+:data:`BUILD_POINTS` points (where compiling pays for itself); ``False`` never. Chunks of fewer
+than :data:`FUSED_MIN` points always take the NumPy route. Without numba, or with
+``INCENTIVE_GEOMETRY_NO_NUMBA=1``, there is no kernel.
+
+Examples
+--------
+>>> import incentive_geometry as ig
+>>> m = ig.Model.from_equations({"x": "a - (b + 1)*x + x**2*y", "y": "b*x - x**2*y"},
+...                             parameters={"a": 1.0, "b": 1.5})
+>>> print(slot_source(m, [m.parameter_symbols[0], m.parameter_symbols[1] / m.parameter_symbols[0]],
+...                   0, complex_=False).strip())
+def k_slot_0(q, z):
+    q0 = q[0]
+    q1 = q[1]
+    z[0] = q0
+    z[1] = q1/q0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import inspect
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import pycode
+
+from incentive_geometry.model import Model
+
+from .kernels import cached_on_disk, load_generated, numba_enabled
+from .stability import STABILITY_TOL
+from .sweep_plan import (
+    COINCIDE_TOL,
+    DOMAIN_TOL,
+    IMAG_TOL,
+    RESIDUAL_TOL,
+    UNCERTAIN_BAND,
+    SweepPlan,
+    exact_by_construction,
+)
+from .sweep_plan import (
+    DOUBLE_ROOT_TOL as DOUBLE_ROOT_TOL_,
+)
+
+__all__ = ["BUILD_POINTS", "CLEAR", "EDGE", "FUSED_MIN", "fused_kernel", "slot_source"]
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+#: Chunks of fewer points take the NumPy route (they never pay a kernel call's setup).
+FUSED_MIN = 50_000
+#: With ``compiled=None`` a sweep of at least this many points builds the kernel (1-3 s).
+BUILD_POINTS = 20_000_000
+#: A ratio test (imaginary part, residual, coincidence) is clear when its quantity is at most
+#: 1/CLEAR or at least CLEAR times its threshold.
+CLEAR = 2.0
+#: A comparison with an edge (a domain bound, the neutral band) is clear when it is more than
+#: EDGE (relative to the size of the compared quantities) away from the edge.
+EDGE = 1e-9
+# Bumped whenever the point loop changes in a way the source fingerprint would not show.
+_VERSION = "1"
+
+# The verdicts of `sweep_plan.closed_form_points` the kernel gives (the others are flagged).
+_ACCEPTED, _COMPLEX, _POLE = 0, 2, 4
+_DOMAIN_CODES = {"real": 0, "positive": 1, "nonnegative": 2, "interval": 3}
+
+
+# --------------------------------------------------------------------------------------------
+# Code generation
+
+
+class _ComplexPrinter(NumPyPrinter):
+    """NumPy function names (``numpy.sqrt``), which numba types for complex scalars as well."""
+
+
+def _printer(complex_: bool) -> Any:
+    if complex_:
+        printer = _ComplexPrinter({"fully_qualified_modules": True})
+        return printer.doprint
+    return lambda e: pycode(e, fully_qualified_modules=True)
+
+
+def _function(
+    name: str,
+    args: str,
+    head: Sequence[str],
+    targets: Sequence[str],
+    exprs: Sequence[Any],
+    complex_: bool,
+) -> str:
+    """Source of a scalar function writing `exprs` to `targets`, common subexpressions shared;
+    raises ValueError for an expression that has no scalar code."""
+    print_ = _printer(complex_)
+    reps, reduced = sympy.cse(list(exprs), symbols=sympy.numbered_symbols("c"), optimizations=None)
+    body = list(head)
+    for target, expr in [*((str(s), e) for s, e in reps), *zip(targets, reduced, strict=True)]:
+        text = str(print_(expr))
+        if "Not supported" in text or "# " in text:
+            raise ValueError(f"no scalar code for {expr}")
+        body.append(f"    {target} = {text}")
+    return "\n".join([f"def {name}({args}):", *body]) + "\n"
+
+
+def _symbols(model: Model) -> tuple[dict[Any, Any], list[str], list[str]]:
+    n, m = len(model.states), len(model.parameters)
+    sub = {
+        **{s: sympy.Symbol(f"s{i}") for i, s in enumerate(model.states)},
+        **{p: sympy.Symbol(f"q{j}") for j, p in enumerate(model.parameter_symbols)},
+    }
+    return sub, [f"    s{i} = s[{i}]" for i in range(n)], [f"    q{j} = q[{j}]" for j in range(m)]
+
+
+def slot_source(model: Model, point: Sequence[Any], e: int, *, complex_: bool) -> str:
+    """The scalar source of closed-form slot `e`: ``k_slot_<e>(q, z)`` writes the point's
+    coordinates at the parameters `q` into `z` (complex arithmetic with `complex_`).
+
+    Parameters
+    ----------
+    model : Model
+    point : sequence of sympy expressions
+        The coordinates, in the parameters.
+    e : int
+        The slot's index (names the function).
+    complex_ : bool
+        Print NumPy functions (typed by numba for complex arguments) instead of `math`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
+    >>> print(slot_source(m, [m.parameter_symbols[0] ** 2], 3, complex_=True).strip())
+    def k_slot_3(q, z):
+        q0 = q[0]
+        z[0] = q0**2
+    """
+    sub, _, head = _symbols(model)
+    exprs = [sympy.sympify(c, strict=True).xreplace(sub) for c in point]
+    return _function(
+        f"k_slot_{e}", "q, z", head, [f"z[{i}]" for i in range(len(exprs))], exprs, complex_
+    )
+
+
+def _model_source(model: Model) -> str:
+    """``k_F(s, q, F)`` (F = f, or f - x for maps), ``k_T(s, q, T)`` (the size of F's terms,
+    ``sum_k |t_ik|``, as `sweep_plan.term_sizes`) and ``k_J(s, q, J)`` (D_x f)."""
+    sub, sx, sq = _symbols(model)
+    n = len(model.states)
+    f = [sympy.sympify(e, strict=True).xreplace(sub) for e in model.rhs]
+    states = [sympy.Symbol(f"s{i}") for i in range(n)]
+    F = [fi - si if model.time == "discrete" else fi for fi, si in zip(f, states, strict=True)]
+    T = [sympy.Add(*(sympy.Abs(t) for t in sympy.Add.make_args(Fi))) for Fi in F]
+    J = sympy.Matrix(f).jacobian(states)
+    head = [*sx, *sq]
+    return "\n\n".join(
+        [
+            _function("k_F", "s, q, F", head, [f"F[{i}]" for i in range(n)], F, False),
+            _function("k_T", "s, q, T", head, [f"T[{i}]" for i in range(n)], T, False),
+            _function(
+                "k_J",
+                "s, q, J",
+                head,
+                [f"J[{i}, {j}]" for i in range(n) for j in range(n)],
+                list(J),
+                False,
+            ),
+        ]
+    )
+
+
+def _dispatch(name: str, count: int) -> str:
+    lines = [f"def {name}(e, q, z):"]
+    for e in range(count):
+        lines.append(f"    {'if' if e == 0 else 'elif'} e == {e}:\n        k_slot_{e}(q, z)")
+    if count == 0:
+        lines.append("    pass")
+    return "\n".join(lines) + "\n"
+
+
+def supported(plan: SweepPlan) -> bool:
+    """Whether the plan's chunks can run in a fused kernel (see the module docstring)."""
+    model = plan.model
+    return (
+        plan.method == "closed_form"
+        and 1 <= len(model.states) <= 2
+        and bool(plan.closed_forms)
+        and not model.constraints
+        and not model.is_stochastic
+        and model.stochastic_step is None
+    )
+
+
+def module_source(plan: SweepPlan) -> str:
+    """The generated module of a plan's fused kernel (raises ValueError when an expression has
+    no scalar code)."""
+    model = plan.model
+    exact = [exact_by_construction(model, c) for c in plan.closed_forms]
+    slots = []
+    for e, point in enumerate(plan.closed_forms):
+        real = slot_source(model, point, e, complex_=False).replace("k_slot_", "k_rslot_")
+        cplx = slot_source(model, point, e, complex_=True).replace("k_slot_", "k_cslot_")
+        slots += [real, cplx]
+    n = len(model.states)
+    kinds = [_DOMAIN_CODES[d.kind] for d in model.state_domains]
+    lo = [float(d.lo) if d.kind == "interval" else 0.0 for d in model.state_domains]  # type: ignore[arg-type]
+    hi = [float(d.hi) if d.kind == "interval" else 0.0 for d in model.state_domains]  # type: ignore[arg-type]
+    consts = "\n".join(
+        [
+            f"N = {n}",
+            f"M = {len(model.parameters)}",
+            f"E = {len(plan.closed_forms)}",
+            f"DISCRETE = {model.time == 'discrete'}",
+            # As `sweep_plan.closed_form_points`: the checks are skipped only when every slot is
+            # exact by construction.
+            f"EXACT = np.array({[bool(exact) and all(exact)] * len(exact)!r} + [False])",
+            f"DOM_KIND = np.array({kinds!r}, dtype=np.int64)",
+            f"DOM_LO = np.array({lo!r})",
+            f"DOM_HI = np.array({hi!r})",
+            f"IMAG_TOL = {IMAG_TOL!r}",
+            f"RESIDUAL_TOL = {RESIDUAL_TOL!r}",
+            f"DOMAIN_TOL = {DOMAIN_TOL!r}",
+            f"COINCIDE_TOL = {COINCIDE_TOL!r}",
+            f"STABILITY_TOL = {STABILITY_TOL!r}",
+            f"UNCERTAIN_BAND = {UNCERTAIN_BAND!r}",
+            f"DOUBLE_ROOT_TOL = {DOUBLE_ROOT_TOL_!r}",
+            f"CLEAR = {CLEAR!r}",
+            f"EDGE = {EDGE!r}",
+            f"ACCEPTED, COMPLEX, POLE = {_ACCEPTED}, {_COMPLEX}, {_POLE}",
+        ]
+    )
+    jit = "numba.njit(cache=True, nogil=True)"
+    names = [f"k_rslot_{e}" for e in range(len(slots) // 2)]
+    names += [f"k_cslot_{e}" for e in range(len(slots) // 2)]
+    parts = [
+        f"# Generated by incentive_geometry.solvers.numeric.sweep_fused (version {_VERSION}, "
+        f"numba {importlib.metadata.version('numba')}) for model {model.name!r}.",
+        "from __future__ import annotations\n\nimport math\n\nimport numba\nimport numpy\nimport numpy as np",
+        consts,
+        *slots,
+        _model_source(model),
+        _dispatch("k_rslot", len(plan.closed_forms)).replace("k_slot_", "k_rslot_"),
+        _dispatch("k_cslot", len(plan.closed_forms)).replace("k_slot_", "k_cslot_"),
+    ]
+    # The model's functions are inlined into the point loop (numba's own inliner): a call per
+    # point and slot cost a third of the loop.
+    inline = "numba.njit(cache=True, nogil=True, inline='always')"
+    for name in [*names, "k_F", "k_T", "k_J", "k_rslot", "k_cslot"]:
+        parts.append(f"{name} = {inline}({name})")
+    parts.append(inspect.getsource(fused_run))
+    parts.append(f"fused_run = {jit}(fused_run)")
+    return "\n\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The point loop (copied into each generated module after the model's functions and the
+# constants; these stand-ins only let it be read and linted here).
+
+N = M = E = 1
+DISCRETE = False
+EXACT = np.array([True, False])
+DOM_KIND = np.zeros(1, dtype=np.int64)
+DOM_LO = DOM_HI = np.zeros(1)
+DOUBLE_ROOT_TOL = 1e-8
+ACCEPTED, COMPLEX, POLE = _ACCEPTED, _COMPLEX, _POLE
+
+
+def k_rslot(e: int, q: FloatArray, z: FloatArray) -> None:
+    raise NotImplementedError("generated per plan")
+
+
+def k_cslot(e: int, q: np.ndarray, z: np.ndarray) -> None:
+    raise NotImplementedError("generated per plan")
+
+
+def k_F(s: FloatArray, q: FloatArray, F: FloatArray) -> None:
+    raise NotImplementedError("generated per plan")
+
+
+def k_T(s: FloatArray, q: FloatArray, T: FloatArray) -> None:
+    raise NotImplementedError("generated per plan")
+
+
+def k_J(s: FloatArray, q: FloatArray, J: FloatArray) -> None:
+    raise NotImplementedError("generated per plan")
+
+
+def fused_run(  # pragma: no cover - runs compiled
+    V: FloatArray,
+    cols: np.ndarray,
+    base: FloatArray,
+    X: FloatArray,
+    exists: np.ndarray,
+    stable: np.ndarray,
+    neutral: np.ndarray,
+    eig: np.ndarray,
+    why: np.ndarray,
+    flag: np.ndarray,
+) -> None:
+    """Every point of a chunk: its closed-form slots checked, their domains, coincidences and
+    spectra, or the point flagged for the NumPy route (see the module docstring). `V` holds
+    the swept values (c, k), in the model's parameter columns `cols`, the others at `base`."""
+    z = np.empty(N, dtype=np.complex128)
+    zr = np.empty(N)
+    qc = np.empty(M, dtype=np.complex128)
+    F = np.empty(N)
+    T = np.empty(N)
+    J = np.empty((N, N))
+    q = base.copy()
+    nan = math.nan
+    for k in range(V.shape[0]):
+        # A copy, not a view: a view of V per point costs a reference count (atomic) each.
+        for j in range(cols.size):
+            q[cols[j]] = V[k, j]
+        bad = False
+        for e in range(E):
+            ok = True
+            if EXACT[e]:
+                k_rslot(e, q, zr)
+                for i in range(N):
+                    if not math.isfinite(zr[i]):
+                        bad = True  # undefined here: the NumPy route repairs it by Newton
+            else:
+                for j in range(M):
+                    qc[j] = q[j]
+                k_cslot(e, qc, z)
+                size = 0.0
+                for i in range(N):
+                    if not (math.isfinite(z[i].real) and math.isfinite(z[i].imag)):
+                        bad = True
+                    size = max(size, abs(z[i]))
+                if bad:
+                    break
+                size += 1.0
+                imag = 0.0
+                for i in range(N):
+                    imag = max(imag, abs(z[i].imag))
+                if imag >= CLEAR * IMAG_TOL * size:
+                    ok = False
+                    why[k, e] = COMPLEX
+                elif imag > IMAG_TOL * size / CLEAR:
+                    bad = True  # near the realness tolerance
+                    break
+                else:
+                    for i in range(N):
+                        zr[i] = z[i].real
+                    k_F(zr, q, F)
+                    finite = True
+                    for i in range(N):
+                        if not math.isfinite(F[i]):
+                            finite = False
+                    if not finite:
+                        ok = False
+                        why[k, e] = POLE
+                    else:
+                        k_T(zr, q, T)
+                        k_J(zr, q, J)
+                        for i in range(N):
+                            jx = 0.0
+                            for j in range(N):
+                                d = J[i, j] - (1.0 if DISCRETE and i == j else 0.0)
+                                jx += abs(d) * abs(zr[j])
+                            tol = RESIDUAL_TOL * (1.0 + T[i] + jx)
+                            if not abs(F[i]) <= tol / CLEAR:
+                                bad = True  # not a root, or near the tolerance: NumPy route
+                        if bad:
+                            break
+            if bad:
+                break
+            if not ok:
+                exists[k, e] = False
+                for i in range(N):
+                    X[k, e, i] = nan
+                continue
+            why[k, e] = ACCEPTED
+            inside = True
+            for i in range(N):
+                x = zr[i]
+                X[k, e, i] = x
+                kind = DOM_KIND[i]
+                if kind == 0:
+                    continue
+                edge = 1e300
+                if kind == 1 or kind == 2:
+                    edge = x + DOMAIN_TOL
+                    out = x <= -DOMAIN_TOL if kind == 1 else x < -DOMAIN_TOL
+                else:
+                    lo = x - (DOM_LO[i] - DOMAIN_TOL)
+                    hi = (DOM_HI[i] + DOMAIN_TOL) - x
+                    edge = min(abs(lo), abs(hi))
+                    out = lo < 0.0 or hi < 0.0
+                if abs(edge) <= EDGE * (1.0 + abs(x)):
+                    bad = True  # at a domain edge
+                if out:
+                    inside = False
+            if bad:
+                break
+            exists[k, e] = inside
+        if bad:
+            flag[k] = True
+            continue
+        # Slots holding the same point: the first is kept (`sweep_plan.merge_coincident`).
+        for e in range(E):
+            for f in range(e + 1, E):
+                if not (exists[k, e] and exists[k, f]):
+                    continue
+                size = 0.0
+                dist = 0.0
+                for i in range(N):
+                    size = max(size, abs(X[k, e, i]), abs(X[k, f, i]))
+                    dist = max(dist, abs(X[k, e, i] - X[k, f, i]))
+                tol = COINCIDE_TOL * (1.0 + size)
+                if dist <= tol / CLEAR:
+                    exists[k, f] = False
+                elif dist < CLEAR * tol:
+                    bad = True
+        if bad:
+            flag[k] = True
+            continue
+        # Spectra and stability (`sweep_chunk.spectra_margins`, `_codes`, `stability_codes`).
+        for e in range(E):
+            stable[k, e] = False
+            neutral[k, e] = False
+            if not exists[k, e]:
+                for i in range(N):
+                    X[k, e, i] = nan
+                    eig[k, e, i] = complex(nan, nan)
+                continue
+            for i in range(N):
+                zr[i] = X[k, e, i]
+            k_J(zr, q, J)
+            for i in range(N):
+                for j in range(N):
+                    if not math.isfinite(J[i, j]):
+                        bad = True
+            if bad:
+                break
+            if N == 1:
+                lam = J[0, 0]
+                eig[k, e, 0] = complex(lam, 0.0)
+                size = abs(lam)
+                margin = lam
+            else:
+                a, b, c, d = J[0, 0], J[0, 1], J[1, 0], J[1, 1]
+                m = 0.5 * (a + d)
+                det = a * d - b * c
+                h = 0.5 * (a - d)
+                disc = h * h + b * c
+                if (
+                    not (math.isfinite(disc) and math.isfinite(m))
+                    or abs(disc) <= DOUBLE_ROOT_TOL * (m * m + abs(det)) * CLEAR
+                ):
+                    bad = True  # a near double root: LAPACK decides it in the NumPy route
+                    break
+                root = math.sqrt(abs(disc))
+                if disc > 0:
+                    big = m + math.copysign(root, m)
+                    small = det / big if big != 0.0 else 0.0
+                    eig[k, e, 0] = complex(big, 0.0)
+                    eig[k, e, 1] = complex(small, 0.0)
+                    size = max(abs(big), abs(small))
+                    margin = max(big, small)
+                else:
+                    eig[k, e, 0] = complex(m, root)
+                    eig[k, e, 1] = complex(m, -root)
+                    size = abs(eig[k, e, 0])
+                    margin = m
+            if DISCRETE:
+                margin = size - 1.0
+            band = STABILITY_TOL * (1.0 + size)
+            scale = EDGE * (1.0 + size)
+            if abs(margin + band) <= scale or abs(margin - band) <= scale:
+                bad = True  # at the edge of the neutral band
+                break
+            if margin < -band:
+                if margin > -UNCERTAIN_BAND * (1.0 + size):
+                    bad = True  # the rounding of the root must be bounded: NumPy route
+                    break
+                stable[k, e] = True
+            elif margin <= band:
+                neutral[k, e] = True
+        if bad:
+            flag[k] = True
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+_KERNELS: dict[str, Any] = {}
+
+
+def _source(plan: SweepPlan) -> tuple[str, str]:
+    key = plan.key + ":fused-source"
+    if key not in _KERNELS:
+        try:
+            source = module_source(plan)
+        except Exception:  # an expression with no scalar code: the NumPy route
+            source = ""
+        digest = hashlib.sha256(source.encode()).hexdigest()[:24] if source else ""
+        _KERNELS[key] = (source, digest)
+    return _KERNELS[key]  # type: ignore[no-any-return]
+
+
+def _warm_up(mod: Any, n: int, m: int, e: int) -> None:
+    mod.fused_run(
+        np.ones((1, m)),
+        np.arange(m, dtype=np.int64),
+        np.ones(m),
+        np.empty((1, e, n)),
+        np.empty((1, e), dtype=np.bool_),
+        np.empty((1, e), dtype=np.bool_),
+        np.empty((1, e), dtype=np.bool_),
+        np.empty((1, e, n), dtype=np.complex128),
+        np.zeros((1, e), dtype=np.int8),
+        np.zeros(1, dtype=np.bool_),
+    )
+
+
+def fused_kernel(plan: SweepPlan, *, build: bool) -> Any:
+    """The compiled point loop of a closed-form plan, or None (see the module docstring).
+
+    Parameters
+    ----------
+    plan : SweepPlan
+    build : bool
+        Compile it when it is neither loaded in this process nor cached on disk; with False
+        such a plan gets None at once.
+
+    Returns
+    -------
+    callable or None
+        ``fused_run(V, cols, base, X, exists, stable, neutral, eig, why, flag)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import incentive_geometry as ig
+    >>> m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
+    >>> sm = ig.sweep(m, {"r": np.linspace(0.5, 1.5, 3)}, compiled=False)
+    >>> sm.classes.tolist()
+    ['x=r only', 'x=r only', 'x=r only']
+    """
+    if not numba_enabled() or not supported(plan):
+        return None
+    key = plan.key + ":fused"
+    if key in _KERNELS:
+        return _KERNELS[key]
+    source, digest = _source(plan)
+    if not source:
+        _KERNELS[key] = None
+        return None
+    if not build and not cached_on_disk(digest, "fused_run"):
+        return None
+    model = plan.model
+    n, m, e = len(model.states), len(model.parameters), len(plan.closed_forms)
+    mod = load_generated(source, digest, lambda mod: _warm_up(mod, n, m, e))
+    _KERNELS[key] = None if mod is None else mod.fused_run
+    return _KERNELS[key]
+
+
+def ready(plan: SweepPlan) -> bool:
+    """Whether the plan's kernel is loaded in this process (no compilation left to pay)."""
+    return _KERNELS.get(plan.key + ":fused") is not None
+
+
+def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.ndarray]:
+    """The kernel's arrays at the swept `values` (c, k): ``x``, ``exists``, ``stable``,
+    ``neutral``, ``eigenvalues``, ``why`` and ``flag`` (the points left to the NumPy route;
+    their other entries are meaningless)."""
+    c, n, e = values.shape[0], len(plan.model.states), len(plan.closed_forms)
+    out = {
+        "x": np.empty((c, e, n)),
+        "exists": np.empty((c, e), dtype=np.bool_),
+        "stable": np.empty((c, e), dtype=np.bool_),
+        "neutral": np.empty((c, e), dtype=np.bool_),
+        "eigenvalues": np.empty((c, e, n), dtype=np.complex128),
+        "why": np.zeros((c, e), dtype=np.int8),
+        "flag": np.zeros(c, dtype=np.bool_),
+    }
+    kernel(
+        np.ascontiguousarray(values, dtype=np.float64),
+        np.asarray(plan.param_columns, dtype=np.int64),
+        np.asarray(plan.base, dtype=np.float64),
+        out["x"],
+        out["exists"],
+        out["stable"],
+        out["neutral"],
+        out["eigenvalues"],
+        out["why"],
+        out["flag"],
+    )
+    return out

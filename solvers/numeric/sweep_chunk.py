@@ -13,6 +13,7 @@ import numpy as np
 from incentive_geometry.model import Model
 
 from .compile import compile_model
+from .hurwitz import charpoly_coefficients, hurwitz_codes
 from .kernels import lazy_kernel
 from .stability import NEUTRAL, STABILITY_TOL, STABLE, UNSTABLE, stability_codes
 from .sweep_fused import FUSED_MIN, fused_kernel, run_fused
@@ -330,17 +331,28 @@ def evaluate_rows(
     del finite
     # The rule of `.stability.stability_codes`, with the reductions over the short last axis
     # written as elementwise passes (see `last_max`): margin and size once, for both uses.
-    eig, margin, size = spectra_margins(J, model.time)
-    codes = _codes(margin, size)
-    # Stable only with a margin beyond what the rounding of F leaves uncertain (see ROUNDING).
-    # That uncertainty is large only next to a singular J_F, where an eigenvalue is near 0
-    # (flows) or near modulus 1 (maps), so the margin is near 0 too: it is computed only where
-    # the margin is negative but within UNCERTAIN_BAND * (1 + max |lambda|) of 0.
-    band = exists & (codes == STABLE) & (margin > -UNCERTAIN_BAND * (1.0 + size))
-    if band.any():
-        idx = np.nonzero(band)
-        spread = _eigenvalue_uncertainty(model, X[idx], Pb[idx], J[idx])
-        codes[idx] = stability_codes(model.time, eig[idx], uncertainty=spread)
+    if uses_hurwitz(plan):
+        # Routh-Hurwitz on the characteristic polynomial; eigenvalues only where it is
+        # delicate, decided there as below (`.hurwitz`). NaN elsewhere: not computed.
+        codes, delicate = hurwitz_codes(charpoly_coefficients(J), J=J)
+        eig = np.full(J.shape[:-1], np.nan, dtype=complex)
+        delicate &= exists
+        if delicate.any():
+            idx = np.nonzero(delicate)
+            eig[idx], codes[idx] = _eigenvalue_codes(model, X[idx], Pb[idx], J[idx])
+    else:
+        eig, margin, size = spectra_margins(J, model.time)
+        codes = _codes(margin, size)
+        # Stable only with a margin beyond what the rounding of F leaves uncertain (see
+        # ROUNDING). That uncertainty is large only next to a singular J_F, where an
+        # eigenvalue is near 0 (flows) or near modulus 1 (maps), so the margin is near 0 too:
+        # it is computed only where the margin is negative but within UNCERTAIN_BAND *
+        # (1 + max |lambda|) of 0.
+        band = exists & (codes == STABLE) & (margin > -UNCERTAIN_BAND * (1.0 + size))
+        if band.any():
+            idx = np.nonzero(band)
+            spread = _eigenvalue_uncertainty(model, X[idx], Pb[idx], J[idx])
+            codes[idx] = stability_codes(model.time, eig[idx], uncertainty=spread)
     codes[~finite_J] = NEUTRAL
     stable = exists & (codes == STABLE)
     neutral = exists & (codes == NEUTRAL)
@@ -361,6 +373,51 @@ def evaluate_rows(
         "incomplete": incomplete,
         **out,
     }
+
+
+def uses_hurwitz(plan: SweepPlan) -> bool:
+    """Whether the plan decides stability by Routh-Hurwitz (`.hurwitz`) instead of eigenvalues:
+    flows of three or more states swept with ``eigenvalues=False``."""
+    model = plan.model
+    return not plan.spectra and model.time == "continuous" and len(model.states) >= 3
+
+
+def fill_spectra(
+    plan: SweepPlan,
+    values: FloatArray,
+    rows: np.ndarray,
+    X: FloatArray,
+    exists: np.ndarray,
+    eig: np.ndarray,
+) -> None:
+    """Write the eigenvalues of the existing equilibria at the points `rows` into `eig`
+    (the map's array, (P, E, n)): for points a Routh-Hurwitz sweep decided without them."""
+    P = param_rows(plan, np.asarray(values[rows]))
+    Xr, ex = np.asarray(X[rows]), np.asarray(exists[rows])
+    idx = np.nonzero(ex)
+    J = compile_model(plan.model).jac(Xr[idx], P[idx[0]])
+    finite = np.isfinite(J).all(axis=(-2, -1))
+    found = np.full((len(idx[0]), Xr.shape[-1]), np.nan, dtype=complex)
+    found[finite] = np.linalg.eigvals(J[finite])
+    block = np.asarray(eig[rows]).copy()
+    block[idx] = found
+    eig[rows] = block
+
+
+def _eigenvalue_codes(
+    model: Model, X: FloatArray, P: FloatArray, J: FloatArray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues and stability codes of the Jacobians `J` (k, n, n) at the equilibria `X`
+    (k, n): the eigenvalue route of `evaluate_rows`, neutral band and root uncertainty included
+    (for the points where Routh-Hurwitz is delicate)."""
+    eig, margin, size = spectra_margins(J, model.time)
+    codes = _codes(margin, size)
+    band = (codes == STABLE) & (margin > -UNCERTAIN_BAND * (1.0 + size))
+    if band.any():
+        idx = np.nonzero(band)
+        spread = _eigenvalue_uncertainty(model, X[idx], P[idx], J[idx])
+        codes[idx] = stability_codes(model.time, eig[idx], uncertainty=spread)
+    return eig, codes
 
 
 def _defined(plan: SweepPlan, cm: Any, P: FloatArray, has_equilibrium: np.ndarray) -> np.ndarray:

@@ -86,6 +86,8 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 #: Chunks of fewer points take the NumPy route (they never pay a kernel call's setup).
 FUSED_MIN = 50_000
+#: Points per block of the kernel's threads.
+BLOCK = 16_384
 #: With ``compiled=None`` a sweep of at least this many points builds the kernel (1-3 s).
 BUILD_POINTS = 20_000_000
 #: A ratio test (imaginary part, residual, coincidence) is clear when its quantity is at most
@@ -286,8 +288,11 @@ def module_source(plan: SweepPlan) -> str:
     inline = "numba.njit(cache=True, nogil=True, inline='always')"
     for name in [*names, "k_F", "k_T", "k_J", "k_rslot", "k_cslot"]:
         parts.append(f"{name} = {inline}({name})")
+    parts.append(f"BLOCK = {BLOCK}\nprange = numba.prange")
+    parts.append(inspect.getsource(fused_block))
+    parts.append(f"fused_block = {jit}(fused_block)")
     parts.append(inspect.getsource(fused_run))
-    parts.append(f"fused_run = {jit}(fused_run)")
+    parts.append("fused_run = numba.njit(cache=True, nogil=True, parallel=True)(fused_run)")
     return "\n\n".join(parts) + "\n"
 
 
@@ -296,7 +301,9 @@ def module_source(plan: SweepPlan) -> str:
 # constants; these stand-ins only let it be read and linted here).
 
 N = M = E = 1
+BLOCK = 16_384
 DISCRETE = False
+prange = range
 EXACT = np.array([True, False])
 DOM_KIND = np.zeros(1, dtype=np.int64)
 DOM_LO = DOM_HI = np.zeros(1)
@@ -336,9 +343,36 @@ def fused_run(  # pragma: no cover - runs compiled
     why: np.ndarray,
     flag: np.ndarray,
 ) -> None:
-    """Every point of a chunk: its closed-form slots checked, their domains, coincidences and
-    spectra, or the point flagged for the NumPy route (see the module docstring). `V` holds
-    the swept values (c, k), in the model's parameter columns `cols`, the others at `base`."""
+    """Every point of a chunk, in blocks spread over numba's threads (each point is written
+    by one thread, and depends on nothing but its own row: the result is the same on any
+    number of threads)."""
+    count = V.shape[0]
+    blocks = (count + BLOCK - 1) // BLOCK
+    for i in prange(blocks):
+        fused_block(
+            V, cols, base, X, exists, stable, neutral, eig, why, flag,
+            i * BLOCK, min(count, (i + 1) * BLOCK),
+        )
+
+
+def fused_block(  # pragma: no cover - runs compiled
+    V: FloatArray,
+    cols: np.ndarray,
+    base: FloatArray,
+    X: FloatArray,
+    exists: np.ndarray,
+    stable: np.ndarray,
+    neutral: np.ndarray,
+    eig: np.ndarray,
+    why: np.ndarray,
+    flag: np.ndarray,
+    start: int,
+    stop: int,
+) -> None:
+    """The points ``start:stop`` of a chunk: their closed-form slots checked, their domains,
+    coincidences and spectra, or each point flagged for the NumPy route (see the module
+    docstring). `V` holds the swept values (c, k), in the model's parameter columns `cols`,
+    the others at `base`."""
     z = np.empty(N, dtype=np.complex128)
     zr = np.empty(N)
     qc = np.empty(M, dtype=np.complex128)
@@ -347,7 +381,7 @@ def fused_run(  # pragma: no cover - runs compiled
     J = np.empty((N, N))
     q = base.copy()
     nan = math.nan
-    for k in range(V.shape[0]):
+    for k in range(start, stop):
         # A copy, not a view: a view of V per point costs a reference count (atomic) each.
         for j in range(cols.size):
             q[cols[j]] = V[k, j]

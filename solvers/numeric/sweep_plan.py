@@ -180,6 +180,8 @@ class SweepPlan:
     key: str
     # The fused kernel (`.sweep_fused`): True builds it, None uses it when ready, False never.
     compiled: bool | None = None
+    # Eigenvalues at every equilibrium; False: flows of n >= 3 states by Routh-Hurwitz.
+    spectra: bool = True
 
     def __hash__(self) -> int:
         return hash(self.key)

@@ -1,0 +1,117 @@
+"""Sweeps of flows with n >= 3 states decided by Routh-Hurwitz (``eigenvalues=False``).
+
+The classes must be those of the eigenvalue route everywhere, boundaries included (there the
+Hurwitz test is delicate and eigenvalues decide); checked against the textbook boundaries:
+the Lorenz system's Hopf value rho_H = sigma (sigma + beta + 3) / (sigma - beta - 1)
+(Sparrow 1982, sec. 1.2) and the Routh-Hurwitz threshold of a 5-variable feedback chain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import incentive_geometry as ig
+
+BETA = 8 / 3
+
+
+def lorenz() -> ig.Model:
+    return ig.Model.from_equations(
+        {"x": "s*(y - x)", "y": "x*(r - z) - y", "z": "x*y - b*z"},
+        parameters={"s": 10.0, "r": 0.5, "b": BETA},
+    )
+
+
+def chain() -> ig.Model:
+    # x1' = -g x5 - x1, x_i' = c x_(i-1) - k_i x_i: det(l I - J) = prod (l + k_i) + g c**4.
+    k = (1.0, 1.5, 2.0, 2.5, 3.0)
+    eqs = {"x1": f"-g*x5 - {k[0]}*x1"}
+    eqs.update({f"x{i + 1}": f"c*x{i} - {k[i]}*x{i + 1}" for i in range(1, 5)})
+    return ig.Model.from_equations(eqs, parameters={"g": 1.0, "c": 1.0})
+
+
+def _compare(model: ig.Model, axes: dict[str, np.ndarray], **kw: object) -> tuple[ig.StabilityMap, ig.StabilityMap]:
+    fast = ig.sweep(model, axes, eigenvalues=False, cycles=False, compiled=False, **kw)  # type: ignore[arg-type]
+    full = ig.sweep(model, axes, cycles=False, compiled=False, **kw)  # type: ignore[arg-type]
+    assert fast.classes.tolist() == full.classes.tolist()
+    for key in ("exists", "stable", "neutral", "defined"):
+        assert np.array_equal(getattr(fast, key), getattr(full, key)), key
+    np.testing.assert_array_equal(fast.x, full.x)
+    # Eigenvalues only where they were needed; those agree with the full map's.
+    have = ~np.isnan(fast.eigenvalues).any(-1)
+    np.testing.assert_allclose(fast.eigenvalues[have], full.eigenvalues[have], rtol=1e-12)
+    return fast, full
+
+
+def test_lorenz_across_its_hopf_line() -> None:
+    s = np.linspace(4.0, 20.0, 41)
+    r = np.linspace(0.5, 60.0, 60)
+    fast, full = _compare(lorenz(), {"s": s, "r": r})
+    assert {"x=0, y=0, z=0 only", "E1 + E2 (bistable)", "none stable"} <= set(full.counts)
+    # Off the boundaries no eigenvalue was computed for an existing equilibrium.
+    assert np.isnan(fast.eigenvalues[fast.exists]).all()
+    # C+ is stable exactly below rho_H (sigma > beta + 1); textbook value, not derived here.
+    S, R = np.meshgrid(s, r, indexing="ij")
+    rho_h = S * (S + BETA + 3) / (S - BETA - 1)
+    clear = (S > BETA + 1.5) & (R > 1.0) & (np.abs(R - rho_h) > 1e-6 * rho_h)
+    bistable = (full.classes == "E1 + E2 (bistable)")
+    assert np.array_equal(bistable[clear], (R < rho_h)[clear])
+
+
+def test_points_on_the_boundaries_take_eigenvalues() -> None:
+    # rho exactly at 1 (the origin's pitchfork) and at rho_H for sigma = 10: delicate for
+    # Routh-Hurwitz, decided from eigenvalues with the neutral band, as the full route does.
+    rho_h = 10 * (10 + BETA + 3) / (10 - BETA - 1)
+    sample = np.array([[10.0, 1.0], [10.0, rho_h], [10.0, 0.7 * rho_h], [10.0, 1.3 * rho_h]])
+    fast, full = _compare(lorenz(), sample, names=["s", "r"])
+    computed = ~np.isnan(fast.eigenvalues).any(-1) & fast.exists
+    assert computed[0].any() and computed[1].any()  # the two boundary points
+    assert not computed[2].any() and not computed[3].any()
+    assert "neutral" in full.classes[1]
+
+
+def test_five_variable_chain_threshold() -> None:
+    # Stable iff the Lienard-Chipart determinants are positive; the boundary in g for c = 1
+    # is where Delta_4 = 0 (a Hopf pair), found here from the coefficients, not the sweep.
+    m = chain()
+    g = np.linspace(0.0, 40.0, 201)
+    c = np.array([0.5, 1.0, 1.5])
+    fast, full = _compare(m, {"g": g, "c": c})
+    e = np.poly(-np.array([1.0, 1.5, 2.0, 2.5, 3.0]))[1:]
+    G, C = np.meshgrid(g, c, indexing="ij")
+    a1, a2, a3, a4 = e[:4]
+    a5 = e[4] + G * C**4
+    d4 = (a1 * a2 - a3) * (a3 * a4 - a2 * a5) - (a1 * a4 - a5) ** 2
+    want = (d4 > 0) & (a5 > 0)
+    clear = np.abs(d4) > 1e-6 * ((a1 * a2 + a3) * (a3 * a4 + a2 * a5) + (a1 * a4 + a5) ** 2)
+    stable = full.stable.any(-1).reshape(G.shape)
+    assert np.array_equal(stable[clear], want[clear])
+    assert want.any() and (~want).any()
+
+
+def test_eigenvalues_option_is_checked_and_maps_keep_spectra() -> None:
+    m = lorenz()
+    with pytest.raises(ig.ModelError, match="`eigenvalues` must be True or False"):
+        ig.sweep(m, {"r": np.array([0.5])}, eigenvalues="no")  # type: ignore[arg-type]
+    # Two states: eigenvalues are kept whatever the option (closed-form spectra).
+    br = ig.Model.from_equations(
+        {"x": "a - (b + 1)*x + x**2*y", "y": "b*x - x**2*y"}, parameters={"a": 1.0, "b": 1.5}
+    )
+    sm = ig.sweep(br, {"b": np.array([1.5, 3.0])}, eigenvalues=False, cycles=False)
+    assert np.isfinite(sm.eigenvalues).all()
+
+
+def test_cycle_probe_gets_the_spectra_it_needs() -> None:
+    # Past rho_H no equilibrium is stable: the probe's horizon comes from the eigenvalues,
+    # which the Hurwitz route computes for those points only.
+    rho_h = 10 * (10 + BETA + 3) / (10 - BETA - 1)
+    sm = ig.sweep(
+        lorenz(), {"s": np.array([10.0]), "r": np.array([0.9 * rho_h, 1.2 * rho_h])},
+        eigenvalues=False, max_probes=1,
+    )
+    # (The values are the map's rows: point 0 below rho_H, point 1 above, where the orbit is
+    # chaotic, not a cycle.)
+    assert sm.classes.ravel().tolist() == ["E1 + E2 (bistable)", "none stable"]
+    assert np.isfinite(sm.eigenvalues[1][sm.exists[1]]).all()
+    assert np.isnan(sm.eigenvalues[0][sm.exists[0]]).all()

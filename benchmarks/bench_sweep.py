@@ -328,3 +328,93 @@ def test_hurwitz_against_hand_written_reference(
         start = time.perf_counter()
         hurwitz_codes(chain_coefficients(*params()))
         benchmark.extra_info["routh_from_closed_form_coefficients_s"] = time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------------------------
+# n x n sweeps (n = 3, 5) with eigenvalues=False: `ig.sweep` against a hand-written vectorized
+# Hurwitz reference doing the sweep's job (every equilibrium in closed form, its Jacobian
+# entries, the coefficients written out by hand, the Hurwitz conditions), as the trace/det
+# reference does for 2x2 (issue 18).
+
+
+def lorenz_model() -> ig.Model:
+    return ig.Model.from_equations(
+        {"x": "s*(y - x)", "y": "x*(r - z) - y", "z": "x*y - b*z"},
+        parameters={"s": {"default": 10.0, "domain": "positive"}, "r": 0.5, "b": BETA},
+    )
+
+
+def lorenz_sweep_reference(axes: dict[str, np.ndarray]) -> np.ndarray:
+    """Hand-written: the origin and C+- = (+-x, +-x, rho - 1), x = sqrt(beta (rho - 1)) (for
+    rho > 1), each with its Jacobian entries, a1 = -tr J, a2 = the sum of the principal 2x2
+    minors, a3 = -det J, and stable iff a1 > 0, a3 > 0, a1 a2 > a3. Returns stable (P, 3)."""
+    S, R = np.meshgrid(axes["s"], axes["r"], indexing="ij")
+    s, r = S.ravel(), R.ravel()
+    out = np.zeros((s.size, 3), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        xs = np.sqrt(BETA * (r - 1))
+    for k, (x, z) in enumerate(((0.0, 0.0), (xs, r - 1), (-xs, r - 1))):
+        # J = [[-s, s, 0], [r - z, -1, -x], [y, x, -b]] with y = x.
+        j10, j12, j20, j21 = r - z, -x, x, x
+        a1 = s + 1 + BETA
+        a2 = s + s * BETA + BETA - s * j10 - j12 * j21
+        a3 = s * BETA - s * j12 * j20 - s * j10 * BETA - s * j12 * j21  # -det J
+        ok = (a1 > 0) & (a3 > 0) & (a1 * a2 > a3)
+        out[:, k] = ok if k == 0 else ok & (r > 1)
+    return out
+
+
+def chain_model() -> ig.Model:
+    eqs = {"x1": f"-g*x5 - {CHAIN_K[0]}*x1"}
+    eqs.update({f"x{i + 1}": f"c*x{i} - {CHAIN_K[i]}*x{i + 1}" for i in range(1, 5)})
+    return ig.Model.from_equations(eqs, parameters={"g": 1.0, "c": 1.0})
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_nxn_sweep_against_hand_written_hurwitz(
+    benchmark: Any, ratio: Callable[..., float], n: int
+) -> None:
+    if n == 3:
+        m = lorenz_model()
+        side = round(N_HURWITZ**0.5)
+        axes = {"s": np.linspace(4, 20, side), "r": np.linspace(0.5, 60, side)}
+
+        def ref() -> np.ndarray:
+            return lorenz_sweep_reference(axes)
+    else:
+        m = chain_model()
+        g, c = _chain_params()
+        side = round(N_HURWITZ**0.5)
+        axes = {"g": np.linspace(0.0, 40.0, side), "c": np.linspace(0.2, 3.0, side)}
+
+        def ref() -> np.ndarray:
+            G, C = np.meshgrid(axes["g"], axes["c"], indexing="ij")
+            return chain_reference(G.ravel(), C.ravel())[:, None]
+
+    kw = {"executor": "serial", "chunk_size": N_HURWITZ, "cycles": False, "eigenvalues": False}
+    sm = ig.sweep(m, axes, compiled=True, **kw)  # builds the kernel, outside the timing
+    want = ref()
+    # The same stable equilibria as the reference away from the boundaries, and the same
+    # classes as the eigenvalue route everywhere (on a subsample of the grid: eigvals is slow).
+    delicate = ~np.isnan(sm.eigenvalues).any(-1) & sm.exists
+    away = ~delicate.any(-1)
+    assert np.array_equal(sm.stable[away], want[away])
+    rows = np.arange(0, sm.values.shape[0], 97)
+    names = list(axes)
+    eig_route = ig.sweep(m, sm.values[rows], names=names, cycles=False, compiled=False)
+    assert sm.class_names and np.array_equal(
+        np.asarray(sm.classes).ravel()[rows], np.asarray(eig_route.classes)
+    )
+    del sm
+
+    def candidate() -> None:
+        ig.sweep(m, axes, **kw)
+
+    speedup = ratio(candidate, ref, name=f"hand-written Hurwitz sweep n={n}", repeat=3, rounds=3)
+    benchmark.extra_info["sweep_over_reference"] = 1.0 / speedup
+    start = time.perf_counter()
+    ig.sweep(m, axes, compiled=False, **kw)
+    benchmark.extra_info["numpy_route_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    ig.sweep(m, axes, executor="serial", chunk_size=N_HURWITZ, cycles=False, compiled=False)
+    benchmark.extra_info["eigenvalue_route_s"] = time.perf_counter() - start

@@ -82,7 +82,7 @@ from .resources import check_memory, format_bytes, memory_limit
 from .stability_map import StabilityMap
 from .sweep_chunk import evaluate_chunk, fill_spectra, uses_hurwitz
 from .sweep_cycles import cycle_probe
-from .sweep_fused import BUILD_POINTS
+from .sweep_fused import BUILD_POINTS, PATTERN_SLOTS
 from .sweep_plan import (
     SweepPlan,
     closed_form_equilibria,
@@ -662,7 +662,7 @@ def sweep(
     maps = MapArrays(n_rows, folder=None if store is None else store.parts / "map")
     keys = ["x", "exists", "stable", "neutral", "eigenvalues", "defined"]
     if use_closed:
-        keys += ["why", "claimed", "repaired"]
+        keys += ["why", "claimed", "repaired", "pattern"]
     else:
         # Only Newton's root lists can overflow their slots (closed forms have one per slot).
         keys.append("incomplete")
@@ -781,6 +781,16 @@ def sweep(
     # most 20 bits a table of all 2**n_bits patterns marks those present; at 10^7 points the
     # sort cost a quarter of the sweep).
     present = np.zeros(1 << n_bits, dtype=bool) if n_bits <= 20 else None
+    lut = None
+    if use_closed and X.shape[1] <= PATTERN_SLOTS:
+        # The identity bits of every slot pattern (`slot_pattern`: stable slot e at bit e,
+        # neutral at bit E + e).
+        E_ = X.shape[1]
+        pats = np.arange(1 << (2 * E_), dtype=np.int64)
+        lut = np.zeros(pats.size, dtype=np.int64)
+        for e in range(E_):
+            lut |= ((pats >> e) & 1) << int(ident[e])
+            lut |= ((pats >> (E_ + e)) & 1) << (int(ident[e]) + k_ids)
     found: np.ndarray = np.zeros(0, dtype=np.int64)
     n_undefined, first_undefined = 0, -1
     n_incomplete, first_incomplete = 0, -1
@@ -793,7 +803,11 @@ def sweep(
         if period_in is not None:
             _or_shifted(bits, term, np.isfinite(period[a:b]), 2 * k_ids + 1)
         which = None if use_closed else which_of(a, b)
-        for e in range(st.shape[1]):
+        if lut is not None:
+            # Closed forms: each point's slot pattern to its identity bits, one table look-up.
+            np.take(lut, maps["pattern"][a:b], out=term, mode="wrap")
+            np.bitwise_or(bits, term, out=bits)
+        for e in range(0 if lut is not None else st.shape[1]):
             if which is None:
                 _or_shifted(bits, term, st[:, e], int(ident[e]))
                 _or_shifted(bits, term, ne[:, e], int(ident[e]) + k_ids)

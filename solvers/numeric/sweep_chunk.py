@@ -16,7 +16,7 @@ from .compile import compile_model
 from .hurwitz import charpoly_coefficients, hurwitz_codes
 from .kernels import lazy_kernel
 from .stability import NEUTRAL, STABILITY_TOL, STABLE, UNSTABLE, stability_codes
-from .sweep_fused import FUSED_MIN, fused_kernel, run_fused
+from .sweep_fused import FUSED_MIN, PATTERN_SLOTS, drop_kernel, fused_kernel, run_fused
 from .sweep_plan import (
     DOUBLE_ROOT_TOL,
     ROUNDING,
@@ -262,7 +262,10 @@ def evaluate_chunk(
     if plan.method == "closed_form" and plan.compiled is not False and len(values) >= FUSED_MIN:
         kernel = fused_kernel(plan, build=plan.compiled is True)
         if kernel is not None:
-            return _fused_rows(plan, kernel, values)
+            try:
+                return _fused_rows(plan, kernel, values)
+            except Exception:  # generated code that fails at run time: the NumPy route
+                drop_kernel(plan)
     return evaluate_rows(plan, param_rows(plan, values), seeds)
 
 
@@ -372,7 +375,21 @@ def evaluate_rows(
         # must not be classed from the ones kept (see `newton_batch`).
         "incomplete": incomplete,
         **out,
+        **({"pattern": slot_pattern(stable, neutral)} if plan.method == "closed_form" else {}),
     }
+
+
+def slot_pattern(stable: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """Per point, bit e for a stable slot e and bit E + e for a neutral one (int32; zeros for
+    more than PATTERN_SLOTS slots, whose classes the sweep makes slot by slot)."""
+    c, E = stable.shape
+    pattern = np.zeros(c, dtype=np.int32)
+    if E > PATTERN_SLOTS:
+        return pattern
+    for e in range(E):
+        pattern |= stable[:, e].astype(np.int32) << e
+        pattern |= neutral[:, e].astype(np.int32) << (E + e)
+    return pattern
 
 
 def uses_hurwitz(plan: SweepPlan) -> bool:

@@ -65,6 +65,7 @@ from sympy.printing.pycode import pycode
 
 from incentive_geometry.model import Model
 
+from .hurwitz import HURWITZ_TOL
 from .kernels import cached_on_disk, load_generated, numba_enabled
 from .stability import STABILITY_TOL
 from .sweep_plan import (
@@ -80,12 +81,26 @@ from .sweep_plan import (
     DOUBLE_ROOT_TOL as DOUBLE_ROOT_TOL_,
 )
 
-__all__ = ["BUILD_POINTS", "CLEAR", "EDGE", "FUSED_MIN", "fused_kernel", "slot_source"]
+__all__ = [
+    "BUILD_POINTS",
+    "CLEAR",
+    "EDGE",
+    "FUSED_MIN",
+    "PATTERN_SLOTS",
+    "fused_kernel",
+    "slot_source",
+]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 #: Chunks of fewer points take the NumPy route (they never pay a kernel call's setup).
 FUSED_MIN = 50_000
+#: The characteristic polynomial's coefficients are printed as scalar code only when their
+#: expressions hold at most this many operations (else the plan keeps the NumPy route).
+MAX_COEFF_OPS = 4000
+#: Closed-form plans with at most this many slots get a per-point slot pattern
+#: (`.sweep_chunk.slot_pattern`), and the sweep's classes from a table of all 4**E patterns.
+PATTERN_SLOTS = 10
 #: Points per block of the kernel's threads.
 BLOCK = 16_384
 #: With ``compiled=None`` a sweep of at least this many points builds the kernel (1-3 s).
@@ -194,8 +209,19 @@ def _model_source(model: Model) -> str:
     T = [sympy.Add(*(sympy.Abs(t) for t in sympy.Add.make_args(Fi))) for Fi in F]
     J = sympy.Matrix(f).jacobian(states)
     head = [*sx, *sq]
+    if n >= 3:
+        # The characteristic polynomial det(l I - J) = l**n + a_1 l**(n-1) + ... + a_n of the
+        # symbolic Jacobian (Berkowitz), its coefficients in the states and parameters.
+        lam = sympy.Dummy("l")
+        coeffs = J.charpoly(lam).all_coeffs()[1:]
+        if sum(sympy.count_ops(c) for c in coeffs) > MAX_COEFF_OPS:
+            raise ValueError("the characteristic polynomial is too large for scalar code")
+        a_source = _function("k_A", "s, q, A", head, [f"A[{i}]" for i in range(n)], coeffs, False)
+    else:
+        a_source = "def k_A(s, q, A):\n    pass\n"
     return "\n\n".join(
         [
+            a_source,
             _function("k_F", "s, q, F", head, [f"F[{i}]" for i in range(n)], F, False),
             _function("k_T", "s, q, T", head, [f"T[{i}]" for i in range(n)], T, False),
             _function(
@@ -222,9 +248,11 @@ def _dispatch(name: str, count: int) -> str:
 def supported(plan: SweepPlan) -> bool:
     """Whether the plan's chunks can run in a fused kernel (see the module docstring)."""
     model = plan.model
+    n = len(model.states)
+    hurwitz = n >= 3 and model.time == "continuous" and not plan.spectra
     return (
         plan.method == "closed_form"
-        and 1 <= len(model.states) <= 2
+        and (1 <= n <= 2 or (hurwitz and n <= 8))
         and bool(plan.closed_forms)
         and not model.constraints
         and not model.is_stochastic
@@ -270,7 +298,7 @@ def module_source(plan: SweepPlan) -> str:
             f"ACCEPTED, COMPLEX, POLE = {_ACCEPTED}, {_COMPLEX}, {_POLE}",
         ]
     )
-    jit = "numba.njit(cache=True, nogil=True)"
+    jit = "numba.njit(cache=True, nogil=True, error_model='numpy')"
     names = [f"k_rslot_{e}" for e in range(len(slots) // 2)]
     names += [f"k_cslot_{e}" for e in range(len(slots) // 2)]
     parts = [
@@ -283,16 +311,20 @@ def module_source(plan: SweepPlan) -> str:
         _dispatch("k_rslot", len(plan.closed_forms)).replace("k_slot_", "k_rslot_"),
         _dispatch("k_cslot", len(plan.closed_forms)).replace("k_slot_", "k_cslot_"),
     ]
-    # The model's functions are inlined into the point loop (numba's own inliner): a call per
-    # point and slot cost a third of the loop.
-    inline = "numba.njit(cache=True, nogil=True, inline='always')"
-    for name in [*names, "k_F", "k_T", "k_J", "k_rslot", "k_cslot"]:
-        parts.append(f"{name} = {inline}({name})")
-    parts.append(f"BLOCK = {BLOCK}\nprange = numba.prange")
+    # (numba's own inliner, inline='always', made the loop 1.1 to 2.1 times slower than
+    # LLVM's inlining of these small functions: measured on the Brusselator, Lorenz, a chain.)
+    for name in [*names, "k_F", "k_T", "k_J", "k_A", "k_rslot", "k_cslot"]:
+        parts.append(f"{name} = {jit}({name})")
+    parts.append(
+        f"BLOCK = {BLOCK}\nprange = numba.prange\nHURWITZ_TOL = {HURWITZ_TOL!r}\n"
+        f"PATTERN_SLOTS = {PATTERN_SLOTS}"
+    )
+    parts.append(inspect.getsource(routh))
+    parts.append(f"routh = {jit}(routh)")
     parts.append(inspect.getsource(fused_block))
     parts.append(f"fused_block = {jit}(fused_block)")
     parts.append(inspect.getsource(fused_run))
-    parts.append("fused_run = numba.njit(cache=True, nogil=True, parallel=True)(fused_run)")
+    parts.append("fused_run = numba.njit(cache=True, nogil=True, error_model='numpy', parallel=True)(fused_run)")
     return "\n\n".join(parts) + "\n"
 
 
@@ -331,6 +363,66 @@ def k_J(s: FloatArray, q: FloatArray, J: FloatArray) -> None:
     raise NotImplementedError("generated per plan")
 
 
+def k_A(s: FloatArray, q: FloatArray, A: FloatArray) -> None:
+    raise NotImplementedError("generated per plan")
+
+
+def routh(  # pragma: no cover - runs compiled
+    zr: FloatArray,
+    q: FloatArray,
+    J: FloatArray,
+    A: FloatArray,
+    r: FloatArray,
+    ebound: FloatArray,
+    prev: FloatArray,
+    cur: FloatArray,
+    nxt: FloatArray,
+) -> int:
+    """1 (stable), 0 (unstable) or -1 (delicate) for the Jacobian `J` at the equilibrium `zr`:
+    the tests of `.hurwitz.hurwitz_codes` on the characteristic polynomial's coefficients
+    (``k_A``, from the symbolic engine), each required to pass by a factor CLEAR."""
+    k_A(zr, q, A)
+    for i in range(N):
+        r[i] = 0.0
+        for j in range(N):
+            r[i] += abs(J[i, j])
+    ebound[0] = 1.0
+    for i in range(1, N + 1):
+        ebound[i] = 0.0
+    for i in range(N):
+        for kk in range(i + 1, 0, -1):
+            ebound[kk] += r[i] * ebound[kk - 1]
+    for kk in range(1, N + 1):
+        if not math.isfinite(A[kk - 1]) or abs(A[kk - 1]) <= CLEAR * HURWITZ_TOL * ebound[kk]:
+            return -1
+    width = N // 2 + 1
+    for j in range(width):
+        prev[j] = 1.0 if j == 0 else (A[2 * j - 1] if 2 * j - 1 < N else 0.0)
+        cur[j] = A[2 * j] if 2 * j < N else 0.0
+    positive = cur[0] > 0
+    for _ in range(N - 1):
+        head_prev, head_cur = prev[0], cur[0]
+        for j in range(width - 1):
+            left = head_cur * prev[j + 1]
+            right = head_prev * cur[j + 1]
+            diff = left - right
+            terms = HURWITZ_TOL * (abs(left) + abs(right))
+            if j == 0:
+                if not abs(diff) > CLEAR * terms:
+                    return -1
+            elif terms > 0 and not abs(diff) > CLEAR * terms:
+                return -1
+            nxt[j] = diff / head_cur
+        nxt[width - 1] = 0.0
+        if not math.isfinite(nxt[0]):
+            return -1
+        positive = positive and nxt[0] > 0
+        for j in range(width):
+            prev[j] = cur[j]
+            cur[j] = nxt[j]
+    return 1 if positive else 0
+
+
 def fused_run(  # pragma: no cover - runs compiled
     V: FloatArray,
     cols: np.ndarray,
@@ -342,6 +434,7 @@ def fused_run(  # pragma: no cover - runs compiled
     eig: np.ndarray,
     why: np.ndarray,
     flag: np.ndarray,
+    pattern: np.ndarray,
 ) -> None:
     """Every point of a chunk, in blocks spread over numba's threads (each point is written
     by one thread, and depends on nothing but its own row: the result is the same on any
@@ -350,7 +443,7 @@ def fused_run(  # pragma: no cover - runs compiled
     blocks = (count + BLOCK - 1) // BLOCK
     for i in prange(blocks):
         fused_block(
-            V, cols, base, X, exists, stable, neutral, eig, why, flag,
+            V, cols, base, X, exists, stable, neutral, eig, why, flag, pattern,
             i * BLOCK, min(count, (i + 1) * BLOCK),
         )
 
@@ -366,6 +459,7 @@ def fused_block(  # pragma: no cover - runs compiled
     eig: np.ndarray,
     why: np.ndarray,
     flag: np.ndarray,
+    pattern: np.ndarray,
     start: int,
     stop: int,
 ) -> None:
@@ -379,6 +473,15 @@ def fused_block(  # pragma: no cover - runs compiled
     F = np.empty(N)
     T = np.empty(N)
     J = np.empty((N, N))
+    JS = np.empty((E, N, N))  # each slot's Jacobian from its root check, reused for stability
+    have_J = np.zeros(E, dtype=np.bool_)
+    A = np.empty(N)
+    r = np.empty(N)
+    ebound = np.empty(N + 1)
+    width = N // 2 + 1
+    prev = np.empty(width)
+    cur = np.empty(width)
+    nxt = np.empty(width)
     q = base.copy()
     nan = math.nan
     for k in range(start, stop):
@@ -387,6 +490,8 @@ def fused_block(  # pragma: no cover - runs compiled
             q[cols[j]] = V[k, j]
         bad = False
         for e in range(E):
+            have_J[e] = False
+        for e in range(E):
             ok = True
             if EXACT[e]:
                 k_rslot(e, q, zr)
@@ -394,20 +499,29 @@ def fused_block(  # pragma: no cover - runs compiled
                     if not math.isfinite(zr[i]):
                         bad = True  # undefined here: the NumPy route repairs it by Newton
             else:
-                for j in range(M):
-                    qc[j] = q[j]
-                k_cslot(e, qc, z)
-                size = 0.0
+                # Real arithmetic first: where every step of the formula stays real and finite
+                # its value is the principal branch's (imaginary part 0); else complex.
+                k_rslot(e, q, zr)
+                real = True
                 for i in range(N):
-                    if not (math.isfinite(z[i].real) and math.isfinite(z[i].imag)):
-                        bad = True
-                    size = max(size, abs(z[i]))
-                if bad:
-                    break
-                size += 1.0
+                    if not math.isfinite(zr[i]):
+                        real = False
                 imag = 0.0
-                for i in range(N):
-                    imag = max(imag, abs(z[i].imag))
+                size = 1.0
+                if not real:
+                    for j in range(M):
+                        qc[j] = q[j]
+                    k_cslot(e, qc, z)
+                    size = 0.0
+                    for i in range(N):
+                        if not (math.isfinite(z[i].real) and math.isfinite(z[i].imag)):
+                            bad = True
+                        size = max(size, abs(z[i]))
+                        imag = max(imag, abs(z[i].imag))
+                        zr[i] = z[i].real
+                    if bad:
+                        break
+                    size += 1.0
                 if imag >= CLEAR * IMAG_TOL * size:
                     ok = False
                     why[k, e] = COMPLEX
@@ -415,8 +529,6 @@ def fused_block(  # pragma: no cover - runs compiled
                     bad = True  # near the realness tolerance
                     break
                 else:
-                    for i in range(N):
-                        zr[i] = z[i].real
                     k_F(zr, q, F)
                     finite = True
                     for i in range(N):
@@ -428,6 +540,10 @@ def fused_block(  # pragma: no cover - runs compiled
                     else:
                         k_T(zr, q, T)
                         k_J(zr, q, J)
+                        for i in range(N):
+                            for j in range(N):
+                                JS[e, i, j] = J[i, j]
+                        have_J[e] = True
                         for i in range(N):
                             jx = 0.0
                             for j in range(N):
@@ -501,13 +617,28 @@ def fused_block(  # pragma: no cover - runs compiled
                 continue
             for i in range(N):
                 zr[i] = X[k, e, i]
-            k_J(zr, q, J)
+            if have_J[e]:
+                for i in range(N):
+                    for j in range(N):
+                        J[i, j] = JS[e, i, j]
+            else:
+                k_J(zr, q, J)
             for i in range(N):
                 for j in range(N):
                     if not math.isfinite(J[i, j]):
                         bad = True
             if bad:
                 break
+            if N >= 3:
+                # Routh-Hurwitz (`.hurwitz.hurwitz_codes`), each test clear by CLEAR.
+                verdict = routh(zr, q, J, A, r, ebound, prev, cur, nxt)
+                if verdict < 0:
+                    bad = True  # delicate: the NumPy route computes eigenvalues
+                    break
+                for i in range(N):
+                    eig[k, e, i] = complex(nan, nan)
+                stable[k, e] = verdict == 1
+                continue
             if N == 1:
                 lam = J[0, 0]
                 eig[k, e, 0] = complex(lam, 0.0)
@@ -554,6 +685,14 @@ def fused_block(  # pragma: no cover - runs compiled
                 neutral[k, e] = True
         if bad:
             flag[k] = True
+        elif E <= PATTERN_SLOTS:
+            bits = 0
+            for e in range(E):
+                if stable[k, e]:
+                    bits |= 1 << e
+                if neutral[k, e]:
+                    bits |= 1 << (E + e)
+            pattern[k] = bits
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,6 +725,7 @@ def _warm_up(mod: Any, n: int, m: int, e: int) -> None:
         np.empty((1, e, n), dtype=np.complex128),
         np.zeros((1, e), dtype=np.int8),
         np.zeros(1, dtype=np.bool_),
+        np.zeros(1, dtype=np.int32),
     )
 
 
@@ -602,7 +742,7 @@ def fused_kernel(plan: SweepPlan, *, build: bool) -> Any:
     Returns
     -------
     callable or None
-        ``fused_run(V, cols, base, X, exists, stable, neutral, eig, why, flag)``.
+        ``fused_run(V, cols, base, X, exists, stable, neutral, eig, why, flag, pattern)``.
 
     Examples
     --------
@@ -631,6 +771,11 @@ def fused_kernel(plan: SweepPlan, *, build: bool) -> Any:
     return _KERNELS[key]
 
 
+def drop_kernel(plan: SweepPlan) -> None:
+    """Never use the plan's kernel again in this process (it failed at run time)."""
+    _KERNELS[plan.key + ":fused"] = None
+
+
 def ready(plan: SweepPlan) -> bool:
     """Whether the plan's kernel is loaded in this process (no compilation left to pay)."""
     return _KERNELS.get(plan.key + ":fused") is not None
@@ -638,8 +783,8 @@ def ready(plan: SweepPlan) -> bool:
 
 def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.ndarray]:
     """The kernel's arrays at the swept `values` (c, k): ``x``, ``exists``, ``stable``,
-    ``neutral``, ``eigenvalues``, ``why`` and ``flag`` (the points left to the NumPy route;
-    their other entries are meaningless)."""
+    ``neutral``, ``eigenvalues``, ``why``, ``pattern`` (`.sweep_chunk.slot_pattern`) and
+    ``flag`` (the points left to the NumPy route; their other entries are meaningless)."""
     c, n, e = values.shape[0], len(plan.model.states), len(plan.closed_forms)
     out = {
         "x": np.empty((c, e, n)),
@@ -649,6 +794,7 @@ def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.
         "eigenvalues": np.empty((c, e, n), dtype=np.complex128),
         "why": np.zeros((c, e), dtype=np.int8),
         "flag": np.zeros(c, dtype=np.bool_),
+        "pattern": np.zeros(c, dtype=np.int32),
     }
     kernel(
         np.ascontiguousarray(values, dtype=np.float64),
@@ -661,5 +807,6 @@ def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.
         out["eigenvalues"],
         out["why"],
         out["flag"],
+        out["pattern"],
     )
     return out

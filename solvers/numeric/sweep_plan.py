@@ -637,17 +637,20 @@ def closed_form_notes(
     total = why.shape[0]
     for e, label in enumerate(labels):
         parts = []
+        # Each column once, contiguous; the verdicts counted in one pass.
+        said, why_e, there = claimed[:, e].copy(), why[:, e].copy(), exists[:, e].copy()
+        counts = np.bincount(why_e[said], minlength=_POLE + 1)
         for code, words in (
             (_UNDEFINED, "undefined (not finite)"),
             (_COMPLEX, "complex"),
             (_NOT_A_ROOT, "not a root of the right-hand side"),
             (_POLE, "a point where the right-hand side is undefined (a pole)"),
         ):
-            k = int(np.count_nonzero(claimed[:, e] & (why[:, e] == code)))
+            k = int(counts[code])
             if k:
                 parts.append(f"{words} at {k}")
-        unclaimed = int(np.count_nonzero(~claimed[:, e] & exists[:, e]))
-        fixed = int(np.count_nonzero(exists[:, e] & repaired[:, e]))
+        unclaimed = int(np.count_nonzero(there)) - int(np.count_nonzero(there & said))
+        fixed = int(np.count_nonzero(there & repaired[:, e])) if repaired.any() else 0
         if parts:
             notes.append(
                 f"closed form `{label}`: where the symbolic engine says it exists, it is "
@@ -663,7 +666,7 @@ def closed_form_notes(
                 f"closed form `{label}`: undefined or inaccurate at {fixed} of {total} points, "
                 "where the root Newton finds from it (checked) is used"
             )
-        wrong = int(np.count_nonzero(claimed[:, e] & np.isin(why[:, e], (_NOT_A_ROOT, _POLE))))
+        wrong = int(counts[_NOT_A_ROOT] + counts[_POLE])
         if wrong:
             warnings.warn(
                 f"sweep of `{model_name}`: closed-form equilibrium `{label}` does not solve the "

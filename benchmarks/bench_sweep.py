@@ -383,7 +383,6 @@ def test_nxn_sweep_against_hand_written_hurwitz(
             return lorenz_sweep_reference(axes)
     else:
         m = chain_model()
-        g, c = _chain_params()
         side = round(N_HURWITZ**0.5)
         axes = {"g": np.linspace(0.0, 40.0, side), "c": np.linspace(0.2, 3.0, side)}
 

@@ -25,8 +25,16 @@ route's: classes, existence and stability identical, equilibria and eigenvalues 
 ulps (``tests/solvers/sweep/test_sweep_fused.py`` compares the two on every point).
 
 The kernel covers deterministic flows and maps with one or two states (spectra in closed form,
-as `~.sweep_chunk.spectra`) and no constraints. Other models, and any model whose expressions
-numba cannot compile, keep the NumPy route.
+as `~.sweep_chunk.spectra`), and flows of three to eight states swept with
+``eigenvalues=False``: there it runs Routh's table on the characteristic polynomial's
+coefficients, derived symbolically (Berkowitz) and printed as scalar code, with the tests of
+:func:`~.hurwitz.hurwitz_codes` each required to pass by CLEAR (a delicate point goes to the
+NumPy route, which computes its eigenvalues). Models with constraints, and any model whose
+expressions numba cannot compile (or whose coefficients exceed :data:`MAX_COEFF_OPS`), keep the
+NumPy route; so does a chunk on which the compiled code fails at run time.
+
+Points are split into blocks of :data:`BLOCK` over numba's threads; each point depends only on
+its own row, so the map does not depend on the number of threads.
 
 When it is used (`sweep`'s ``compiled``): ``True`` builds the kernel (about 1-3 s the first time
 on a machine, then loaded from the cache); ``None`` (the default) uses it when it is ready

@@ -718,7 +718,7 @@ def _source(plan: SweepPlan) -> tuple[str, str]:
             source = ""
         digest = hashlib.sha256(source.encode()).hexdigest()[:24] if source else ""
         _KERNELS[key] = (source, digest)
-    return _KERNELS[key]  # type: ignore[no-any-return]
+    return _KERNELS[key]
 
 
 def _warm_up(mod: Any, n: int, m: int, e: int) -> None:

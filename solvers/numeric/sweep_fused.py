@@ -33,8 +33,10 @@ NumPy route, which computes its eigenvalues). Models with constraints, and any m
 expressions numba cannot compile (or whose coefficients exceed :data:`MAX_COEFF_OPS`), keep the
 NumPy route; so does a chunk on which the compiled code fails at run time.
 
-Points are split into blocks of :data:`BLOCK` over numba's threads; each point depends only on
-its own row, so the map does not depend on the number of threads.
+A chunk of at least :data:`THREAD_MIN` points is split into contiguous row ranges, one per core,
+run on Python threads (the kernel releases the GIL; numba's own ``parallel=True`` was not used:
+its OpenMP layer aborts a process pool's ``fork``). Each point depends only on its own row, so
+the map does not depend on the number of threads.
 
 When it is used (`sweep`'s ``compiled``): ``True`` builds the kernel (about 1-3 s the first time
 on a machine, then loaded from the cache); ``None`` (the default) uses it when it is ready
@@ -63,6 +65,9 @@ import hashlib
 import importlib.metadata
 import inspect
 import math
+import multiprocessing
+import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,8 +114,8 @@ MAX_COEFF_OPS = 4000
 #: Closed-form plans with at most this many slots get a per-point slot pattern
 #: (`.sweep_chunk.slot_pattern`), and the sweep's classes from a table of all 4**E patterns.
 PATTERN_SLOTS = 10
-#: Points per block of the kernel's threads.
-BLOCK = 16_384
+#: Chunks of at least this many points are split over threads (the kernel releases the GIL).
+THREAD_MIN = 200_000
 #: With ``compiled=None`` a sweep of at least this many points builds the kernel (1-3 s).
 BUILD_POINTS = 20_000_000
 #: A ratio test (imaginary part, residual, coincidence) is clear when its quantity is at most
@@ -323,16 +328,11 @@ def module_source(plan: SweepPlan) -> str:
     # LLVM's inlining of these small functions: measured on the Brusselator, Lorenz, a chain.)
     for name in [*names, "k_F", "k_T", "k_J", "k_A", "k_rslot", "k_cslot"]:
         parts.append(f"{name} = {jit}({name})")
-    parts.append(
-        f"BLOCK = {BLOCK}\nprange = numba.prange\nHURWITZ_TOL = {HURWITZ_TOL!r}\n"
-        f"PATTERN_SLOTS = {PATTERN_SLOTS}"
-    )
+    parts.append(f"HURWITZ_TOL = {HURWITZ_TOL!r}\nPATTERN_SLOTS = {PATTERN_SLOTS}")
     parts.append(inspect.getsource(routh))
     parts.append(f"routh = {jit}(routh)")
-    parts.append(inspect.getsource(fused_block))
-    parts.append(f"fused_block = {jit}(fused_block)")
     parts.append(inspect.getsource(fused_run))
-    parts.append("fused_run = numba.njit(cache=True, nogil=True, error_model='numpy', parallel=True)(fused_run)")
+    parts.append(f"fused_run = {jit}(fused_run)")
     return "\n\n".join(parts) + "\n"
 
 
@@ -341,9 +341,7 @@ def module_source(plan: SweepPlan) -> str:
 # constants; these stand-ins only let it be read and linted here).
 
 N = M = E = 1
-BLOCK = 16_384
 DISCRETE = False
-prange = range
 EXACT = np.array([True, False])
 DOM_KIND = np.zeros(1, dtype=np.int64)
 DOM_LO = DOM_HI = np.zeros(1)
@@ -432,31 +430,6 @@ def routh(  # pragma: no cover - runs compiled
 
 
 def fused_run(  # pragma: no cover - runs compiled
-    V: FloatArray,
-    cols: np.ndarray,
-    base: FloatArray,
-    X: FloatArray,
-    exists: np.ndarray,
-    stable: np.ndarray,
-    neutral: np.ndarray,
-    eig: np.ndarray,
-    why: np.ndarray,
-    flag: np.ndarray,
-    pattern: np.ndarray,
-) -> None:
-    """Every point of a chunk, in blocks spread over numba's threads (each point is written
-    by one thread, and depends on nothing but its own row: the result is the same on any
-    number of threads)."""
-    count = V.shape[0]
-    blocks = (count + BLOCK - 1) // BLOCK
-    for i in prange(blocks):
-        fused_block(
-            V, cols, base, X, exists, stable, neutral, eig, why, flag, pattern,
-            i * BLOCK, min(count, (i + 1) * BLOCK),
-        )
-
-
-def fused_block(  # pragma: no cover - runs compiled
     V: FloatArray,
     cols: np.ndarray,
     base: FloatArray,
@@ -734,6 +707,8 @@ def _warm_up(mod: Any, n: int, m: int, e: int) -> None:
         np.zeros((1, e), dtype=np.int8),
         np.zeros(1, dtype=np.bool_),
         np.zeros(1, dtype=np.int32),
+        0,
+        1,
     )
 
 
@@ -750,7 +725,8 @@ def fused_kernel(plan: SweepPlan, *, build: bool) -> Any:
     Returns
     -------
     callable or None
-        ``fused_run(V, cols, base, X, exists, stable, neutral, eig, why, flag, pattern)``.
+        ``fused_run(V, cols, base, X, exists, stable, neutral, eig, why, flag, pattern,
+        start, stop)``, the points ``start:stop``.
 
     Examples
     --------
@@ -804,7 +780,7 @@ def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.
         "flag": np.zeros(c, dtype=np.bool_),
         "pattern": np.zeros(c, dtype=np.int32),
     }
-    kernel(
+    args = (
         np.ascontiguousarray(values, dtype=np.float64),
         np.asarray(plan.param_columns, dtype=np.int64),
         np.asarray(plan.base, dtype=np.float64),
@@ -817,4 +793,39 @@ def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.
         out["flag"],
         out["pattern"],
     )
+    threads = _thread_count() if c >= THREAD_MIN else 1
+    bounds = [c * i // threads for i in range(threads + 1)]
+    if threads == 1:
+        kernel(*args, 0, c)
+        return out
+    # Contiguous row ranges on threads (the kernel holds no GIL; each row is written by one
+    # thread and depends on its own row only, so the result does not depend on the split).
+    errors: list[BaseException] = []
+
+    def work(a: int, b: int) -> None:
+        try:
+            kernel(*args, a, b)
+        except BaseException as exc:  # re-raised in the caller
+            errors.append(exc)
+
+    pool = [
+        threading.Thread(target=work, args=(bounds[i], bounds[i + 1])) for i in range(threads)
+    ]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
     return out
+
+
+def _thread_count() -> int:
+    """Cores this process may use; 1 in a worker of a process pool (the pool already spreads
+    chunks over the cores)."""
+    if multiprocessing.parent_process() is not None:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -157,3 +157,19 @@ def test_the_generated_source_is_the_models() -> None:
     assert "z[0] = q1" in text and "z[1] = q0/q1" in text
     complex_text = sweep_fused.slot_source(m, [a**0.5], 1, complex_=True)
     assert "numpy.sqrt(q0)" in complex_text or "q0**0.5" in complex_text
+
+
+def test_threads_and_a_process_pool_give_the_same_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kernel runs on threads in this process (the pilot chunk), then a process pool forks
+    # workers that run it too: numba's OpenMP threading layer aborted such a fork, which is
+    # why the threads are Python's. The map is the NumPy route's either way.
+    monkeypatch.setattr(sweep_fused, "THREAD_MIN", 1)
+    m = ig.Model.from_equations({"x": "x*(r - x)", "y": "-y + x"}, parameters={"r": 1.0})
+    r = np.linspace(-1.0, 1.0, 4001)
+    pooled = ig.sweep(
+        m, {"r": r}, compiled=True, executor="processes", chunk_size=1000, cycles=False
+    )
+    threaded = ig.sweep(m, {"r": r}, compiled=True, executor="serial", cycles=False)
+    plain = ig.sweep(m, {"r": r}, compiled=False, executor="serial", cycles=False)
+    _same(pooled, plain)
+    _same(threaded, plain)

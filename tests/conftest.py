@@ -8,6 +8,10 @@
   symbolic corpus runs the engine on every model it checks in one session fixture; under
   ``--dist load`` each worker would run all of it). (``--dist loadgroup`` does not group with
   pytest 9.2 and pytest-xdist 3.8: pytest-xdist issue 1386.)
+* The files known to take longest start first (``HEAVY_FIRST``; ``--no-loadscope-reorder`` in
+  pyproject.toml keeps this order instead of pytest-xdist's most-tests-first): under
+  ``--dist loadfile`` a file runs on one worker, and a long file handed out last keeps one core
+  busy while the other waits. The order changes only when a file runs, never what it checks.
 * When every path given names single tests (``::``), ``-n auto`` runs in this one process.
 """
 
@@ -22,6 +26,28 @@ import pytest
 from incentive_geometry.cli import main
 
 SLOW = "slow"
+
+#: Files of the default run that took longest on one worker (seconds of wall time measured on
+#: 2 cores, December 2026), longest first; the others follow in collection order.
+HEAVY_FIRST = (
+    "solvers/symbolic/test_symbolic_corpus.py",  # 68 s (the session fixture runs the engine)
+    "test_docs.py",  # 62 s
+    "solvers/numeric/test_compiled_continuation.py",  # 47 s (numba compiles)
+    "solvers/symbolic/test_symbolic_soundness.py",  # 45 s
+    "solvers/symbolic/test_symbolic_models.py",  # 44 s
+    "proofs/test_proofs_catalogue_falsifiable.py",  # 44 s
+    "proofs/test_proofs_verify.py",  # 31 s
+    "proofs/test_proofs_catalogue_falsifiable_c3.py",  # 30 s
+    "proofs/test_proofs_catalogue_planted.py",  # 29 s
+    "test_docs_pages.py",  # 25 s
+    "solvers/symbolic/test_symbolic_hurwitz.py",  # 24 s
+    "proofs/test_proofs_depth_selection.py",  # 23 s
+    "solvers/symbolic/test_symbolic_budget.py",  # 22 s
+    "test_lint.py",  # 21 s (mypy)
+    "core/test_cli_derive_region.py",  # 20 s
+    "proofs/test_proofs_check.py",  # 19 s
+    "solvers/symbolic/test_symbolic_derive_budget.py",  # 18 s
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,9 +94,18 @@ def _deselect_slow(config: pytest.Config, items: list[pytest.Item]) -> None:
         items[:] = keep
 
 
+def _heavy_first(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Move the tests of the ``HEAVY_FIRST`` files to the front, in that order (a stable sort:
+    the tests of a file keep their order)."""
+    tests = config.rootpath / "tests"
+    rank = {(tests / name).resolve(): i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.resolve(), len(HEAVY_FIRST)))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _deselect_slow(config, items)
+    _heavy_first(config, items)
 
 
 @pytest.fixture

@@ -107,8 +107,11 @@ def test_flags_leave_the_decision_to_numpy(monkeypatch: pytest.MonkeyPatch) -> N
     m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
     real = sweep_chunk.run_fused
 
+    flagged: list[int] = []
+
     def flag_all(kernel: object, plan: object, values: np.ndarray) -> dict[str, np.ndarray]:
         out = real(kernel, plan, values)  # type: ignore[arg-type]
+        flagged.append(len(values))
         out["flag"][:] = True
         out["x"][:] = 123.0  # garbage where flagged: must be overwritten
         return out
@@ -117,6 +120,7 @@ def test_flags_leave_the_decision_to_numpy(monkeypatch: pytest.MonkeyPatch) -> N
     r = np.linspace(-1.0, 1.0, 201)
     fused = ig.sweep(m, {"r": r}, compiled=True, executor="serial", cycles=False)
     plain = ig.sweep(m, {"r": r}, compiled=False, executor="serial", cycles=False)
+    assert flagged == [201]  # the kernel ran, and every row went to the NumPy route
     _same(fused, plain)
 
 
@@ -169,7 +173,13 @@ def test_threads_and_a_process_pool_give_the_same_map(monkeypatch: pytest.Monkey
     pooled = ig.sweep(
         m, {"r": r}, compiled=True, executor="processes", chunk_size=1000, cycles=False
     )
+    rows: list[int] = []
+    real = sweep_chunk.run_fused
+    monkeypatch.setattr(
+        sweep_chunk, "run_fused", lambda k, p, v: rows.append(len(v)) or real(k, p, v)
+    )
     threaded = ig.sweep(m, {"r": r}, compiled=True, executor="serial", cycles=False)
+    assert sum(rows) == r.size  # the kernel ran here, on threads (THREAD_MIN = 1)
     plain = ig.sweep(m, {"r": r}, compiled=False, executor="serial", cycles=False)
     _same(pooled, plain)
     _same(threaded, plain)

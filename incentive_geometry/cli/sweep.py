@@ -179,6 +179,19 @@ def _echo_warning(
     "the estimate (0: no limit). Also the symbolic engine's budget.",
 )
 @click.option(
+    "--eigenvalues/--no-eigenvalues",
+    default=True,
+    show_default=True,
+    help="Eigenvalues at every equilibrium; --no-eigenvalues decides flows of 3 or more "
+    "states by Routh-Hurwitz (faster, same classes; eigenvalues only near boundaries).",
+)
+@click.option(
+    "--compiled/--no-compiled",
+    default=None,
+    help="Compile the closed-form sweep into one numba pass per chunk (the same map); "
+    "default: when the kernel is ready or the sweep has 2e7 points or more.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar (default: when stderr is a terminal).",
@@ -197,6 +210,8 @@ def sweep(
     workers: int | None,
     chunk_size: int,
     timeout: float,
+    eigenvalues: bool,
+    compiled: bool | None,
     progress: bool | None,
 ) -> None:
     """Classify every parameter point of MODEL by its stable equilibria.
@@ -276,6 +291,8 @@ def sweep(
                 out=out,
                 progress=show,
                 timeout=timeout or None,
+                eigenvalues=eigenvalues,
+                compiled=compiled,
             )
     except KeyboardInterrupt:
         where = f" in {out}.parts" if out else ""

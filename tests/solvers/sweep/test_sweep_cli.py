@@ -170,3 +170,24 @@ def test_a_repeated_grid_is_refused_naming_the_parameter(
     assert len(lines) == 1 and lines[0].startswith("error:"), err
     assert "`theta`" in lines[0] and "twice" in lines[0]
     assert out == ""
+
+
+def test_no_eigenvalues_and_compiled_flags(
+    tmp_path: Path, incgeo: Callable[..., tuple[int, str, str]]
+) -> None:
+    # A 3-state flow: --no-eigenvalues decides it by Routh-Hurwitz with the same classes, and
+    # --no-compiled / --compiled give the same map.
+    lorenz = tmp_path / "lorenz.toml"
+    lorenz.write_text(
+        'name = "lorenz"\n[equations]\nx = "s*(y - x)"\ny = "x*(r - z) - y"\nz = "x*y - b*z"\n'
+        "[parameters]\ns = 10.0\nr = 0.5\nb = 2.6666666666666665\n"
+    )
+    counts = []
+    for flags in (("--no-eigenvalues", "--no-compiled"), ("--eigenvalues",), ("--compiled",)):
+        code, out, err = incgeo(
+            "sweep", str(lorenz), "--grid", "r=0.5:40:41", "--json", *flags
+        )
+        assert code == 0, err
+        counts.append(json.loads(out)["classes"])
+    assert counts[0] == counts[1] == counts[2]
+    assert set(counts[0]) >= {"x=0, y=0, z=0 only", "E1 + E2 (bistable)", "none stable"}

@@ -22,7 +22,9 @@ at a domain edge, two slots nearly coincide, a Jacobian is not finite, a 2x2 spe
 near double root, a margin is near the neutral band, or a stable margin is close enough to 0
 that the rounding of the root must be bounded (``UNCERTAIN_BAND``). So the map is the NumPy
 route's: classes, existence and stability identical, equilibria and eigenvalues equal to a few
-ulps (``tests/solvers/sweep/test_sweep_fused.py`` compares the two on every point).
+ulps (a checked formula is evaluated in real arithmetic where it stays real, where the NumPy route
+uses complex arithmetic; ``tests/solvers/sweep/test_sweep_fused.py`` compares the two on every
+point).
 
 The kernel covers deterministic flows and maps with one or two states (spectra in closed form,
 as `~.sweep_chunk.spectra`), and flows of three to eight states swept with

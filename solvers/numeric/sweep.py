@@ -791,6 +791,7 @@ def sweep(
         for e in range(E_):
             lut |= ((pats >> e) & 1) << int(ident[e])
             lut |= ((pats >> (E_ + e)) & 1) << (int(ident[e]) + k_ids)
+    lut_is_identity = lut is not None and bool(np.array_equal(lut, np.arange(lut.size)))
     found: np.ndarray = np.zeros(0, dtype=np.int64)
     n_undefined, first_undefined = 0, -1
     n_incomplete, first_incomplete = 0, -1
@@ -804,9 +805,13 @@ def sweep(
             _or_shifted(bits, term, np.isfinite(period[a:b]), 2 * k_ids + 1)
         which = None if use_closed else which_of(a, b)
         if lut is not None:
-            # Closed forms: each point's slot pattern to its identity bits, one table look-up.
-            np.take(lut, maps["pattern"][a:b], out=term, mode="wrap")
-            np.bitwise_or(bits, term, out=bits)
+            # Closed forms: each point's slot pattern to its identity bits, one table look-up
+            # (none when every slot is its own identity: the pattern is the bits).
+            if lut_is_identity:
+                np.bitwise_or(bits, maps["pattern"][a:b], out=bits)
+            else:
+                np.take(lut, maps["pattern"][a:b], out=term, mode="wrap")
+                np.bitwise_or(bits, term, out=bits)
         for e in range(0 if lut is not None else st.shape[1]):
             if which is None:
                 _or_shifted(bits, term, st[:, e], int(ident[e]))

@@ -637,9 +637,12 @@ def closed_form_notes(
     total = why.shape[0]
     for e, label in enumerate(labels):
         parts = []
-        # Each column once, contiguous; the verdicts counted in one pass.
+        # Each column once, contiguous; the verdicts counted only when some value was refused.
         said, why_e, there = claimed[:, e].copy(), why[:, e].copy(), exists[:, e].copy()
-        counts = np.bincount(why_e[said], minlength=_POLE + 1)
+        counts = np.zeros(_POLE + 1, dtype=np.int64)
+        if why_e.any():
+            for code in (_UNDEFINED, _COMPLEX, _NOT_A_ROOT, _POLE):
+                counts[code] = np.count_nonzero((why_e == code) & said)
         for code, words in (
             (_UNDEFINED, "undefined (not finite)"),
             (_COMPLEX, "complex"),

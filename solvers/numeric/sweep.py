@@ -795,8 +795,43 @@ def sweep(
     found: np.ndarray = np.zeros(0, dtype=np.int64)
     n_undefined, first_undefined = 0, -1
     n_incomplete, first_incomplete = 0, -1
+    # More identities than an int64 has bits (a numeric sweep names each equilibrium it meets,
+    # so a sweep over many points can have hundreds): each point's bits as a row of a bit
+    # matrix, packed to bytes, highest bit first (so the bytes sort as the numbers do).
+    wide = n_bits > 62
+    wide_blocks: list[tuple[int, int, list[bytes], np.ndarray]] = []
+    wide_keys: set[bytes] = set()
     for a, b in blocks:
         st, ne, de = stable[a:b], neutral[a:b], defined[a:b]
+        if wide:
+            member = np.zeros((b - a, n_bits), dtype=bool)
+            member[:, 2 * k_ids] = ~de
+            if period_in is not None:
+                member[:, 2 * k_ids + 1] = np.isfinite(period[a:b])
+            which = None if use_closed else which_of(a, b)
+            for e in range(st.shape[1]):
+                w = np.full(b - a, int(ident[e])) if which is None else which[:, e]
+                for flags, offset in ((st[:, e], 0), (ne[:, e], k_ids)):
+                    rows_ = np.flatnonzero(flags & (w >= 0))
+                    member[rows_, w[rows_] + offset] = True
+            cut = None if incomplete is None else np.asarray(incomplete[a:b]) & de
+            if cut is not None and cut.any():
+                member[cut] = False
+                member[cut, 2 * k_ids + 2] = True
+                if first_incomplete < 0:
+                    first_incomplete = a + int(np.argmax(cut))
+                n_incomplete += int(np.count_nonzero(cut))
+            packed = np.ascontiguousarray(np.packbits(member[:, ::-1], axis=1))
+            keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+            local, inverse = np.unique(keys, return_inverse=True)
+            as_bytes = [bytes(k) for k in local]
+            wide_keys.update(as_bytes)
+            wide_blocks.append((a, b, as_bytes, inverse.ravel()))
+            undefined_here = int(np.count_nonzero(~de))
+            if undefined_here and first_undefined < 0:
+                first_undefined = a + int(np.argmax(~de))
+            n_undefined += undefined_here
+            continue
         # One elementwise pass per slot (a bit per identity; two slots of one identity set
         # the same bit). A closed-form slot has one identity; a numeric slot one per point.
         bits, term = codes[a:b], np.empty(b - a, dtype=np.int64)
@@ -836,12 +871,20 @@ def sweep(
         if undefined_here and first_undefined < 0:
             first_undefined = a + int(np.argmax(~de))
         n_undefined += undefined_here
-    if present is not None:
+    uniq: Any
+    if wide:
+        ordered = sorted(wide_keys)
+        index = {k: i for i, k in enumerate(ordered)}
+        pad = 8 * len(ordered[0]) - n_bits if ordered else 0
+        uniq = [int.from_bytes(k, "big") >> pad for k in ordered]
+        for a, b, local_keys, inverse in wide_blocks:
+            codes[a:b] = np.array([index[k] for k in local_keys], dtype=np.int64)[inverse]
+    elif present is not None:
         uniq = np.flatnonzero(present)
         rank = np.cumsum(present, dtype=np.int64) - 1
     else:
         uniq = found
-    for a, b in blocks:
+    for a, b in [] if wide else blocks:
         if present is not None:
             # In place: each code is read before its own slot is written (no buffer).
             np.take(rank, codes[a:b], out=codes[a:b], mode="wrap")

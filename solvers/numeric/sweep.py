@@ -82,7 +82,7 @@ from .resources import check_memory, format_bytes, memory_limit
 from .stability_map import StabilityMap
 from .sweep_chunk import evaluate_chunk, fill_spectra, uses_hurwitz
 from .sweep_cycles import cycle_probe
-from .sweep_fused import BUILD_POINTS, PATTERN_SLOTS
+from .sweep_fused import BUILD_POINTS, FUSED_MIN, PATTERN_SLOTS, fused_kernel
 from .sweep_plan import (
     SweepPlan,
     closed_form_equilibria,
@@ -559,6 +559,10 @@ def sweep(
             use_closed = False
             plan = make_plan(use_closed)
     check_fit(len(closed) if use_closed else max(1, int(max_equilibria)), not use_closed)
+    if use_closed and plan.compiled and n_rows >= FUSED_MIN:
+        # Compiled here, once: workers of a pool then load it from the disk cache instead of
+        # each compiling it at the same time.
+        fused_kernel(plan, build=True)
     store = None
     if out is not None:
 

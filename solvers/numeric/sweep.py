@@ -826,8 +826,8 @@ def sweep(
                     first_incomplete = a + int(np.argmax(cut))
                 n_incomplete += int(np.count_nonzero(cut))
             packed = np.ascontiguousarray(np.packbits(member[:, ::-1], axis=1))
-            keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-            local, inverse = np.unique(keys, return_inverse=True)
+            row_keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+            local, inverse = np.unique(row_keys, return_inverse=True)
             as_bytes = [bytes(k) for k in local]
             wide_keys.update(as_bytes)
             wide_blocks.append((a, b, as_bytes, inverse.ravel()))
@@ -878,11 +878,11 @@ def sweep(
     uniq: Any
     if wide:
         ordered = sorted(wide_keys)
-        index = {k: i for i, k in enumerate(ordered)}
+        rank_of = {k: i for i, k in enumerate(ordered)}
         pad = 8 * len(ordered[0]) - n_bits if ordered else 0
         uniq = [int.from_bytes(k, "big") >> pad for k in ordered]
         for a, b, local_keys, inverse in wide_blocks:
-            codes[a:b] = np.array([index[k] for k in local_keys], dtype=np.int64)[inverse]
+            codes[a:b] = np.array([rank_of[k] for k in local_keys], dtype=np.int64)[inverse]
     elif present is not None:
         uniq = np.flatnonzero(present)
         rank = np.cumsum(present, dtype=np.int64) - 1

@@ -103,14 +103,20 @@ def _simplify(expr: Any, n_states: int) -> Any:
     return sympy.factor(expr) if n_states == 1 else expr
 
 
-def _derivatives(learner: LearnerLike) -> tuple[list[Any], list[list[Any]]]:
-    """Probabilities at eta = 0 and first-order increments ``delta_o`` of every outcome."""
+def _require_outcomes(learner: LearnerLike) -> None:
+    """Refuse a step-function learner (no outcomes) up front: a cheap check, run before the
+    bounded work (which is where the derivatives are taken)."""
     if not getattr(learner, "outcomes", ()):
         raise ModelError(
             f"learner `{learner.name}` is given by a step function (it samples continuous data), "
             "so it has no derived mean field; compare it numerically with "
             "`incentive_geometry.solvers.numeric.train.empirical_drift`"
         )
+
+
+def _derivatives(learner: LearnerLike) -> tuple[list[Any], list[list[Any]]]:
+    """Probabilities at eta = 0 and first-order increments ``delta_o`` of every outcome."""
+    _require_outcomes(learner)
     eta = learner.step_symbol
     probs, deltas = [], []
     for o in learner.outcomes:
@@ -168,7 +174,9 @@ def mean_field(learner: LearnerLike, *, timeout: float | None = 60.0) -> Model:
     if not getattr(learner, "outcomes", ()) and getattr(learner, "drift", None) is not None:
         drift: Model = learner.drift  # type: ignore[assignment]
         return drift
-    _derivatives(learner)  # refuses a step-function learner here, not in a child process
+    # Refused here, cheaply; the derivatives themselves (sympy, unbounded in time) are taken
+    # inside the bounded work, so `timeout` covers them.
+    _require_outcomes(learner)
     return run_bounded(
         _mean_field_work,
         learner,
@@ -250,7 +258,7 @@ def diffusion(learner: LearnerLike, *, timeout: float | None = 60.0) -> sympy.Ma
     >>> sympy.factor(D[0, 0].subs(L.symbols["w"], 0))  # neutral drift: 2 x (1 - x)
     -2*x*(x - 1)
     """
-    _derivatives(learner)
+    _require_outcomes(learner)
     return run_bounded(
         _diffusion_work,
         learner,

@@ -898,9 +898,15 @@ def cached_on_disk(digest: str, entry: str) -> bool:
     False
     """
     folder = kernel_cache_dir()
-    return (folder / f"ig_kernel_{digest}.py").exists() and any(
-        (folder / "__pycache__").glob(f"ig_kernel_{digest}.{entry}-*.nbi")
-    )
+    if not (folder / f"ig_kernel_{digest}.py").exists():
+        return False
+    pattern = f"ig_kernel_{digest}.{entry}-*.nbi"
+    elsewhere = os.environ.get("NUMBA_CACHE_DIR")
+    if elsewhere:
+        # numba then keeps its cache under that folder, in a tree named after the source's
+        # folder, not in __pycache__ beside the source.
+        return any(Path(elsewhere).rglob(pattern))
+    return any((folder / "__pycache__").glob(pattern))
 
 
 _LOADED: dict[Model, ContinuationKernel | None] = {}

@@ -7,8 +7,8 @@
 * Brusselator, 10^6 (and, marked slow, 10^7) points: `ig.sweep` (the fused compiled kernel,
   `solvers/numeric/sweep_fused.py`) against the trace/det limit, ``tr < 0 and det > 0`` on the
   closed-form equilibrium in NumPy, and in numba when installed. Target (issue 18): within 2x of
-  the NumPy trace/det reference (session 7: 1.7x-2.0x at 10^6 and 10^7 on a shared machine; the
-  NumPy route alone 3.6x-5x).
+  the NumPy trace/det reference (session 7, quiet machine: 1.87x at 10^6, 1.48x at 10^7; the
+  NumPy route alone 5.4x-6.2x).
 * n x n stability decisions, 10^6 points: vectorized Routh-Hurwitz from stacked Jacobians
   (`solvers/numeric/hurwitz.py`) against a hand-written Hurwitz reference on closed-form
   coefficients (Lorenz at C+ for n = 3; a 5-variable linear chain with feedback for n = 5) and
@@ -16,8 +16,8 @@
 * n x n sweeps (n = 3, 5), 10^6 points, ``eigenvalues=False``: `ig.sweep` against a hand-written
   vectorized Hurwitz reference doing the sweep's job (every equilibrium in closed form, its
   Jacobian entries, the coefficients by hand, the Hurwitz conditions). Target (issue 18): within
-  2x. Session 7: n = 5 at 1.7x-2.0x (asserted); n = 3 (Lorenz: three equilibria, two checked in
-  complex arithmetic with residuals) at 3.7x-4.7x, **not met**, recorded and not asserted.
+  2x. Session 7, quiet machine: n = 5 at 1.90x (asserted); n = 3 (Lorenz: three equilibria, two
+  checked closed forms with residuals) at 3.33x, **not met**, recorded and not asserted.
 * A sweep heavy enough to need it (Newton from many starts on every point) on a Dask LocalCluster
   with 2 workers against 1 worker. Target: at least 1.6x.
 

@@ -807,34 +807,38 @@ def sweep(
     wide_keys: set[bytes] = set()
     for a, b in blocks:
         st, ne, de = stable[a:b], neutral[a:b], defined[a:b]
+        # Points whose equilibria are not all known: their class is `incomplete` alone.
+        cut = None if incomplete is None else np.asarray(incomplete[a:b]) & de
+        if cut is not None and not cut.any():
+            cut = None
+        if cut is not None:
+            if first_incomplete < 0:
+                first_incomplete = a + int(np.argmax(cut))
+            n_incomplete += int(np.count_nonzero(cut))
+        undefined_here = int(np.count_nonzero(~de))
+        if undefined_here and first_undefined < 0:
+            first_undefined = a + int(np.argmax(~de))
+        n_undefined += undefined_here
+        which = None if use_closed else which_of(a, b)
         if wide:
             member = np.zeros((b - a, n_bits), dtype=bool)
             member[:, 2 * k_ids] = ~de
             if period_in is not None:
                 member[:, 2 * k_ids + 1] = np.isfinite(period[a:b])
-            which = None if use_closed else which_of(a, b)
             for e in range(st.shape[1]):
                 w = np.full(b - a, int(ident[e])) if which is None else which[:, e]
                 for flags, offset in ((st[:, e], 0), (ne[:, e], k_ids)):
                     rows_ = np.flatnonzero(flags & (w >= 0))
                     member[rows_, w[rows_] + offset] = True
-            cut = None if incomplete is None else np.asarray(incomplete[a:b]) & de
-            if cut is not None and cut.any():
+            if cut is not None:
                 member[cut] = False
                 member[cut, 2 * k_ids + 2] = True
-                if first_incomplete < 0:
-                    first_incomplete = a + int(np.argmax(cut))
-                n_incomplete += int(np.count_nonzero(cut))
             packed = np.ascontiguousarray(np.packbits(member[:, ::-1], axis=1))
             row_keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
             local, inverse = np.unique(row_keys, return_inverse=True)
             as_bytes = [bytes(k) for k in local]
             wide_keys.update(as_bytes)
             wide_blocks.append((a, b, as_bytes, inverse.ravel()))
-            undefined_here = int(np.count_nonzero(~de))
-            if undefined_here and first_undefined < 0:
-                first_undefined = a + int(np.argmax(~de))
-            n_undefined += undefined_here
             continue
         # One elementwise pass per slot (a bit per identity; two slots of one identity set
         # the same bit). A closed-form slot has one identity; a numeric slot one per point.
@@ -842,7 +846,6 @@ def sweep(
         np.left_shift(~de, 2 * k_ids, out=bits, dtype=np.int64)
         if period_in is not None:
             _or_shifted(bits, term, np.isfinite(period[a:b]), 2 * k_ids + 1)
-        which = None if use_closed else which_of(a, b)
         if lut is not None:
             # Closed forms: each point's slot pattern to its identity bits, one table look-up
             # (none when every slot is its own identity: the pattern is the bits).
@@ -860,21 +863,12 @@ def sweep(
                 shift = np.maximum(w, 0).astype(np.int64)
                 _or_shifted(bits, term, st[:, e] & (w >= 0), shift)
                 _or_shifted(bits, term, ne[:, e] & (w >= 0), shift + k_ids)
-        cut = None if incomplete is None else np.asarray(incomplete[a:b]) & de
-        if cut is not None and cut.any():
-            # Nothing else is said of such a point: its class is `incomplete` alone.
+        if cut is not None:
             bits[cut] = 1 << (2 * k_ids + 2)
-            if first_incomplete < 0:
-                first_incomplete = a + int(np.argmax(cut))
-            n_incomplete += int(np.count_nonzero(cut))
         if present is not None:
             present[bits] = True
         else:
             found = np.union1d(found, bits)
-        undefined_here = int(np.count_nonzero(~de))
-        if undefined_here and first_undefined < 0:
-            first_undefined = a + int(np.argmax(~de))
-        n_undefined += undefined_here
     uniq: Any
     if wide:
         ordered = sorted(wide_keys)

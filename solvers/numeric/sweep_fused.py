@@ -762,11 +762,6 @@ def drop_kernel(plan: SweepPlan) -> None:
     _KERNELS[plan.key + ":fused"] = None
 
 
-def ready(plan: SweepPlan) -> bool:
-    """Whether the plan's kernel is loaded in this process (no compilation left to pay)."""
-    return _KERNELS.get(plan.key + ":fused") is not None
-
-
 def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.ndarray]:
     """The kernel's arrays at the swept `values` (c, k): ``x``, ``exists``, ``stable``,
     ``neutral``, ``eigenvalues``, ``why``, ``pattern`` (`.sweep_chunk.slot_pattern`) and

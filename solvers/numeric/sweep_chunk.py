@@ -344,18 +344,7 @@ def evaluate_rows(
             idx = np.nonzero(delicate)
             eig[idx], codes[idx] = _eigenvalue_codes(model, X[idx], Pb[idx], J[idx])
     else:
-        eig, margin, size = spectra_margins(J, model.time)
-        codes = _codes(margin, size)
-        # Stable only with a margin beyond what the rounding of F leaves uncertain (see
-        # ROUNDING). That uncertainty is large only next to a singular J_F, where an
-        # eigenvalue is near 0 (flows) or near modulus 1 (maps), so the margin is near 0 too:
-        # it is computed only where the margin is negative but within UNCERTAIN_BAND *
-        # (1 + max |lambda|) of 0.
-        band = exists & (codes == STABLE) & (margin > -UNCERTAIN_BAND * (1.0 + size))
-        if band.any():
-            idx = np.nonzero(band)
-            spread = _eigenvalue_uncertainty(model, X[idx], Pb[idx], J[idx])
-            codes[idx] = stability_codes(model.time, eig[idx], uncertainty=spread)
+        eig, codes = _eigenvalue_codes(model, X, Pb, J, where=exists)
     codes[~finite_J] = NEUTRAL
     stable = exists & (codes == STABLE)
     neutral = exists & (codes == NEUTRAL)
@@ -422,14 +411,19 @@ def fill_spectra(
 
 
 def _eigenvalue_codes(
-    model: Model, X: FloatArray, P: FloatArray, J: FloatArray
+    model: Model, X: FloatArray, P: FloatArray, J: FloatArray, where: np.ndarray | bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues and stability codes of the Jacobians `J` (k, n, n) at the equilibria `X`
-    (k, n): the eigenvalue route of `evaluate_rows`, neutral band and root uncertainty included
-    (for the points where Routh-Hurwitz is delicate)."""
+    """Eigenvalues and stability codes of the Jacobians `J` (..., n, n) at the equilibria `X`
+    (..., n): the eigenvalue route of `evaluate_rows` (and of the points where Routh-Hurwitz
+    is delicate), neutral band and root uncertainty included; the uncertainty is bounded only
+    `where` an equilibrium exists."""
     eig, margin, size = spectra_margins(J, model.time)
     codes = _codes(margin, size)
-    band = (codes == STABLE) & (margin > -UNCERTAIN_BAND * (1.0 + size))
+    # Stable only with a margin beyond what the rounding of F leaves uncertain (see ROUNDING).
+    # That uncertainty is large only next to a singular J_F, where an eigenvalue is near 0
+    # (flows) or near modulus 1 (maps), so the margin is near 0 too: it is computed only where
+    # the margin is negative but within UNCERTAIN_BAND * (1 + max |lambda|) of 0.
+    band = where & (codes == STABLE) & (margin > -UNCERTAIN_BAND * (1.0 + size))
     if band.any():
         idx = np.nonzero(band)
         spread = _eigenvalue_uncertainty(model, X[idx], P[idx], J[idx])

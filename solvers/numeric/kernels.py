@@ -48,7 +48,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -73,6 +73,7 @@ __all__ = [
     "lazy_kernel",
     "load_generated",
     "numba_enabled",
+    "scalar_function",
 ]
 
 #: Set to ``1`` to use the NumPy walk even when numba is installed.
@@ -176,9 +177,61 @@ def kernel_cache_dir() -> Path:
 # Code generation: sympy expressions -> scalar Python source
 
 
-def _print(expr: Any) -> str | None:
-    text = pycode(expr, fully_qualified_modules=True)
-    return None if "Not supported" in text else str(text)
+def scalar_function(
+    name: str,
+    args: str,
+    head: Sequence[str],
+    targets: Sequence[str],
+    exprs: Sequence[Any],
+    print_: Callable[[Any], str] | None = None,
+) -> str:
+    """Source of a scalar function that writes `exprs` to `targets`, common subexpressions
+    shared (sympy's ``cse``, named ``c0, c1, ...``), for numba to compile.
+
+    Parameters
+    ----------
+    name, args : str
+        The function's name and argument list.
+    head : sequence of str
+        Its first lines (indented), e.g. unpacking the arguments into the expressions' symbols.
+    targets : sequence of str
+        Where each expression goes (``"out[0]"``).
+    exprs : sequence of sympy expressions
+    print_ : callable, optional
+        The printer (default: sympy's ``pycode`` with the ``math`` module).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an expression that has no scalar code.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b")
+    >>> print(scalar_function("f", "p, out", ["    a = p[0]", "    b = p[1]"],
+    ...                       ["out[0]", "out[1]"], [(a + b)**2, (a + b)**3]).strip())
+    def f(p, out):
+        a = p[0]
+        b = p[1]
+        c0 = a + b
+        out[0] = c0**2
+        out[1] = c0**3
+    """
+    if print_ is None:
+        print_ = lambda e: pycode(e, fully_qualified_modules=True)  # noqa: E731
+    reps, reduced = sympy.cse(list(exprs), symbols=sympy.numbered_symbols("c"), optimizations=None)
+    body = list(head)
+    for target, expr in [*((str(sym), e) for sym, e in reps), *zip(targets, reduced, strict=True)]:
+        text = str(print_(expr))
+        if "Not supported" in text or "# " in text:
+            raise ValueError(f"no scalar code for {expr}")
+        body.append(f"    {target} = {text}")
+    return "\n".join([f"def {name}({args}):", *body]) + "\n"
 
 
 def branch_source(model: Model) -> str:
@@ -229,19 +282,11 @@ def branch_source(model: Model) -> str:
         ("branch_F", list(F), [f"out[{i}]" for i in range(n)]),
         ("branch_J", list(DF), [f"out[{i}, {j}]" for i in range(n) for j in range(DF.shape[1])]),
     ):
-        reps, reduced = sympy.cse(entries, symbols=sympy.numbered_symbols("c"), optimizations=None)
-        body = list(head)
-        for sym, expr in reps:
-            text = _print(expr)
-            if text is None:
-                return ""
-            body.append(f"    {sym} = {text}")
-        for target, expr in zip(targets, reduced, strict=True):
-            text = _print(expr)
-            if text is None:
-                return ""
-            body.append(f"    {target} = {text}")
-        lines += ["", f"def {name}(x, p, out):", *body, ""]
+        try:
+            source = scalar_function(name, "x, p, out", head, targets, entries)
+        except ValueError:  # an expression with no scalar code: the NumPy walk
+            return ""
+        lines += ["", source.rstrip("\n"), ""]
     return "\n".join(lines) + "\n"
 
 

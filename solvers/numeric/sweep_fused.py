@@ -81,7 +81,7 @@ from sympy.printing.pycode import pycode
 from incentive_geometry.model import Model
 
 from .hurwitz import HURWITZ_TOL
-from .kernels import cached_on_disk, load_generated, numba_enabled
+from .kernels import cached_on_disk, load_generated, numba_enabled, scalar_function
 from .stability import STABILITY_TOL
 from .sweep_plan import (
     COINCIDE_TOL,
@@ -91,6 +91,7 @@ from .sweep_plan import (
     UNCERTAIN_BAND,
     SweepPlan,
     exact_by_construction,
+    residual_terms,
 )
 from .sweep_plan import (
     DOUBLE_ROOT_TOL as DOUBLE_ROOT_TOL_,
@@ -157,17 +158,8 @@ def _function(
     exprs: Sequence[Any],
     complex_: bool,
 ) -> str:
-    """Source of a scalar function writing `exprs` to `targets`, common subexpressions shared;
-    raises ValueError for an expression that has no scalar code."""
-    print_ = _printer(complex_)
-    reps, reduced = sympy.cse(list(exprs), symbols=sympy.numbered_symbols("c"), optimizations=None)
-    body = list(head)
-    for target, expr in [*((str(s), e) for s, e in reps), *zip(targets, reduced, strict=True)]:
-        text = str(print_(expr))
-        if "Not supported" in text or "# " in text:
-            raise ValueError(f"no scalar code for {expr}")
-        body.append(f"    {target} = {text}")
-    return "\n".join([f"def {name}({args}):", *body]) + "\n"
+    """`kernels.scalar_function` with the real (`math`) or complex (NumPy) printer."""
+    return scalar_function(name, args, head, targets, exprs, _printer(complex_))
 
 
 def _symbols(model: Model) -> tuple[dict[Any, Any], list[str], list[str]]:
@@ -179,8 +171,10 @@ def _symbols(model: Model) -> tuple[dict[Any, Any], list[str], list[str]]:
     return sub, [f"    s{i} = s[{i}]" for i in range(n)], [f"    q{j} = q[{j}]" for j in range(m)]
 
 
-def slot_source(model: Model, point: Sequence[Any], e: int, *, complex_: bool) -> str:
-    """The scalar source of closed-form slot `e`: ``k_slot_<e>(q, z)`` writes the point's
+def slot_source(
+    model: Model, point: Sequence[Any], e: int, *, complex_: bool, prefix: str = "k_slot_"
+) -> str:
+    """The scalar source of closed-form slot `e`: ``<prefix><e>(q, z)`` writes the point's
     coordinates at the parameters `q` into `z` (complex arithmetic with `complex_`).
 
     Parameters
@@ -192,6 +186,8 @@ def slot_source(model: Model, point: Sequence[Any], e: int, *, complex_: bool) -
         The slot's index (names the function).
     complex_ : bool
         Print NumPy functions (typed by numba for complex arguments) instead of `math`.
+    prefix : str
+        The function's name, before the slot's index.
 
     Returns
     -------
@@ -209,7 +205,7 @@ def slot_source(model: Model, point: Sequence[Any], e: int, *, complex_: bool) -
     sub, _, head = _symbols(model)
     exprs = [sympy.sympify(c, strict=True).xreplace(sub) for c in point]
     return _function(
-        f"k_slot_{e}", "q, z", head, [f"z[{i}]" for i in range(len(exprs))], exprs, complex_
+        f"{prefix}{e}", "q, z", head, [f"z[{i}]" for i in range(len(exprs))], exprs, complex_
     )
 
 
@@ -220,8 +216,7 @@ def _model_source(model: Model) -> str:
     n = len(model.states)
     f = [sympy.sympify(e, strict=True).xreplace(sub) for e in model.rhs]
     states = [sympy.Symbol(f"s{i}") for i in range(n)]
-    F = [fi - si if model.time == "discrete" else fi for fi, si in zip(f, states, strict=True)]
-    T = [sympy.Add(*(sympy.Abs(t) for t in sympy.Add.make_args(Fi))) for Fi in F]
+    F, T = ([e.xreplace(sub) for e in part] for part in residual_terms(model))
     J = sympy.Matrix(f).jacobian(states)
     head = [*sx, *sq]
     if n >= 3:
@@ -252,9 +247,10 @@ def _model_source(model: Model) -> str:
 
 
 def _dispatch(name: str, count: int) -> str:
+    # ``name(e, q, z)`` calls the slot function ``name_<e>(q, z)``.
     lines = [f"def {name}(e, q, z):"]
     for e in range(count):
-        lines.append(f"    {'if' if e == 0 else 'elif'} e == {e}:\n        k_slot_{e}(q, z)")
+        lines.append(f"    {'if' if e == 0 else 'elif'} e == {e}:\n        {name}_{e}(q, z)")
     if count == 0:
         lines.append("    pass")
     return "\n".join(lines) + "\n"
@@ -282,8 +278,8 @@ def module_source(plan: SweepPlan) -> str:
     exact = [exact_by_construction(model, c) for c in plan.closed_forms]
     slots = []
     for e, point in enumerate(plan.closed_forms):
-        real = slot_source(model, point, e, complex_=False).replace("k_slot_", "k_rslot_")
-        cplx = slot_source(model, point, e, complex_=True).replace("k_slot_", "k_cslot_")
+        real = slot_source(model, point, e, complex_=False, prefix="k_rslot_")
+        cplx = slot_source(model, point, e, complex_=True, prefix="k_cslot_")
         slots += [real, cplx]
     n = len(model.states)
     kinds = [_DOMAIN_CODES[d.kind] for d in model.state_domains]
@@ -323,8 +319,8 @@ def module_source(plan: SweepPlan) -> str:
         consts,
         *slots,
         _model_source(model),
-        _dispatch("k_rslot", len(plan.closed_forms)).replace("k_slot_", "k_rslot_"),
-        _dispatch("k_cslot", len(plan.closed_forms)).replace("k_slot_", "k_cslot_"),
+        _dispatch("k_rslot", len(plan.closed_forms)),
+        _dispatch("k_cslot", len(plan.closed_forms)),
     ]
     # (numba's own inliner, inline='always', made the loop 1.1 to 2.1 times slower than
     # LLVM's inlining of these small functions: measured on the Brusselator, Lorenz, a chain.)

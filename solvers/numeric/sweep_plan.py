@@ -221,16 +221,23 @@ def _lambdify_condition(syms: list[Any], cond: Any) -> Any:
         return None
 
 
+def residual_terms(model: Model) -> tuple[list[Any], list[Any]]:
+    """``F`` (f for flows, f - x for maps), whose roots are the equilibria, and the size of
+    each component's additive terms ``sum_k |t_ik|`` (the scale of its rounding), as sympy
+    expressions in the model's states and parameters."""
+    F = [
+        sympy.sympify(f, strict=True) - x if model.time == "discrete" else sympy.sympify(f, strict=True)
+        for f, x in zip(model.rhs, model.states, strict=True)
+    ]
+    return F, [sympy.Add(*(sympy.Abs(t) for t in sympy.Add.make_args(f))) for f in F]
+
+
 def term_sizes(model: Model, X: FloatArray, P: FloatArray) -> FloatArray:
     """``sum_k |t_ik|`` over the additive terms of each component of F = f (flows) or f - x
     (maps), at states `X` (..., n) and parameters `P` (..., m): the scale of F's rounding."""
     key = ("term sizes", model)
     if key not in CACHE:
-        F = [
-            f - x if model.time == "discrete" else f
-            for f, x in zip(model.rhs, model.states, strict=True)
-        ]
-        sizes = [sympy.Add(*(sympy.Abs(t) for t in sympy.Add.make_args(f))) for f in F]
+        _, sizes = residual_terms(model)
         CACHE[key] = sympy.lambdify(
             [*model.states, *model.parameter_symbols], sizes, modules="numpy", cse=True
         )

@@ -63,6 +63,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
@@ -82,7 +83,7 @@ from .resources import check_memory, format_bytes, memory_limit
 from .stability_map import StabilityMap
 from .sweep_chunk import evaluate_chunk, fill_spectra, uses_hurwitz
 from .sweep_cycles import cycle_probe
-from .sweep_fused import BUILD_POINTS, FUSED_MIN, PATTERN_SLOTS, fused_kernel
+from .sweep_fused import BUILD_POINTS, COMPILE_SECONDS, FUSED_MIN, PATTERN_SLOTS, fused_kernel
 from .sweep_plan import (
     SweepPlan,
     closed_form_equilibria,
@@ -298,7 +299,9 @@ def sweep(
         Closed-form sweeps of flows and maps with one or two states: evaluate each chunk in one
         compiled pass (numba, the extra ``fast``; see :mod:`.sweep_fused`), which decides the
         points whose checks are all clear and hands the others to the NumPy route, so the map
-        is the same. True compiles the kernel (1-3 s, once per machine: it is cached on disk);
+        is the same. True compiles the kernel (2-6 s, once per machine: it is cached on disk;
+        not under a `timeout` below :data:`~.sweep_fused.COMPILE_SECONDS`, where it says so in
+        the notes);
         None (the default) uses it when it is ready, or compiles it for a sweep of at least
         :data:`~.sweep_fused.BUILD_POINTS` points; False keeps the NumPy route.
     eigenvalues : bool
@@ -559,10 +562,22 @@ def sweep(
             use_closed = False
             plan = make_plan(use_closed)
     check_fit(len(closed) if use_closed else max(1, int(max_equilibria)), not use_closed)
-    if use_closed and plan.compiled and n_rows >= FUSED_MIN:
-        # Compiled here, once: workers of a pool then load it from the disk cache instead of
-        # each compiling it at the same time.
-        fused_kernel(plan, build=True)
+    # A kernel to build is compiled here, once: workers of a pool then load it from the disk
+    # cache instead of each compiling it at the same time. A compilation cannot be stopped, so
+    # it is not started under a time budget shorter than COMPILE_SECONDS (the NumPy route
+    # gives the same map).
+    wanted = use_closed and bool(plan.compiled) and n_rows >= FUSED_MIN
+    if wanted and fused_kernel(plan, build=False) is None:
+        if timeout is not None and timeout < COMPILE_SECONDS:
+            notes.append(
+                f"the compiled sweep kernel was not built: compiling it takes up to "
+                f"{COMPILE_SECONDS:g} s, more than `timeout` = {timeout:g} s allows; the "
+                "NumPy route gives the same map (raise `timeout`, or build it once with "
+                "a larger one: it is then cached on disk)"
+            )
+            plan = dataclasses.replace(plan, compiled=False)
+        else:
+            fused_kernel(plan, build=True)
     store = None
     if out is not None:
 

@@ -100,6 +100,7 @@ from .sweep_plan import (
 __all__ = [
     "BUILD_POINTS",
     "CLEAR",
+    "COMPILE_SECONDS",
     "EDGE",
     "FUSED_MIN",
     "PATTERN_SLOTS",
@@ -119,7 +120,10 @@ MAX_COEFF_OPS = 4000
 PATTERN_SLOTS = 10
 #: Chunks of at least this many points are split over threads (the kernel releases the GIL).
 THREAD_MIN = 200_000
-#: With ``compiled=None`` a sweep of at least this many points builds the kernel (1-3 s).
+#: The longest a kernel's compilation is allowed to take (seen: 2-6 s, more under load). It
+#: cannot be stopped, so a sweep whose `timeout` is shorter does not compile one.
+COMPILE_SECONDS = 30.0
+#: With ``compiled=None`` a sweep of at least this many points builds the kernel (2-6 s).
 BUILD_POINTS = 20_000_000
 #: A ratio test (imaginary part, residual, coincidence) is clear when its quantity is at most
 #: 1/CLEAR or at least CLEAR times its threshold.

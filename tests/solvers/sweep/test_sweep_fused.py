@@ -203,3 +203,25 @@ def test_a_two_state_map_with_checked_roots() -> None:
     stable = plain.stable.any(-1).ravel()
     clear = (np.abs(a - fold) > 1e-3) & (np.abs(a - flip) > 1e-3)
     assert np.array_equal(stable[clear], ((a > fold) & (a < flip))[clear])
+
+
+def test_no_compilation_under_a_short_timeout(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    # A compilation cannot be stopped: under a budget shorter than COMPILE_SECONDS the sweep
+    # does not start one (the cache is empty here), says so, and gives the NumPy route's map.
+    monkeypatch.setenv("INCENTIVE_GEOMETRY_CACHE", str(tmp_path))
+    monkeypatch.setattr("incentive_geometry.solvers.numeric.sweep.FUSED_MIN", 1)
+    m = ig.Model.from_equations({"x": "x*(r - x) + 0.125"}, parameters={"r": 1.0})
+    r = np.linspace(-1.0, 1.0, 101)
+    calls: list[int] = []
+    real = sweep_chunk.run_fused
+    monkeypatch.setattr(
+        sweep_chunk, "run_fused", lambda k, p, v: calls.append(len(v)) or real(k, p, v)
+    )
+    short = ig.sweep(m, {"r": r}, compiled=True, timeout=5, executor="serial", cycles=False)
+    assert calls == []
+    assert any("compiled sweep kernel was not built" in n for n in short.notes)
+    plain = ig.sweep(m, {"r": r}, compiled=False, executor="serial", cycles=False)
+    assert short.classes.tolist() == plain.classes.tolist()
+    built = ig.sweep(m, {"r": r}, compiled=True, timeout=60, executor="serial", cycles=False)
+    assert calls == [101]
+    _same(built, plain)

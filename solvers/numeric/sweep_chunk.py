@@ -26,6 +26,7 @@ from .sweep_plan import (
     closed_form_points,
     domain_ok,
     last_all,
+    last_any,
     last_max,
     merge_coincident,
     newton_batch,
@@ -284,7 +285,7 @@ def _fused_rows(plan: SweepPlan, kernel: Any, values: FloatArray) -> dict[str, n
         for key, arr in out.items():
             arr[rows] = sub[key]
     exists = out["exists"]
-    has_equilibrium = np.asarray(exists.any(axis=1) if E != 1 else exists[:, 0])
+    has_equilibrium = last_any(exists)
     out["defined"] = has_equilibrium
     if not has_equilibrium.all():
         rows = np.flatnonzero(~has_equilibrium)
@@ -351,7 +352,7 @@ def evaluate_rows(
     if not all_exist:
         eig[~exists] = np.nan
         X = np.where(exists[..., None], X, np.nan)
-    has_equilibrium = np.asarray(exists.any(axis=1) if exists.shape[1] != 1 else exists[:, 0])
+    has_equilibrium = last_any(exists)
     defined = _defined(plan, cm, P, has_equilibrium)
     return {
         "x": X,

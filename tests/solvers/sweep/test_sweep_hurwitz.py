@@ -115,3 +115,57 @@ def test_cycle_probe_gets_the_spectra_it_needs() -> None:
     assert sm.classes.ravel().tolist() == ["E1 + E2 (bistable)", "none stable"]
     assert np.isfinite(sm.eigenvalues[1][sm.exists[1]]).all()
     assert np.isnan(sm.eigenvalues[0][sm.exists[0]]).all()
+
+
+@pytest.mark.parametrize("n", range(1, 9))
+def test_the_kernels_unrolled_routh_table(n: int) -> None:
+    # The compiled sweep's Routh table, written out per n (`sweep_fused.routh_source`), run
+    # as plain Python: against the roots of each polynomial (numpy.roots, not the table), and
+    # never deciding a point `hurwitz_codes` calls delicate.
+    import math
+
+    from incentive_geometry.solvers.numeric.hurwitz import HURWITZ_TOL, hurwitz_codes
+    from incentive_geometry.solvers.numeric.stability import STABLE
+    from incentive_geometry.solvers.numeric.sweep_fused import CLEAR, routh_source
+
+    space: dict[str, object] = {"math": math, "CLEAR": CLEAR, "HURWITZ_TOL": HURWITZ_TOL}
+    exec(routh_source(n), space)
+    routh = space["routh"]
+    rng = np.random.default_rng(n)
+    verdicts, truth, coeffs, jacs = [], [], [], []
+    for _ in range(400):
+        # Roots with real parts away from 0 (a clear verdict), in conjugate pairs.
+        pairs = rng.integers(0, n // 2 + 1)
+        re = rng.uniform(0.1, 2.0, n - pairs) * rng.choice([-1.0, 1.0], n - pairs)
+        roots = list(re[: n - 2 * pairs]) if n - 2 * pairs > 0 else []
+        for k in range(pairs):
+            im = rng.uniform(0.1, 2.0)
+            roots += [complex(re[n - 2 * pairs + k], im), complex(re[n - 2 * pairs + k], -im)]
+        a = np.poly(roots).real[1:]
+        J = np.zeros((n, n))  # the companion matrix: det(l I - J) = l^n + a_1 l^(n-1) + ...
+        J[0] = -a
+        J[np.arange(1, n), np.arange(n - 1)] = 1.0
+        coeffs.append(a)
+        jacs.append(J)
+        verdicts.append(routh(a, J))
+        truth.append(bool(np.all(np.real(roots) < 0)))
+    # Delicate ones too: a_1 a_2 = a_3 (n = 3), a coefficient 0, NaN.
+    if n >= 3:
+        extra = [np.r_[1.0, 2.0, 2.0, np.ones(n - 3)], np.r_[1.0, 0.0, np.ones(n - 2)]]
+        for a in [*extra, np.r_[np.nan, np.ones(n - 1)]]:
+            J = np.zeros((n, n))
+            J[0] = -a
+            J[np.arange(1, n), np.arange(n - 1)] = 1.0
+            coeffs.append(a)
+            jacs.append(J)
+            verdicts.append(routh(a, J))
+            truth.append(False)
+            assert verdicts[-1] == -1
+    verdicts_a = np.array(verdicts)
+    codes, delicate = hurwitz_codes(np.array(coeffs), J=np.array(jacs))
+    assert not np.any(delicate & (verdicts_a >= 0))
+    decided = verdicts_a >= 0
+    assert decided.mean() > 0.9
+    assert np.array_equal(verdicts_a[decided] == 1, np.array(truth)[decided])
+    assert np.array_equal(verdicts_a[decided] == 1, codes[decided] == STABLE)
+    assert {0, 1} <= set(verdicts_a[decided].tolist()) or n == 1

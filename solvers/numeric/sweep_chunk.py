@@ -276,7 +276,8 @@ def _fused_rows(plan: SweepPlan, kernel: Any, values: FloatArray) -> dict[str, n
     out = run_fused(kernel, plan, values)
     flag = out.pop("flag")
     c, E = out["exists"].shape
-    out["claimed"] = claimed_at(plan, values)
+    if "claimed" not in out:  # conditions the kernel has no code for
+        out["claimed"] = claimed_at(plan, values)
     out["repaired"] = np.zeros((c, E), dtype=bool)
     out["incomplete"] = np.zeros(c, dtype=bool)
     if flag.any():

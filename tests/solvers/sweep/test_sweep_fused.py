@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import incentive_geometry as ig
-from incentive_geometry.solvers.numeric import sweep_chunk, sweep_fused
+from incentive_geometry.solvers.numeric import sweep_chunk, sweep_fused, sweep_plan
 from incentive_geometry.solvers.numeric.kernels import numba_enabled
 
 pytestmark = pytest.mark.skipif(not numba_enabled(), reason="numba is the extra `fast`")
@@ -27,13 +27,18 @@ def small_chunks_use_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
 def _both(
     model: ig.Model, axes: dict[str, np.ndarray], **kw: object
 ) -> tuple[ig.StabilityMap, ig.StabilityMap, dict[str, int]]:
-    seen = {"kernel": 0, "flagged": 0}
+    seen = {"kernel": 0, "flagged": 0, "claims": 0}
     real = sweep_chunk.run_fused
 
     def spy(kernel: object, plan: object, values: np.ndarray) -> dict[str, np.ndarray]:
         out = real(kernel, plan, values)  # type: ignore[arg-type]
         seen["kernel"] += len(values)
         seen["flagged"] += int(out["flag"].sum())
+        if "claimed" in out:
+            # The existence conditions the kernel evaluated: those of the NumPy evaluation.
+            want = sweep_plan.claimed_at(plan, values)  # type: ignore[arg-type]
+            assert np.array_equal(out["claimed"], want)
+            seen["claims"] += int(np.count_nonzero(~want))
         return out
 
     with pytest.MonkeyPatch.context() as mp:
@@ -85,6 +90,37 @@ def test_checked_closed_forms_complex_and_coincident_slots() -> None:
     _same(fused, plain)
     assert seen["kernel"] == 40 * 41 and seen["flagged"] < seen["kernel"]
     assert len(plain.counts) >= 2  # one stable point, and bistability between the folds
+
+
+def test_routh_hurwitz_in_the_kernel_lorenz_and_a_chain() -> None:
+    # n >= 3 with eigenvalues=False: the kernel's unrolled Routh table (`routh_source`) gives
+    # the NumPy route's map across the Lorenz pitchfork (rho = 1, exactly on the grid) and
+    # Hopf line rho_H = sigma (sigma + beta + 3) / (sigma - beta - 1), and across the Routh-
+    # Hurwitz threshold of a 5-variable feedback chain (det(l I - J) = prod (l + k_i) + g c^4).
+    lorenz = ig.Model.from_equations(
+        {"x": "s*(y - x)", "y": "x*(r - z) - y", "z": "x*y - b*z"},
+        parameters={"s": 10.0, "r": 0.5, "b": 8 / 3},
+    )
+    axes = {"s": np.linspace(4.0, 20.0, 41), "r": np.r_[np.linspace(0.5, 60.0, 60), 1.0]}
+    fused, plain, seen = _both(lorenz, axes, eigenvalues=False)
+    _same(fused, plain)
+    assert seen["kernel"] == 41 * 61 and 0 < seen["flagged"] < seen["kernel"] // 10
+    # C+- are claimed only for rho >= 1 (b (r - 1) >= 0): the kernel evaluated that.
+    assert seen["claims"] > 0
+    beta, s, r = 8 / 3, fused.values[:, 0], fused.values[:, 1]
+    rho_h = s * (s + beta + 3) / (s - beta - 1)
+    away = (np.abs(r - rho_h) > 1e-6 * rho_h) & (np.abs(r - 1) > 1e-9) & (s > beta + 1)
+    c_stable = fused.stable[:, 1] & fused.stable[:, 2]
+    assert np.array_equal(c_stable[away], ((r > 1) & (r < rho_h))[away])
+    k = (1.0, 1.5, 2.0, 2.5, 3.0)
+    eqs = {"x1": f"-g*x5 - {k[0]}*x1"}
+    eqs.update({f"x{i + 1}": f"c*x{i} - {k[i]}*x{i + 1}" for i in range(1, 5)})
+    chain = ig.Model.from_equations(eqs, parameters={"g": 1.0, "c": 1.0})
+    fused, plain, seen = _both(
+        chain, {"g": np.linspace(0.0, 40.0, 50), "c": np.linspace(0.2, 3.0, 40)}, eigenvalues=False
+    )
+    _same(fused, plain)
+    assert seen["kernel"] == 2000 and len(plain.counts) == 2
 
 
 def test_a_map_with_a_domain_and_a_transcritical_point() -> None:
@@ -154,6 +190,13 @@ def test_when_the_kernel_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     calls.clear()
     ig.sweep(m, {"r": r}, compiled=True, executor="serial")
     assert calls == []
+
+
+def test_claims_without_scalar_code_stay_in_numpy() -> None:
+    m = ig.Model.from_equations({"x": "x*(r - x)"}, parameters={"r": 1.0})
+    r = m.parameter_symbols[0]
+    assert sweep_fused.claim_source(m, [r >= 0, r - 1]) is None  # not a condition
+    assert "C[0] = (q0 >= 0)" in (sweep_fused.claim_source(m, [r >= 0]) or "")
 
 
 def test_the_generated_source_is_the_models() -> None:

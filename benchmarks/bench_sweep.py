@@ -423,8 +423,8 @@ def test_nxn_sweep_against_hand_written_hurwitz(
 
     speedup = ratio(candidate, ref, name=f"hand-written Hurwitz sweep n={n}", repeat=3, rounds=3)
     benchmark.extra_info["sweep_over_reference"] = 1.0 / speedup
-    if n == 5 and decide_available():
-        assert 1.0 / speedup <= 2.0, f"n = 5 sweep at {1 / speedup:.2f}x the reference"
+    if decide_available():
+        assert 1.0 / speedup <= 2.0, f"n = {n} sweep at {1 / speedup:.2f}x the reference"
     start = time.perf_counter()
     ig.sweep(m, axes, compiled=False, **kw)
     benchmark.extra_info["numpy_route_s"] = time.perf_counter() - start

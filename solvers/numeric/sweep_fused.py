@@ -726,7 +726,11 @@ def fused_run(  # pragma: no cover - runs compiled
                 else:
                     eig[k, e, 0] = complex(m, root)
                     eig[k, e, 1] = complex(m, -root)
-                    size = abs(eig[k, e, 0])
+                    # |m + i root| without hypot (4 of 19 ms at 10^6 points); hypot only
+                    # where the squares overflow.
+                    size = math.sqrt(m * m + root * root)
+                    if not math.isfinite(size):
+                        size = math.hypot(m, root)
                     margin = m
             if DISCRETE:
                 margin = size - 1.0

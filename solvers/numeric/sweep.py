@@ -821,6 +821,7 @@ def sweep(
     wide = n_bits > 62
     wide_blocks: list[tuple[int, int, list[bytes], np.ndarray]] = []
     wide_keys: set[bytes] = set()
+    by_pattern: set[int] = set()  # blocks whose codes come from their slot patterns
     for a, b in blocks:
         st, ne, de = stable[a:b], neutral[a:b], defined[a:b]
         # Points whose equilibria are not all known: their class is `incomplete` alone.
@@ -855,6 +856,16 @@ def sweep(
             as_bytes = [bytes(k) for k in local]
             wide_keys.update(as_bytes)
             wide_blocks.append((a, b, as_bytes, inverse.ravel()))
+            continue
+        fast = lut is not None and present is not None and period_in is None
+        if fast and cut is None and not undefined_here:
+            # Closed forms, every point defined: the class is the slot pattern's alone. The
+            # patterns present (a count over at most 4**E values) mark their classes; the
+            # codes are looked up from the patterns below (1 ms, against 2.4 ms for the bits
+            # of every point at 10^6 points).
+            tally = np.bincount(maps["pattern"][a:b], minlength=lut.size)  # type: ignore[union-attr]
+            present[lut[np.flatnonzero(tally)]] = True  # type: ignore[index]
+            by_pattern.add(a)
             continue
         # One elementwise pass per slot (a bit per identity; two slots of one identity set
         # the same bit). A closed-form slot has one identity; a numeric slot one per point.
@@ -898,8 +909,11 @@ def sweep(
         rank = np.cumsum(present, dtype=np.int64) - 1
     else:
         uniq = found
+    rank_of_pattern = rank[lut] if by_pattern and lut is not None else None
     for a, b in [] if wide else blocks:
-        if present is not None:
+        if rank_of_pattern is not None and a in by_pattern:
+            np.take(rank_of_pattern, maps["pattern"][a:b], out=codes[a:b], mode="wrap")
+        elif present is not None:
             # In place: each code is read before its own slot is written (no buffer).
             np.take(rank, codes[a:b], out=codes[a:b], mode="wrap")
         else:

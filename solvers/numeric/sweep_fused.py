@@ -120,6 +120,8 @@ MAX_COEFF_OPS = 4000
 PATTERN_SLOTS = 10
 #: Chunks of at least this many points are split over threads (the kernel releases the GIL).
 THREAD_MIN = 200_000
+#: The fewest rows a thread takes at a time (a kernel call costs some 10 us to dispatch).
+THREAD_BLOCK = 50_000
 #: The longest a kernel's compilation is allowed to take (seen: 2-6 s, more under load). It
 #: cannot be stopped, so a sweep whose `timeout` is shorter does not compile one.
 COMPILE_SECONDS = 30.0
@@ -703,6 +705,8 @@ def fused_run(  # pragma: no cover - runs compiled
                 eig[k, e, 0] = complex(lam, 0.0)
                 size = abs(lam)
                 margin = lam
+                hi = size
+                m = root = 0.0
             else:
                 a, b, c, d = J[0, 0], J[0, 1], J[1, 0], J[1, 1]
                 m = 0.5 * (a + d)
@@ -723,15 +727,30 @@ def fused_run(  # pragma: no cover - runs compiled
                     eig[k, e, 1] = complex(small, 0.0)
                     size = max(abs(big), abs(small))
                     margin = max(big, small)
+                    hi = size
                 else:
                     eig[k, e, 0] = complex(m, root)
                     eig[k, e, 1] = complex(m, -root)
-                    # |m + i root| without hypot (4 of 19 ms at 10^6 points); hypot only
-                    # where the squares overflow.
-                    size = math.sqrt(m * m + root * root)
-                    if not math.isfinite(size):
-                        size = math.hypot(m, root)
                     margin = m
+                    # |m + i root| is computed below only where a threshold needs it; up to
+                    # here it is known to lie below hi (rounding included).
+                    size = -1.0
+                    hi = (abs(m) + root) * (1.0 + 1e-12)
+            if not DISCRETE:
+                # Clear of every threshold for any |lambda| up to hi (the neutral band, its
+                # edges and the uncertain band grow with |lambda|): decided without it. (Its
+                # square root was half of the loop's time on the Brusselator.)
+                if margin < -UNCERTAIN_BAND * (1.0 + hi):
+                    stable[k, e] = True
+                    continue
+                if margin > (STABILITY_TOL + EDGE) * (1.0 + hi):
+                    continue  # unstable
+            if size < 0.0:
+                # Without hypot (4 of 19 ms at 10^6 points); hypot only where the squares
+                # overflow.
+                size = math.sqrt(m * m + root * root)
+                if not math.isfinite(size):
+                    size = math.hypot(m, root)
             if DISCRETE:
                 margin = size - 1.0
             band = STABILITY_TOL * (1.0 + size)
@@ -878,27 +897,33 @@ def run_fused(kernel: Any, plan: SweepPlan, values: FloatArray) -> dict[str, np.
         out["pattern"],
     )
     threads = _thread_count() if c >= THREAD_MIN else 1
-    bounds = [c * i // threads for i in range(threads + 1)]
     if threads == 1:
         kernel(*args, 0, c)
         return out
-    # Contiguous row ranges on threads (the kernel holds no GIL; each row is written by one
-    # thread and depends on its own row only, so the result does not depend on the split).
+    # Blocks of rows handed out in turn to the threads (the kernel holds no GIL; each row is
+    # written by one thread and depends on its own row only, so the result does not depend on
+    # the split). Blocks, not one range per thread: a thread that is slowed (another process,
+    # costlier rows) takes fewer of them, and none waits at the end for a long range.
+    size = max(THREAD_BLOCK, -(-c // (8 * threads)))
+    blocks = iter(range(0, c, size))
+    lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def work(a: int, b: int) -> None:
+    def work() -> None:
         try:
-            kernel(*args, a, b)
+            while not errors:
+                with lock:
+                    a = next(blocks, None)
+                if a is None:
+                    return
+                kernel(*args, a, min(a + size, c))
         except BaseException as exc:  # re-raised in the caller
             errors.append(exc)
 
-    pool = [
-        threading.Thread(target=work, args=(bounds[i], bounds[i + 1]))
-        for i in range(1, threads)
-    ]
+    pool = [threading.Thread(target=work) for _ in range(threads - 1)]
     for t in pool:
         t.start()
-    work(bounds[0], bounds[1])  # the first range here: one thread fewer to start
+    work()  # this thread works too: one thread fewer to start
     for t in pool:
         t.join()
     if errors:

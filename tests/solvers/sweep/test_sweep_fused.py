@@ -213,6 +213,7 @@ def test_threads_and_a_process_pool_give_the_same_map(monkeypatch: pytest.Monkey
     # workers that run it too: numba's OpenMP threading layer aborted such a fork, which is
     # why the threads are Python's. The map is the NumPy route's either way.
     monkeypatch.setattr(sweep_fused, "THREAD_MIN", 1)
+    monkeypatch.setattr(sweep_fused, "THREAD_BLOCK", 7)  # 16 blocks, a shorter last one
     m = ig.Model.from_equations({"x": "x*(r - x)", "y": "-y + x"}, parameters={"r": 1.0})
     r = np.linspace(-1.0, 1.0, 4001)
     pooled = ig.sweep(
@@ -225,6 +226,23 @@ def test_threads_and_a_process_pool_give_the_same_map(monkeypatch: pytest.Monkey
     )
     threaded = ig.sweep(m, {"r": r}, compiled=True, executor="serial", cycles=False)
     assert sum(rows) == r.size  # the kernel ran here, on threads (THREAD_MIN = 1)
+    calls: list[tuple[int, int]] = []
+    kernel = sweep_fused.fused_kernel
+    monkeypatch.setattr(
+        sweep_fused,
+        "fused_kernel",
+        lambda plan, build: (
+            lambda *a: calls.append((a[-2], a[-1])) or kernel(plan, build=build)(*a)
+        ),
+    )
+    monkeypatch.setattr(sweep_chunk, "fused_kernel", sweep_fused.fused_kernel)
+    again = ig.sweep(m, {"r": r}, compiled=True, executor="serial", cycles=False)
+    # The threads' blocks, seen from the kernel: every row in exactly one of them.
+    covered = np.zeros(r.size, dtype=int)
+    for a, b in calls:
+        covered[a:b] += 1
+    assert len(calls) > 2 and np.all(covered == 1)
+    _same(again, threaded)
     plain = ig.sweep(m, {"r": r}, compiled=False, executor="serial", cycles=False)
     _same(pooled, plain)
     _same(threaded, plain)

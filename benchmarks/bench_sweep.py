@@ -1,14 +1,14 @@
 """Sweep throughput and Dask scaling, each as a ratio against a baseline timed in the same run.
 
-* Brusselator, 10^5 parameter points: `ig.sweep` against a naive per-point loop
+* Brusselator, 10^5 parameter points, no cycle probe: `ig.sweep` against a naive per-point loop
   (`scipy.optimize.root`, then `numpy.linalg.eigvals`) and against a hand-vectorized NumPy
   reference (equilibrium (a, b/a), stacked 2x2 Jacobians, one `eigvals` call), the practical limit.
   Targets: at least 30x the naive loop and at least half the reference.
 * Brusselator, 10^6 (and, marked slow, 10^7) points: `ig.sweep` (the fused compiled kernel,
   `solvers/numeric/sweep_fused.py`) against the trace/det limit, ``tr < 0 and det > 0`` on the
   closed-form equilibrium in NumPy, and in numba when installed. Target (issue 18): within 2x of
-  the NumPy trace/det reference (session 7, quiet machine: 1.87x at 10^6, 1.48x at 10^7; the
-  NumPy route alone 5.4x-6.2x).
+  the NumPy trace/det reference (session 8: 1.2x-1.5x at 10^6 in a fresh process, 1.94x after
+  the Dask benchmark has warmed the allocator for the reference; 1.2x at 10^7).
 * n x n stability decisions, 10^6 points: vectorized Routh-Hurwitz from stacked Jacobians
   (`solvers/numeric/hurwitz.py`) against a hand-written Hurwitz reference on closed-form
   coefficients (Lorenz at C+ for n = 3; a 5-variable linear chain with feedback for n = 5) and
@@ -16,8 +16,8 @@
 * n x n sweeps (n = 3, 5), 10^6 points, ``eigenvalues=False``: `ig.sweep` against a hand-written
   vectorized Hurwitz reference doing the sweep's job (every equilibrium in closed form, its
   Jacobian entries, the coefficients by hand, the Hurwitz conditions). Target (issue 18): within
-  2x. Session 7, quiet machine: n = 5 at 1.90x (asserted); n = 3 (Lorenz: three equilibria, two
-  checked closed forms with residuals) at 3.33x, **not met**, recorded and not asserted.
+  2x, asserted for both. Session 8: n = 3 (Lorenz: three equilibria, two checked closed forms
+  with residuals) at 1.4x-1.9x, n = 5 at 0.8x-0.9x.
 * A sweep heavy enough to need it (Newton from many starts on every point) on a Dask LocalCluster
   with 2 workers against 1 worker. Target: at least 1.6x.
 

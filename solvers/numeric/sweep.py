@@ -297,8 +297,8 @@ def sweep(
         batch's points (``omega``: a point's largest ``|Im lambda|`` over its equilibria; 200
         time units where none rotates), between 30 and 1000.
     compiled : bool or None
-        Closed-form sweeps of flows and maps with one or two states: evaluate each chunk in one
-        compiled pass (numba, the extra ``fast``; see :mod:`.sweep_fused`), which decides the
+        Closed-form sweeps of flows and maps with one or two states, and of flows of three to
+        eight states with ``eigenvalues=False``: evaluate each chunk in one compiled pass (numba, the extra ``fast``; see :mod:`.sweep_fused`), which decides the
         points whose checks are all clear and hands the others to the NumPy route, so the map
         is the same. True compiles the kernel (2-6 s, once per machine: it is cached on disk;
         not under a `timeout` below :data:`~.sweep_fused.COMPILE_SECONDS`, where it says so in

@@ -28,17 +28,21 @@ point).
 
 The kernel covers deterministic flows and maps with one or two states (spectra in closed form,
 as `~.sweep_chunk.spectra`), and flows of three to eight states swept with
-``eigenvalues=False``: there it runs Routh's table on the characteristic polynomial's
-coefficients, derived symbolically (Berkowitz) and printed as scalar code, with the tests of
-:func:`~.hurwitz.hurwitz_codes` each required to pass by CLEAR (a delicate point goes to the
+``eigenvalues=False``: there it runs Routh's table, written out for the model's n
+(:func:`routh_source`), on the characteristic polynomial's coefficients, derived symbolically
+(Berkowitz) and printed as scalar code, with the tests of :func:`~.hurwitz.hurwitz_codes` each
+required to pass by CLEAR (a delicate point goes to the
 NumPy route, which computes its eigenvalues). Models with constraints, and any model whose
 expressions numba cannot compile (or whose coefficients exceed :data:`MAX_COEFF_OPS`), keep the
 NumPy route; so does a chunk on which the compiled code fails at run time.
 
-A chunk of at least :data:`THREAD_MIN` points is split into contiguous row ranges, one per core,
-run on Python threads (the kernel releases the GIL; numba's own ``parallel=True`` was not used:
-its OpenMP layer aborts a process pool's ``fork``). Each point depends only on its own row, so
-the map does not depend on the number of threads.
+The existence conditions of the closed forms (for the notes) are evaluated in the loop too
+(:func:`claim_source`; in NumPy when one has no scalar code).
+
+A chunk of at least :data:`THREAD_MIN` points is split into blocks of rows, handed in turn to
+one Python thread per core, the calling thread among them. The kernel releases the GIL; numba's
+own ``parallel=True`` was not used, because its OpenMP layer aborts a process pool's ``fork``.
+Each point depends only on its own row, so the map does not depend on the number of threads.
 
 When it is used (`sweep`'s ``compiled``): ``True`` builds the kernel (about 1-3 s the first time
 on a machine, then loaded from the cache); ``None`` (the default) uses it when it is ready

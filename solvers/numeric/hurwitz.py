@@ -24,6 +24,10 @@ complex pair) or ``a_n`` (a real root) of relative size about ``d / ||J||``; wit
 eigenvalue route would call neutral is delicate here, and every point that passes is decided as
 the eigenvalue route decides it.
 
+Maps: an equilibrium of a map is stable when every root lies inside the unit circle;
+:func:`schur_cohn_codes` decides that by the Schur-Cohn recursion, with the same rule for
+delicate points.
+
 References
 ----------
 .. [1] F. R. Gantmacher, *The Theory of Matrices*, vol. 2, Chelsea, 1959, ch. XV, sec. 6
@@ -58,6 +62,7 @@ __all__ = [
     "charpoly_coefficients",
     "hurwitz_codes",
     "hurwitz_stability_codes",
+    "schur_cohn_codes",
 ]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -292,3 +297,88 @@ def hurwitz_stability_codes(J: FloatArray) -> tuple[Any, Any]:
         eig[finite] = np.linalg.eigvals(sub[finite])
         codes[idx] = stability_codes("continuous", eig)
     return codes, delicate
+
+
+#: Maps: the coefficients' rounding (a few ulps of the bound e_k(r) on their terms) must stay
+#: this far below HURWITZ_TOL for the Schur-Cohn test to decide (see `schur_cohn_codes`).
+ROUNDING_MARGIN = 1e3
+
+
+def schur_cohn_codes(coeffs: FloatArray, *, J: FloatArray | None = None) -> tuple[Any, Any]:
+    """``STABLE`` or ``UNSTABLE`` per characteristic polynomial of a map (every root inside the
+    unit circle, or not) by the Schur-Cohn recursion, and where that decision is delicate.
+
+    For ``p(z) = c_0 z**n + c_1 z**(n-1) + ... + c_n`` (c_0 = 1) the reflection coefficient is
+    ``k = c_n / c_0``; when ``|k| < 1``, p is stable iff ``r(z) = sum_i (c_i - k c_(n-i))
+    z**(n-1-i)`` (degree n - 1) is; when ``|k| >= 1`` p is not stable (the product of its roots
+    has modulus ``|k|``). So p is stable iff every ``|k|`` of the recursion is below 1. A
+    decision is **delicate** where a ``|k|`` is within HURWITZ_TOL of 1 before the first
+    ``|k| >= 1`` (a root near the unit circle: the eigenvalue route's neutral band is 1e-8), where
+    an entry ``c_i - k c_(n-i)`` lost its digits to cancellation (as in `hurwitz_codes`), where a
+    value is not finite, or, with `J`, where the coefficients' rounding (``n eps e_k(r)``, r the
+    absolute row sums of J) is not ROUNDING_MARGIN times below HURWITZ_TOL.
+
+    Parameters
+    ----------
+    coeffs : numpy.ndarray, shape (..., n)
+        ``a_1, ..., a_n`` of the monic polynomial ``z**n + a_1 z**(n-1) + ... + a_n``.
+    J : numpy.ndarray, shape (..., n, n), optional
+        The Jacobians of the map the coefficients come from.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int8, shape (...)
+    delicate : numpy.ndarray of bool, shape (...)
+
+    References
+    ----------
+    .. [1] A. Cohn, "Ueber die Anzahl der Wurzeln einer algebraischen Gleichung in einem
+       Kreise", *Math. Z.* 14 (1922) 110-148; I. Schur, *J. reine angew. Math.* 147 (1917).
+    .. [2] E. I. Jury, *Theory and Application of the z-Transform Method*, Wiley, 1964, ch. 3
+       (the stability table of discrete systems).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # (z - 0.5)(z + 0.2)(z - 0.9) is stable; z**3 - 0.5 z**2 + 0.3 z - 1.1 is not.
+    >>> a = np.array([np.poly([0.5, -0.2, 0.9])[1:], [-0.5, 0.3, -1.1]])
+    >>> codes, delicate = schur_cohn_codes(a)
+    >>> codes.tolist(), delicate.tolist()
+    ([0, 2], [False, False])
+    """
+    a_in = np.asarray(coeffs, dtype=float)
+    n = a_in.shape[-1]
+    lead = a_in.shape[:-1]
+    a = np.ascontiguousarray(a_in.reshape(-1, n).T)  # points last
+    count = a.shape[1]
+    with np.errstate(all="ignore"):
+        delicate = ~np.isfinite(a).all(axis=0)
+        if J is not None:
+            r = np.abs(np.asarray(J, dtype=float).reshape(count, n, n)).sum(axis=-1).T
+            e = [np.ones(count)] + [np.zeros(count) for _ in range(n)]
+            for i in range(n):
+                for k in range(i + 1, 0, -1):
+                    e[k] += r[i] * e[k - 1]
+            worst = np.max(np.stack(e[1:]), axis=0)
+            delicate |= ~(ROUNDING_MARGIN * n * np.finfo(float).eps * worst < HURWITZ_TOL)
+        c = [np.ones(count), *a]
+        stable = np.ones(count, dtype=bool)
+        open_ = np.ones(count, dtype=bool)  # no |k| >= 1 yet: the decision is still open
+        for j in range(n, 0, -1):
+            k = c[j] / c[0]
+            size = np.abs(k)
+            delicate |= open_ & ~(np.abs(size - 1.0) > HURWITZ_TOL)
+            out = size >= 1.0
+            stable &= ~out
+            nxt = []
+            for i in range(j):
+                term = k * c[j - i]
+                entry = c[i] - term
+                terms = HURWITZ_TOL * (np.abs(c[i]) + np.abs(term))
+                if i > 0:
+                    delicate |= open_ & ~out & (terms > 0) & ~(np.abs(entry) > terms)
+                nxt.append(entry)
+            open_ &= ~out
+            c = nxt
+    codes = np.where(stable, STABLE, UNSTABLE).astype(np.int8)
+    return codes.reshape(lead), delicate.reshape(lead)

@@ -312,8 +312,10 @@ def sweep(
         eigenvalues are computed only where that decision is numerically delicate (a Routh
         entry or a coefficient within 1e-6 of the terms it cancels: near a stability
         boundary), which decide there with the same neutral band; the map's `eigenvalues`
-        are NaN elsewhere. The classes are those of the eigenvalue route. (Flows of one or two
-        states and maps always get eigenvalues: they cost no more there.)
+        are NaN elsewhere. Maps of three or more states likewise by the Schur-Cohn recursion
+        (every root inside the unit circle; delicate where a reflection coefficient is within
+        1e-6 of modulus 1). The classes are those of the eigenvalue route. (Models of one or
+        two states always get eigenvalues, in closed form.)
 
     Returns
     -------

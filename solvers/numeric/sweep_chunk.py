@@ -13,7 +13,7 @@ import numpy as np
 from incentive_geometry.model import Model
 
 from .compile import compile_model
-from .hurwitz import charpoly_coefficients, hurwitz_codes
+from .hurwitz import charpoly_coefficients, hurwitz_codes, schur_cohn_codes
 from .kernels import lazy_kernel
 from .stability import NEUTRAL, STABILITY_TOL, STABLE, UNSTABLE, stability_codes
 from .sweep_fused import FUSED_MIN, PATTERN_SLOTS, drop_kernel, fused_kernel, run_fused
@@ -337,9 +337,11 @@ def evaluate_rows(
     # The rule of `.stability.stability_codes`, with the reductions over the short last axis
     # written as elementwise passes (see `last_max`): margin and size once, for both uses.
     if uses_hurwitz(plan):
-        # Routh-Hurwitz on the characteristic polynomial; eigenvalues only where it is
-        # delicate, decided there as below (`.hurwitz`). NaN elsewhere: not computed.
-        codes, delicate = hurwitz_codes(charpoly_coefficients(J), J=J)
+        # Routh-Hurwitz (flows) or Schur-Cohn (maps) on the characteristic polynomial;
+        # eigenvalues only where it is delicate, decided there as below (`.hurwitz`). NaN
+        # elsewhere: not computed.
+        test = hurwitz_codes if model.time == "continuous" else schur_cohn_codes
+        codes, delicate = test(charpoly_coefficients(J), J=J)
         eig = np.full(J.shape[:-1], np.nan, dtype=complex)
         delicate &= exists
         if delicate.any():
@@ -384,10 +386,10 @@ def slot_pattern(stable: np.ndarray, neutral: np.ndarray) -> np.ndarray:
 
 
 def uses_hurwitz(plan: SweepPlan) -> bool:
-    """Whether the plan decides stability by Routh-Hurwitz (`.hurwitz`) instead of eigenvalues:
-    flows of three or more states swept with ``eigenvalues=False``."""
-    model = plan.model
-    return not plan.spectra and model.time == "continuous" and len(model.states) >= 3
+    """Whether the plan decides stability from the characteristic polynomial (`.hurwitz`:
+    Routh-Hurwitz for flows, Schur-Cohn for maps) instead of eigenvalues: models of three or
+    more states swept with ``eigenvalues=False``."""
+    return not plan.spectra and len(plan.model.states) >= 3
 
 
 def fill_spectra(

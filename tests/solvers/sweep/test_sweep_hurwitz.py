@@ -90,7 +90,7 @@ def test_five_variable_chain_threshold() -> None:
     assert want.any() and (~want).any()
 
 
-def test_eigenvalues_option_is_checked_and_maps_keep_spectra() -> None:
+def test_eigenvalues_option_is_checked_and_two_states_keep_spectra() -> None:
     m = lorenz()
     with pytest.raises(ig.ModelError, match="`eigenvalues` must be True or False"):
         ig.sweep(m, {"r": np.array([0.5])}, eigenvalues="no")  # type: ignore[arg-type]
@@ -169,3 +169,73 @@ def test_the_kernels_unrolled_routh_table(n: int) -> None:
     assert np.array_equal(verdicts_a[decided] == 1, np.array(truth)[decided])
     assert np.array_equal(verdicts_a[decided] == 1, codes[decided] == STABLE)
     assert {0, 1} <= set(verdicts_a[decided].tolist()) or n == 1
+
+
+@pytest.mark.parametrize("n", range(1, 9))
+def test_schur_cohn_against_the_roots(n: int) -> None:
+    # Maps: every root inside the unit circle, by the Schur-Cohn recursion, against numpy.roots
+    # of polynomials built from their roots (moduli away from 1), and delicate at roots on it.
+    from incentive_geometry.solvers.numeric.hurwitz import schur_cohn_codes
+    from incentive_geometry.solvers.numeric.stability import STABLE
+
+    rng = np.random.default_rng(100 + n)
+    coeffs, truth = [], []
+    for _ in range(400):
+        pairs = rng.integers(0, n // 2 + 1)
+        radius = rng.uniform(0.05, 0.95, n - pairs)
+        radius[rng.random(n - pairs) < 0.3] += rng.uniform(0.1, 1.0)  # some outside
+        roots: list[complex] = list(radius[: n - 2 * pairs] * rng.choice([-1.0, 1.0], n - 2 * pairs))
+        for k in range(pairs):
+            z = radius[n - 2 * pairs + k] * np.exp(1j * rng.uniform(0.1, np.pi - 0.1))
+            roots += [z, np.conj(z)]
+        roots_a = np.array(roots)
+        if np.any(np.abs(np.abs(roots_a) - 1) < 0.02):
+            continue
+        coeffs.append(np.poly(roots_a).real[1:])
+        truth.append(bool(np.all(np.abs(roots_a) < 1)))
+    codes, delicate = schur_cohn_codes(np.array(coeffs))
+    decided = ~delicate
+    assert decided.mean() > 0.9
+    assert np.array_equal((codes == STABLE)[decided], np.array(truth)[decided])
+    assert {True, False} <= set(np.array(truth)[decided].tolist())
+    # A root on the unit circle (1, -1, or a pair e^(+-i theta)) inside an otherwise stable
+    # polynomial: delicate, never decided. A NaN coefficient: delicate.
+    inner = list(np.linspace(0.3, 0.6, n - 1))
+    edge = [np.poly([1.0, *inner]).real[1:], np.poly([-1.0, *inner]).real[1:]]
+    if n >= 2:
+        edge.append(np.poly([np.exp(1.1j), np.exp(-1.1j), *inner[1:]]).real[1:])
+    _, on_circle = schur_cohn_codes(np.array(edge))
+    assert on_circle.all()
+    assert schur_cohn_codes(np.full((1, n), np.nan))[1].all()
+
+
+def delayed_logistic_3d() -> ig.Model:
+    # The delayed logistic map x' = r x (1 - y), y' = x (Neimark-Sacker at r = 2: Kuznetsov,
+    # Elements of Applied Bifurcation Theory, 3rd ed., sec. 4.7), with z' = c z + x (one more
+    # eigenvalue, c: a flip at c = -1).
+    return ig.Model.from_equations(
+        {"x": "r*x*(1 - y)", "y": "x", "z": "c*z + x"},
+        parameters={"r": 1.5, "c": 0.5},
+        time="discrete",
+    )
+
+
+def test_a_three_state_map_by_schur_cohn() -> None:
+    r = np.r_[np.linspace(0.5, 2.5, 41), 1.0, 2.0]
+    c = np.r_[np.linspace(-1.4, 0.9, 24), -1.0]
+    fast, _ = _compare(delayed_logistic_3d(), {"r": np.sort(r), "c": np.sort(c)})
+    # Textbook regions, away from r = 1, r = 2 and c = -1: the fixed point (1 - 1/r, 1 - 1/r,
+    # x / (1 - c)) is stable iff 1 < r < 2 and |c| < 1; the origin iff r < 1 and |c| < 1.
+    R, C = fast.values[:, 0], fast.values[:, 1]
+    away = (np.abs(R - 1) > 1e-9) & (np.abs(R - 2) > 1e-9) & (np.abs(C + 1) > 1e-9)
+    origin = fast.equilibrium_labels.index("x=0, y=0, z=0")
+    inner = (np.abs(C) < 1)
+    assert np.array_equal(fast.stable[away, origin], ((R < 1) & inner)[away])
+    assert np.array_equal(fast.stable[away, 1 - origin], ((R > 1) & (R < 2) & inner)[away])
+    # Eigenvalues were computed only at the delicate points: on r = 1, r = 2, c = -1 and
+    # next to them, and at a few points where two roots are reciprocal (0.8 and 1.25 at the
+    # origin for r = 1.25, c = 0.8), which gives a reflection coefficient of modulus 1 exactly.
+    have = ~np.isnan(fast.eigenvalues).any(-1) & fast.exists
+    assert 0 < have.sum() < 0.2 * fast.exists.sum()
+    far = away & (np.abs(R - 2) > 0.1) & (np.abs(R - 1) > 0.1) & (np.abs(C + 1) > 0.1)
+    assert have[far].sum() < 0.02 * fast.exists[far].sum()

@@ -171,6 +171,18 @@ def charpoly_coefficients(J: FloatArray) -> FloatArray:
     return np.moveaxis(coeffs, 0, -1).reshape(*lead, n)
 
 
+def _term_bounds(J: FloatArray, count: int, n: int) -> list[np.ndarray]:
+    """``e_0, ..., e_n`` over the points: e_k(r), the k-th elementary symmetric function of the
+    absolute row sums r_i of J. The terms of a_k (all k x k principal minors, expanded) sum to
+    at most e_k(r): each term takes one entry from each of its k rows."""
+    r = np.abs(np.asarray(J, dtype=float).reshape(count, n, n)).sum(axis=-1).T
+    e = [np.ones(count)] + [np.zeros(count) for _ in range(n)]
+    for i in range(n):
+        for k in range(i + 1, 0, -1):
+            e[k] += r[i] * e[k - 1]
+    return e
+
+
 def hurwitz_codes(coeffs: FloatArray, *, J: FloatArray | None = None) -> tuple[Any, Any]:
     """``STABLE`` or ``UNSTABLE`` per characteristic polynomial by Routh's table, and where that
     decision is delicate (see the module docstring).
@@ -213,14 +225,7 @@ def hurwitz_codes(coeffs: FloatArray, *, J: FloatArray | None = None) -> tuple[A
     with np.errstate(all="ignore"):
         delicate = ~np.isfinite(a).all(axis=0)
         if J is not None:
-            # The terms of a_k (all k x k principal minors, expanded) sum to at most e_k(r),
-            # the k-th elementary symmetric function of the absolute row sums r_i of J: each
-            # term takes one entry from each of its k rows.
-            r = np.abs(np.asarray(J, dtype=float).reshape(count, n, n)).sum(axis=-1).T
-            e = [np.ones(count)] + [np.zeros(count) for _ in range(n)]
-            for i in range(n):
-                for k in range(i + 1, 0, -1):
-                    e[k] += r[i] * e[k - 1]
+            e = _term_bounds(J, count, n)
             for k in range(1, n + 1):
                 delicate |= np.abs(a[k - 1]) <= HURWITZ_TOL * e[k]
         # Routh's table: rows of coefficients [1, a2, a4, ...] and [a1, a3, a5, ...]; the next
@@ -354,12 +359,7 @@ def schur_cohn_codes(coeffs: FloatArray, *, J: FloatArray | None = None) -> tupl
     with np.errstate(all="ignore"):
         delicate = ~np.isfinite(a).all(axis=0)
         if J is not None:
-            r = np.abs(np.asarray(J, dtype=float).reshape(count, n, n)).sum(axis=-1).T
-            e = [np.ones(count)] + [np.zeros(count) for _ in range(n)]
-            for i in range(n):
-                for k in range(i + 1, 0, -1):
-                    e[k] += r[i] * e[k - 1]
-            worst = np.max(np.stack(e[1:]), axis=0)
+            worst = np.max(np.stack(_term_bounds(J, count, n)[1:]), axis=0)
             delicate |= ~(ROUNDING_MARGIN * n * np.finfo(float).eps * worst < HURWITZ_TOL)
         c = [np.ones(count), *a]
         stable = np.ones(count, dtype=bool)
